@@ -16,6 +16,8 @@ const common = {
   logLevel: 'info',
   // `vscode` is provided by the extension host at run time.
   external: ['vscode'],
+  // jsonc-parser's UMD build hides its requires from the bundler; its ESM build bundles cleanly.
+  mainFields: ['module', 'main'],
 };
 
 const builds = [

@@ -24,6 +24,7 @@ export function locateSyntaxError(text: string, parseErrorText: string): SyntaxE
   const s = scanner(text);
   const stack: ('object' | 'array')[] = [];
   let expect: Expect = 'value';
+  let afterComma = false;
   const at = (m: Message, end?: number): SyntaxError => {
     const start = s.getTokenOffset();
     return { start, end: Math.max(end ?? start + s.getTokenLength(), start + 1), message: m };
@@ -45,6 +46,8 @@ export function locateSyntaxError(text: string, parseErrorText: string): SyntaxE
         message: message('The line ends before the JSON is complete (expected {0}); it looks truncated.', missing),
       };
     }
+    const followsComma = afterComma;
+    afterComma = kind === Token.Comma;
     const tokenError = s.getTokenError();
     if (tokenError !== ScanError.None) {
       return at(scanErrorMessage(tokenError));
@@ -80,7 +83,7 @@ export function locateSyntaxError(text: string, parseErrorText: string): SyntaxE
         }
         if (kind !== Token.String) {
           return at(
-            kind === Token.CloseBrace
+            kind === Token.CloseBrace && followsComma
               ? message('Trailing commas are not allowed in JSON; remove the last comma.')
               : message('Expected a property name in double quotes.'),
           );
@@ -135,10 +138,10 @@ export function locateSyntaxError(text: string, parseErrorText: string): SyntaxE
           expect = afterValue(stack);
           continue;
         }
-        if (kind === Token.CloseBracket || kind === Token.CloseBrace) {
+        if ((kind === Token.CloseBracket || kind === Token.CloseBrace) && followsComma) {
           return at(message('Trailing commas are not allowed in JSON; remove the last comma.'));
         }
-        return at(message('Expected a JSON value.'));
+        return at(stack.length === 0 ? message('Expected a JSON object.') : message('Expected a JSON value.'));
     }
   }
   // The token grammar accepted what JSON.parse rejected (rare: e.g. a number form the scanner tolerates).

@@ -1,0 +1,143 @@
+import * as vscode from 'vscode';
+import { CONFIG_SECTION, Commands, Settings } from '../../constants';
+import { DiagnosticCodes } from '../../core/jsonl/codes';
+import {
+  removeBlankLineEdits,
+  removeBomEdit,
+  setDeploymentEdits,
+  setPropertyEdit,
+  uniqueCustomIdEdits,
+  type LineEdit,
+  type LineSource,
+} from '../../core/jsonl/fixes';
+import { codeOf, toWorkspaceEdit } from './toVscode';
+import type { ValidationController } from './validationController';
+
+/** A quick fix whose edit is computed only when the user picks it (they can touch every line). */
+class LazyFix extends vscode.CodeAction {
+  constructor(
+    title: string,
+    readonly uri: vscode.Uri,
+    readonly compute: () => LineEdit[],
+  ) {
+    super(title, vscode.CodeActionKind.QuickFix);
+  }
+}
+
+const modelCodes = new Set<string>([DiagnosticCodes.missingModel, DiagnosticCodes.placeholderModel, DiagnosticCodes.modelMismatch]);
+const maxDeploymentChoices = 5;
+
+/** Reads a VS Code document through the core's line interface. */
+export function documentLines(document: vscode.TextDocument): LineSource {
+  return { lineCount: document.lineCount, lineText: (line) => document.lineAt(line).text };
+}
+
+/** Deployment names worth offering: the file's own first, then those configured in settings. */
+export function deploymentCandidates(controller: ValidationController, document: vscode.TextDocument): string[] {
+  const validator = controller.validatorFor(document.uri);
+  const fromFile = validator ? [validator.deployment, ...validator.deploymentNames()] : [];
+  const configured = vscode.workspace.getConfiguration(CONFIG_SECTION, document.uri).get<string[]>(Settings.deployments, []);
+  return [...new Set([...fromFile, ...configured].filter((name): name is string => typeof name === 'string' && name.trim().length > 0))];
+}
+
+/** Quick fixes keyed on the diagnostic codes of {@link ValidationController}. */
+export class BatchQuickFixProvider implements vscode.CodeActionProvider<vscode.CodeAction> {
+  static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] };
+
+  constructor(private readonly controller: ValidationController) {}
+
+  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const actions: vscode.CodeAction[] = [];
+    const seen = new Set<string>();
+    const once = (key: string) => !seen.has(key) && (seen.add(key), true);
+    const lines = documentLines(document);
+    const validator = this.controller.validatorFor(document.uri);
+
+    for (const diagnostic of context.diagnostics) {
+      const code = codeOf(diagnostic);
+      if (code === undefined) {
+        continue;
+      }
+      const line = diagnostic.range.start.line;
+      if (modelCodes.has(code) && once('model')) {
+        const fileDeployment = validator?.deployment;
+        for (const name of deploymentCandidates(this.controller, document).slice(0, maxDeploymentChoices)) {
+          const fix = new LazyFix(vscode.l10n.t('Set the deployment to "{0}" on every row', name), document.uri, () => setDeploymentEdits(lines, name));
+          fix.isPreferred = name === fileDeployment && code === DiagnosticCodes.modelMismatch;
+          actions.push(fix);
+        }
+        const ask = new vscode.CodeAction(vscode.l10n.t('Set the deployment on every row...'), vscode.CodeActionKind.QuickFix);
+        ask.command = { command: Commands.setDeployment, title: ask.title, arguments: [document.uri] };
+        actions.push(ask);
+      } else if (code === DiagnosticCodes.duplicateCustomId && once('ids')) {
+        const fix = new LazyFix(vscode.l10n.t('Make duplicate custom_ids unique'), document.uri, () => uniqueCustomIdEdits(lines));
+        fix.isPreferred = true;
+        actions.push(fix);
+      } else if (code === DiagnosticCodes.bom && once('bom')) {
+        const inText = removeBomEdit(lines);
+        const fix = new vscode.CodeAction(vscode.l10n.t('Remove the byte order mark (save as UTF-8)'), vscode.CodeActionKind.QuickFix);
+        if (inText) {
+          fix.edit = toWorkspaceEdit(document.uri, [inText]);
+        } else {
+          fix.command = { command: Commands.removeBom, title: fix.title, arguments: [document.uri] };
+        }
+        fix.isPreferred = true;
+        actions.push(fix);
+      } else if (code === DiagnosticCodes.blankLine && once('blank')) {
+        const fix = new LazyFix(vscode.l10n.t('Remove blank lines'), document.uri, () => removeBlankLineEdits(lines));
+        fix.isPreferred = true;
+        actions.push(fix);
+      } else if (code === DiagnosticCodes.invalidMethod) {
+        this.rowFixes(actions, once, document, lines, line, DiagnosticCodes.invalidMethod, 'method', 'POST', vscode.l10n.t('Set method to "POST"'), vscode.l10n.t('Set method to "POST" on every row that needs it'));
+      } else if ((code === DiagnosticCodes.invalidUrl || code === DiagnosticCodes.urlMismatch) && validator?.endpoint) {
+        const url = validator.endpoint;
+        this.rowFixes(actions, once, document, lines, line, code, 'url', url, vscode.l10n.t('Set url to "{0}"', url), vscode.l10n.t('Set url to "{0}" on every row that needs it', url));
+      }
+    }
+    for (const action of actions) {
+      action.diagnostics = context.diagnostics.filter((d) => codeOf(d) !== undefined);
+    }
+    return actions;
+  }
+
+  resolveCodeAction(action: vscode.CodeAction): vscode.CodeAction {
+    if (action instanceof LazyFix && !action.edit) {
+      action.edit = toWorkspaceEdit(action.uri, action.compute());
+    }
+    return action;
+  }
+
+  // "Fix this row" and, when other rows have the same problem, "fix every row".
+  private rowFixes(
+    actions: vscode.CodeAction[],
+    once: (key: string) => boolean,
+    document: vscode.TextDocument,
+    lines: LineSource,
+    line: number,
+    code: string,
+    key: string,
+    value: string,
+    rowTitle: string,
+    allTitle: string,
+  ): void {
+    if (once(`${key}:${line}`)) {
+      const fix = new LazyFix(rowTitle, document.uri, () => {
+        const edit = setPropertyEdit(line, lines.lineText(line), [], key, value);
+        return edit ? [edit] : [];
+      });
+      fix.isPreferred = true;
+      actions.push(fix);
+    }
+    const affected = this.controller.diagnosticsFor(document.uri).filter((d) => d.code === code || (key === 'url' && (d.code === DiagnosticCodes.invalidUrl || d.code === DiagnosticCodes.urlMismatch)));
+    if (affected.length > 1 && once(`${key}:all`)) {
+      actions.push(
+        new LazyFix(allTitle, document.uri, () =>
+          [...new Set(affected.map((d) => d.line))].flatMap((row) => {
+            const edit = setPropertyEdit(row, lines.lineText(row), [], key, value);
+            return edit ? [edit] : [];
+          }),
+        ),
+      );
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import * as vscode from 'vscode';
+import { validateFile } from '../../core/jsonl/fileValidator';
+import { limitsFor } from './batchDocuments';
+import type { ValidationController, ValidationSummary } from './validationController';
+
+/**
+ * "Validate Batch File": streams a file from disk (any size, including those too large for the editor
+ * to hand to extensions) and publishes the same diagnostics, with cancellable progress. For several
+ * files (Explorer multi-select) each is validated in turn.
+ */
+export async function validateFiles(controller: ValidationController, clicked?: vscode.Uri, selected?: vscode.Uri[]): Promise<ValidationSummary[]> {
+  const targets = selected && selected.length > 0 ? selected : clicked ? [clicked] : await pickTargets();
+  const summaries: ValidationSummary[] = [];
+  for (const uri of targets) {
+    const summary = await validateOne(controller, uri);
+    if (!summary) {
+      break;
+    }
+    summaries.push(summary);
+  }
+  if (summaries.length > 0) {
+    await report(summaries);
+  }
+  return summaries;
+}
+
+async function pickTargets(): Promise<vscode.Uri[]> {
+  const active = vscode.window.activeTextEditor?.document;
+  if (active && active.uri.scheme === 'file') {
+    return [active.uri];
+  }
+  return (
+    (await vscode.window.showOpenDialog({
+      canSelectMany: true,
+      filters: { [vscode.l10n.t('Batch files')]: ['jsonl'] },
+      openLabel: vscode.l10n.t('Validate'),
+    })) ?? []
+  );
+}
+
+async function validateOne(controller: ValidationController, uri: vscode.Uri): Promise<ValidationSummary | undefined> {
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (open && controller.isTracked(uri)) {
+    // The editor's copy (perhaps with unsaved edits) is what the user sees: report on it.
+    await controller.whenIdle(uri);
+    return controller.summaryFor(uri);
+  }
+  if (uri.scheme !== 'file') {
+    void vscode.window.showWarningMessage(vscode.l10n.t('Only files on disk can be validated without opening them: {0}', uri.toString()));
+    return undefined;
+  }
+  const name = vscode.workspace.asRelativePath(uri);
+  let size = 0;
+  try {
+    size = (await vscode.workspace.fs.stat(uri)).size;
+  } catch {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Cannot read {0}.', name));
+    return undefined;
+  }
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Validating {0}', name), cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      const cancel = token.onCancellationRequested(() => abort.abort());
+      let reported = 0;
+      try {
+        const result = await validateFile(uri.fsPath, {
+          limits: limitsFor(uri),
+          signal: abort.signal,
+          onProgress: (bytes) => {
+            const percent = size > 0 ? Math.floor((bytes / size) * 100) : 100;
+            if (percent > reported) {
+              progress.report({ increment: percent - reported, message: `${percent}%` });
+              reported = percent;
+            }
+          },
+        });
+        return controller.publish(uri, result.diagnostics, result.requests);
+      } catch (error) {
+        if (abort.signal.aborted) {
+          return undefined;
+        }
+        void vscode.window.showErrorMessage(vscode.l10n.t('Cannot validate {0}: {1}', name, error instanceof Error ? error.message : String(error)));
+        return undefined;
+      } finally {
+        cancel.dispose();
+      }
+    },
+  );
+}
+
+async function report(summaries: readonly ValidationSummary[]): Promise<void> {
+  const errors = summaries.reduce((n, s) => n + s.errors, 0);
+  const warnings = summaries.reduce((n, s) => n + s.warnings, 0);
+  const requests = summaries.reduce((n, s) => n + s.requests, 0);
+  const where = summaries.length === 1 ? vscode.workspace.asRelativePath(summaries[0]!.uri) : vscode.l10n.t('{0} files', summaries.length);
+  const counts = requests.toLocaleString();
+  if (errors === 0 && warnings === 0) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0}: {1} requests, no problems found.', where, counts));
+    return;
+  }
+  const show = vscode.l10n.t('Show Problems');
+  const text = vscode.l10n.t('{0}: {1} requests, {2} errors, {3} warnings.', where, counts, errors, warnings);
+  const choice = await (errors > 0 ? vscode.window.showErrorMessage(text, show) : vscode.window.showWarningMessage(text, show));
+  if (choice === show) {
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
+  }
+}
