@@ -1,0 +1,32 @@
+import type { BatchDiagnostic } from '../../src/core/jsonl/types';
+
+/** A valid chat completions request line, with fields overridden (undefined removes a field). */
+export function request(overrides: Record<string, unknown> = {}, bodyOverrides: Record<string, unknown> = {}): string {
+  const body: Record<string, unknown> = { model: 'gpt-4o-batch', messages: [{ role: 'user', content: 'Hello' }], ...bodyOverrides };
+  const line: Record<string, unknown> = { custom_id: 'task-1', method: 'POST', url: '/chat/completions', body, ...overrides };
+  for (const [key, value] of Object.entries(line)) {
+    if (value === undefined) {
+      delete line[key];
+    }
+  }
+  for (const [key, value] of Object.entries(body)) {
+    if (value === undefined) {
+      delete body[key];
+    }
+  }
+  return JSON.stringify(line);
+}
+
+/** Requests with ids task-1..task-n. */
+export function requests(n: number, bodyOverrides: Record<string, unknown> = {}): string[] {
+  return Array.from({ length: n }, (_, i) => request({ custom_id: `task-${i + 1}` }, bodyOverrides));
+}
+
+/** A compact `line:col-endcol code` view of diagnostics (1-based lines, 0-based columns) for assertions. */
+export function brief(diagnostics: readonly BatchDiagnostic[]): string[] {
+  return diagnostics.map((d) => `${d.line + 1}:${d.start}-${d.end} ${d.code}`);
+}
+
+export function codes(diagnostics: readonly BatchDiagnostic[]): string[] {
+  return diagnostics.map((d) => d.code);
+}
