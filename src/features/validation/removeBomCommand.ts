@@ -20,7 +20,7 @@ export async function removeBom(uri?: vscode.Uri): Promise<boolean> {
   await vscode.workspace.fs.writeFile(target, bytes.subarray(3));
   if (open) {
     // Reopen as UTF-8 so the editor stops writing the mark back on the next save.
-    await vscode.workspace.openTextDocument(target, { encoding: 'utf8' } as never);
+    await vscode.workspace.openTextDocument(target, { encoding: 'utf8' });
   }
   return true;
 }

@@ -19,7 +19,8 @@ export async function validateFiles(controller: ValidationController, clicked?: 
     summaries.push(summary);
   }
   if (summaries.length > 0) {
-    await report(summaries);
+    // Not awaited: the command's result must not wait for the user to dismiss the message.
+    void report(summaries);
   }
   return summaries;
 }

@@ -148,7 +148,13 @@ export class ValidationController implements vscode.Disposable {
 
   private onChange(event: vscode.TextDocumentChangeEvent): void {
     const entry = this.entries.get(event.document.uri.toString());
-    if (!entry || event.contentChanges.length === 0) {
+    if (!entry) {
+      return;
+    }
+    if (event.contentChanges.length === 0) {
+      // An event without changes reports a new encoding (for example "UTF-8 with BOM" to "UTF-8").
+      entry.validator.setBomOnDisk(hasBomEncoding(event.document));
+      this.schedule(entry, 0);
       return;
     }
     // VS Code applies the changes of one event in order, each against the text the previous one left.

@@ -1,0 +1,68 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../src/extension';
+
+export const EXTENSION_ID = 'azure-openai-batch.azure-openai-batch';
+
+/** The opened test folder (a temporary copy of test/fixtures/workspace). */
+export function workspaceRoot(): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the test run opens a folder');
+  return folder.uri.fsPath;
+}
+
+export function fixtureUri(name: string): vscode.Uri {
+  return vscode.Uri.file(path.join(workspaceRoot(), name));
+}
+
+export async function extensionApi(): Promise<ExtensionApi> {
+  const extension = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+  assert.ok(extension, `${EXTENSION_ID} is installed`);
+  return extension.activate();
+}
+
+/** Polls until `check` returns a value (not undefined/false), failing with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      assert.fail(`timed out waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Our diagnostics for a document, once the validator has caught up with its latest edit. */
+export async function diagnosticsOf(uri: vscode.Uri): Promise<vscode.Diagnostic[]> {
+  const api = await extensionApi();
+  await waitFor('the document to be tracked', () => api.validation.isTracked(uri));
+  await api.validation.whenIdle(uri);
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Azure OpenAI Batch');
+}
+
+export function codeOf(d: vscode.Diagnostic): string {
+  return typeof d.code === 'object' ? String(d.code.value) : String(d.code);
+}
+
+export async function openDocument(name: string): Promise<vscode.TextDocument> {
+  const document = await vscode.workspace.openTextDocument(fixtureUri(name));
+  await vscode.window.showTextDocument(document);
+  return document;
+}
+
+/** Quick fixes offered at a diagnostic, with their edits resolved. */
+export async function quickFixesAt(uri: vscode.Uri, diagnostic: vscode.Diagnostic): Promise<vscode.CodeAction[]> {
+  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+    'vscode.executeCodeActionProvider',
+    uri,
+    diagnostic.range,
+    vscode.CodeActionKind.QuickFix.value,
+    50,
+  );
+  return actions.filter((a) => a.diagnostics?.some((d) => d.source === 'Azure OpenAI Batch'));
+}
