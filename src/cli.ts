@@ -1,10 +1,15 @@
 import { UsageError } from './cli/args';
+import { cancelUsage, downloadUsage, runCancel, runDownload, runStatus, runSubmit, statusUsage, submitUsage } from './cli/serviceCommands';
 import { runValidate, validateUsage } from './cli/validateCommand';
 
 type Command = (argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) => Promise<number>;
 
 const commands: Record<string, { run: Command; usage: string }> = {
   validate: { run: runValidate, usage: validateUsage },
+  submit: { run: runSubmit, usage: submitUsage },
+  status: { run: runStatus, usage: statusUsage },
+  download: { run: runDownload, usage: downloadUsage },
+  cancel: { run: runCancel, usage: cancelUsage },
 };
 
 function usage(): string {

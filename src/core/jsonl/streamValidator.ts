@@ -108,7 +108,7 @@ export class StreamValidator {
         this.limits,
       ),
     );
-    return { requests: this.requests, bytes, diagnostics: sortDiagnostics(all) };
+    return { requests: this.requests, bytes, diagnostics: sortDiagnostics(all), endpoint: this.url?.value, deployment: this.model?.value };
   }
 }
 

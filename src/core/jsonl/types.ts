@@ -45,6 +45,10 @@ export interface ValidationResult {
   readonly requests: number;
   readonly bytes: number;
   readonly diagnostics: readonly BatchDiagnostic[];
+  /** The file's url (the first valid row's), if any row has one. */
+  readonly endpoint?: string;
+  /** The file's deployment (the first valid row's `body.model`), if any. */
+  readonly deployment?: string;
 }
 
 /** Formats `{0}`-style templates, the same convention `vscode.l10n.t` uses. */

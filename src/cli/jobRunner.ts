@@ -1,0 +1,67 @@
+import { basename } from 'node:path';
+import type { Batch, BatchClient } from '../core/batch/client';
+import { SOURCE_FILE_KEY } from '../core/batch/client';
+import { isTerminal, jobState } from '../core/batch/status';
+import { validateFile } from '../core/jsonl/fileValidator';
+import { sleep } from '../core/batch/retry';
+import { resultPaths, resultStem } from '../core/results/names';
+import { formatBytes, ProgressLine } from './progress';
+import { formatListing } from './validateCommand';
+
+/** Thrown when the input file has validation errors; the listing was already printed. */
+export class InvalidInputError extends Error {}
+
+/** Validates, uploads and creates a job for one file, reporting progress on `err`. */
+export async function submitFile(client: BatchClient, file: string, err: NodeJS.WritableStream, signal?: AbortSignal): Promise<Batch> {
+  const validation = await validateFile(file);
+  const errors = validation.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) {
+    err.write(formatListing(file, validation));
+    throw new InvalidInputError(`${file} has ${errors.length} validation error(s); fix them before submitting.`);
+  }
+  const endpoint = validation.endpoint ?? '/chat/completions';
+  const progress = new ProgressLine(err);
+  const name = basename(file);
+  const uploaded = await client.uploadFile(file, {
+    signal,
+    onProgress: (sent, total) => progress.update(`uploading ${name}: ${formatBytes(sent)} / ${formatBytes(total)} (${total > 0 ? Math.floor((sent / total) * 100) : 100}%)`),
+  });
+  progress.done(`uploaded ${name} as ${uploaded.id}`);
+  await client.waitForFileProcessed(uploaded.id, { signal, pollMs: 500 });
+  const created = await client.createBatch({ inputFileId: uploaded.id, endpoint, metadata: { [SOURCE_FILE_KEY]: name }, signal });
+  err.write(`created ${created.batch.id}${created.adopted ? ' (found after an unclear answer; not created twice)' : ''}\n`);
+  return created.batch;
+}
+
+/** Polls a job until it reaches a terminal state, drawing a live progress line. */
+export async function waitForJob(client: BatchClient, batchId: string, pollMs: number, err: NodeJS.WritableStream, signal?: AbortSignal, label = batchId): Promise<Batch> {
+  const progress = new ProgressLine(err);
+  for (;;) {
+    const batch = await client.getBatch(batchId, signal);
+    const state = jobState(batch.status, batch.request_counts ?? undefined);
+    const counts = batch.request_counts;
+    const detail = counts && counts.total > 0 ? ` · ${counts.completed + counts.failed}/${counts.total}${counts.failed > 0 ? ` · ${counts.failed} failed` : ''}` : '';
+    progress.update(`${label}: ${state.label}${detail}`);
+    if (isTerminal(batch.status)) {
+      progress.done();
+      return batch;
+    }
+    await sleep(pollMs, signal);
+  }
+}
+
+/** Downloads a finished job's output and error files into `directory`; returns the paths written. */
+export async function downloadResults(client: BatchClient, batch: Batch, directory: string, overwrite: boolean, signal?: AbortSignal): Promise<{ output?: string; errors?: string }> {
+  const stem = resultStem(batch.metadata?.[SOURCE_FILE_KEY], batch.id);
+  const paths = resultPaths(directory, stem);
+  const written: { output?: string; errors?: string } = {};
+  if (batch.output_file_id) {
+    await client.downloadFile(batch.output_file_id, paths.output, { overwrite, signal });
+    written.output = paths.output;
+  }
+  if (batch.error_file_id) {
+    await client.downloadFile(batch.error_file_id, paths.errors, { overwrite, signal });
+    written.errors = paths.errors;
+  }
+  return written;
+}

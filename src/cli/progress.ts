@@ -1,0 +1,36 @@
+/** Writes a progress line to stderr: redrawn in place on a terminal, one line per change otherwise. */
+export class ProgressLine {
+  private last = '';
+
+  constructor(private readonly stream: NodeJS.WriteStream | NodeJS.WritableStream = process.stderr) {}
+
+  private get tty(): boolean {
+    return (this.stream as NodeJS.WriteStream).isTTY === true;
+  }
+
+  update(text: string): void {
+    if (text === this.last) {
+      return;
+    }
+    this.last = text;
+    this.stream.write(this.tty ? `\r\x1b[2K${text}` : `${text}\n`);
+  }
+
+  /** Ends the in-place line so later output starts on a new line. */
+  done(text?: string): void {
+    if (text !== undefined) {
+      this.update(text);
+    }
+    if (this.tty && this.last) {
+      this.stream.write('\n');
+    }
+    this.last = '';
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) {
+    return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  }
+  return bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} B`;
+}

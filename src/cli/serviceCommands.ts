@@ -1,0 +1,148 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { FileExistsError, SOURCE_FILE_KEY, type Batch } from '../core/batch/client';
+import { BatchServiceError, OperationCancelledError } from '../core/batch/errors';
+import { jobState } from '../core/batch/status';
+import { parseArgs, UsageError, numberOption } from './args';
+import { clientFromArgs, connectionFlags, connectionUsage, connectionValued, isLoopback, stringOption } from './connectionOptions';
+import { downloadResults, InvalidInputError, submitFile, waitForJob } from './jobRunner';
+
+export const submitUsage = `submit FILE ${connectionUsage} [--wait] [--out DIR] [--poll-ms N]`;
+export const statusUsage = `status [BATCH_ID] ${connectionUsage} [--json]`;
+export const downloadUsage = `download BATCH_ID --out DIR ${connectionUsage} [--force]`;
+export const cancelUsage = `cancel BATCH_ID ${connectionUsage}`;
+
+type Streams = [out: NodeJS.WritableStream, err: NodeJS.WritableStream];
+
+/** Maps failures to the CLI's exit codes: 1 for a job or input problem, 2 for usage and service errors. */
+async function guarded(err: NodeJS.WritableStream, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof UsageError) {
+      throw error;
+    }
+    if (error instanceof InvalidInputError) {
+      err.write(`error: ${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof FileExistsError) {
+      err.write(`error: ${error.message} Use --force to replace it.\n`);
+      return 1;
+    }
+    if (error instanceof OperationCancelledError) {
+      err.write('cancelled\n');
+      return 2;
+    }
+    if (error instanceof BatchServiceError) {
+      err.write(`error: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+function pollInterval(args: ReturnType<typeof parseArgs>, endpoint: string): number {
+  // Microsoft asks for no more than one status call a minute against Azure; the emulator is local.
+  return numberOption(args, 'poll-ms', isLoopback(endpoint) ? 500 : 60_000);
+}
+
+/** `submit`: validate, upload, create; with `--wait` follow it to the end; with `--out` download the results. */
+export async function runSubmit(argv: readonly string[], ...[out, err]: Streams): Promise<number> {
+  const args = parseArgs(argv, [...connectionValued, 'out', 'poll-ms'], [...connectionFlags, 'wait', 'force']);
+  if (args.positionals.length !== 1) {
+    throw new UsageError(`usage: ${submitUsage}`);
+  }
+  const client = await clientFromArgs(args);
+  return guarded(err, async () => {
+    let batch = await submitFile(client, args.positionals[0]!, err);
+    const outDir = stringOption(args, 'out');
+    if (args.options.has('wait') || outDir) {
+      batch = await waitForJob(client, batch.id, pollInterval(args, client.config.endpoint), err, undefined, batch.metadata?.[SOURCE_FILE_KEY] ?? batch.id);
+      if (outDir) {
+        await mkdir(outDir, { recursive: true });
+        const written = await downloadResults(client, batch, resolve(outDir), args.options.has('force'));
+        for (const path of Object.values(written)) {
+          err.write(`wrote ${path}\n`);
+        }
+      }
+    }
+    out.write(JSON.stringify(batch) + '\n');
+    const phase = jobState(batch.status, batch.request_counts).phase;
+    return phase === 'failed' || phase === 'cancelled' || phase === 'expired' ? 1 : 0;
+  });
+}
+
+/** `status`: one job in detail, or a table of recent jobs. */
+export async function runStatus(argv: readonly string[], ...[out, err]: Streams): Promise<number> {
+  const args = parseArgs(argv, [...connectionValued, 'limit'], [...connectionFlags, 'json']);
+  if (args.positionals.length > 1) {
+    throw new UsageError(`usage: ${statusUsage}`);
+  }
+  const client = await clientFromArgs(args);
+  return guarded(err, async () => {
+    const id = args.positionals[0];
+    const jobs = id ? [await client.getBatch(id)] : await client.listAllBatches({ max: numberOption(args, 'limit', 50) });
+    if (args.options.has('json')) {
+      out.write(JSON.stringify(id ? jobs[0] : jobs) + '\n');
+    } else {
+      out.write(formatJobTable(jobs));
+    }
+    return 0;
+  });
+}
+
+/** `download`: a job's output and error files into a folder. */
+export async function runDownload(argv: readonly string[], ...[out, err]: Streams): Promise<number> {
+  const args = parseArgs(argv, [...connectionValued, 'out'], [...connectionFlags, 'force']);
+  const outDir = stringOption(args, 'out');
+  if (args.positionals.length !== 1 || !outDir) {
+    throw new UsageError(`usage: ${downloadUsage}`);
+  }
+  const client = await clientFromArgs(args);
+  return guarded(err, async () => {
+    const batch = await client.getBatch(args.positionals[0]!);
+    if (!batch.output_file_id && !batch.error_file_id) {
+      err.write(`error: ${batch.id} has no results yet (status: ${batch.status}).\n`);
+      return 1;
+    }
+    await mkdir(outDir, { recursive: true });
+    const written = await downloadResults(client, batch, resolve(outDir), args.options.has('force'));
+    for (const path of Object.values(written)) {
+      out.write(`${path}\n`);
+    }
+    return 0;
+  });
+}
+
+/** `cancel`: asks the service to cancel a job and prints its new status. */
+export async function runCancel(argv: readonly string[], ...[out, err]: Streams): Promise<number> {
+  const args = parseArgs(argv, connectionValued, connectionFlags);
+  if (args.positionals.length !== 1) {
+    throw new UsageError(`usage: ${cancelUsage}`);
+  }
+  const client = await clientFromArgs(args);
+  return guarded(err, async () => {
+    const batch = await client.cancelBatch(args.positionals[0]!);
+    out.write(`${batch.id} ${batch.status}\n`);
+    return 0;
+  });
+}
+
+/** A plain-text table of jobs: id, status, progress, created, source file. */
+export function formatJobTable(jobs: readonly Batch[]): string {
+  const rows = jobs.map((job) => {
+    const counts = job.request_counts;
+    return [
+      job.id,
+      jobState(job.status, counts).label,
+      counts && counts.total > 0 ? `${counts.completed + counts.failed}/${counts.total}${counts.failed ? ` (${counts.failed} failed)` : ''}` : '-',
+      new Date(job.created_at * 1000).toISOString().replace('T', ' ').slice(0, 19),
+      job.metadata?.[SOURCE_FILE_KEY] ?? '',
+    ];
+  });
+  const header = ['ID', 'STATUS', 'REQUESTS', 'CREATED (UTC)', 'SOURCE'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}

@@ -1,0 +1,70 @@
+/** One line of a batch output or error file, reduced to what joining and summaries need. */
+export interface ResultLine {
+  readonly customId: string;
+  /** The HTTP status of the request, when the service answered it. */
+  readonly statusCode: number | undefined;
+  readonly succeeded: boolean;
+  /** The response body (the chat completion, or the error body of a failed request). */
+  readonly body: unknown;
+  /** `error` of the line, or the error inside a failed response's body. */
+  readonly error: { code?: string; message?: string } | undefined;
+  /** Token usage of a successful request. */
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+}
+
+/** Why a line of a result file could not be used. */
+export class MalformedResultLine extends Error {}
+
+/**
+ * Parses one line of an output or error file, in Azure's shape:
+ * `{"custom_id", "response": {"status_code", "request_id", "body"} | null, "error": {"code", "message"} | null}`.
+ */
+export function parseResultLine(text: string): ResultLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new MalformedResultLine(`not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new MalformedResultLine('not a JSON object');
+  }
+  const line = value as { custom_id?: unknown; response?: unknown; error?: unknown };
+  if (typeof line.custom_id !== 'string' || line.custom_id.length === 0) {
+    throw new MalformedResultLine('no custom_id');
+  }
+  const response = isObject(line.response) ? line.response : undefined;
+  const statusCode = typeof response?.status_code === 'number' ? response.status_code : undefined;
+  const body = response?.body;
+  const lineError = isObject(line.error) ? (line.error as { code?: unknown; message?: unknown }) : undefined;
+  const bodyError = isObject(body) && isObject(body.error) ? (body.error as { code?: unknown; message?: unknown }) : undefined;
+  const error = lineError ?? bodyError;
+  const succeeded = lineError === undefined && statusCode !== undefined && statusCode >= 200 && statusCode < 300;
+  const usage = succeeded && isObject(body) && isObject(body.usage) ? body.usage : undefined;
+  return {
+    customId: line.custom_id,
+    statusCode,
+    succeeded,
+    body,
+    error: error ? { code: error.code === undefined || error.code === null ? undefined : String(error.code), message: typeof error.message === 'string' ? error.message : undefined } : undefined,
+    promptTokens: numberOf(usage?.prompt_tokens) ?? numberOf(usage?.input_tokens) ?? 0,
+    completionTokens: numberOf(usage?.completion_tokens) ?? numberOf(usage?.output_tokens) ?? 0,
+  };
+}
+
+/** A label for why a request failed: its error code, else its HTTP status. */
+export function failureKey(line: ResultLine): string {
+  if (line.error?.code) {
+    return line.statusCode !== undefined ? `${line.statusCode} ${line.error.code}` : line.error.code;
+  }
+  return line.statusCode !== undefined ? `HTTP ${line.statusCode}` : 'unknown';
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function numberOf(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
