@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { once } from 'node:events';
+import { readLocatedLines } from './byteLines';
+import { failureKey, MalformedResultLine, parseResultLine, type ResultLine } from './outputLine';
+
+/** The result files of one attempt (the first job, or a retry of its failed rows). */
+export interface Attempt {
+  readonly output?: string;
+  readonly errors?: string;
+}
+
+export type RequestOutcome = 'succeeded' | 'failed' | 'missing';
+
+/** One line of `NAME.results.jsonl`. */
+export interface JoinedLine {
+  custom_id: string;
+  status: RequestOutcome;
+  status_code: number | null;
+  response: unknown;
+  error: { code?: string; message?: string } | null;
+}
+
+export interface JoinSummary {
+  total: number;
+  succeeded: number;
+  failed: number;
+  missing: number;
+  failuresByCode: { key: string; count: number }[];
+  promptTokens: number;
+  completionTokens: number;
+  /** Lines of result files that could not be read: reported, never merged. */
+  malformed: { file: string; line: number; reason: string }[];
+  /** Result lines whose custom_id is not in the input: reported, never merged into another row. */
+  unknownIds: { file: string; line: number; customId: string }[];
+  /** custom_ids of the failed and missing requests, in input order (what a retry resubmits). */
+  unfinishedIds: string[];
+}
+
+interface Location {
+  readonly file: number;
+  readonly offset: number;
+  readonly length: number;
+  readonly succeeded: boolean;
+}
+
+const maxReported = 1000;
+
+/**
+ * Joins a job's results back to its input, in input order, writing one line per input request to
+ * `destination` atomically (a temporary file renamed into place). Result files are indexed by byte
+ * offset rather than held in memory, so 100,000 results join in bounded memory. With several attempts
+ * (retries of failed rows) the latest success wins; otherwise the latest failure.
+ */
+export async function joinResults(inputPath: string, attempts: readonly Attempt[], destination: string): Promise<JoinSummary> {
+  const summary: JoinSummary = { total: 0, succeeded: 0, failed: 0, missing: 0, failuresByCode: [], promptTokens: 0, completionTokens: 0, malformed: [], unknownIds: [], unfinishedIds: [] };
+  const files = attempts.flatMap((attempt) => [attempt.output, attempt.errors]).filter((path): path is string => path !== undefined);
+  const inputIds = await collectInputIds(inputPath);
+  const index = new Map<string, Location>();
+  for (let file = 0; file < files.length; file++) {
+    for await (const line of readLocatedLines(files[file]!)) {
+      if (line.text.trim().length === 0) {
+        continue;
+      }
+      let parsed: ResultLine;
+      try {
+        parsed = parseResultLine(line.text);
+      } catch (error) {
+        if (!(error instanceof MalformedResultLine)) {
+          throw error;
+        }
+        report(summary.malformed, { file: files[file]!, line: line.line + 1, reason: error.message });
+        continue;
+      }
+      if (!inputIds.has(parsed.customId)) {
+        report(summary.unknownIds, { file: files[file]!, line: line.line + 1, customId: parsed.customId });
+        continue;
+      }
+      const previous = index.get(parsed.customId);
+      // Later attempts come later in `files`: a success replaces anything, a failure only a failure.
+      if (!previous || parsed.succeeded || !previous.succeeded) {
+        index.set(parsed.customId, { file, offset: line.offset, length: line.length, succeeded: parsed.succeeded });
+      }
+    }
+  }
+
+  const handles = await Promise.all(files.map((path) => open(path, 'r')));
+  const temporary = join(dirname(destination), `.${basename(destination)}.${randomUUID().slice(0, 8)}.partial`);
+  const failures = new Map<string, number>();
+  try {
+    const out = createWriteStream(temporary);
+    const write = async (text: string) => {
+      if (!out.write(text)) {
+        await once(out, 'drain');
+      }
+    };
+    for await (const line of readLocatedLines(inputPath)) {
+      const id = customIdOf(line.text);
+      if (id === undefined) {
+        continue;
+      }
+      summary.total++;
+      const location = index.get(id);
+      let joined: JoinedLine;
+      if (!location) {
+        summary.missing++;
+        summary.unfinishedIds.push(id);
+        joined = { custom_id: id, status: 'missing', status_code: null, response: null, error: null };
+      } else {
+        const result = parseResultLine(await readAt(handles[location.file]!, location));
+        joined = {
+          custom_id: id,
+          status: result.succeeded ? 'succeeded' : 'failed',
+          status_code: result.statusCode ?? null,
+          response: result.body ?? null,
+          error: result.succeeded ? null : (result.error ?? null),
+        };
+        if (result.succeeded) {
+          summary.succeeded++;
+          summary.promptTokens += result.promptTokens;
+          summary.completionTokens += result.completionTokens;
+        } else {
+          summary.failed++;
+          summary.unfinishedIds.push(id);
+          const key = failureKey(result);
+          failures.set(key, (failures.get(key) ?? 0) + 1);
+        }
+      }
+      await write(JSON.stringify(joined) + '\n');
+    }
+    out.end();
+    await once(out, 'close');
+    await rename(temporary, destination);
+  } finally {
+    await Promise.all(handles.map((handle) => handle.close()));
+    await unlink(temporary).catch(() => undefined);
+  }
+  summary.failuresByCode = [...failures].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+  return summary;
+}
+
+/**
+ * Writes the input rows whose `custom_id` is in `ids` (the failed and missing ones) to `destination`,
+ * unchanged and in input order, atomically. Returns how many rows were written.
+ */
+export async function writeRetryFile(inputPath: string, ids: ReadonlySet<string>, destination: string): Promise<number> {
+  const temporary = join(dirname(destination), `.${basename(destination)}.${randomUUID().slice(0, 8)}.partial`);
+  let written = 0;
+  try {
+    const out = createWriteStream(temporary);
+    for await (const line of readLocatedLines(inputPath)) {
+      const id = customIdOf(line.text);
+      if (id !== undefined && ids.has(id)) {
+        if (!out.write(line.text + '\n')) {
+          await once(out, 'drain');
+        }
+        written++;
+      }
+    }
+    out.end();
+    await once(out, 'close');
+    await rename(temporary, destination);
+  } finally {
+    await unlink(temporary).catch(() => undefined);
+  }
+  return written;
+}
+
+async function collectInputIds(inputPath: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for await (const line of readLocatedLines(inputPath)) {
+    const id = customIdOf(line.text);
+    if (id !== undefined) {
+      ids.add(id);
+    }
+  }
+  return ids;
+}
+
+function customIdOf(text: string): string | undefined {
+  if (text.trim().length === 0) {
+    return undefined;
+  }
+  try {
+    const value = JSON.parse(text) as { custom_id?: unknown };
+    return typeof value?.custom_id === 'string' && value.custom_id.length > 0 ? value.custom_id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readAt(handle: FileHandle, location: Location): Promise<string> {
+  const buffer = Buffer.allocUnsafe(location.length);
+  await handle.read(buffer, 0, location.length, location.offset);
+  let end = buffer.length;
+  if (end > 0 && buffer[end - 1] === 13) {
+    end--;
+  }
+  return buffer.toString('utf8', 0, end);
+}
+
+function report<T>(list: T[], item: T): void {
+  if (list.length < maxReported) {
+    list.push(item);
+  }
+}
