@@ -23,6 +23,8 @@ const common = {
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The service commands and the emulator, loaded by the CLI only when used (keeps `validate` quick to start).
+  { ...common, entryPoints: ['src/cliService.ts'], outfile: 'dist/cliService.js' },
 ];
 
 if (watch) {

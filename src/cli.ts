@@ -1,19 +1,29 @@
+import { join } from 'node:path';
 import { UsageError } from './cli/args';
-import { cancelUsage, downloadUsage, runCancel, runDownload, runStatus, runSubmit, statusUsage, submitUsage } from './cli/serviceCommands';
-import { runValidate, validateUsage } from './cli/validateCommand';
+import { usages } from './cli/usage';
+import { runValidate } from './cli/validateCommand';
 
 type Command = (argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) => Promise<number>;
+type ServiceModule = typeof import('./cliService');
 
-const commands: Record<string, { run: Command; usage: string }> = {
-  validate: { run: runValidate, usage: validateUsage },
-  submit: { run: runSubmit, usage: submitUsage },
-  status: { run: runStatus, usage: statusUsage },
-  download: { run: runDownload, usage: downloadUsage },
-  cancel: { run: runCancel, usage: cancelUsage },
+/** Loads the service commands from their own bundle, at run time, only when needed. */
+function service(): ServiceModule {
+  // A computed path keeps the bundler from inlining the module into this file.
+  return require(join(__dirname, 'cliService.js')) as ServiceModule;
+}
+
+const commands: Record<keyof typeof usages, Command> = {
+  validate: runValidate,
+  submit: (...args) => service().runSubmit(...args),
+  status: (...args) => service().runStatus(...args),
+  download: (...args) => service().runDownload(...args),
+  cancel: (...args) => service().runCancel(...args),
+  emulator: (...args) => service().runEmulatorCli(...args),
+  demo: (...args) => service().runDemo(...args),
 };
 
 function usage(): string {
-  return ['usage: aoai-batch <command> [options]', '', 'commands:', ...Object.values(commands).map((c) => `  ${c.usage}`)].join('\n') + '\n';
+  return ['usage: aoai-batch <command> [options]', '', 'commands:', ...Object.values(usages).map((line) => `  ${line}`)].join('\n') + '\n';
 }
 
 /** Runs the CLI; resolves to the process exit code. */
@@ -23,13 +33,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(usage());
     return name === undefined ? 2 : 0;
   }
-  const command = commands[name];
+  const command = Object.hasOwn(commands, name) ? commands[name as keyof typeof usages] : undefined;
   if (!command) {
     process.stderr.write(`error: unknown command "${name}"\n${usage()}`);
     return 2;
   }
   try {
-    return await command.run(rest, process.stdout, process.stderr);
+    return await command(rest, process.stdout, process.stderr);
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`error: ${error.message}\n`);
@@ -43,7 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => {
-      // Let stdout drain before exiting (large --json output through a pipe).
+      // Set the code rather than exit, so a large --json output drains through a pipe first.
       process.exitCode = code;
     },
     (error: unknown) => {

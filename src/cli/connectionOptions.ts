@@ -5,7 +5,6 @@ import { UsageError, type ParsedArgs } from './args';
 /** The options every service command takes. */
 export const connectionValued = ['endpoint', 'api-key', 'api-version', 'tenant'];
 export const connectionFlags = ['entra'];
-export const connectionUsage = '--endpoint URL (--api-key K | --entra [--tenant T]) [--api-version V]';
 
 /**
  * Builds a client from `--endpoint`, `--api-key`/`--entra` and `--api-version`, falling back to the

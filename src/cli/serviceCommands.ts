@@ -4,13 +4,14 @@ import { FileExistsError, SOURCE_FILE_KEY, type Batch } from '../core/batch/clie
 import { BatchServiceError, OperationCancelledError } from '../core/batch/errors';
 import { jobState } from '../core/batch/status';
 import { parseArgs, UsageError, numberOption } from './args';
-import { clientFromArgs, connectionFlags, connectionUsage, connectionValued, isLoopback, stringOption } from './connectionOptions';
+import { clientFromArgs, connectionFlags, connectionValued, isLoopback, stringOption } from './connectionOptions';
+import { usages } from './usage';
 import { downloadResults, InvalidInputError, submitFile, waitForJob } from './jobRunner';
 
-export const submitUsage = `submit FILE ${connectionUsage} [--wait] [--out DIR] [--poll-ms N]`;
-export const statusUsage = `status [BATCH_ID] ${connectionUsage} [--json]`;
-export const downloadUsage = `download BATCH_ID --out DIR ${connectionUsage} [--force]`;
-export const cancelUsage = `cancel BATCH_ID ${connectionUsage}`;
+const submitUsage = usages.submit;
+const statusUsage = usages.status;
+const downloadUsage = usages.download;
+const cancelUsage = usages.cancel;
 
 type Streams = [out: NodeJS.WritableStream, err: NodeJS.WritableStream];
 

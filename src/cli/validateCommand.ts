@@ -4,7 +4,9 @@ import type { BatchDiagnostic, ValidationResult } from '../core/jsonl/types';
 import { defaultLimits } from '../core/jsonl/types';
 import { numberOption, parseArgs, UsageError } from './args';
 
-export const validateUsage = 'validate FILE [--json] [--max-requests N] [--max-size-mb N]';
+import { usages } from './usage';
+
+export const validateUsage = usages.validate;
 
 /** The `--json` output shape: lines and columns are 1-based, `endColumn` is one past the last character. */
 export interface JsonDiagnostic {

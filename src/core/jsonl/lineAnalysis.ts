@@ -24,6 +24,8 @@ export interface LineInfo {
 }
 
 const knownFields: ReadonlySet<string> = new Set(['custom_id', 'method', 'url', 'body']);
+const acceptedEndpoints = batchEndpoints.join(', ');
+const roleList = [...chatRoles].join(', ');
 const blank: LineInfo = { kind: 'blank', problems: [] };
 const whitespaceOnly = /^\s*$/;
 
@@ -67,16 +69,19 @@ export function analyzeLine(text: string): LineInfo {
 
 function checkRequest(text: string, request: Record<string, unknown>): LineInfo {
   const problems: LineProblem[] = [];
-  const objectStart = trimmedSpan(text).start;
-  const openingBrace: Span = { start: objectStart, end: objectStart + 1 };
+  // Positions are looked up only when a problem is reported: valid lines pay nothing for them.
+  const openingBrace = (): Span => {
+    const start = trimmedSpan(text).start;
+    return { start, end: start + 1 };
+  };
   const valueSpan = (path: JsonPath): Span => locate(text, path)?.value ?? trimmedSpan(text);
-  const keySpan = (key: string): Span => locate(text, [key])?.key ?? openingBrace;
+  const keySpan = (key: string): Span => locate(text, [key])?.key ?? openingBrace();
   const add = (code: DiagnosticCode, span: Span, m: Message) => problems.push({ code, start: span.start, end: span.end, message: m });
 
   let customId: string | undefined;
   const rawId = request.custom_id;
   if (rawId === undefined) {
-    add(DiagnosticCodes.missingCustomId, openingBrace, message('The request has no "custom_id". Add a unique string id so its result can be matched to it.'));
+    add(DiagnosticCodes.missingCustomId, openingBrace(), message('The request has no "custom_id". Add a unique string id so its result can be matched to it.'));
   } else if (typeof rawId !== 'string') {
     add(DiagnosticCodes.missingCustomId, valueSpan(['custom_id']), message('"custom_id" must be a string; it is {0}.', describeJson(rawId)));
   } else if (rawId.length === 0) {
@@ -87,16 +92,16 @@ function checkRequest(text: string, request: Record<string, unknown>): LineInfo 
 
   const method = request.method;
   if (method === undefined) {
-    add(DiagnosticCodes.invalidMethod, openingBrace, message('The request has no "method". Add "method": "POST".'));
+    add(DiagnosticCodes.invalidMethod, openingBrace(), message('The request has no "method". Add "method": "POST".'));
   } else if (method !== 'POST') {
     add(DiagnosticCodes.invalidMethod, valueSpan(['method']), message('"method" must be "POST"; it is {0}.', describeJson(method)));
   }
 
   let url: string | undefined;
   const rawUrl = request.url;
-  const accepted = batchEndpoints.join(', ');
+  const accepted = acceptedEndpoints;
   if (rawUrl === undefined) {
-    add(DiagnosticCodes.invalidUrl, openingBrace, message('The request has no "url". Use one of the batch endpoints: {0}.', accepted));
+    add(DiagnosticCodes.invalidUrl, openingBrace(), message('The request has no "url". Use one of the batch endpoints: {0}.', accepted));
   } else if (typeof rawUrl !== 'string' || endpointKind(rawUrl) === undefined) {
     add(DiagnosticCodes.invalidUrl, valueSpan(['url']), message('{0} is not a batch endpoint. Use one of: {1}.', describeJson(rawUrl), accepted));
   } else {
@@ -106,7 +111,7 @@ function checkRequest(text: string, request: Record<string, unknown>): LineInfo 
   let model: string | undefined;
   const body = request.body;
   if (body === undefined) {
-    add(DiagnosticCodes.missingBody, openingBrace, message('The request has no "body". Add the request body as a JSON object, including "model".'));
+    add(DiagnosticCodes.missingBody, openingBrace(), message('The request has no "body". Add the request body as a JSON object, including "model".'));
   } else if (!isPlainObject(body)) {
     add(DiagnosticCodes.missingBody, valueSpan(['body']), message('"body" must be a JSON object; it is {0}.', describeJson(body)));
   } else {
@@ -175,8 +180,8 @@ function checkBody(body: Record<string, unknown>, url: string | undefined, value
           DiagnosticCodes.invalidBody,
           role === undefined ? valueSpan(['body', 'messages', index]) : valueSpan(['body', 'messages', index, 'role']),
           role === undefined
-            ? message('Message {0} has no "role". Use one of: {1}.', index + 1, [...chatRoles].join(', '))
-            : message('Message {0} has the role {1}; use one of: {2}.', index + 1, describeJson(role), [...chatRoles].join(', ')),
+            ? message('Message {0} has no "role". Use one of: {1}.', index + 1, roleList)
+            : message('Message {0} has the role {1}; use one of: {2}.', index + 1, describeJson(role), roleList),
         );
       }
     });

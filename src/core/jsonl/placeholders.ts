@@ -14,7 +14,16 @@ const placeholderPatterns: readonly RegExp[] = [
   /^(todo|tbd|xxx+|placeholder|changeme|change[-_]me|model[-_]?name|deployment|my[-_]?deployment|example|sample)$/i,
 ];
 
+// Every row of a file normally names the same deployment: remember the last answer.
+let lastModel: string | undefined;
+let lastAnswer = false;
+
 /** True when a `model` value is evidently a template placeholder rather than a deployment name. */
 export function isPlaceholderModel(model: string): boolean {
-  return placeholderPatterns.some((pattern) => pattern.test(model.trim()));
+  if (model !== lastModel) {
+    const trimmed = model.trim();
+    lastAnswer = placeholderPatterns.some((pattern) => pattern.test(trimmed));
+    lastModel = model;
+  }
+  return lastAnswer;
 }
