@@ -7,7 +7,29 @@ export const Commands = {
   validateFile: 'azureOpenAIBatch.validateFile',
   setDeployment: 'azureOpenAIBatch.setDeployment',
   removeBom: 'azureOpenAIBatch.removeBom',
+  submit: 'azureOpenAIBatch.submit',
+  addConnection: 'azureOpenAIBatch.addConnection',
+  editConnection: 'azureOpenAIBatch.editConnection',
+  removeConnection: 'azureOpenAIBatch.removeConnection',
+  setDefaultConnection: 'azureOpenAIBatch.setDefaultConnection',
+  tryEmulator: 'azureOpenAIBatch.tryEmulator',
+  refresh: 'azureOpenAIBatch.refresh',
+  refreshConnection: 'azureOpenAIBatch.refreshConnection',
+  loadMore: 'azureOpenAIBatch.loadMore',
+  filterJobs: 'azureOpenAIBatch.filterJobs',
+  cancelJob: 'azureOpenAIBatch.cancelJob',
+  downloadResults: 'azureOpenAIBatch.downloadResults',
+  openOutput: 'azureOpenAIBatch.openOutput',
+  openErrors: 'azureOpenAIBatch.openErrors',
+  retryFailed: 'azureOpenAIBatch.retryFailed',
+  copyBatchId: 'azureOpenAIBatch.copyBatchId',
+  revealSource: 'azureOpenAIBatch.revealSource',
+  deleteRemoteFiles: 'azureOpenAIBatch.deleteRemoteFiles',
+  removeJob: 'azureOpenAIBatch.removeJob',
+  showJobs: 'azureOpenAIBatch.showJobs',
 } as const;
+
+export const VIEW_ID = 'azureOpenAIBatch.jobs';
 
 export const CONFIG_SECTION = 'azureOpenAIBatch';
 
@@ -18,6 +40,11 @@ export const Settings = {
   maxFileSizeMB: 'validation.maxFileSizeMB',
   debounceMs: 'validation.debounceMs',
   deployments: 'deployments',
+  resultsFolder: 'results.folder',
+  pollIntervalSeconds: 'jobs.pollIntervalSeconds',
+  maxPollIntervalSeconds: 'jobs.maxPollIntervalSeconds',
+  emulatorPollIntervalSeconds: 'jobs.emulatorPollIntervalSeconds',
+  notifyOnCompletion: 'jobs.notifyOnCompletion',
 } as const;
 
 /** `azureOpenAIBatch.validation.enabled`, as `affectsConfiguration` wants it. */

@@ -1,5 +1,6 @@
 import { BatchClient } from '../core/batch/client';
 import { DEFAULT_API_VERSION, defaultAzureCredentialProvider, type ConnectionConfig } from '../core/batch/connection';
+export { isLoopbackEndpoint as isLoopback } from '../core/batch/connection';
 import { UsageError, type ParsedArgs } from './args';
 
 /** The options every service command takes. */
@@ -39,14 +40,4 @@ export async function clientFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = 
 export function stringOption(args: ParsedArgs, name: string): string | undefined {
   const value = args.options.get(name);
   return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-/** Whether the endpoint is this machine (the emulator), where quick polling is fine. */
-export function isLoopback(endpoint: string): boolean {
-  try {
-    const host = new URL(endpoint).hostname;
-    return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host.startsWith('127.');
-  } catch {
-    return false;
-  }
 }

@@ -66,3 +66,13 @@ export async function defaultAzureCredentialProvider(tenantId?: string): Promise
   const credential = new identity.DefaultAzureCredential(tenantId ? { tenantId } : undefined);
   return identity.getBearerTokenProvider(credential, COGNITIVE_SERVICES_SCOPE);
 }
+
+/** Whether the endpoint is this machine (the emulator), where quick polling costs nothing. */
+export function isLoopbackEndpoint(endpoint: string): boolean {
+  try {
+    const host = new URL(endpoint).hostname;
+    return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+  } catch {
+    return false;
+  }
+}

@@ -1,6 +1,7 @@
 import { DiagnosticCodes, severityOf } from './codes';
 import { isBlankLine, type LineProblem } from './lineAnalysis';
 import { locate, type Span } from './jsonLocator';
+import { formatBytes, formatCount } from '../format';
 import { message, type BatchDiagnostic, type LineSpan, type ValidationLimits } from './types';
 
 // Builders shared by the streaming and the incremental validators, so both report the same words and spans.
@@ -145,16 +146,3 @@ export function quickStringSpan(text: string, key: string, value: string): Span 
 
 export { isBlankLine };
 
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) {
-    return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-  }
-  if (bytes >= 1024) {
-    return `${(bytes / 1024).toFixed(1)} KB`;
-  }
-  return `${bytes} bytes`;
-}

@@ -1,0 +1,99 @@
+import * as vscode from 'vscode';
+import { BatchClient } from '../../core/batch/client';
+import { cachingTokenProvider, COGNITIVE_SERVICES_SCOPE, defaultAzureCredentialProvider, type ConnectionConfig } from '../../core/batch/connection';
+import { normalizeEndpoint, type Connection, type ConnectionStore } from './connectionStore';
+import type { EmbeddedEmulator } from './embeddedEmulator';
+
+/** The user has to act (sign in, enter a key, confirm a host) before this connection can be used. */
+export class CredentialRequiredError extends Error {
+  constructor(message: string, readonly connectionId: string) {
+    super(message);
+    this.name = 'CredentialRequiredError';
+  }
+}
+
+export interface ClientOptions {
+  /** From a user command: may prompt (sign-in, confirmations). Background work never prompts. */
+  readonly interactive: boolean;
+}
+
+/** Builds clients for connections, with credentials from SecretStorage or the user's Microsoft sign-in. */
+export class ClientFactory {
+  constructor(
+    private readonly connections: ConnectionStore,
+    private readonly emulator: EmbeddedEmulator,
+  ) {}
+
+  async clientFor(connection: Connection, options: ClientOptions): Promise<BatchClient> {
+    return new BatchClient(await this.configFor(connection, options));
+  }
+
+  async configFor(connection: Connection, options: ClientOptions): Promise<ConnectionConfig> {
+    switch (connection.auth) {
+      case 'apiKey':
+        return this.apiKeyConfig(connection, options);
+      case 'entra':
+        return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, credential: { kind: 'token', getToken: await this.microsoftSignIn(connection, options) } };
+      case 'azureCli':
+        return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, credential: { kind: 'token', getToken: await defaultAzureCredentialProvider(connection.tenant) } };
+    }
+  }
+
+  private async apiKeyConfig(connection: Connection, options: ClientOptions): Promise<ConnectionConfig> {
+    let target = connection;
+    const stored = await this.connections.readKey(connection);
+    if (!stored) {
+      throw new CredentialRequiredError(vscode.l10n.t('No API key is stored for "{0}". Edit the connection to enter it.', connection.name), connection.id);
+    }
+    if (connection.emulator) {
+      // The embedded emulator picks a new loopback port at each start; its key follows it.
+      const running = await this.emulator.ensureRunning(stored.key);
+      if (normalizeEndpoint(running.url) !== normalizeEndpoint(connection.endpoint)) {
+        target = { ...connection, endpoint: running.url };
+        await this.connections.update(target, stored.key);
+      }
+      return { endpoint: target.endpoint, apiVersion: target.apiVersion, credential: { kind: 'apiKey', apiKey: stored.key } };
+    }
+    if (stored.endpoint !== normalizeEndpoint(connection.endpoint)) {
+      // The endpoint changed since the key was saved (an edited connection, a setting from a workspace):
+      // a key is never sent to a new host without the user saying so.
+      const host = hostOf(connection.endpoint);
+      if (!options.interactive) {
+        throw new CredentialRequiredError(vscode.l10n.t('The API key of "{0}" was saved for {1}; confirm before it is sent to {2}.', connection.name, hostOf(stored.endpoint), host), connection.id);
+      }
+      const send = vscode.l10n.t('Send Key to {0}', host);
+      const choice = await vscode.window.showWarningMessage(
+        vscode.l10n.t('The API key of "{0}" was saved for {1}. Send it to {2}?', connection.name, hostOf(stored.endpoint), host),
+        { modal: true },
+        send,
+      );
+      if (choice !== send) {
+        throw new vscode.CancellationError();
+      }
+      await this.connections.rebindKey(connection, stored.key);
+    }
+    return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, credential: { kind: 'apiKey', apiKey: stored.key } };
+  }
+
+  /** A token provider over VS Code's built-in Microsoft sign-in; silent unless `interactive`. */
+  private async microsoftSignIn(connection: Connection, options: ClientOptions): Promise<() => Promise<string>> {
+    const scopes = [COGNITIVE_SERVICES_SCOPE, ...(connection.tenant ? [`VSCODE_TENANT:${connection.tenant}`] : [])];
+    const first = await vscode.authentication.getSession('microsoft', scopes, options.interactive ? { createIfNone: true } : { silent: true });
+    if (!first) {
+      throw new CredentialRequiredError(vscode.l10n.t('Sign in with Microsoft to use "{0}".', connection.name), connection.id);
+    }
+    // Later calls stay silent: VS Code refreshes the session's token when it nears expiry.
+    return cachingTokenProvider(async () => {
+      const session = (await vscode.authentication.getSession('microsoft', scopes, { silent: true })) ?? first;
+      return { token: session.accessToken, expiresOnTimestamp: Date.now() + 10 * 60_000 };
+    });
+  }
+}
+
+export function hostOf(endpoint: string): string {
+  try {
+    return new URL(endpoint).host;
+  } catch {
+    return endpoint;
+  }
+}

@@ -1,0 +1,123 @@
+import * as vscode from 'vscode';
+import type { Batch } from '../../core/batch/client';
+import { jobState, type JobState } from '../../core/batch/status';
+import { escapeMarkdown } from '../markdown';
+import type { JobView } from './jobsModel';
+
+/** The name a job goes by: its source file, else its id. */
+export function jobLabel(view: Pick<JobView, 'batch' | 'record' | 'batchId'>): string {
+  return view.record?.sourceName ?? view.batch?.metadata?.source_file ?? (view.batchId.startsWith('pending:') ? vscode.l10n.t('(submitting)') : view.batchId);
+}
+
+export function stateOf(batch: Batch | undefined): JobState | undefined {
+  return batch ? jobState(batch.status, batch.request_counts) : undefined;
+}
+
+const statusWords: Record<string, () => string> = {
+  validating: () => vscode.l10n.t('validating'),
+  in_progress: () => vscode.l10n.t('in progress'),
+  finalizing: () => vscode.l10n.t('finalizing'),
+  completed: () => vscode.l10n.t('completed'),
+  failed: () => vscode.l10n.t('failed'),
+  expired: () => vscode.l10n.t('expired'),
+  cancelling: () => vscode.l10n.t('cancelling'),
+  cancelled: () => vscode.l10n.t('cancelled'),
+};
+
+/** `in progress · 1,234/10,000 · 3 failed · 12m` */
+export function jobDescription(batch: Batch | undefined, now = Date.now()): string {
+  if (!batch) {
+    return vscode.l10n.t('submitting');
+  }
+  const state = stateOf(batch)!;
+  const parts = [state.phase === 'failed' && batch.status === 'completed' ? vscode.l10n.t('failed: 0 succeeded') : (statusWords[batch.status]?.() ?? batch.status)];
+  const counts = batch.request_counts;
+  if (counts && counts.total > 0) {
+    parts.push(`${(counts.completed + counts.failed).toLocaleString()}/${counts.total.toLocaleString()}`);
+    if (counts.failed > 0) {
+      parts.push(vscode.l10n.t('{0} failed', counts.failed.toLocaleString()));
+    }
+  }
+  const end = batch.completed_at ?? batch.failed_at ?? batch.cancelled_at ?? batch.expired_at ?? (state.done ? batch.created_at : undefined);
+  parts.push(formatDuration((end !== undefined && end !== null ? end * 1000 : now) - batch.created_at * 1000));
+  return parts.join(' · ');
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) {
+    return `${seconds}s`;
+  }
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) {
+    return `${minutes}m`;
+  }
+  const hours = Math.floor(minutes / 60);
+  return hours < 48 ? `${hours}h ${minutes % 60}m` : `${Math.floor(hours / 24)}d`;
+}
+
+export function jobIcon(batch: Batch | undefined): vscode.ThemeIcon {
+  const state = stateOf(batch);
+  if (!batch || !state) {
+    return new vscode.ThemeIcon('loading~spin');
+  }
+  switch (state.phase) {
+    case 'active':
+      return new vscode.ThemeIcon(batch.status === 'in_progress' ? 'sync~spin' : 'loading~spin');
+    case 'succeeded':
+      return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+    case 'partial':
+      return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    case 'failed':
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    case 'cancelled':
+      return new vscode.ThemeIcon('circle-slash');
+    case 'expired':
+      return new vscode.ThemeIcon('watch');
+  }
+}
+
+/** A markdown tooltip with ids, timestamps, counts and errors. */
+export function jobTooltip(view: JobView): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.supportThemeIcons = true;
+  const batch = view.batch;
+  md.appendMarkdown(`**${escapeMarkdown(jobLabel(view))}**\n\n`);
+  const rows: [string, string | undefined][] = [
+    [vscode.l10n.t('Batch id'), batch?.id ?? view.batchId],
+    [vscode.l10n.t('Status'), batch ? stateOf(batch)!.label : vscode.l10n.t('submitting')],
+    [vscode.l10n.t('Endpoint'), batch?.endpoint],
+    [vscode.l10n.t('Input file'), batch?.input_file_id],
+    [vscode.l10n.t('Output file'), batch?.output_file_id ?? undefined],
+    [vscode.l10n.t('Error file'), batch?.error_file_id ?? undefined],
+    [vscode.l10n.t('Requests'), batch?.request_counts ? vscode.l10n.t('{0} total, {1} completed, {2} failed', batch.request_counts.total, batch.request_counts.completed, batch.request_counts.failed) : undefined],
+    [vscode.l10n.t('Created'), time(batch?.created_at ?? view.record?.createdAt)],
+    [vscode.l10n.t('Started'), time(batch?.in_progress_at)],
+    [vscode.l10n.t('Finalizing'), time(batch?.finalizing_at)],
+    [vscode.l10n.t('Completed'), time(batch?.completed_at)],
+    [vscode.l10n.t('Failed'), time(batch?.failed_at)],
+    [vscode.l10n.t('Cancelled'), time(batch?.cancelled_at)],
+    [vscode.l10n.t('Expires'), time(batch?.expires_at)],
+    [vscode.l10n.t('Retry of'), view.record?.parentBatchId],
+  ];
+  for (const [name, value] of rows) {
+    if (value) {
+      md.appendMarkdown(`${escapeMarkdown(name)}: ${escapeMarkdown(value)}  \n`);
+    }
+  }
+  const errors = batch?.errors?.data ?? [];
+  if (errors.length > 0) {
+    md.appendMarkdown(`\n**${escapeMarkdown(vscode.l10n.t('Errors'))}**\n\n`);
+    for (const error of errors.slice(0, 10)) {
+      md.appendMarkdown(`- ${error.line ? `${escapeMarkdown(vscode.l10n.t('line {0}', error.line))}: ` : ''}**${escapeMarkdown(error.code ?? '')}** ${escapeMarkdown(error.message ?? '')}\n`);
+    }
+    if (errors.length > 10) {
+      md.appendMarkdown(`- ${escapeMarkdown(vscode.l10n.t('{0} more', errors.length - 10))}\n`);
+    }
+  }
+  return md;
+}
+
+function time(seconds: number | null | undefined): string | undefined {
+  return seconds ? new Date(seconds * 1000).toLocaleString() : undefined;
+}

@@ -1,0 +1,128 @@
+import * as vscode from 'vscode';
+import type { Batch } from '../../core/batch/client';
+import { isTerminal } from '../../core/batch/status';
+
+/** A job this extension submitted (or the user pinned), remembered across reloads. */
+export interface JobRecord {
+  readonly connectionId: string;
+  /** Empty while the create call has not answered yet (see `submissionId`). */
+  readonly batchId: string;
+  /** The client submission id sent in the job's metadata: finds the job if the create had no clear answer. */
+  readonly submissionId: string;
+  readonly sourceUri?: string;
+  readonly sourceName: string;
+  readonly createdAt: number;
+  /** The job whose failed rows this one retries. */
+  readonly parentBatchId?: string;
+  /** 0 for a first submission, N for the file `NAME.retry-N.jsonl`. */
+  readonly retryNumber: number;
+  /** The uploaded (possibly rewritten) input, for retries: the local path of what was sent. */
+  readonly inputPath?: string;
+  readonly inputFileId?: string;
+  readonly snapshot?: Batch;
+  /** A terminal notification was shown for this job. */
+  readonly notified?: boolean;
+  readonly downloaded?: { readonly output?: string; readonly errors?: string; readonly results?: string };
+}
+
+/** A job's state changed from active to terminal during a refresh. */
+export interface JobTransition {
+  readonly record: JobRecord;
+  readonly batch: Batch;
+}
+
+const JOBS_KEY = 'azureOpenAIBatch.jobs';
+
+/** The jobs list, persisted in global state so no job is forgotten after a reload. */
+export class JobStore implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly state: vscode.Memento) {}
+
+  all(): JobRecord[] {
+    return this.state.get<JobRecord[]>(JOBS_KEY, []);
+  }
+
+  forConnection(connectionId: string): JobRecord[] {
+    return this.all().filter((job) => job.connectionId === connectionId);
+  }
+
+  find(connectionId: string, batchId: string): JobRecord | undefined {
+    return this.all().find((job) => job.connectionId === connectionId && job.batchId === batchId);
+  }
+
+  /** Jobs still running (or whose create has not answered yet). */
+  active(connectionId?: string): JobRecord[] {
+    return this.all().filter((job) => (connectionId === undefined || job.connectionId === connectionId) && (job.batchId === '' || !job.snapshot || !isTerminal(job.snapshot.status)));
+  }
+
+  /** Adds or replaces the record with the same submission id. */
+  upsert(record: JobRecord): Promise<void> {
+    return this.mutate((jobs) => {
+      const index = jobs.findIndex((job) => job.connectionId === record.connectionId && job.submissionId === record.submissionId);
+      if (index >= 0) {
+        jobs[index] = record;
+      } else {
+        jobs.push(record);
+      }
+      return jobs;
+    });
+  }
+
+  update(connectionId: string, batchId: string, change: (record: JobRecord) => JobRecord): Promise<void> {
+    return this.mutate((jobs) => jobs.map((job) => (job.connectionId === connectionId && job.batchId === batchId ? change(job) : job)));
+  }
+
+  remove(connectionId: string, batchId: string): Promise<void> {
+    return this.mutate((jobs) => jobs.filter((job) => !(job.connectionId === connectionId && job.batchId === batchId)));
+  }
+
+  removeSubmission(connectionId: string, submissionId: string): Promise<void> {
+    return this.mutate((jobs) => jobs.filter((job) => !(job.connectionId === connectionId && job.submissionId === submissionId)));
+  }
+
+  removeConnection(connectionId: string): Promise<void> {
+    return this.mutate((jobs) => jobs.filter((job) => job.connectionId !== connectionId));
+  }
+
+  /**
+   * Records fresh states from the service; returns the jobs that just reached a terminal state and
+   * have not been announced yet.
+   */
+  async applySnapshots(connectionId: string, batches: readonly Batch[]): Promise<JobTransition[]> {
+    const byId = new Map(batches.map((batch) => [batch.id, batch]));
+    const transitions: JobTransition[] = [];
+    await this.mutate((jobs) =>
+      jobs.map((job) => {
+        const batch = job.connectionId === connectionId ? byId.get(job.batchId) : undefined;
+        if (!batch) {
+          return job;
+        }
+        const wasDone = job.snapshot !== undefined && isTerminal(job.snapshot.status);
+        const next: JobRecord = { ...job, snapshot: batch };
+        if (isTerminal(batch.status) && !wasDone && !job.notified) {
+          transitions.push({ record: next, batch });
+          return { ...next, notified: true };
+        }
+        return next;
+      }),
+    );
+    return transitions;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  // Serialises read-modify-write cycles so concurrent updates never lose each other.
+  private mutate(change: (jobs: JobRecord[]) => JobRecord[]): Promise<void> {
+    const next = this.queue.then(async () => {
+      await this.state.update(JOBS_KEY, change([...this.all()]));
+      this.changed.fire();
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}

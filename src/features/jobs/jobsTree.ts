@@ -1,0 +1,173 @@
+import * as vscode from 'vscode';
+import { Commands } from '../../constants';
+import type { Connection } from '../connections/connectionStore';
+import { hostOf } from '../connections/credentials';
+import { jobDescription, jobIcon, jobLabel, jobTooltip, stateOf } from './jobPresentation';
+import type { JobsModel, JobView } from './jobsModel';
+
+export type JobsNode =
+  | { readonly kind: 'connection'; readonly connection: Connection }
+  | { readonly kind: 'job'; readonly connection: Connection; readonly view: JobView }
+  | { readonly kind: 'file'; readonly connection: Connection; readonly view: JobView; readonly role: 'input' | 'output' | 'errors'; readonly fileId: string }
+  | { readonly kind: 'validationError'; readonly connection: Connection; readonly view: JobView; readonly line?: number; readonly code: string; readonly message: string }
+  | { readonly kind: 'loadMore'; readonly connection: Connection }
+  | { readonly kind: 'message'; readonly connection: Connection; readonly text: string; readonly icon: string; readonly command?: vscode.Command };
+
+/**
+ * The "Batch Jobs" view: connections at the top, their jobs beneath (newest first, retries under the job
+ * they retry), and each job's files and validation errors. Data comes from {@link JobsModel}.
+ */
+export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<JobsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly model: JobsModel) {
+    this.subscription = model.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  getChildren(node?: JobsNode): JobsNode[] {
+    if (!node) {
+      return this.model.connections.all().map((connection) => ({ kind: 'connection', connection }));
+    }
+    switch (node.kind) {
+      case 'connection':
+        return this.connectionChildren(node.connection);
+      case 'job':
+        return this.jobChildren(node.connection, node.view);
+      default:
+        return [];
+    }
+  }
+
+  getTreeItem(node: JobsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'connection':
+        return this.connectionItem(node.connection);
+      case 'job':
+        return this.jobItem(node);
+      case 'file': {
+        const labels = { input: vscode.l10n.t('Input file'), output: vscode.l10n.t('Output file'), errors: vscode.l10n.t('Error file') };
+        const item = new vscode.TreeItem(labels[node.role], vscode.TreeItemCollapsibleState.None);
+        item.id = `file:${node.connection.id}:${node.view.batchId}:${node.role}`;
+        item.description = node.fileId;
+        item.iconPath = new vscode.ThemeIcon(node.role === 'errors' ? 'file-code' : 'file');
+        item.contextValue = `file:${node.role}`;
+        if (node.role !== 'input') {
+          item.command = { command: node.role === 'output' ? Commands.openOutput : Commands.openErrors, title: labels[node.role], arguments: [{ kind: 'job', connection: node.connection, view: node.view }] };
+        }
+        return item;
+      }
+      case 'validationError': {
+        const item = new vscode.TreeItem(node.line ? vscode.l10n.t('Line {0}: {1}', node.line, node.code) : node.code, vscode.TreeItemCollapsibleState.None);
+        item.id = `verr:${node.connection.id}:${node.view.batchId}:${node.line ?? ''}:${node.code}`;
+        item.description = node.message;
+        item.tooltip = node.message;
+        item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+        const source = node.view.record?.sourceUri;
+        if (source && node.line) {
+          item.command = { command: 'vscode.open', title: vscode.l10n.t('Open Source Line'), arguments: [vscode.Uri.parse(source), { selection: new vscode.Range(node.line - 1, 0, node.line - 1, 0) }] };
+        }
+        return item;
+      }
+      case 'loadMore': {
+        const item = new vscode.TreeItem(vscode.l10n.t('Load more...'), vscode.TreeItemCollapsibleState.None);
+        item.id = `more:${node.connection.id}`;
+        item.iconPath = new vscode.ThemeIcon('ellipsis');
+        item.command = { command: Commands.loadMore, title: vscode.l10n.t('Load more'), arguments: [node] };
+        return item;
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.id = `msg:${node.connection.id}:${node.text}`;
+        item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.command = node.command;
+        item.tooltip = node.text;
+        return item;
+      }
+    }
+  }
+
+  getParent(node: JobsNode): JobsNode | undefined {
+    return node.kind === 'connection' ? undefined : { kind: 'connection', connection: node.connection };
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+
+  private connectionChildren(connection: Connection): JobsNode[] {
+    const listing = this.model.listing(connection.id);
+    const nodes: JobsNode[] = this.model.jobsFor(connection.id).map((view) => ({ kind: 'job', connection, view }));
+    if (listing?.error) {
+      nodes.unshift({
+        kind: 'message',
+        connection,
+        text: listing.error.needsCredential ? listing.error.message : vscode.l10n.t('Could not load jobs: {0}', listing.error.message),
+        icon: listing.error.needsCredential ? 'sign-in' : 'warning',
+        command: { command: Commands.refreshConnection, title: vscode.l10n.t('Retry'), arguments: [{ kind: 'connection', connection }] },
+      });
+    } else if (listing?.loading && nodes.length === 0) {
+      nodes.push({ kind: 'message', connection, text: vscode.l10n.t('Loading jobs...'), icon: 'loading~spin' });
+    } else if (listing && nodes.length === 0) {
+      nodes.push({ kind: 'message', connection, text: this.model.filter ? vscode.l10n.t('No jobs match the filter.') : vscode.l10n.t('No batch jobs yet. Right-click a .jsonl file and choose "Submit as Batch Job".'), icon: 'info' });
+    }
+    if (listing?.hasMore) {
+      nodes.push({ kind: 'loadMore', connection });
+    }
+    return nodes;
+  }
+
+  private jobChildren(connection: Connection, view: JobView): JobsNode[] {
+    const nodes: JobsNode[] = [];
+    const batch = view.batch;
+    if (batch?.input_file_id) {
+      nodes.push({ kind: 'file', connection, view, role: 'input', fileId: batch.input_file_id });
+    }
+    if (batch?.output_file_id) {
+      nodes.push({ kind: 'file', connection, view, role: 'output', fileId: batch.output_file_id });
+    }
+    if (batch?.error_file_id) {
+      nodes.push({ kind: 'file', connection, view, role: 'errors', fileId: batch.error_file_id });
+    }
+    for (const error of batch?.errors?.data ?? []) {
+      nodes.push({ kind: 'validationError', connection, view, line: error.line ?? undefined, code: error.code ?? 'error', message: error.message ?? '' });
+    }
+    for (const retry of view.retries) {
+      nodes.push({ kind: 'job', connection, view: retry });
+    }
+    return nodes;
+  }
+
+  private connectionItem(connection: Connection): vscode.TreeItem {
+    const item = new vscode.TreeItem(connection.name, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `conn:${connection.id}`;
+    const isDefault = this.model.connections.defaultConnection()?.id === connection.id;
+    item.description = [connection.emulator ? vscode.l10n.t('local emulator') : hostOf(connection.endpoint), isDefault ? vscode.l10n.t('default') : undefined].filter(Boolean).join(' · ');
+    item.iconPath = new vscode.ThemeIcon(connection.emulator ? 'vm' : 'azure');
+    item.tooltip = new vscode.MarkdownString(`**${connection.name}**  \n${connection.endpoint}  \napi-version ${connection.apiVersion} · ${connection.auth}`);
+    item.contextValue = ['connection', isDefault ? 'default' : undefined, connection.emulator ? 'emulator' : undefined].filter(Boolean).join(':');
+    return item;
+  }
+
+  private jobItem(node: Extract<JobsNode, { kind: 'job' }>): vscode.TreeItem {
+    const { view } = node;
+    const batch = view.batch;
+    const item = new vscode.TreeItem(jobLabel(view), vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `job:${node.connection.id}:${view.batchId}`;
+    item.description = jobDescription(batch);
+    item.iconPath = jobIcon(batch);
+    item.tooltip = jobTooltip(view);
+    const state = stateOf(batch);
+    const counts = batch?.request_counts;
+    const tokens = ['job', state?.done ? 'done' : 'active'];
+    if (state?.cancellable) tokens.push('cancellable');
+    if (batch?.output_file_id || batch?.error_file_id) tokens.push('results');
+    if (state?.done && ((counts?.failed ?? 0) > 0 || (counts !== undefined && counts.completed < counts.total) || batch?.status !== 'completed') && view.record?.inputPath) tokens.push('failures');
+    if (view.record?.sourceUri) tokens.push('source');
+    if (view.record) tokens.push('local');
+    item.contextValue = tokens.join(':');
+    return item;
+  }
+}

@@ -1,0 +1,226 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
+import * as vscode from 'vscode';
+import { CONFIG_SECTION, Settings } from '../../constants';
+import { FileExistsError, type Batch } from '../../core/batch/client';
+import { isTerminal } from '../../core/batch/status';
+import { formatCount } from '../../core/format';
+import { joinResults, writeRetryFile, type Attempt, type JoinSummary } from '../../core/results/join';
+import { resultPaths, resultStem } from '../../core/results/names';
+import type { Connection } from '../connections/connectionStore';
+import type { ClientFactory } from '../connections/credentials';
+import type { JobRecord, JobStore } from '../jobs/jobStore';
+import type { JobPoller } from '../jobs/poller';
+import { escapeMarkdown } from '../markdown';
+import { submitPreparedFile } from '../submit/submission';
+
+export interface DownloadOutcome {
+  readonly output?: string;
+  readonly errors?: string;
+  readonly results?: string;
+  readonly summaryFile?: string;
+  readonly summary?: JoinSummary;
+}
+
+/** Answers for scripted use: replace existing files without asking. */
+export interface ResultOptions {
+  readonly overwrite?: boolean;
+}
+
+/** Downloads results, joins them to the input, and retries what failed. */
+export class ResultsService {
+  constructor(
+    private readonly clients: ClientFactory,
+    private readonly store: JobStore,
+    private readonly poller: JobPoller,
+  ) {}
+
+  /**
+   * Downloads a job's output and error files (atomically, never replacing a file without asking), then
+   * writes `NAME.results.jsonl`: every input request in input order, merged across retries.
+   */
+  async download(connection: Connection, batchId: string, options: ResultOptions = {}): Promise<DownloadOutcome> {
+    const client = await this.clients.clientFor(connection, { interactive: true });
+    const batch = await client.getBatch(batchId);
+    const record = this.store.find(connection.id, batchId) ?? (await this.adopt(connection, batch));
+    if (!batch.output_file_id && !batch.error_file_id) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no results yet (status: {1}).', record.sourceName, batch.status));
+      return {};
+    }
+    const folder = resultsFolder(record);
+    await mkdir(folder, { recursive: true });
+    const paths = resultPaths(folder, resultStem(record.sourceName, batch.id));
+    let overwrite = options.overwrite ?? false;
+    const existing = [paths.output, paths.errors].filter((path) => existsSync(path));
+    if (existing.length > 0 && !overwrite) {
+      const replace = vscode.l10n.t('Replace');
+      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Results of {0} already exist in {1}. Replace them?', record.sourceName, folder), { modal: true }, replace);
+      if (choice !== replace) {
+        return {};
+      }
+      overwrite = true;
+    }
+    const downloaded = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Downloading results of {0}', record.sourceName), cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        const cancel = token.onCancellationRequested(() => abort.abort());
+        try {
+          const result: { output?: string; errors?: string } = {};
+          if (batch.output_file_id) {
+            progress.report({ message: vscode.l10n.t('output file') });
+            await client.downloadFile(batch.output_file_id, paths.output, { overwrite, signal: abort.signal });
+            result.output = paths.output;
+          }
+          if (batch.error_file_id) {
+            progress.report({ message: vscode.l10n.t('error file') });
+            await client.downloadFile(batch.error_file_id, paths.errors, { overwrite, signal: abort.signal });
+            result.errors = paths.errors;
+          }
+          return result;
+        } catch (error) {
+          if (error instanceof FileExistsError) {
+            throw new Error(vscode.l10n.t('{0} appeared while downloading; nothing was replaced.', error.path));
+          }
+          throw error;
+        } finally {
+          cancel.dispose();
+        }
+      },
+    );
+    await this.store.update(connection.id, batchId, (r) => ({ ...r, snapshot: batch, downloaded: { ...r.downloaded, ...downloaded } }));
+    const joined = await this.joinFamily(connection, record.parentBatchId ?? batchId);
+    return { ...downloaded, ...joined };
+  }
+
+  /**
+   * Writes `NAME.retry-N.jsonl` with exactly the failed and missing requests of a job (and its earlier
+   * retries) and submits it as a follow-up job linked to the original.
+   */
+  async retryFailed(connection: Connection, batchId: string, options: ResultOptions = {}): Promise<JobRecord | undefined> {
+    const record = this.store.find(connection.id, batchId);
+    const rootId = record?.parentBatchId ?? batchId;
+    const root = this.store.find(connection.id, rootId);
+    const input = root ? inputOf(root) : undefined;
+    if (!root || !input) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('The input file of this job is not available here, so its failed rows cannot be picked out.'));
+      return undefined;
+    }
+    // Make sure every finished attempt is downloaded and joined, so the retry holds exactly what is still unfinished.
+    for (const attempt of this.family(connection.id, rootId)) {
+      if (!attempt.downloaded && attempt.snapshot && isTerminal(attempt.snapshot.status)) {
+        await this.download(connection, attempt.batchId, { overwrite: options.overwrite ?? true });
+      }
+    }
+    const joined = await this.joinFamily(connection, rootId);
+    const unfinished = joined.summary?.unfinishedIds ?? [];
+    if (unfinished.length === 0) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Every request of {0} succeeded: nothing to retry.', root.sourceName));
+      return undefined;
+    }
+    const number = Math.max(0, ...this.family(connection.id, rootId).map((job) => job.retryNumber)) + 1;
+    const stem = resultStem(root.sourceName, root.batchId);
+    const retryPath = join(dirname(input), `${stem}.retry-${number}.jsonl`);
+    await writeRetryFile(input, new Set(unfinished), retryPath);
+    return submitPreparedFile(
+      { connection, uploadPath: retryPath, sourceUri: vscode.Uri.file(retryPath), endpoint: root.snapshot?.endpoint ?? '/chat/completions', parentBatchId: rootId, retryNumber: number },
+      { clients: this.clients, store: this.store, poller: this.poller },
+    );
+  }
+
+  /** The job and its retries, oldest first. */
+  private family(connectionId: string, rootId: string): JobRecord[] {
+    return this.store
+      .forConnection(connectionId)
+      .filter((job) => job.batchId === rootId || job.parentBatchId === rootId)
+      .sort((a, b) => a.retryNumber - b.retryNumber);
+  }
+
+  private async joinFamily(connection: Connection, rootId: string): Promise<{ results?: string; summaryFile?: string; summary?: JoinSummary }> {
+    const root = this.store.find(connection.id, rootId);
+    const input = root ? inputOf(root) : undefined;
+    if (!root || !input) {
+      return {};
+    }
+    const attempts: Attempt[] = this.family(connection.id, rootId)
+      .filter((job) => job.downloaded)
+      .map((job) => ({ output: job.downloaded!.output, errors: job.downloaded!.errors }));
+    const paths = resultPaths(resultsFolder(root), resultStem(root.sourceName, root.batchId));
+    const summary = await joinResults(input, attempts, paths.results);
+    const summaryFile = paths.results.replace(/\.results\.jsonl$/, '.summary.md');
+    await writeFile(summaryFile, summaryMarkdown(root, summary));
+    await this.store.update(connection.id, rootId, (r) => ({ ...r, downloaded: { ...r.downloaded, results: paths.results } }));
+    return { results: paths.results, summaryFile, summary };
+  }
+
+  // A job created elsewhere (portal, script): remember it so its results have a home.
+  private async adopt(connection: Connection, batch: Batch): Promise<JobRecord> {
+    const record: JobRecord = {
+      connectionId: connection.id,
+      batchId: batch.id,
+      submissionId: batch.metadata?.submission_id ?? batch.id,
+      sourceName: batch.metadata?.source_file ?? `${batch.id}.jsonl`,
+      createdAt: batch.created_at,
+      retryNumber: 0,
+      snapshot: batch,
+    };
+    await this.store.upsert(record);
+    return record;
+  }
+}
+
+/** The local input of a job: its source file if it still exists, else the copy that was uploaded. */
+function inputOf(record: JobRecord): string | undefined {
+  const source = record.sourceUri ? vscode.Uri.parse(record.sourceUri) : undefined;
+  if (source?.scheme === 'file' && existsSync(source.fsPath)) {
+    return source.fsPath;
+  }
+  return record.inputPath && existsSync(record.inputPath) ? record.inputPath : undefined;
+}
+
+/** Where a job's results go: the `results.folder` setting, else next to its source file. */
+export function resultsFolder(record: JobRecord): string {
+  const source = record.sourceUri ? vscode.Uri.parse(record.sourceUri) : undefined;
+  const configured = vscode.workspace.getConfiguration(CONFIG_SECTION, source).get<string>(Settings.resultsFolder, '').trim();
+  const workspace = (source && vscode.workspace.getWorkspaceFolder(source)) ?? vscode.workspace.workspaceFolders?.[0];
+  if (configured) {
+    return isAbsolute(configured) ? configured : join(workspace?.uri.fsPath ?? process.cwd(), configured);
+  }
+  if (source?.scheme === 'file') {
+    return dirname(source.fsPath);
+  }
+  return workspace?.uri.fsPath ?? process.cwd();
+}
+
+/** The summary as markdown: outcome counts, failures by code, tokens. */
+export function summaryMarkdown(record: JobRecord, summary: JoinSummary): string {
+  const verdict = summary.succeeded === 0 && summary.total > 0 ? vscode.l10n.t('Failed: no request succeeded.') : summary.failed + summary.missing > 0 ? vscode.l10n.t('Completed with failures.') : vscode.l10n.t('Completed.');
+  const lines = [
+    `# ${vscode.l10n.t('Results of {0}', escapeMarkdown(record.sourceName))}`,
+    '',
+    `**${verdict}**`,
+    '',
+    `| ${vscode.l10n.t('requests')} | ${vscode.l10n.t('succeeded')} | ${vscode.l10n.t('failed')} | ${vscode.l10n.t('missing')} |`,
+    '|---:|---:|---:|---:|',
+    `| ${formatCount(summary.total)} | ${formatCount(summary.succeeded)} | ${formatCount(summary.failed)} | ${formatCount(summary.missing)} |`,
+    '',
+    `${vscode.l10n.t('Tokens')}: ${formatCount(summary.promptTokens)} ${vscode.l10n.t('prompt')}, ${formatCount(summary.completionTokens)} ${vscode.l10n.t('completion')}`,
+  ];
+  if (summary.failuresByCode.length > 0) {
+    lines.push('', `## ${vscode.l10n.t('Failures by code')}`, '', `| ${vscode.l10n.t('code')} | ${vscode.l10n.t('requests')} |`, '|---|---:|');
+    for (const failure of summary.failuresByCode) {
+      lines.push(`| ${escapeMarkdown(failure.key)} | ${formatCount(failure.count)} |`);
+    }
+  }
+  if (summary.malformed.length > 0 || summary.unknownIds.length > 0) {
+    lines.push('', `## ${vscode.l10n.t('Lines that could not be used')}`, '');
+    for (const bad of summary.malformed) {
+      lines.push(`- ${escapeMarkdown(`${bad.file}:${bad.line}`)}: ${escapeMarkdown(bad.reason)}`);
+    }
+    for (const unknown of summary.unknownIds) {
+      lines.push(`- ${escapeMarkdown(`${unknown.file}:${unknown.line}`)}: ${vscode.l10n.t('unknown custom_id')} ${escapeMarkdown(unknown.customId)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
