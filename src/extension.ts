@@ -1,6 +1,19 @@
 import * as vscode from 'vscode';
 import { registerCommand } from './commandRegistry';
-import { Commands } from './constants';
+import { Commands, VIEW_ID } from './constants';
+import type { JobPhase } from './core/batch/status';
+import { addConnection, editConnection, removeConnection, tryEmulator, type ConnectionInput } from './features/connections/connectionCommands';
+import { ConnectionStore, type Connection } from './features/connections/connectionStore';
+import { ClientFactory } from './features/connections/credentials';
+import { EmbeddedEmulator } from './features/connections/embeddedEmulator';
+import { JobCommands, resolveConnection, resolveJob, type JobArgument } from './features/jobs/jobCommands';
+import { JobNotifications } from './features/jobs/jobNotifications';
+import { JobsModel } from './features/jobs/jobsModel';
+import { JobStore } from './features/jobs/jobStore';
+import { JobsTreeProvider, type JobsNode } from './features/jobs/jobsTree';
+import { JobPoller } from './features/jobs/poller';
+import { ResultsService, type ResultOptions } from './features/results/resultsService';
+import { submitFiles, type SubmitOptions } from './features/submit/submitCommand';
 import { BatchQuickFixProvider } from './features/validation/quickFixes';
 import { removeBom } from './features/validation/removeBomCommand';
 import { setDeployment } from './features/validation/setDeploymentCommand';
@@ -11,26 +24,116 @@ import { ValidationController } from './features/validation/validationController
 /** What the extension hands to other extensions and to its integration tests. */
 export interface ExtensionApi {
   readonly validation: ValidationController;
+  readonly connections: ConnectionStore;
+  readonly jobs: JobsModel;
+  readonly tree: JobsTreeProvider;
+  readonly emulator: EmbeddedEmulator;
 }
 
-/** Wires the features together; each owns its own listeners and disposes them. */
+/** Wires the features together; each owns its listeners and is disposed through the context. */
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = vscode.window.createOutputChannel('Azure OpenAI Batch', { log: true });
   context.subscriptions.push(log);
 
+  // Writing: validation, quick fixes, file checks.
   const validation = new ValidationController();
   context.subscriptions.push(
     validation,
     new ValidationStatusItem(validation),
+    // Any scheme and language: files matched by the glob setting are validated whatever their language.
     vscode.languages.registerCodeActionsProvider({ scheme: '*' }, new BatchQuickFixProvider(validation), BatchQuickFixProvider.metadata),
   );
-
   registerCommand(context, log, Commands.validateFile, (clicked?: vscode.Uri, selected?: vscode.Uri[]) => validateFiles(validation, clicked, selected));
   registerCommand(context, log, Commands.setDeployment, (uri?: vscode.Uri) => setDeployment(validation, uri));
   registerCommand(context, log, Commands.removeBom, (uri?: vscode.Uri) => removeBom(uri));
 
+  // Connections and the jobs they run.
+  const connections = new ConnectionStore(context);
+  const emulator = new EmbeddedEmulator(context.globalStorageUri, log);
+  const clients = new ClientFactory(connections, emulator);
+  const store = new JobStore(context.globalState);
+  const jobs = new JobsModel(connections, store, clients);
+  const poller = new JobPoller(jobs, log);
+  const tree = new JobsTreeProvider(jobs);
+  const view = vscode.window.createTreeView<JobsNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  const results = new ResultsService(clients, store, poller);
+  const jobCommands = new JobCommands(jobs, clients, poller);
+  context.subscriptions.push(connections, emulator, store, jobs, poller, tree, view, new JobNotifications(jobs));
+  void vscode.commands.executeCommand('setContext', 'azureOpenAIBatch.hasConnections', connections.all().length > 0);
+  context.subscriptions.push(
+    connections.onDidChange(() => void vscode.commands.executeCommand('setContext', 'azureOpenAIBatch.hasConnections', connections.all().length > 0)),
+    // Load the lists the first time the view is shown, not at activation.
+    view.onDidChangeVisibility((event) => {
+      if (event.visible) {
+        void jobCommands.refreshAll().catch((error: unknown) => log.warn(`Refreshing jobs failed: ${String(error)}`));
+      }
+    }),
+    vscode.authentication.onDidChangeSessions((event) => {
+      if (event.provider.id === 'microsoft') {
+        for (const connection of connections.all().filter((c) => c.auth === 'entra')) {
+          void jobs.refresh(connection).catch(() => undefined);
+        }
+      }
+    }),
+  );
+  poller.resumeAll();
+
+  const connectionFrom = (arg?: JobsNode | string): Connection => {
+    const connection = resolveConnection(jobs, arg) ?? connections.defaultConnection();
+    if (!connection) {
+      throw new Error(vscode.l10n.t('Choose a connection in the Batch Jobs view.'));
+    }
+    return connection;
+  };
+  registerCommand(context, log, Commands.addConnection, (input?: Partial<ConnectionInput>) => addConnection(connections, clients, input));
+  registerCommand(context, log, Commands.editConnection, (arg?: JobsNode | string, input?: ConnectionInput) => editConnection(connections, clients, connectionFrom(arg), input));
+  registerCommand(context, log, Commands.removeConnection, async (arg?: JobsNode | string, confirmed?: boolean) => {
+    const connection = connectionFrom(arg);
+    if (await removeConnection(connections, connection, confirmed === true)) {
+      await store.removeConnection(connection.id);
+    }
+  });
+  registerCommand(context, log, Commands.setDefaultConnection, (arg?: JobsNode | string) => connections.setDefault(connectionFrom(arg).id));
+  registerCommand(context, log, Commands.tryEmulator, async () => {
+    const connection = await tryEmulator(connections, emulator);
+    await jobs.refresh(connection);
+    return connection;
+  });
+
+  // Submitting and tracking.
+  const submitDeps = { connections, clients, store, poller, validation, storage: context.globalStorageUri };
+  registerCommand(context, log, Commands.submit, (clicked?: vscode.Uri, selected?: vscode.Uri[], options?: SubmitOptions) => submitFiles(submitDeps, clicked, selected, options));
+  registerCommand(context, log, Commands.refresh, () => jobCommands.refreshAll());
+  registerCommand(context, log, Commands.refreshConnection, (arg?: JobsNode | string) => jobCommands.refresh(arg));
+  registerCommand(context, log, Commands.loadMore, (arg?: JobsNode | string) => jobCommands.loadMore(arg));
+  registerCommand(context, log, Commands.filterJobs, (phases?: JobPhase[]) => jobCommands.filter(phases));
+  registerCommand(context, log, Commands.cancelJob, (arg?: JobArgument, confirmed?: boolean) => jobCommands.cancel(arg, confirmed === true));
+  registerCommand(context, log, Commands.copyBatchId, (arg?: JobArgument) => jobCommands.copyId(arg));
+  registerCommand(context, log, Commands.revealSource, (arg?: JobArgument) => jobCommands.revealSource(arg));
+  registerCommand(context, log, Commands.deleteRemoteFiles, (arg?: JobArgument, confirmed?: boolean) => jobCommands.deleteRemoteFiles(arg, confirmed === true));
+  registerCommand(context, log, Commands.removeJob, (arg?: JobArgument) => jobCommands.remove(arg));
+  registerCommand(context, log, Commands.showJobs, () => vscode.commands.executeCommand(`${VIEW_ID}.focus`));
+
+  // Results.
+  registerCommand(context, log, Commands.downloadResults, (arg?: JobArgument, options?: ResultOptions) => {
+    const job = resolveJob(jobs, arg);
+    return results.download(job.connection, job.batchId, options);
+  });
+  registerCommand(context, log, Commands.openOutput, (arg?: JobArgument) => {
+    const job = resolveJob(jobs, arg);
+    return results.open(job.connection, job.batchId, 'output');
+  });
+  registerCommand(context, log, Commands.openErrors, (arg?: JobArgument) => {
+    const job = resolveJob(jobs, arg);
+    return results.open(job.connection, job.batchId, 'errors');
+  });
+  registerCommand(context, log, Commands.retryFailed, (arg?: JobArgument, options?: ResultOptions) => {
+    const job = resolveJob(jobs, arg);
+    return results.retryFailed(job.connection, job.batchId, options);
+  });
+
   log.info('Azure OpenAI Batch activated');
-  return { validation };
+  return { validation, connections, jobs, tree, emulator };
 }
 
 export function deactivate(): void {

@@ -94,6 +94,20 @@ export class ResultsService {
     return { ...downloaded, ...joined };
   }
 
+  /** Opens a job's downloaded output or error file, downloading the results first when needed. */
+  async open(connection: Connection, batchId: string, which: 'output' | 'errors'): Promise<vscode.TextDocument | undefined> {
+    let path = this.store.find(connection.id, batchId)?.downloaded?.[which];
+    if (!path || !existsSync(path)) {
+      path = (await this.download(connection, batchId))[which];
+    }
+    if (!path) {
+      return undefined;
+    }
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.file(path));
+    await vscode.window.showTextDocument(document, { preview: true });
+    return document;
+  }
+
   /**
    * Writes `NAME.retry-N.jsonl` with exactly the failed and missing requests of a job (and its earlier
    * retries) and submits it as a follow-up job linked to the original.

@@ -1,0 +1,99 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FaultController } from './faults';
+import { resolveOptions, type EmulatorOptions } from './options';
+import { BatchRunner } from './runner';
+import { createHandler, emptyStats, type RequestStats } from './server';
+import { Store } from './store';
+import { batchView, fileView } from './views';
+
+export type { EmulatorOptions } from './options';
+export type { FaultDecision, FaultInfo, FaultKind, FaultRule, Operation, OperationMatcher } from './faults';
+export { FaultController, operations } from './faults';
+export type { RequestStats } from './server';
+
+/** A running emulator. */
+export interface RunningEmulator {
+  /** `http://127.0.0.1:PORT`: the Azure OpenAI "endpoint" to give the SDK (`new AzureOpenAI({ endpoint: url, ... })`). */
+  readonly url: string;
+  readonly port: number;
+  readonly apiKey: string;
+  /** Fault injection, changeable at run time (also through `POST /_emulator/faults`). */
+  readonly faults: FaultController;
+  /** Requests seen per operation, live. */
+  readonly stats: Readonly<RequestStats>;
+  /** Sets every request count back to 0. */
+  resetStats(): void;
+  /** A snapshot of every batch as the API shows it, in creation order. */
+  batches(): Record<string, unknown>[];
+  /** A snapshot of every file (v1 shape), in creation order. */
+  files(): Record<string, unknown>[];
+  /** Where file contents (and, with `dataDir`, the state) are kept. */
+  readonly dataDir: string;
+  /** Stops the lifecycle timers and closes every connection; a `dataDir` is left intact. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a local stand-in for the Azure OpenAI files and batches data plane on 127.0.0.1, speaking the classic
+ * (`/openai/...?api-version=`) and v1 (`/openai/v1/...`) REST paths, so the official `openai` SDK works against it.
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const resolved = resolveOptions(options);
+  const store = await Store.open(resolved.dataDir);
+  const runner = new BatchRunner(store, resolved);
+  const faults = new FaultController(resolved.seed, options.faults);
+  const stats = emptyStats();
+  let origin = '';
+  const handler = createHandler({ store, runner, faults, stats, options: resolved, origin: () => origin });
+  const inFlight = new Set<Promise<void>>();
+  const server = createServer((req, res) => {
+    const handling = handler(req, res).catch(() => undefined);
+    inFlight.add(handling);
+    void handling.finally(() => inFlight.delete(handling));
+  });
+  server.keepAliveTimeout = 5_000;
+  server.requestTimeout = 0; // a 200 MB upload over a slow or throttled link may take longer than Node's 5 minutes
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(resolved.port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  origin = `http://127.0.0.1:${port}`;
+  runner.resumeAll();
+
+  let closing: Promise<void> | undefined;
+  const modern = { surface: 'v1', version: undefined, modern: true } as const;
+  return {
+    url: origin,
+    port,
+    apiKey: resolved.apiKey,
+    faults,
+    stats,
+    dataDir: store.root,
+    resetStats: () => {
+      for (const key of Object.keys(stats) as (keyof RequestStats)[]) {
+        stats[key] = 0;
+      }
+    },
+    batches: () => [...store.batches.values()].sort((a, b) => a.internal.seq - b.internal.seq).map(batchView),
+    files: () => [...store.files.values()].sort((a, b) => a.seq - b.seq).map((f) => fileView(f, modern)),
+    close: () =>
+      (closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await runner.close();
+        await Promise.allSettled([...inFlight]);
+        await closed;
+        await store.close();
+      })()),
+  };
+}

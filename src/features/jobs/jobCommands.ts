@@ -1,0 +1,153 @@
+import * as vscode from 'vscode';
+import type { JobPhase } from '../../core/batch/status';
+import { jobState } from '../../core/batch/status';
+import type { Connection } from '../connections/connectionStore';
+import type { ClientFactory } from '../connections/credentials';
+import type { JobsModel } from './jobsModel';
+import type { JobsNode } from './jobsTree';
+import type { JobPoller } from './poller';
+
+/** A job named by a tree node or, for scripted use, by `{ connectionId, batchId }`. */
+export type JobArgument = JobsNode | { readonly connectionId: string; readonly batchId: string };
+
+export interface ResolvedJob {
+  readonly connection: Connection;
+  readonly batchId: string;
+}
+
+export function resolveJob(model: JobsModel, arg: JobArgument | undefined): ResolvedJob {
+  if (arg && 'kind' in arg && (arg.kind === 'job' || arg.kind === 'file' || arg.kind === 'validationError')) {
+    return { connection: arg.connection, batchId: arg.view.batchId };
+  }
+  if (arg && 'connectionId' in arg) {
+    const connection = model.connections.get(arg.connectionId);
+    if (connection) {
+      return { connection, batchId: arg.batchId };
+    }
+  }
+  throw new Error(vscode.l10n.t('Choose a job in the Batch Jobs view.'));
+}
+
+/** A connection named by a tree node or by its id. */
+export function resolveConnection(model: JobsModel, arg: JobsNode | string | undefined): Connection | undefined {
+  if (typeof arg === 'string') {
+    return model.connections.get(arg);
+  }
+  return arg && 'connection' in arg ? arg.connection : undefined;
+}
+
+/** Job actions of the tree: cancel, copy id, reveal the source, delete remote files, remove from the list. */
+export class JobCommands {
+  constructor(
+    private readonly model: JobsModel,
+    private readonly clients: ClientFactory,
+    private readonly poller: JobPoller,
+  ) {}
+
+  async refreshAll(): Promise<void> {
+    await Promise.all(this.model.connections.all().map((connection) => this.model.refresh(connection, true)));
+  }
+
+  async refresh(arg?: JobsNode | string): Promise<void> {
+    const connection = resolveConnection(this.model, arg);
+    if (connection) {
+      await this.model.refresh(connection, true);
+    } else {
+      await this.refreshAll();
+    }
+  }
+
+  async loadMore(arg?: JobsNode | string): Promise<void> {
+    const connection = resolveConnection(this.model, arg);
+    if (connection) {
+      await this.model.loadMore(connection);
+    }
+  }
+
+  async filter(phases?: JobPhase[]): Promise<void> {
+    if (phases) {
+      this.model.setFilter(phases.length > 0 ? new Set(phases) : undefined);
+      return;
+    }
+    const all: { label: string; phase: JobPhase }[] = [
+      { label: vscode.l10n.t('Running'), phase: 'active' },
+      { label: vscode.l10n.t('Completed'), phase: 'succeeded' },
+      { label: vscode.l10n.t('Completed with failures'), phase: 'partial' },
+      { label: vscode.l10n.t('Failed'), phase: 'failed' },
+      { label: vscode.l10n.t('Cancelled'), phase: 'cancelled' },
+      { label: vscode.l10n.t('Expired'), phase: 'expired' },
+    ];
+    const current = this.model.filter;
+    const picked = await vscode.window.showQuickPick(
+      all.map((item) => ({ ...item, picked: !current || current.has(item.phase) })),
+      { canPickMany: true, title: vscode.l10n.t('Show jobs that are...') },
+    );
+    if (picked) {
+      this.model.setFilter(picked.length === all.length || picked.length === 0 ? undefined : new Set(picked.map((p) => p.phase)));
+    }
+  }
+
+  async cancel(arg?: JobArgument, confirmed = false): Promise<void> {
+    const { connection, batchId } = resolveJob(this.model, arg);
+    if (!confirmed) {
+      const cancel = vscode.l10n.t('Cancel Job');
+      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Cancel the batch job {0}? Requests that already finished are kept (and billed).', batchId), { modal: true }, cancel);
+      if (choice !== cancel) {
+        return;
+      }
+    }
+    const client = await this.clients.clientFor(connection, { interactive: true });
+    const batch = await client.cancelBatch(batchId);
+    await this.model.store.applySnapshots(connection.id, [batch]);
+    this.poller.kick(connection.id);
+  }
+
+  async copyId(arg?: JobArgument): Promise<string> {
+    const { batchId } = resolveJob(this.model, arg);
+    await vscode.env.clipboard.writeText(batchId);
+    void vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', batchId), 3000);
+    return batchId;
+  }
+
+  async revealSource(arg?: JobArgument): Promise<void> {
+    const { connection, batchId } = resolveJob(this.model, arg);
+    const source = this.model.store.find(connection.id, batchId)?.sourceUri;
+    if (!source) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('This job was not submitted from this machine, so its source file is unknown.'));
+      return;
+    }
+    const uri = vscode.Uri.parse(source);
+    await vscode.window.showTextDocument(uri, { preview: false });
+    await vscode.commands.executeCommand('revealInExplorer', uri);
+  }
+
+  /** Deletes the job's input, output and error files on the service (the job itself stays listed). */
+  async deleteRemoteFiles(arg?: JobArgument, confirmed = false): Promise<number> {
+    const { connection, batchId } = resolveJob(this.model, arg);
+    const client = await this.clients.clientFor(connection, { interactive: true });
+    const batch = await client.getBatch(batchId);
+    const ids = [batch.input_file_id, batch.output_file_id, batch.error_file_id].filter((id): id is string => typeof id === 'string' && id.length > 0);
+    if (ids.length === 0) {
+      return 0;
+    }
+    if (!jobState(batch.status, batch.request_counts).done) {
+      throw new Error(vscode.l10n.t('The job is still running; cancel it or wait before deleting its files.'));
+    }
+    if (!confirmed) {
+      const remove = vscode.l10n.t('Delete Files');
+      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Delete the {0} files of {1} from the service? Download the results first if you need them.', ids.length, batchId), { modal: true }, remove);
+      if (choice !== remove) {
+        return 0;
+      }
+    }
+    for (const id of ids) {
+      await client.deleteFile(id);
+    }
+    return ids.length;
+  }
+
+  async remove(arg?: JobArgument): Promise<void> {
+    const { connection, batchId } = resolveJob(this.model, arg);
+    await this.model.store.remove(connection.id, batchId);
+  }
+}

@@ -1,0 +1,61 @@
+import * as vscode from 'vscode';
+import { CONFIG_SECTION, Commands, Settings, VIEW_ID } from '../../constants';
+import type { Batch } from '../../core/batch/client';
+import { jobState } from '../../core/batch/status';
+import type { JobsModel } from './jobsModel';
+
+/**
+ * Tells the user when a job they submitted reaches a terminal state, with "Download Results" and, when
+ * requests failed, "Retry Failed". A status bar item counts the running jobs and opens the view.
+ */
+export class JobNotifications implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('azureOpenAIBatch.jobs', vscode.StatusBarAlignment.Left, 49);
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly model: JobsModel) {
+    this.item.name = vscode.l10n.t('Azure OpenAI Batch: running jobs');
+    this.item.command = `${VIEW_ID}.focus`;
+    this.disposables.push(
+      this.item,
+      model.onDidChange(() => this.updateStatus()),
+      model.onDidFinishJob(({ connection, transition }) => void this.announce(connection.id, transition.record.sourceName, transition.batch)),
+    );
+    this.updateStatus();
+  }
+
+  dispose(): void {
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+
+  private updateStatus(): void {
+    const running = this.model.store.active().length;
+    if (running === 0) {
+      this.item.hide();
+      return;
+    }
+    this.item.text = `$(sync~spin) ${running === 1 ? vscode.l10n.t('1 batch job running') : vscode.l10n.t('{0} batch jobs running', running)}`;
+    this.item.tooltip = vscode.l10n.t('Show the Batch Jobs view');
+    this.item.show();
+  }
+
+  private async announce(connectionId: string, name: string, batch: Batch): Promise<void> {
+    if (!vscode.workspace.getConfiguration(CONFIG_SECTION).get<boolean>(Settings.notifyOnCompletion, true)) {
+      return;
+    }
+    const state = jobState(batch.status, batch.request_counts);
+    const counts = batch.request_counts;
+    const failures = (counts?.failed ?? 0) + (batch.status === 'completed' ? 0 : Math.max(0, (counts?.total ?? 0) - (counts?.completed ?? 0) - (counts?.failed ?? 0)));
+    const download = vscode.l10n.t('Download Results');
+    const retry = vscode.l10n.t('Retry Failed');
+    const actions = [...(batch.output_file_id || batch.error_file_id ? [download] : []), ...(failures > 0 && (batch.output_file_id || batch.error_file_id) ? [retry] : [])];
+    const text = vscode.l10n.t('Batch job {0}: {1}.', name, state.label);
+    const show = state.phase === 'failed' ? vscode.window.showErrorMessage : state.phase === 'succeeded' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    const choice = await show(text, ...actions);
+    const arg = { connectionId, batchId: batch.id };
+    if (choice === download) {
+      await vscode.commands.executeCommand(Commands.downloadResults, arg);
+    } else if (choice === retry) {
+      await vscode.commands.executeCommand(Commands.retryFailed, arg);
+    }
+  }
+}
