@@ -63,9 +63,13 @@ export function toServiceError(error: unknown): BatchServiceError | OperationCan
     );
   }
   if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const network = code !== undefined && /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|UND_ERR_SOCKET|ENOTFOUND|EAI_AGAIN)$/.test(code);
-    return new BatchServiceError(error.message, undefined, network ? 'network' : code, network);
+    // A body stream cut off midway surfaces from fetch as `TypeError: terminated` with the socket error as cause.
+    const cause = (error as { cause?: unknown }).cause;
+    const code = (error as NodeJS.ErrnoException).code ?? (cause instanceof Error ? (cause as NodeJS.ErrnoException).code : undefined);
+    const network =
+      (code !== undefined && /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|UND_ERR_SOCKET|UND_ERR_CLOSED|ENOTFOUND|EAI_AGAIN|ERR_STREAM_PREMATURE_CLOSE)$/.test(code)) ||
+      (error.name === 'TypeError' && /^(terminated|fetch failed)$/.test(error.message));
+    return new BatchServiceError(network ? `The connection to the service was interrupted (${code ?? error.message}).` : error.message, undefined, network ? 'network' : code, network);
   }
   return new BatchServiceError(String(error), undefined, undefined, false);
 }
