@@ -55,8 +55,9 @@ export function parseResultLine(text: string): ResultLine {
 
 /** A label for why a request failed: its error code, else its HTTP status. */
 export function failureKey(line: ResultLine): string {
-  if (line.error?.code) {
-    return line.statusCode !== undefined ? `${line.statusCode} ${line.error.code}` : line.error.code;
+  const code = line.error?.code;
+  if (code && code !== String(line.statusCode)) {
+    return line.statusCode !== undefined ? `${line.statusCode} ${code}` : code;
   }
   return line.statusCode !== undefined ? `HTTP ${line.statusCode}` : 'unknown';
 }
