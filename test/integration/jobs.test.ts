@@ -1,0 +1,201 @@
+import * as assert from 'node:assert/strict';
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Connection } from '../../src/features/connections/connectionStore';
+import type { JobsNode } from '../../src/features/jobs/jobsTree';
+import type { JobRecord } from '../../src/features/jobs/jobStore';
+import type { DownloadOutcome } from '../../src/features/results/resultsService';
+import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { extensionApi, waitFor, workspaceRoot } from './helpers';
+
+const chat = (id: string, content: string) =>
+  JSON.stringify({ custom_id: id, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'user', content }], max_tokens: 20 } });
+
+/** The job row of the tree for a batch, found through the real TreeDataProvider. */
+async function jobItem(connection: Connection, batchId: string): Promise<vscode.TreeItem | undefined> {
+  const api = await extensionApi();
+  const connectionNode = api.tree.getChildren().find((node) => node.kind === 'connection' && node.connection.id === connection.id);
+  if (!connectionNode) {
+    return undefined;
+  }
+  const find = (nodes: JobsNode[]): JobsNode | undefined => {
+    for (const node of nodes) {
+      if (node.kind === 'job' && node.view.batchId === batchId) {
+        return node;
+      }
+      const nested = node.kind === 'job' ? find(api.tree.getChildren(node)) : undefined;
+      if (nested) {
+        return nested;
+      }
+    }
+    return undefined;
+  };
+  const node = find(api.tree.getChildren(connectionNode));
+  return node ? api.tree.getTreeItem(node) : undefined;
+}
+
+async function waitForDescription(connection: Connection, batchId: string, pattern: RegExp): Promise<vscode.TreeItem> {
+  return waitFor(`the job ${batchId} to show ${pattern}`, async () => {
+    const item = await jobItem(connection, batchId);
+    return item && pattern.test(String(item.description)) ? item : undefined;
+  }, 60_000);
+}
+
+describe('connections, submit, jobs tree, results', function () {
+  this.timeout(120_000);
+  let emulator: RunningEmulator;
+  let connection: Connection;
+  const apiKey = 'integration-secret-key-7f3a9c';
+
+  before(async () => {
+    emulator = await startEmulator({ port: 0, apiKey, requestDelayMs: 20, validatingDelayMs: 100, finalizingDelayMs: 100 });
+  });
+  after(async () => {
+    await emulator?.close();
+  });
+
+  it('adds a connection after checking it, keeping the key only in SecretStorage', async () => {
+    const api = await extensionApi();
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('azureOpenAIBatch.addConnection', { name: 'Wrong key', endpoint: emulator.url, apiVersion: '2025-04-01-preview', auth: 'apiKey', apiKey: 'nope' })).then((result) => {
+        if (result === undefined) {
+          throw new Error('refused');
+        }
+      }),
+    );
+    assert.ok(!api.connections.all().some((c) => c.name === 'Wrong key'), 'a connection that fails its check is not saved');
+    connection = (await vscode.commands.executeCommand<Connection>('azureOpenAIBatch.addConnection', {
+      name: 'Test resource',
+      endpoint: emulator.url,
+      apiVersion: '2025-04-01-preview',
+      auth: 'apiKey',
+      apiKey,
+    }))!;
+    assert.ok(connection?.id);
+    assert.equal(api.connections.get(connection.id)?.endpoint, emulator.url);
+    assert.ok(!JSON.stringify(api.connections.all()).includes(apiKey), 'the key is not in the connection list (global state)');
+    assert.equal((await api.connections.readKey(connection))?.key, apiKey, 'the key is in SecretStorage');
+    await vscode.commands.executeCommand('azureOpenAIBatch.setDefaultConnection', connection.id);
+    assert.equal(api.connections.defaultConnection()?.id, connection.id);
+  });
+
+  it('submits a file through the Explorer command and follows it to completed in the tree', async () => {
+    const api = await extensionApi();
+    const file = path.join(workspaceRoot(), 'five.jsonl');
+    await fs.writeFile(file, [1, 2, 3, 4, 5].map((i) => chat(`row-${i}`, `Say ${i}`)).join('\n') + '\n');
+    const uri = vscode.Uri.file(file);
+    const [record] = (await vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', uri, [uri], { connectionId: connection.id, deployment: 'gpt-4o-batch' }))!;
+    assert.ok(record?.batchId.startsWith('batch_'));
+    assert.equal(record.sourceName, 'five.jsonl');
+    assert.equal(emulator.batches().length, 1);
+    const item = await waitForDescription(connection, record.batchId, /^completed · 5\/5/);
+    assert.match(String(item.contextValue), /^job:done:results.*:source:local/);
+    assert.equal(item.label, 'five.jsonl');
+    const tooltip = (item.tooltip as vscode.MarkdownString).value;
+    assert.ok(tooltip.includes(record.batchId.replace(/[_-]/g, (c) => `\\${c}`)), tooltip);
+    assert.equal(api.jobs.store.active().length, 0);
+  });
+
+  it('refuses a file with errors and shows nothing new', async () => {
+    const before = emulator.batches().length;
+    const file = path.join(workspaceRoot(), 'bad-submit.jsonl');
+    await fs.writeFile(file, chat('a', 'x') + '\n' + chat('a', 'y') + '\n');
+    const result = await vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { connectionId: connection.id, deployment: 'gpt-4o-batch' });
+    assert.deepEqual(result, []);
+    assert.equal(emulator.batches().length, before);
+    assert.ok(vscode.languages.getDiagnostics(vscode.Uri.file(file)).some((d) => d.code && (d.code as { value: string }).value === 'duplicate_custom_id'));
+  });
+
+  it('overrides the deployment in an uploaded copy, never in the file', async () => {
+    const file = path.join(workspaceRoot(), 'override.jsonl');
+    const text = chat('o-1', 'hello') + '\n';
+    await fs.writeFile(file, text);
+    const [record] = (await vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { connectionId: connection.id, deployment: 'gpt-4.1-batch' }))!;
+    await waitForDescription(connection, record!.batchId, /^completed/);
+    assert.equal(await fs.readFile(file, 'utf8'), text, 'the source file is unchanged');
+    const uploaded = emulator.files().find((f) => f.id === emulator.batches().find((b) => b.id === record!.batchId)?.input_file_id);
+    assert.ok(uploaded, 'the uploaded input is known');
+  });
+
+  it('downloads results, joins them to the inputs and retries the failed rows', async () => {
+    const file = path.join(workspaceRoot(), 'mixed.jsonl');
+    const rows = [chat('m-1', 'fine'), chat('m-2', 'this one breaks [[fail:500]]'), chat('m-3', 'fine too'), chat('m-4', 'rate limited [[fail:429]]')];
+    await fs.writeFile(file, rows.join('\n') + '\n');
+    const [record] = (await vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { connectionId: connection.id, deployment: 'gpt-4o-batch' }))!;
+    const item = await waitForDescription(connection, record!.batchId, /^completed · 4\/4 · 2 failed/);
+    assert.match(String(item.contextValue), /:failures/);
+
+    const outcome = (await vscode.commands.executeCommand<DownloadOutcome>('azureOpenAIBatch.downloadResults', { connectionId: connection.id, batchId: record!.batchId }))!;
+    assert.equal(outcome.output, path.join(workspaceRoot(), 'mixed.output.jsonl'));
+    assert.equal(outcome.errors, path.join(workspaceRoot(), 'mixed.errors.jsonl'));
+    assert.equal(outcome.results, path.join(workspaceRoot(), 'mixed.results.jsonl'));
+    const joined = (await fs.readFile(outcome.results!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { custom_id: string; status: string; status_code: number });
+    assert.deepEqual(joined.map((l) => [l.custom_id, l.status, l.status_code]), [['m-1', 'succeeded', 200], ['m-2', 'failed', 500], ['m-3', 'succeeded', 200], ['m-4', 'failed', 429]]);
+    assert.equal(outcome.summary?.succeeded, 2);
+    assert.ok(existsSync(outcome.summaryFile!));
+
+    // Downloading again never replaces files silently: scripted, it asks for overwrite explicitly.
+    const again = (await vscode.commands.executeCommand<DownloadOutcome>('azureOpenAIBatch.downloadResults', { connectionId: connection.id, batchId: record!.batchId }, { overwrite: true }))!;
+    assert.equal(again.summary?.failed, 2);
+
+    // The user fixes the failing rows in the source, then retries exactly those.
+    await fs.writeFile(file, rows.map((r) => r.replace(' [[fail:500]]', '').replace(' [[fail:429]]', '')).join('\n') + '\n');
+    const retry = (await vscode.commands.executeCommand<JobRecord>('azureOpenAIBatch.retryFailed', { connectionId: connection.id, batchId: record!.batchId }, { overwrite: true }))!;
+    assert.equal(retry.parentBatchId, record!.batchId);
+    assert.equal(retry.sourceName, 'mixed.retry-1.jsonl');
+    const retryText = await fs.readFile(path.join(workspaceRoot(), 'mixed.retry-1.jsonl'), 'utf8');
+    assert.deepEqual(retryText.trim().split('\n').map((l) => (JSON.parse(l) as { custom_id: string }).custom_id), ['m-2', 'm-4']);
+    await waitForDescription(connection, retry.batchId, /^completed · 2\/2/);
+    const merged = (await vscode.commands.executeCommand<DownloadOutcome>('azureOpenAIBatch.downloadResults', { connectionId: connection.id, batchId: retry.batchId }, { overwrite: true }))!;
+    assert.equal(merged.results, path.join(workspaceRoot(), 'mixed.results.jsonl'), 'the retry merges into the original results');
+    const final = (await fs.readFile(merged.results!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { status: string });
+    assert.deepEqual(final.map((l) => l.status), ['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    assert.equal(merged.summary?.succeeded, 4);
+  });
+
+  it('cancels a running job', async () => {
+    const api = await extensionApi();
+    await emulator.close();
+    emulator = await startEmulator({ port: emulator.port, apiKey, requestDelayMs: 2000, validatingDelayMs: 50 });
+    const file = path.join(workspaceRoot(), 'slow.jsonl');
+    await fs.writeFile(file, [1, 2, 3, 4, 5, 6].map((i) => chat(`s-${i}`, 'slow')).join('\n') + '\n');
+    const [record] = (await vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { connectionId: connection.id, deployment: 'gpt-4o-batch' }))!;
+    await waitForDescription(connection, record!.batchId, /^in progress/);
+    await vscode.commands.executeCommand('azureOpenAIBatch.cancelJob', { connectionId: connection.id, batchId: record!.batchId }, true);
+    await waitForDescription(connection, record!.batchId, /^cancelled/);
+    assert.equal(api.jobs.store.find(connection.id, record!.batchId)?.snapshot?.status, 'cancelled');
+  });
+
+  it('lists jobs created elsewhere and removes a job from the list', async () => {
+    const api = await extensionApi();
+    await vscode.commands.executeCommand('azureOpenAIBatch.refreshConnection', connection.id);
+    const listed = api.jobs.jobsFor(connection.id);
+    assert.ok(listed.length >= 4);
+    const first = listed[0]!;
+    assert.equal(await vscode.commands.executeCommand('azureOpenAIBatch.copyBatchId', { connectionId: connection.id, batchId: first.batchId }), first.batchId);
+    assert.equal(await vscode.env.clipboard.readText(), first.batchId);
+    await vscode.commands.executeCommand('azureOpenAIBatch.removeJob', { connectionId: connection.id, batchId: first.batchId });
+    assert.equal(api.jobs.store.find(connection.id, first.batchId), undefined);
+  });
+
+  it('starts the embedded emulator from "Try the Local Emulator"', async () => {
+    const api = await extensionApi();
+    const local = (await vscode.commands.executeCommand<Connection>('azureOpenAIBatch.tryEmulator'))!;
+    assert.equal(local.emulator, true);
+    assert.match(local.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(api.connections.defaultConnection()?.id, local.id);
+    const file = path.join(workspaceRoot(), 'local.jsonl');
+    await fs.writeFile(file, chat('l-1', 'hello') + '\n');
+    const [record] = (await vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { deployment: 'gpt-4o-batch' }))!;
+    assert.equal(record!.connectionId, local.id, 'the default connection is used');
+    await waitForDescription(local, record!.batchId, /^completed/);
+  });
+
+  it('removes a connection and its secret', async () => {
+    const api = await extensionApi();
+    await vscode.commands.executeCommand('azureOpenAIBatch.removeConnection', connection.id, true);
+    assert.equal(api.connections.get(connection.id), undefined);
+    assert.equal(await api.connections.readKey(connection), undefined);
+  });
+});
