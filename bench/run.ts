@@ -8,6 +8,7 @@
  * PASS/MISS but never fail the process: the exit code is non-zero only when something crashed or a sanity
  * check (exit codes, diagnostic counts) failed, which would make the figures meaningless.
  */
+import { benchJoin } from './join';
 import { existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -424,6 +425,15 @@ async function main(): Promise<void> {
       seed: 5,
     });
     reportIncremental(editFile.spec.name, incremental);
+  }
+
+  const joinFile = files.get(editBench);
+  if (joinFile) {
+    log(`\njoin: ${joinFile.spec.name} outputs back to their inputs`);
+    const joined = await benchJoin(joinFile.path, dataDir, options.quick ? 1 : 3);
+    const label = `join ${joined.rows.toLocaleString('en-US')} results`;
+    rows.push({ file: label, measurement: 'floor: read + JSON.parse input and outputs', time: ms(joined.floorMs), spread: '', throughput: mbPerSecond(joinFile.bytes + joined.outputBytes, joined.floorMs).toFixed(0), ratio: '1.00x', target: '', status: '' });
+    rows.push({ file: label, measurement: '6. joinResults() to NAME.results.jsonl', time: ms(joined.joinMs), spread: '', throughput: mbPerSecond(joinFile.bytes + joined.outputBytes, joined.joinMs).toFixed(0), ratio: `${(joined.joinMs / joined.floorMs).toFixed(2)}x`, target: '', status: '', note: `peak RSS +${joined.peakRssDeltaMiB.toFixed(0)} MiB while joining` });
   }
 
   const runsNote = options.quick ? '1 run' : `median of ${options.runs} runs, ${options.runs * 3} for files under 32 MiB`;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, createWriteStream, openSync, readSync } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { basename, dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { readLocatedLines } from './byteLines';
@@ -57,7 +58,9 @@ const maxReported = 1000;
 export async function joinResults(inputPath: string, attempts: readonly Attempt[], destination: string): Promise<JoinSummary> {
   const summary: JoinSummary = { total: 0, succeeded: 0, failed: 0, missing: 0, failuresByCode: [], promptTokens: 0, completionTokens: 0, malformed: [], unknownIds: [], unfinishedIds: [] };
   const files = attempts.flatMap((attempt) => [attempt.output, attempt.errors]).filter((path): path is string => path !== undefined);
-  const inputIds = await collectInputIds(inputPath);
+  // The input's ids in order: the join walks this list instead of parsing the input a second time.
+  const inputOrder = await collectInputIds(inputPath);
+  const inputIds = new Set(inputOrder);
   const index = new Map<string, Location>();
   for (let file = 0; file < files.length; file++) {
     for await (const line of readLocatedLines(files[file]!)) {
@@ -86,20 +89,17 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
     }
   }
 
-  const handles = await Promise.all(files.map((path) => open(path, 'r')));
+  // Result lines are read back by offset with synchronous reads (cheap from the page cache), yielding to
+  // the event loop every few hundred rows so an editor host stays responsive.
+  const handles = files.map((path) => openSync(path, 'r'));
   const temporary = join(dirname(destination), `.${basename(destination)}.${randomUUID().slice(0, 8)}.partial`);
   const failures = new Map<string, number>();
   try {
     const out = createWriteStream(temporary);
-    const write = async (text: string) => {
-      if (!out.write(text)) {
-        await once(out, 'drain');
-      }
-    };
-    for await (const line of readLocatedLines(inputPath)) {
-      const id = customIdOf(line.text);
-      if (id === undefined) {
-        continue;
+    let row = 0;
+    for (const id of inputOrder) {
+      if (++row % 500 === 0) {
+        await yieldToEventLoop();
       }
       summary.total++;
       const location = index.get(id);
@@ -109,7 +109,7 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
         summary.unfinishedIds.push(id);
         joined = { custom_id: id, status: 'missing', status_code: null, response: null, error: null };
       } else {
-        const result = parseResultLine(await readAt(handles[location.file]!, location));
+        const result = parseResultLine(readAt(handles[location.file]!, location));
         joined = {
           custom_id: id,
           status: result.succeeded ? 'succeeded' : 'failed',
@@ -128,13 +128,17 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
           failures.set(key, (failures.get(key) ?? 0) + 1);
         }
       }
-      await write(JSON.stringify(joined) + '\n');
+      if (!out.write(JSON.stringify(joined) + '\n')) {
+        await once(out, 'drain');
+      }
     }
     out.end();
     await once(out, 'close');
     await rename(temporary, destination);
   } finally {
-    await Promise.all(handles.map((handle) => handle.close()));
+    for (const handle of handles) {
+      closeSync(handle);
+    }
     await unlink(temporary).catch(() => undefined);
   }
   summary.failuresByCode = [...failures].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
@@ -168,12 +172,13 @@ export async function writeRetryFile(inputPath: string, ids: ReadonlySet<string>
   return written;
 }
 
-async function collectInputIds(inputPath: string): Promise<Set<string>> {
-  const ids = new Set<string>();
+/** The input's request ids, in order (lines without a usable id are skipped, as the service skips them). */
+async function collectInputIds(inputPath: string): Promise<string[]> {
+  const ids: string[] = [];
   for await (const line of readLocatedLines(inputPath)) {
     const id = customIdOf(line.text);
     if (id !== undefined) {
-      ids.add(id);
+      ids.push(id);
     }
   }
   return ids;
@@ -191,9 +196,9 @@ function customIdOf(text: string): string | undefined {
   }
 }
 
-async function readAt(handle: FileHandle, location: Location): Promise<string> {
+function readAt(handle: number, location: Location): string {
   const buffer = Buffer.allocUnsafe(location.length);
-  await handle.read(buffer, 0, location.length, location.offset);
+  readSync(handle, buffer, 0, location.length, location.offset);
   let end = buffer.length;
   if (end > 0 && buffer[end - 1] === 13) {
     end--;
