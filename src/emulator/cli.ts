@@ -1,5 +1,5 @@
 import { numberOption, parseArgs, UsageError, type ParsedArgs } from '../cli/args';
-import { startEmulator } from './index';
+import { startEmulator, type EmulatorOptions } from './index';
 import { defaultApiKey, defaultDeployments } from './options';
 
 export const emulatorUsage =
@@ -57,7 +57,7 @@ export async function runEmulatorCli(argv: readonly string[], out: NodeJS.Writab
   }
   const apiKey = stringOption(args, 'api-key') ?? defaultApiKey;
   const verbose = args.options.has('verbose');
-  const emulator = await startEmulator({
+  const options: EmulatorOptions = {
     port,
     apiKey,
     token: stringOption(args, 'token'),
@@ -72,17 +72,21 @@ export async function runEmulatorCli(argv: readonly string[], out: NodeJS.Writab
     dataDir: stringOption(args, 'data-dir'),
     seed: countOption(args, 'seed', true),
     log: verbose ? (line) => err.write(`${line}\n`) : undefined,
-  });
-  out.write(`listening on ${emulator.url}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  await emulator.close();
+  };
+  // Handlers go in before anything is printed: a supervisor may signal as soon as it reads the line.
+  let requestStop = (): void => undefined;
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  const onSignal = () => requestStop();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const emulator = await startEmulator(options);
+    out.write(`listening on ${emulator.url}\n`);
+    await stopRequested;
+    await emulator.close();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   return 0;
 }
