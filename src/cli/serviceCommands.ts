@@ -7,6 +7,7 @@ import { parseArgs, UsageError, numberOption } from './args';
 import { clientFromArgs, connectionFlags, connectionValued, isLoopback, stringOption } from './connectionOptions';
 import { usages } from './usage';
 import { downloadResults, InvalidInputError, submitFile, waitForJob } from './jobRunner';
+import { defaultPartLimits, submitSplit } from './splitSubmit';
 
 const submitUsage = usages.submit;
 const statusUsage = usages.status;
@@ -50,11 +51,33 @@ function pollInterval(args: ReturnType<typeof parseArgs>, endpoint: string): num
 
 /** `submit`: validate, upload, create; with `--wait` follow it to the end; with `--out` download the results. */
 export async function runSubmit(argv: readonly string[], ...[out, err]: Streams): Promise<number> {
-  const args = parseArgs(argv, [...connectionValued, 'out', 'poll-ms'], [...connectionFlags, 'wait', 'force']);
+  const args = parseArgs(argv, [...connectionValued, 'out', 'poll-ms', 'max-parallel', 'max-requests', 'max-size-mb', 'max-tokens'], [...connectionFlags, 'wait', 'force', 'split']);
   if (args.positionals.length !== 1) {
     throw new UsageError(`usage: ${submitUsage}`);
   }
   const client = await clientFromArgs(args);
+  if (args.options.has('split')) {
+    return guarded(err, async () => {
+      const group = await submitSplit(
+        client,
+        args.positionals[0]!,
+        {
+          limits: {
+            maxRequests: numberOption(args, 'max-requests', defaultPartLimits.maxRequests),
+            maxBytes: numberOption(args, 'max-size-mb', defaultPartLimits.maxBytes / (1024 * 1024)) * 1024 * 1024,
+            maxTokens: args.options.has('max-tokens') ? numberOption(args, 'max-tokens', 0) : undefined,
+          },
+          maxParallel: numberOption(args, 'max-parallel', 4),
+          pollMs: pollInterval(args, client.config.endpoint),
+          outDir: stringOption(args, 'out'),
+          overwrite: args.options.has('force'),
+        },
+        err,
+      );
+      out.write(JSON.stringify(group) + '\n');
+      return group.parts.every((part) => part.batchStatus === 'completed') ? 0 : 1;
+    });
+  }
   return guarded(err, async () => {
     let batch = await submitFile(client, args.positionals[0]!, err);
     const outDir = stringOption(args, 'out');

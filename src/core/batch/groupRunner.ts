@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import { SOURCE_FILE_KEY, type Batch, type BatchClient } from './client';
+import { BatchServiceError } from './errors';
+import { isTerminal } from './status';
+
+export type PartStatus = 'queued' | 'submitting' | 'running' | 'done';
+
+/** One part of a split submission, as persisted between steps (and across reloads). */
+export interface PartState {
+  readonly index: number;
+  readonly path: string;
+  readonly requests: number;
+  /** Estimated enqueued tokens (input plus output bound). */
+  readonly tokens: number;
+  status: PartStatus;
+  /** The submission id of the current attempt; a new attempt gets a new one. */
+  submissionId: string;
+  /** Attempts that were refused for the token quota. */
+  attempts: number;
+  /** Not submitted before this time (ms since the epoch): the backoff after `token_limit_exceeded`. */
+  notBefore?: number;
+  inputFileId?: string;
+  batchId?: string;
+  /** The last status the service reported for the part's job. */
+  batchStatus?: string;
+  outputFileId?: string | null;
+  errorFileId?: string | null;
+  error?: string;
+}
+
+/** A file submitted as several parts, fed to the service as its quota allows. */
+export interface GroupState {
+  readonly id: string;
+  readonly name: string;
+  readonly sourcePath: string;
+  readonly endpoint: string;
+  readonly createdAt: number;
+  readonly maxParallel: number;
+  /** The deployment's enqueued-token limit: from the service's header, a setting, or learned from refusals. */
+  tokenLimit?: number;
+  readonly parts: PartState[];
+}
+
+export interface GroupRunnerOptions {
+  /** First wait after a `token_limit_exceeded`; doubles per attempt (Microsoft's sample: 5 s, 10 tries). */
+  readonly backoffMs?: number;
+  readonly maxAttempts?: number;
+  readonly now?: () => number;
+  readonly log?: (line: string) => void;
+  /** Saves the state after every change, so a crash or reload loses no part and submits none twice. */
+  readonly persist?: (group: GroupState) => Promise<void>;
+  readonly signal?: AbortSignal;
+}
+
+const TOKEN_LIMIT = 'token_limit_exceeded';
+
+/** Creates the state of a new group from its parts. */
+export function newGroup(fields: { name: string; sourcePath: string; endpoint: string; maxParallel: number; tokenLimit?: number }, parts: readonly { index: number; path: string; requests: number; tokens: number }[]): GroupState {
+  return {
+    id: `group_${randomUUID()}`,
+    createdAt: Math.floor(Date.now() / 1000),
+    ...fields,
+    parts: parts.map((part) => ({ ...part, status: 'queued' as PartStatus, submissionId: randomUUID(), attempts: 0 })),
+  };
+}
+
+/**
+ * The quota-aware submission queue of one group. Each {@link step} brings running parts up to date
+ * (one list call, not one request per part), then submits queued parts while the estimate of enqueued
+ * tokens (running parts plus the next) fits the deployment's limit and `maxParallel` allows. A part
+ * refused with `token_limit_exceeded` — a failed job, or a 400 on create in "fail fast" regions — goes
+ * back to the queue with exponential backoff. Every change is persisted before the next call to the
+ * service, and creation reuses the part's submission id, so resuming after a crash never submits a part
+ * twice.
+ */
+export class GroupRunner {
+  private readonly backoffMs: number;
+  private readonly maxAttempts: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly client: BatchClient,
+    readonly group: GroupState,
+    private readonly options: GroupRunnerOptions = {},
+  ) {
+    this.backoffMs = options.backoffMs ?? 5000;
+    this.maxAttempts = options.maxAttempts ?? 10;
+    this.now = options.now ?? Date.now;
+  }
+
+  get done(): boolean {
+    return this.group.parts.every((part) => part.status === 'done');
+  }
+
+  /** Estimated tokens of the parts the service holds now. */
+  get enqueuedTokens(): number {
+    return this.group.parts.filter((part) => part.status === 'running' || part.status === 'submitting').reduce((sum, part) => sum + part.tokens, 0);
+  }
+
+  /** When the next queued part may go out (for a caller that sleeps between steps). */
+  get nextWakeAt(): number | undefined {
+    const waits = this.group.parts.filter((part) => part.status === 'queued' && part.notBefore !== undefined).map((part) => part.notBefore!);
+    return waits.length > 0 ? Math.min(...waits) : undefined;
+  }
+
+  /** One scheduling pass; returns whether anything changed. */
+  async step(): Promise<boolean> {
+    let changed = await this.resumeSubmitting();
+    changed = (await this.refreshRunning()) || changed;
+    changed = (await this.submitWhatFits()) || changed;
+    return changed;
+  }
+
+  // Parts caught between upload and create by a crash or reload: find their job, or create it now.
+  private async resumeSubmitting(): Promise<boolean> {
+    let changed = false;
+    for (const part of this.group.parts.filter((p) => p.status === 'submitting')) {
+      const existing = await this.client.findBySubmissionId(part.submissionId, this.options.signal);
+      if (existing) {
+        this.markRunning(part, existing);
+      } else {
+        part.status = 'queued';
+      }
+      await this.save();
+      changed = true;
+    }
+    return changed;
+  }
+
+  private async refreshRunning(): Promise<boolean> {
+    const running = this.group.parts.filter((part) => part.status === 'running' && part.batchId);
+    if (running.length === 0) {
+      return false;
+    }
+    const wanted = new Set(running.map((part) => part.batchId!));
+    const seen = new Map<string, Batch>();
+    let after: string | undefined;
+    for (let page = 0; page < 5 && wanted.size > 0; page++) {
+      const result = await this.client.listBatches({ after, limit: 100, signal: this.options.signal });
+      for (const batch of result.data) {
+        if (wanted.delete(batch.id)) {
+          seen.set(batch.id, batch);
+        }
+      }
+      if (!result.hasMore) {
+        break;
+      }
+      after = result.lastId;
+    }
+    for (const id of wanted) {
+      seen.set(id, await this.client.getBatch(id, this.options.signal));
+    }
+    let changed = false;
+    for (const part of running) {
+      const batch = seen.get(part.batchId!)!;
+      if (batch.status !== part.batchStatus) {
+        changed = true;
+      }
+      part.batchStatus = batch.status;
+      part.outputFileId = batch.output_file_id;
+      part.errorFileId = batch.error_file_id;
+      if (!isTerminal(batch.status)) {
+        continue;
+      }
+      const refused = batch.status === 'failed' && (batch.errors?.data ?? []).some((error) => error.code === TOKEN_LIMIT);
+      if (refused) {
+        // The service counted more enqueued tokens than we did: remember a limit below what was in flight.
+        this.learnLimit(this.enqueuedTokens - 1);
+        this.requeue(part, `${batch.id} failed: ${TOKEN_LIMIT}`);
+      } else {
+        part.status = 'done';
+        this.options.log?.(`part ${part.index}: ${batch.id} ${batch.status}`);
+      }
+      changed = true;
+    }
+    if (changed) {
+      await this.save();
+    }
+    return changed;
+  }
+
+  private async submitWhatFits(): Promise<boolean> {
+    let changed = false;
+    for (const part of this.group.parts) {
+      if (part.status !== 'queued' || (part.notBefore !== undefined && part.notBefore > this.now())) {
+        continue;
+      }
+      const active = this.group.parts.filter((p) => p.status === 'running' || p.status === 'submitting').length;
+      if (active >= this.group.maxParallel) {
+        break;
+      }
+      const limit = this.group.tokenLimit;
+      // A part alone over the limit still goes when nothing else is enqueued; the service decides.
+      if (limit !== undefined && active > 0 && this.enqueuedTokens + part.tokens > limit) {
+        break;
+      }
+      changed = true;
+      if (!(await this.submit(part))) {
+        break;
+      }
+    }
+    return changed;
+  }
+
+  /** Uploads (once) and creates the part's job; false when the quota refused it. */
+  private async submit(part: PartState): Promise<boolean> {
+    if (!part.inputFileId) {
+      const file = await this.client.uploadFile(part.path, { signal: this.options.signal });
+      await this.client.waitForFileProcessed(file.id, { signal: this.options.signal, pollMs: 500 });
+      part.inputFileId = file.id;
+    }
+    part.status = 'submitting';
+    await this.save();
+    try {
+      const created = await this.client.createBatch({
+        inputFileId: part.inputFileId,
+        endpoint: this.group.endpoint,
+        submissionId: part.submissionId,
+        metadata: { [SOURCE_FILE_KEY]: this.group.name, group_id: this.group.id, part: `${part.index}/${this.group.parts.length}` },
+        signal: this.options.signal,
+      });
+      if (created.maxEnqueuedTokens !== undefined) {
+        this.group.tokenLimit = created.maxEnqueuedTokens;
+      }
+      this.markRunning(part, created.batch);
+      this.options.log?.(`part ${part.index}/${this.group.parts.length}: created ${created.batch.id} (${part.tokens.toLocaleString('en-US')} tokens)`);
+      await this.save();
+      return true;
+    } catch (error) {
+      if (error instanceof BatchServiceError && error.code === TOKEN_LIMIT) {
+        // "Fail fast" regions refuse the create itself.
+        this.learnLimit(this.enqueuedTokens - part.tokens);
+        this.requeue(part, error.message);
+        await this.save();
+        return false;
+      }
+      // Without a clear answer the job may exist: stay "submitting", so the next step looks for it first.
+      if (!(error instanceof BatchServiceError && error.ambiguous)) {
+        part.status = 'queued';
+      }
+      part.error = error instanceof Error ? error.message : String(error);
+      await this.save();
+      throw error;
+    }
+  }
+
+  private markRunning(part: PartState, batch: Batch): void {
+    part.status = isTerminal(batch.status) ? 'done' : 'running';
+    part.batchId = batch.id;
+    part.batchStatus = batch.status;
+    part.outputFileId = batch.output_file_id;
+    part.errorFileId = batch.error_file_id;
+    part.error = undefined;
+  }
+
+  private requeue(part: PartState, reason: string): void {
+    part.attempts++;
+    if (part.attempts >= this.maxAttempts) {
+      part.status = 'done';
+      part.error = `${reason} (gave up after ${part.attempts} attempts)`;
+      return;
+    }
+    part.status = 'queued';
+    part.batchId = undefined;
+    part.batchStatus = undefined;
+    part.submissionId = randomUUID();
+    part.notBefore = this.now() + this.backoffMs * 2 ** (part.attempts - 1);
+    part.error = reason;
+    this.options.log?.(`part ${part.index}: ${reason}; retrying in ${Math.round((part.notBefore - this.now()) / 1000)} s`);
+  }
+
+  private learnLimit(candidate: number): void {
+    if (candidate > 0 && (this.group.tokenLimit === undefined || candidate < this.group.tokenLimit)) {
+      this.group.tokenLimit = candidate;
+    }
+  }
+
+  private async save(): Promise<void> {
+    await this.options.persist?.(this.group);
+  }
+}

@@ -1,0 +1,99 @@
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { readLocatedLines } from '../results/byteLines';
+
+/** What one part may hold at most. */
+export interface PartLimits {
+  readonly maxRequests: number;
+  readonly maxBytes: number;
+  /** Estimated tokens (input + output bound), e.g. the deployment's enqueued-token quota. */
+  readonly maxTokens?: number;
+}
+
+/** Estimated tokens of one request line (input tokens plus the requested output bound). */
+export type LineTokenEstimator = (line: string) => number;
+
+export interface PartFile {
+  /** 1-based. */
+  readonly index: number;
+  readonly path: string;
+  readonly requests: number;
+  readonly bytes: number;
+  readonly tokens: number;
+  /** 0-based line of the input where the part starts. */
+  readonly firstLine: number;
+}
+
+/** A rough estimate for when no tokenizer is at hand: four bytes a token plus the output bound. */
+export const roughTokenEstimate: LineTokenEstimator = (line) => {
+  const bound = /"max(?:_completion|_output)?_tokens"\s*:\s*(\d+)/.exec(line);
+  return Math.ceil(Buffer.byteLength(line) / 4) + (bound ? Number(bound[1]) : 0);
+};
+
+/**
+ * Splits a batch file on line boundaries into parts that each fit the limits, never splitting a
+ * request; ids stay unique because every request goes to exactly one part. Streams the input and
+ * writes `STEM.part-001.jsonl`, ... into `directory` (each part written atomically). Blank lines are
+ * dropped. A single request larger than a limit gets a part of its own.
+ */
+export async function splitFile(inputPath: string, directory: string, limits: PartLimits, estimate: LineTokenEstimator = roughTokenEstimate): Promise<PartFile[]> {
+  const stem = basename(inputPath).replace(/\.jsonl$/i, '');
+  const parts: PartFile[] = [];
+  let current: { out: WriteStream; temporary: string; path: string; requests: number; bytes: number; tokens: number; firstLine: number } | undefined;
+  const close = async () => {
+    if (!current) {
+      return;
+    }
+    const part = current;
+    current = undefined;
+    part.out.end();
+    await once(part.out, 'close');
+    await rename(part.temporary, part.path);
+    parts.push({ index: parts.length + 1, path: part.path, requests: part.requests, bytes: part.bytes, tokens: part.tokens, firstLine: part.firstLine });
+  };
+  const temporaries: string[] = [];
+  try {
+    for await (const { text, line } of readLocatedLines(inputPath)) {
+      if (text.trim().length === 0) {
+        continue;
+      }
+      const bytes = Buffer.byteLength(text) + 1;
+      const tokens = estimate(text);
+      if (
+        current &&
+        (current.requests + 1 > limits.maxRequests ||
+          current.bytes + bytes > limits.maxBytes ||
+          (limits.maxTokens !== undefined && current.tokens + tokens > limits.maxTokens))
+      ) {
+        await close();
+      }
+      if (!current) {
+        const index = parts.length + 1;
+        const path = join(directory, `${stem}.part-${String(index).padStart(3, '0')}.jsonl`);
+        const temporary = `${path}.partial`;
+        temporaries.push(temporary);
+        current = { out: createWriteStream(temporary), temporary, path, requests: 0, bytes: 0, tokens: 0, firstLine: line };
+      }
+      if (!current.out.write(text + '\n')) {
+        await once(current.out, 'drain');
+      }
+      current.requests++;
+      current.bytes += bytes;
+      current.tokens += tokens;
+    }
+    await close();
+    return parts;
+  } finally {
+    if (current) {
+      (current as { out: WriteStream }).out.destroy();
+    }
+    await Promise.all(temporaries.map((path) => unlink(path).catch(() => undefined)));
+  }
+}
+
+/** Whether a file of this size needs splitting at all. */
+export function needsSplit(facts: { requests: number; bytes: number; tokens?: number }, limits: PartLimits): boolean {
+  return facts.requests > limits.maxRequests || facts.bytes > limits.maxBytes || (limits.maxTokens !== undefined && facts.tokens !== undefined && facts.tokens > limits.maxTokens);
+}
