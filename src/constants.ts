@@ -27,6 +27,9 @@ export const Commands = {
   deleteRemoteFiles: 'azureOpenAIBatch.deleteRemoteFiles',
   removeJob: 'azureOpenAIBatch.removeJob',
   showJobs: 'azureOpenAIBatch.showJobs',
+  downloadGroupResults: 'azureOpenAIBatch.downloadGroupResults',
+  cancelGroup: 'azureOpenAIBatch.cancelGroup',
+  removeGroup: 'azureOpenAIBatch.removeGroup',
 } as const;
 
 export const VIEW_ID = 'azureOpenAIBatch.jobs';
@@ -45,6 +48,8 @@ export const Settings = {
   maxPollIntervalSeconds: 'jobs.maxPollIntervalSeconds',
   emulatorPollIntervalSeconds: 'jobs.emulatorPollIntervalSeconds',
   notifyOnCompletion: 'jobs.notifyOnCompletion',
+  splitMaxParallel: 'split.maxParallel',
+  splitMaxEnqueuedTokens: 'split.maxEnqueuedTokens',
 } as const;
 
 /** `azureOpenAIBatch.validation.enabled`, as `affectsConfiguration` wants it. */

@@ -7,6 +7,9 @@ import { ConnectionStore, type Connection } from './features/connections/connect
 import { ClientFactory } from './features/connections/credentials';
 import { EmbeddedEmulator } from './features/connections/embeddedEmulator';
 import { JobCommands, resolveConnection, resolveJob, type JobArgument } from './features/jobs/jobCommands';
+import { downloadGroup } from './features/groups/groupResults';
+import { GroupScheduler } from './features/groups/groupScheduler';
+import { GroupStore } from './features/groups/groupStore';
 import { JobNotifications } from './features/jobs/jobNotifications';
 import { JobsModel } from './features/jobs/jobsModel';
 import { JobStore } from './features/jobs/jobStore';
@@ -28,6 +31,7 @@ export interface ExtensionApi {
   readonly jobs: JobsModel;
   readonly tree: JobsTreeProvider;
   readonly emulator: EmbeddedEmulator;
+  readonly groups: GroupStore;
 }
 
 /** Wires the features together; each owns its listeners and is disposed through the context. */
@@ -54,11 +58,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const store = new JobStore(context.globalState);
   const jobs = new JobsModel(connections, store, clients);
   const poller = new JobPoller(jobs, log);
-  const tree = new JobsTreeProvider(jobs);
+  const groups = new GroupStore(context.globalState);
+  const scheduler = new GroupScheduler(groups, connections, clients, log);
+  const tree = new JobsTreeProvider(jobs, groups);
   const view = vscode.window.createTreeView<JobsNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const results = new ResultsService(clients, store, poller);
   const jobCommands = new JobCommands(jobs, clients, poller);
-  context.subscriptions.push(connections, emulator, store, jobs, poller, tree, view, new JobNotifications(jobs));
+  context.subscriptions.push(connections, emulator, store, jobs, poller, groups, scheduler, tree, view, new JobNotifications(jobs, scheduler));
   void vscode.commands.executeCommand('setContext', 'azureOpenAIBatch.hasConnections', connections.all().length > 0);
   context.subscriptions.push(
     connections.onDidChange(() => void vscode.commands.executeCommand('setContext', 'azureOpenAIBatch.hasConnections', connections.all().length > 0)),
@@ -77,6 +83,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     }),
   );
   poller.resumeAll();
+  scheduler.resumeAll();
 
   const connectionFrom = (arg?: JobsNode | string): Connection => {
     const connection = resolveConnection(jobs, arg) ?? connections.defaultConnection();
@@ -101,7 +108,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   });
 
   // Submitting and tracking.
-  const submitDeps = { connections, clients, store, poller, validation, storage: context.globalStorageUri };
+  const submitDeps = { connections, clients, store, poller, validation, storage: context.globalStorageUri, groups, scheduler };
   registerCommand(context, log, Commands.submit, (clicked?: vscode.Uri, selected?: vscode.Uri[], options?: SubmitOptions) => submitFiles(submitDeps, clicked, selected, options));
   registerCommand(context, log, Commands.refresh, () => jobCommands.refreshAll());
   registerCommand(context, log, Commands.refreshConnection, (arg?: JobsNode | string) => jobCommands.refresh(arg));
@@ -113,6 +120,24 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerCommand(context, log, Commands.deleteRemoteFiles, (arg?: JobArgument, confirmed?: boolean) => jobCommands.deleteRemoteFiles(arg, confirmed === true));
   registerCommand(context, log, Commands.removeJob, (arg?: JobArgument) => jobCommands.remove(arg));
   registerCommand(context, log, Commands.showJobs, () => vscode.commands.executeCommand(`${VIEW_ID}.focus`));
+
+  // Job groups (split submissions).
+  const groupId = (arg?: JobsNode | string): string => {
+    const id = typeof arg === 'string' ? arg : arg?.kind === 'group' || arg?.kind === 'part' ? arg.group.state.id : undefined;
+    if (!id) {
+      throw new Error(vscode.l10n.t('Choose a job group in the Batch Jobs view.'));
+    }
+    return id;
+  };
+  registerCommand(context, log, Commands.downloadGroupResults, (arg?: JobsNode | string, options?: ResultOptions) => downloadGroup(groups, connections, clients, groupId(arg), options?.overwrite ?? true));
+  registerCommand(context, log, Commands.cancelGroup, async (arg?: JobsNode | string, confirmed?: boolean) => {
+    const id = groupId(arg);
+    const cancel = vscode.l10n.t('Cancel Group');
+    if (confirmed === true || (await vscode.window.showWarningMessage(vscode.l10n.t('Cancel every part of {0}? Finished requests are kept (and billed).', groups.get(id)?.state.name ?? id), { modal: true }, cancel)) === cancel) {
+      await scheduler.cancel(id);
+    }
+  });
+  registerCommand(context, log, Commands.removeGroup, (arg?: JobsNode | string) => groups.remove(groupId(arg)));
 
   // Results.
   registerCommand(context, log, Commands.downloadResults, (arg?: JobArgument, options?: ResultOptions) => {
@@ -133,7 +158,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   });
 
   log.info('Azure OpenAI Batch activated');
-  return { validation, connections, jobs, tree, emulator };
+  return { validation, connections, jobs, tree, emulator, groups };
 }
 
 export function deactivate(): void {

@@ -25,6 +25,8 @@ export interface PartState {
   batchStatus?: string;
   outputFileId?: string | null;
   errorFileId?: string | null;
+  /** The job's request counts, for progress. */
+  requestCounts?: { total: number; completed: number; failed: number };
   error?: string;
 }
 
@@ -159,6 +161,7 @@ export class GroupRunner {
       part.batchStatus = batch.status;
       part.outputFileId = batch.output_file_id;
       part.errorFileId = batch.error_file_id;
+      part.requestCounts = batch.request_counts ?? undefined;
       if (!isTerminal(batch.status)) {
         continue;
       }
@@ -250,7 +253,22 @@ export class GroupRunner {
     part.batchStatus = batch.status;
     part.outputFileId = batch.output_file_id;
     part.errorFileId = batch.error_file_id;
+    part.requestCounts = batch.request_counts ?? undefined;
     part.error = undefined;
+  }
+
+  /** Cancels the running parts and drops the queued ones. */
+  async cancel(): Promise<void> {
+    for (const part of this.group.parts) {
+      if (part.status === 'running' && part.batchId) {
+        const batch = await this.client.cancelBatch(part.batchId, this.options.signal);
+        part.batchStatus = batch.status;
+      } else if (part.status === 'queued' || part.status === 'submitting') {
+        part.status = 'done';
+        part.error = 'cancelled before it was submitted';
+      }
+    }
+    await this.save();
   }
 
   private requeue(part: PartState, reason: string): void {

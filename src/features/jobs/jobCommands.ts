@@ -19,6 +19,9 @@ export function resolveJob(model: JobsModel, arg: JobArgument | undefined): Reso
   if (arg && 'kind' in arg && (arg.kind === 'job' || arg.kind === 'file' || arg.kind === 'validationError')) {
     return { connection: arg.connection, batchId: arg.view.batchId };
   }
+  if (arg && 'kind' in arg && arg.kind === 'part' && arg.part.batchId) {
+    return { connection: arg.connection, batchId: arg.part.batchId };
+  }
   if (arg && 'connectionId' in arg) {
     const connection = model.connections.get(arg.connectionId);
     if (connection) {

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { CONFIG_SECTION, Commands, Settings, VIEW_ID } from '../../constants';
 import type { Batch } from '../../core/batch/client';
 import { jobState } from '../../core/batch/status';
+import type { GroupScheduler } from '../groups/groupScheduler';
+import type { GroupRecord } from '../groups/groupStore';
 import type { JobsModel } from './jobsModel';
 
 /**
@@ -12,19 +14,38 @@ export class JobNotifications implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('azureOpenAIBatch.jobs', vscode.StatusBarAlignment.Left, 49);
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly model: JobsModel) {
+  constructor(
+    private readonly model: JobsModel,
+    scheduler: GroupScheduler,
+  ) {
     this.item.name = vscode.l10n.t('Azure OpenAI Batch: running jobs');
     this.item.command = `${VIEW_ID}.focus`;
     this.disposables.push(
       this.item,
       model.onDidChange(() => this.updateStatus()),
       model.onDidFinishJob(({ connection, transition }) => void this.announce(connection.id, transition.record.sourceName, transition.batch)),
+      scheduler.onDidFinishGroup((group) => void this.announceGroup(group)),
     );
     this.updateStatus();
   }
 
   dispose(): void {
     vscode.Disposable.from(...this.disposables).dispose();
+  }
+
+  private async announceGroup(group: GroupRecord): Promise<void> {
+    if (!vscode.workspace.getConfiguration(CONFIG_SECTION).get<boolean>(Settings.notifyOnCompletion, true)) {
+      return;
+    }
+    const parts = group.state.parts;
+    const succeeded = parts.reduce((n, part) => n + (part.requestCounts?.completed ?? 0), 0);
+    const total = parts.reduce((n, part) => n + part.requests, 0);
+    const download = vscode.l10n.t('Download Results');
+    const text = vscode.l10n.t('Job group {0} finished: {1} of {2} requests succeeded in {3} parts.', group.state.name, succeeded.toLocaleString(), total.toLocaleString(), parts.length);
+    const choice = await (succeeded === 0 ? vscode.window.showErrorMessage(text, download) : succeeded < total ? vscode.window.showWarningMessage(text, download) : vscode.window.showInformationMessage(text, download));
+    if (choice === download) {
+      await vscode.commands.executeCommand(Commands.downloadGroupResults, group.state.id);
+    }
   }
 
   private updateStatus(): void {

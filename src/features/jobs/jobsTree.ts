@@ -3,6 +3,10 @@ import { Commands } from '../../constants';
 import type { Connection } from '../connections/connectionStore';
 import { hostOf } from '../connections/credentials';
 import { jobDescription, jobIcon, jobLabel, jobTooltip, stateOf } from './jobPresentation';
+import type { PartState } from '../../core/batch/groupRunner';
+import { jobState } from '../../core/batch/status';
+import type { GroupRecord, GroupStore } from '../groups/groupStore';
+import { formatDuration } from './jobPresentation';
 import type { JobsModel, JobView } from './jobsModel';
 
 export type JobsNode =
@@ -10,6 +14,8 @@ export type JobsNode =
   | { readonly kind: 'job'; readonly connection: Connection; readonly view: JobView }
   | { readonly kind: 'file'; readonly connection: Connection; readonly view: JobView; readonly role: 'input' | 'output' | 'errors'; readonly fileId: string }
   | { readonly kind: 'validationError'; readonly connection: Connection; readonly view: JobView; readonly line?: number; readonly code: string; readonly message: string }
+  | { readonly kind: 'group'; readonly connection: Connection; readonly group: GroupRecord }
+  | { readonly kind: 'part'; readonly connection: Connection; readonly group: GroupRecord; readonly part: PartState }
   | { readonly kind: 'loadMore'; readonly connection: Connection }
   | { readonly kind: 'message'; readonly connection: Connection; readonly text: string; readonly icon: string; readonly command?: vscode.Command };
 
@@ -22,8 +28,14 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly model: JobsModel) {
-    this.subscription = model.onDidChange(() => this.changed.fire(undefined));
+  constructor(
+    private readonly model: JobsModel,
+    private readonly groups: GroupStore,
+  ) {
+    this.subscription = vscode.Disposable.from(
+      model.onDidChange(() => this.changed.fire(undefined)),
+      groups.onDidChange(() => this.changed.fire(undefined)),
+    );
   }
 
   getChildren(node?: JobsNode): JobsNode[] {
@@ -35,6 +47,8 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         return this.connectionChildren(node.connection);
       case 'job':
         return this.jobChildren(node.connection, node.view);
+      case 'group':
+        return node.group.state.parts.map((part) => ({ kind: 'part', connection: node.connection, group: node.group, part }));
       default:
         return [];
     }
@@ -46,6 +60,10 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         return this.connectionItem(node.connection);
       case 'job':
         return this.jobItem(node);
+      case 'group':
+        return groupItem(node.connection, node.group);
+      case 'part':
+        return partItem(node.connection, node.group, node.part);
       case 'file': {
         const labels = { input: vscode.l10n.t('Input file'), output: vscode.l10n.t('Output file'), errors: vscode.l10n.t('Error file') };
         const item = new vscode.TreeItem(labels[node.role], vscode.TreeItemCollapsibleState.None);
@@ -89,6 +107,9 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   }
 
   getParent(node: JobsNode): JobsNode | undefined {
+    if (node.kind === 'part') {
+      return { kind: 'group', connection: node.connection, group: node.group };
+    }
     return node.kind === 'connection' ? undefined : { kind: 'connection', connection: node.connection };
   }
 
@@ -99,7 +120,14 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
 
   private connectionChildren(connection: Connection): JobsNode[] {
     const listing = this.model.listing(connection.id);
-    const nodes: JobsNode[] = this.model.jobsFor(connection.id).map((view) => ({ kind: 'job', connection, view }));
+    const created = (node: JobsNode) =>
+      node.kind === 'group' ? node.group.state.createdAt : node.kind === 'job' ? (node.view.batch?.created_at ?? node.view.record?.createdAt ?? 0) : 0;
+    const filter = this.model.filter;
+    const groups: JobsNode[] = this.groups
+      .forConnection(connection.id)
+      .filter((group) => !filter || filter.has(groupPhase(group)))
+      .map((group) => ({ kind: 'group', connection, group }));
+    const nodes: JobsNode[] = [...groups, ...this.model.jobsFor(connection.id).map((view): JobsNode => ({ kind: 'job', connection, view }))].sort((a, b) => created(b) - created(a));
     if (listing?.error) {
       nodes.unshift({
         kind: 'message',
@@ -170,4 +198,78 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     item.contextValue = tokens.join(':');
     return item;
   }
+}
+
+type Phase = ReturnType<typeof jobState>['phase'];
+
+function groupPhase(group: GroupRecord): Phase {
+  if (!group.finished) {
+    return 'active';
+  }
+  const phases = group.state.parts.map((part) => (part.batchStatus ? jobState(part.batchStatus, part.requestCounts).phase : 'cancelled'));
+  if (phases.every((phase) => phase === 'succeeded')) {
+    return 'succeeded';
+  }
+  return phases.some((phase) => phase === 'succeeded' || phase === 'partial') ? 'partial' : 'failed';
+}
+
+function groupTotals(group: GroupRecord): { total: number; finished: number; failed: number } {
+  let total = 0;
+  let finished = 0;
+  let failed = 0;
+  for (const part of group.state.parts) {
+    total += part.requests;
+    finished += (part.requestCounts?.completed ?? 0) + (part.requestCounts?.failed ?? 0);
+    failed += part.requestCounts?.failed ?? 0;
+  }
+  return { total, finished, failed };
+}
+
+function groupItem(connection: Connection, group: GroupRecord): vscode.TreeItem {
+  const item = new vscode.TreeItem(group.state.name, vscode.TreeItemCollapsibleState.Expanded);
+  item.id = `group:${connection.id}:${group.state.id}`;
+  const phase = groupPhase(group);
+  const totals = groupTotals(group);
+  const count = (status: string) => group.state.parts.filter((part) => part.status === status).length;
+  const parts = [
+    phase === 'active' ? vscode.l10n.t('in progress') : phase === 'succeeded' ? vscode.l10n.t('completed') : phase === 'partial' ? vscode.l10n.t('completed with failures') : vscode.l10n.t('failed'),
+    `${totals.finished.toLocaleString()}/${totals.total.toLocaleString()}`,
+    ...(totals.failed > 0 ? [vscode.l10n.t('{0} failed', totals.failed.toLocaleString())] : []),
+    vscode.l10n.t('{0} parts: {1} done, {2} running, {3} queued', group.state.parts.length, count('done'), count('running') + count('submitting'), count('queued')),
+    formatDuration(Date.now() - group.state.createdAt * 1000),
+  ];
+  item.description = parts.join(' · ');
+  item.iconPath = new vscode.ThemeIcon(phase === 'active' ? 'sync~spin' : phase === 'succeeded' ? 'pass' : phase === 'partial' ? 'warning' : 'error');
+  item.tooltip = new vscode.MarkdownString(
+    [
+      `**${group.state.name}**`,
+      vscode.l10n.t('Job group {0}', group.state.id),
+      vscode.l10n.t('Enqueued-token limit: {0}', group.state.tokenLimit?.toLocaleString() ?? vscode.l10n.t('unknown')),
+      ...(group.results ? [vscode.l10n.t('Results: {0}', group.results)] : []),
+    ].join('  \n'),
+  );
+  item.contextValue = ['group', group.finished ? 'done' : 'active'].join(':');
+  return item;
+}
+
+function partItem(connection: Connection, group: GroupRecord, part: PartState): vscode.TreeItem {
+  const item = new vscode.TreeItem(vscode.l10n.t('Part {0} of {1}', part.index, group.state.parts.length), vscode.TreeItemCollapsibleState.None);
+  item.id = `part:${connection.id}:${group.state.id}:${part.index}`;
+  const state = part.batchStatus ? jobState(part.batchStatus, part.requestCounts) : undefined;
+  const counts = part.requestCounts;
+  const status =
+    part.status === 'queued'
+      ? part.notBefore && part.notBefore > Date.now()
+        ? vscode.l10n.t('waiting {0} after token_limit_exceeded', formatDuration(part.notBefore - Date.now()))
+        : vscode.l10n.t('queued (waiting for quota)')
+      : part.status === 'submitting'
+        ? vscode.l10n.t('submitting')
+        : (state?.label ?? part.status);
+  item.description = [status, `${counts ? (counts.completed + counts.failed).toLocaleString() : 0}/${part.requests.toLocaleString()}`, vscode.l10n.t('~{0} tokens', part.tokens.toLocaleString())].join(' · ');
+  item.tooltip = [part.batchId ?? vscode.l10n.t('not submitted yet'), part.error ?? ''].filter(Boolean).join('\n');
+  item.iconPath = new vscode.ThemeIcon(
+    part.status === 'queued' ? 'clock' : part.status === 'submitting' || !state?.done ? 'loading~spin' : state.phase === 'succeeded' ? 'pass' : state.phase === 'partial' ? 'warning' : 'error',
+  );
+  item.contextValue = part.batchId ? 'part:submitted' : 'part';
+  return item;
 }

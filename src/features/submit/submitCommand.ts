@@ -1,7 +1,13 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import { Commands, VIEW_ID } from '../../constants';
+import { CONFIG_SECTION, Commands, Settings, VIEW_ID } from '../../constants';
+import { newGroup } from '../../core/batch/groupRunner';
+import { roughTokenEstimate, splitFile, type PartLimits } from '../../core/batch/split';
+import { DiagnosticCodes } from '../../core/jsonl/codes';
+import { readLocatedLines } from '../../core/results/byteLines';
+import type { GroupScheduler } from '../groups/groupScheduler';
+import type { GroupRecord, GroupStore } from '../groups/groupStore';
 import { writeWithDeployment } from '../../core/batch/prepare';
 import { validateFile } from '../../core/jsonl/fileValidator';
 import type { Connection, ConnectionStore } from '../connections/connectionStore';
@@ -21,6 +27,10 @@ export interface SubmitOptions {
   readonly acceptWarnings?: boolean;
   /** Save unsaved changes without asking. */
   readonly saveFirst?: boolean;
+  /** Split a file over the limits into a job group without asking. */
+  readonly split?: boolean;
+  /** Most parts running at once (default: the `split.maxParallel` setting). */
+  readonly maxParallel?: number;
 }
 
 export interface SubmitDeps {
@@ -30,13 +40,18 @@ export interface SubmitDeps {
   readonly poller: JobPoller;
   readonly validation: ValidationController;
   readonly storage: vscode.Uri;
+  readonly groups: GroupStore;
+  readonly scheduler: GroupScheduler;
 }
+
+/** What one submission produced: a job, or a group of parts. */
+export type Submitted = JobRecord | GroupRecord;
 
 /**
  * "Submit as Batch Job" from the Explorer (one or several files), the editor title or the palette:
  * saves, validates, picks the connection and deployment, uploads with progress and creates the job.
  */
-export async function submitFiles(deps: SubmitDeps, clicked?: vscode.Uri, selected?: vscode.Uri[], options: SubmitOptions = {}): Promise<JobRecord[]> {
+export async function submitFiles(deps: SubmitDeps, clicked?: vscode.Uri, selected?: vscode.Uri[], options: SubmitOptions = {}): Promise<Submitted[]> {
   const targets = selected && selected.length > 0 ? selected : clicked ? [clicked] : activeBatchFile();
   if (targets.length === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Open or select a batch file (.jsonl) to submit.'));
@@ -46,7 +61,7 @@ export async function submitFiles(deps: SubmitDeps, clicked?: vscode.Uri, select
   if (!connection) {
     return [];
   }
-  const records: JobRecord[] = [];
+  const records: Submitted[] = [];
   for (const uri of targets) {
     const record = await submitOne(deps, connection, uri, options);
     if (record) {
@@ -55,7 +70,7 @@ export async function submitFiles(deps: SubmitDeps, clicked?: vscode.Uri, select
   }
   if (records.length > 0) {
     void vscode.commands.executeCommand(`${VIEW_ID}.focus`).then(undefined, () => undefined);
-    const names = records.map((r) => r.sourceName).join(', ');
+    const names = records.map((r) => ('state' in r ? r.state.name : r.sourceName)).join(', ');
     void vscode.window.showInformationMessage(vscode.l10n.t('Submitted {0} to {1}.', names, connection.name));
   }
   return records;
@@ -66,7 +81,7 @@ function activeBatchFile(): vscode.Uri[] {
   return document && document.uri.scheme === 'file' ? [document.uri] : [];
 }
 
-async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.Uri, options: SubmitOptions): Promise<JobRecord | undefined> {
+async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.Uri, options: SubmitOptions): Promise<Submitted | undefined> {
   const name = basename(uri.fsPath);
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (open?.isDirty) {
@@ -81,8 +96,23 @@ async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.U
 
   const validation = await validateFile(uri.fsPath, { limits: limitsFor(uri) });
   deps.validation.publish(uri, validation.diagnostics, validation.requests);
-  const errors = validation.diagnostics.filter((d) => d.severity === 'error').length;
+  // Over the per-file limits (or the configured token quota) the file goes out in parts, as one job group.
+  const overLimits = validation.diagnostics.filter((d) => splitCodes.has(d.code));
+  const config = vscode.workspace.getConfiguration(CONFIG_SECTION, uri);
+  const quota = config.get<number>(Settings.splitMaxEnqueuedTokens, 0);
+  const errors = validation.diagnostics.filter((d) => d.severity === 'error' && !splitCodes.has(d.code)).length;
   const warnings = validation.diagnostics.filter((d) => d.severity === 'warning').length;
+  if (errors === 0 && (overLimits.length > 0 || (quota > 0 && (await estimateFileTokens(uri.fsPath)) > quota))) {
+    if (!options.split) {
+      const split = vscode.l10n.t('Split and Submit');
+      const reason = overLimits.length > 0 ? overLimits.map((d) => d.message.text).join(' ') : vscode.l10n.t('Its estimated tokens exceed the enqueued-token quota ({0}).', quota.toLocaleString());
+      if ((await vscode.window.showWarningMessage(vscode.l10n.t('{0} is too large for one batch job. {1} Split it into parts and submit them as one job group?', name, reason), { modal: true }, split)) !== split) {
+        return undefined;
+      }
+    }
+    const limits = limitsFor(uri);
+    return submitGroup(deps, connection, uri, validation.endpoint ?? '/chat/completions', { ...limits, maxTokens: quota > 0 ? quota : undefined }, options.maxParallel ?? config.get<number>(Settings.splitMaxParallel, 4));
+  }
   if (errors > 0) {
     await vscode.commands.executeCommand('workbench.actions.view.problems');
     void vscode.window.showErrorMessage(vscode.l10n.t('{0} has {1} errors; fix them before submitting (see the Problems view).', name, errors));
@@ -114,6 +144,30 @@ async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.U
     { clients: deps.clients, store: deps.store, poller: deps.poller },
   );
 }
+
+/** Splits the file into parts that fit and hands them to the quota-aware queue as one job group. */
+async function submitGroup(deps: SubmitDeps, connection: Connection, uri: vscode.Uri, endpoint: string, limits: PartLimits, maxParallel: number): Promise<GroupRecord> {
+  const name = basename(uri.fsPath);
+  const folder = join(deps.storage.fsPath, 'groups');
+  await mkdir(folder, { recursive: true });
+  const directory = await mkdtemp(join(folder, 'group-'));
+  const parts = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Splitting {0}', name) }, () => splitFile(uri.fsPath, directory, limits));
+  const state = newGroup({ name, sourcePath: uri.fsPath, endpoint, maxParallel, tokenLimit: limits.maxTokens }, parts);
+  const record: GroupRecord = { connectionId: connection.id, sourceUri: uri.toString(), state, finished: false };
+  await deps.groups.save(record);
+  deps.scheduler.start(state.id);
+  return record;
+}
+
+async function estimateFileTokens(path: string): Promise<number> {
+  let tokens = 0;
+  for await (const { text } of readLocatedLines(path)) {
+    tokens += text.trim() ? roughTokenEstimate(text) : 0;
+  }
+  return tokens;
+}
+
+const splitCodes = new Set<string>([DiagnosticCodes.tooManyTasks, DiagnosticCodes.fileTooLarge]);
 
 /** Confirms the file's deployment, or lets the user choose another one for this submission. */
 async function confirmDeployment(fileDeployment: string | undefined): Promise<string | undefined> {

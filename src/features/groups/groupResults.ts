@@ -1,0 +1,34 @@
+import { writeFile } from 'node:fs/promises';
+import * as vscode from 'vscode';
+import { downloadGroupResults } from '../../core/results/groupResults';
+import type { JoinSummary } from '../../core/results/join';
+import type { ConnectionStore } from '../connections/connectionStore';
+import type { ClientFactory } from '../connections/credentials';
+import type { JobRecord } from '../jobs/jobStore';
+import { resultsFolder, summaryMarkdown } from '../results/resultsService';
+import type { GroupStore } from './groupStore';
+
+export interface GroupDownload {
+  readonly results: string;
+  readonly summaryFile: string;
+  readonly summary: JoinSummary;
+}
+
+/** Downloads every part of a finished group and merges them into one `NAME.results.jsonl` in input order. */
+export async function downloadGroup(groups: GroupStore, connections: ConnectionStore, clients: ClientFactory, groupId: string, overwrite = true): Promise<GroupDownload | undefined> {
+  const record = groups.get(groupId);
+  const connection = record && connections.get(record.connectionId);
+  if (!record || !connection) {
+    throw new Error(vscode.l10n.t('This job group is no longer known.'));
+  }
+  const client = await clients.clientFor(connection, { interactive: true });
+  const pseudoJob = { sourceUri: record.sourceUri, sourceName: record.state.name } as JobRecord;
+  const folder = resultsFolder(pseudoJob);
+  const merged = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Downloading and merging the results of {0}', record.state.name) }, () =>
+    downloadGroupResults(client, record.state, folder, { overwrite }),
+  );
+  const summaryFile = merged.results.replace(/\.results\.jsonl$/, '.summary.md');
+  await writeFile(summaryFile, summaryMarkdown(pseudoJob, merged.summary));
+  await groups.update(groupId, (current) => ({ ...current, results: merged.results }));
+  return { results: merged.results, summaryFile, summary: merged.summary };
+}
