@@ -32,6 +32,8 @@ export interface ExtensionApi {
   readonly tree: JobsTreeProvider;
   readonly emulator: EmbeddedEmulator;
   readonly groups: GroupStore;
+  /** The extension's global storage (uploaded copies, split parts, the emulator's data). */
+  readonly storage: vscode.Uri;
 }
 
 /** Wires the features together; each owns its listeners and is disposed through the context. */
@@ -158,7 +160,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   });
 
   log.info('Azure OpenAI Batch activated');
-  return { validation, connections, jobs, tree, emulator, groups };
+  return { validation, connections, jobs, tree, emulator, groups, storage: context.globalStorageUri };
 }
 
 export function deactivate(): void {

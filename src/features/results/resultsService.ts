@@ -13,6 +13,7 @@ import type { ClientFactory } from '../connections/credentials';
 import type { JobRecord, JobStore } from '../jobs/jobStore';
 import type { JobPoller } from '../jobs/poller';
 import { escapeMarkdown } from '../markdown';
+import { confirmInUntrustedWorkspace } from '../trust';
 import { submitPreparedFile } from '../submit/submission';
 
 export interface DownloadOutcome {
@@ -41,6 +42,9 @@ export class ResultsService {
    * writes `NAME.results.jsonl`: every input request in input order, merged across retries.
    */
   async download(connection: Connection, batchId: string, options: ResultOptions = {}): Promise<DownloadOutcome> {
+    if (!(await confirmInUntrustedWorkspace(vscode.l10n.t('Download the results of {0} into this workspace', batchId)))) {
+      return {};
+    }
     const client = await this.clients.clientFor(connection, { interactive: true });
     const batch = await client.getBatch(batchId);
     const record = this.store.find(connection.id, batchId) ?? (await this.adopt(connection, batch));

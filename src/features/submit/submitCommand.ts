@@ -14,6 +14,7 @@ import type { Connection, ConnectionStore } from '../connections/connectionStore
 import type { ClientFactory } from '../connections/credentials';
 import type { JobPoller } from '../jobs/poller';
 import type { JobRecord, JobStore } from '../jobs/jobStore';
+import { confirmInUntrustedWorkspace } from '../trust';
 import { limitsFor } from '../validation/batchDocuments';
 import type { ValidationController } from '../validation/validationController';
 import { submitPreparedFile } from './submission';
@@ -55,6 +56,9 @@ export async function submitFiles(deps: SubmitDeps, clicked?: vscode.Uri, select
   const targets = selected && selected.length > 0 ? selected : clicked ? [clicked] : activeBatchFile();
   if (targets.length === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Open or select a batch file (.jsonl) to submit.'));
+    return [];
+  }
+  if (!(await confirmInUntrustedWorkspace(vscode.l10n.t('Submit {0} as a batch job', targets.map((uri) => basename(uri.fsPath)).join(', '))))) {
     return [];
   }
   const connection = await pickConnection(deps.connections, options.connectionId);

@@ -1,0 +1,116 @@
+import { estimateLine, EstimateTotals, type EstimateSummary, type LineEstimate } from './estimate';
+import { ModelResolver } from './models';
+
+/** One line as last counted; `estimate` is undefined while the line waits to be (re)counted. */
+interface LineState {
+  line: number;
+  estimate: LineEstimate | undefined;
+}
+
+/**
+ * The estimate behind the editor: one estimate per line and running totals, so an edit recounts only the lines it
+ * touched. Edits are recorded with {@link splice} as they happen (cheap) and counted by {@link flush}, which stops
+ * at a deadline and resumes, so a large document never blocks its host for long. The same shape as
+ * DocumentValidator; it gives what {@link estimateLine} gives for each line of the same text.
+ */
+export class DocumentEstimator {
+  private states: LineState[] = [];
+  private readonly pending = new Set<LineState>();
+  private readonly totals = new EstimateTotals();
+
+  constructor(private resolver: ModelResolver = new ModelResolver()) {}
+
+  get modelResolver(): ModelResolver {
+    return this.resolver;
+  }
+
+  /** New prices or deployment mappings: every line is counted again (a deployment's encoding may change). */
+  setResolver(resolver: ModelResolver): void {
+    this.resolver = resolver;
+    this.invalidateAll();
+  }
+
+  /** Forgets everything and marks `lineCount` lines for counting. */
+  reset(lineCount: number): void {
+    this.states = [];
+    this.pending.clear();
+    this.totals.clear();
+    for (let line = 0; line < lineCount; line++) {
+      this.states.push(this.newPending(line));
+    }
+  }
+
+  /** Lines [start, start + deleteCount) were replaced by `insertCount` lines, whose text `flush` reads. */
+  splice(start: number, deleteCount: number, insertCount: number): void {
+    const inserted: LineState[] = [];
+    for (let i = 0; i < insertCount; i++) {
+      inserted.push(this.newPending(start + i));
+    }
+    const removed = this.states.splice(start, deleteCount, ...inserted);
+    for (const state of removed) {
+      this.unindex(state);
+      this.pending.delete(state);
+    }
+    if (insertCount !== deleteCount) {
+      for (let line = start + insertCount; line < this.states.length; line++) {
+        this.states[line]!.line = line;
+      }
+    }
+  }
+
+  /** Marks every line for counting again. */
+  invalidateAll(): void {
+    for (const state of this.states) {
+      this.unindex(state);
+      this.pending.add(state);
+    }
+  }
+
+  get lineCount(): number {
+    return this.states.length;
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Counts the lines waiting for it, reading their text through `lineText`. Stops once `deadline` (a
+   * `performance.now()` time) has passed and returns false; call again to continue. Returns true when done.
+   */
+  flush(lineText: (line: number) => string, deadline = Infinity): boolean {
+    for (const state of this.pending) {
+      this.pending.delete(state);
+      state.estimate = estimateLine(lineText(state.line), this.resolver);
+      this.totals.add(state.estimate);
+      // One line can take a while (a long prompt): look at the clock after each.
+      if (performance.now() > deadline) {
+        return this.pending.size === 0;
+      }
+    }
+    return true;
+  }
+
+  /** The counted estimate of a line; undefined while it is pending (or out of range). */
+  lineEstimate(line: number): LineEstimate | undefined {
+    return this.states[line]?.estimate;
+  }
+
+  /** The totals so far: complete when {@link pendingCount} is 0. */
+  summary(): EstimateSummary {
+    return this.totals.summarize(this.resolver);
+  }
+
+  private newPending(line: number): LineState {
+    const state: LineState = { line, estimate: undefined };
+    this.pending.add(state);
+    return state;
+  }
+
+  private unindex(state: LineState): void {
+    if (state.estimate !== undefined) {
+      this.totals.remove(state.estimate);
+      state.estimate = undefined;
+    }
+  }
+}
