@@ -36,6 +36,29 @@ function countSmall(text: string, encoding: EncodingName): number {
   return count;
 }
 
+// System prompts, developer messages, instructions and tool lists usually repeat on every line of a batch file:
+// their counts are remembered, so 100,000 rows sharing one system prompt tokenize it once. (User content is
+// mostly unique and is not cached.)
+const repeatedCache = new Map<string, number>();
+const repeatedCacheLimit = 512;
+const repeatedMaxLength = 64 * 1024;
+
+function countRepeated(text: string, encoding: EncodingName, count: () => number = () => countText(text, encoding)): number {
+  if (text.length > repeatedMaxLength) {
+    return count();
+  }
+  const key = encoding === 'o200k_base' ? text : `${encoding}\u0000${text}`;
+  let tokens = repeatedCache.get(key);
+  if (tokens === undefined) {
+    tokens = count();
+    if (repeatedCache.size >= repeatedCacheLimit) {
+      repeatedCache.clear();
+    }
+    repeatedCache.set(key, tokens);
+  }
+  return tokens;
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -78,7 +101,10 @@ export function countChatPrompt(messages: unknown, tools?: unknown, encoding: En
       if (!isObject(entry)) {
         continue;
       }
-      total += messageFraming + countSmall(typeof entry.role === 'string' ? entry.role : 'user', encoding) + countContent(entry.content, encoding);
+      const role = typeof entry.role === 'string' ? entry.role : 'user';
+      const content =
+        typeof entry.content === 'string' && (role === 'system' || role === 'developer') ? countRepeated(entry.content, encoding) : countContent(entry.content, encoding);
+      total += messageFraming + countSmall(role, encoding) + content;
       if (typeof entry.name === 'string') {
         total += countSmall(entry.name, encoding) + nameOverhead;
       }
@@ -161,6 +187,10 @@ export function countTools(tools: unknown, encoding: EncodingName = defaultEncod
   if (!Array.isArray(tools) || tools.length === 0) {
     return 0;
   }
+  return countRepeated(`tools\u0000${JSON.stringify(tools)}`, encoding, () => countToolList(tools, encoding));
+}
+
+function countToolList(tools: readonly unknown[], encoding: EncodingName): number {
   const k = toolConstants[encoding];
   let total = 0;
   let functions = 0;

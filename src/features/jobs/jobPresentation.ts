@@ -38,8 +38,9 @@ export function jobDescription(batch: Batch | undefined, now = Date.now()): stri
       parts.push(vscode.l10n.t('{0} failed', counts.failed.toLocaleString()));
     }
   }
-  const end = batch.completed_at ?? batch.failed_at ?? batch.cancelled_at ?? batch.expired_at ?? (state.done ? batch.created_at : undefined);
-  parts.push(formatDuration((end !== undefined && end !== null ? end * 1000 : now) - batch.created_at * 1000));
+  // Whole seconds on both sides, like the service's timestamps, so the time never seems to run backwards.
+  const end = batch.completed_at ?? batch.failed_at ?? batch.cancelled_at ?? batch.expired_at ?? (state.done ? batch.created_at : Math.floor(now / 1000));
+  parts.push(formatDuration((end - batch.created_at) * 1000));
   return parts.join(' · ');
 }
 

@@ -28,12 +28,14 @@ export class ValidationStatusItem implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const requests = vscode.l10n.t('{0} requests', summary.requests.toLocaleString());
+    const requests = summary.requests === 1 ? vscode.l10n.t('1 request') : vscode.l10n.t('{0} requests', summary.requests.toLocaleString());
     if (summary.errors > 0) {
-      this.item.text = `$(error) ${requests} · ${vscode.l10n.t('{0} errors', summary.errors.toLocaleString())}`;
+      const errors = summary.errors === 1 ? vscode.l10n.t('1 error') : vscode.l10n.t('{0} errors', summary.errors.toLocaleString());
+      this.item.text = `$(error) ${requests} · ${errors}`;
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
     } else {
-      this.item.text = `$(pass) ${requests}${summary.warnings > 0 ? ` · ${vscode.l10n.t('{0} warnings', summary.warnings.toLocaleString())}` : ''}`;
+      const warnings = summary.warnings === 1 ? vscode.l10n.t('1 warning') : vscode.l10n.t('{0} warnings', summary.warnings.toLocaleString());
+      this.item.text = `$(pass) ${requests}${summary.warnings > 0 ? ` · ${warnings}` : ''}`;
       this.item.backgroundColor = undefined;
     }
     this.item.tooltip = vscode.l10n.t('Azure OpenAI Batch: {0} requests, {1} errors, {2} warnings. Click to open the Problems view.', summary.requests, summary.errors, summary.warnings);
