@@ -52,6 +52,8 @@ describe('Azure OpenAI Batch in the VS Code workbench (UI)', function () {
   const browserLog = [];
   /** Set when the extension host process exits: every wait fails at once instead of timing out. */
   let hostExit;
+  // Set while the window reloads on purpose: its extension host exits and a new one starts.
+  let reloading = false;
   const state = { emulator: false };
   /** Notes printed at the end (what the UI showed), for humans reading the run. */
   const observed = [];
@@ -323,6 +325,25 @@ describe('Azure OpenAI Batch in the VS Code workbench (UI)', function () {
     await assertNoErrorNotifications();
   });
 
+  it('keeps the job list across a window reload', async function () {
+    if (!state.emulator) this.skip();
+    this.timeout(120_000);
+    reloading = true;
+    await runCommand('Developer: Reload Window');
+    // The workbench comes back with a new extension host (the old one exits, on purpose); the jobs come
+    // from global state and the embedded emulator restarts on its saved data.
+    await page.waitForTimeout(3_000);
+    hostExit = undefined;
+    reloading = false;
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await openJobsView();
+    await waitUntil('the clean.jsonl job to be listed again after the reload', async () => {
+      const job = (await jobsRows()).find((r) => r.level === 2 && r.label.startsWith('clean.jsonl '));
+      return job && /^clean\.jsonl completed · 5\/5\b/.test(job.label) ? job : undefined;
+    }, { timeout: 60_000, describe: async () => `Batch Jobs view:\n${indent(await page.locator('.sidebar').innerText())}` });
+    await assertNoErrorNotifications();
+  });
+
   // ---- helpers ---------------------------------------------------------------------------------------------
 
   /** Polls `probe` until it returns something truthy; fails at once if the extension host or page is gone. */
@@ -330,7 +351,7 @@ describe('Azure OpenAI Batch in the VS Code workbench (UI)', function () {
     const deadline = Date.now() + timeout;
     let lastError;
     for (;;) {
-      if (hostExit) throw new Error(`${hostExit} while waiting for ${what}\n${tail(server?.logs ?? [])}`);
+      if (hostExit && !reloading) throw new Error(`${hostExit} while waiting for ${what}\n${tail(server?.logs ?? [])}`);
       try {
         const value = await probe();
         if (value) return value;
