@@ -1,6 +1,4 @@
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
+import { writeFileAtomically } from '../atomicFile';
 import { setPropertyEdit } from '../jsonl/fixes';
 import { readLocatedLines } from '../results/byteLines';
 
@@ -9,23 +7,13 @@ import { readLocatedLines } from '../results/byteLines';
  * line's formatting (the source file is never changed). Written atomically.
  */
 export async function writeWithDeployment(inputPath: string, deployment: string, destination: string): Promise<number> {
-  const temporary = `${destination}.partial`;
-  let rows = 0;
-  try {
-    const out = createWriteStream(temporary);
+  return writeFileAtomically(destination, async (write) => {
+    let rows = 0;
     for await (const { text, line } of readLocatedLines(inputPath)) {
       const edit = setPropertyEdit(line, text, ['body'], 'model', deployment);
-      const rewritten = edit ? text.slice(0, edit.startColumn) + edit.newText + text.slice(edit.endColumn) : text;
-      if (!out.write(rewritten + '\n')) {
-        await once(out, 'drain');
-      }
+      await write((edit ? text.slice(0, edit.startColumn) + edit.newText + text.slice(edit.endColumn) : text) + '\n');
       rows++;
     }
-    out.end();
-    await once(out, 'close');
-    await rename(temporary, destination);
-  } finally {
-    await unlink(temporary).catch(() => undefined);
-  }
-  return rows;
+    return rows;
+  });
 }

@@ -1,9 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { closeSync, createWriteStream, openSync, readSync } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { basename, dirname, join } from 'node:path';
-import { once } from 'node:events';
+import { writeFileAtomically } from '../atomicFile';
 import { readLocatedLines } from './byteLines';
 import { failureKey, MalformedResultLine, parseResultLine, type ResultLine } from './outputLine';
 
@@ -92,54 +89,48 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
   // Result lines are read back by offset with synchronous reads (cheap from the page cache), yielding to
   // the event loop every few hundred rows so an editor host stays responsive.
   const handles = files.map((path) => openSync(path, 'r'));
-  const temporary = join(dirname(destination), `.${basename(destination)}.${randomUUID().slice(0, 8)}.partial`);
   const failures = new Map<string, number>();
   try {
-    const out = createWriteStream(temporary);
-    let row = 0;
-    for (const id of inputOrder) {
-      if (++row % 500 === 0) {
-        await yieldToEventLoop();
-      }
-      summary.total++;
-      const location = index.get(id);
-      let joined: JoinedLine;
-      if (!location) {
-        summary.missing++;
-        summary.unfinishedIds.push(id);
-        joined = { custom_id: id, status: 'missing', status_code: null, response: null, error: null };
-      } else {
-        const result = parseResultLine(readAt(handles[location.file]!, location));
-        joined = {
-          custom_id: id,
-          status: result.succeeded ? 'succeeded' : 'failed',
-          status_code: result.statusCode ?? null,
-          response: result.body ?? null,
-          error: result.succeeded ? null : (result.error ?? null),
-        };
-        if (result.succeeded) {
-          summary.succeeded++;
-          summary.promptTokens += result.promptTokens;
-          summary.completionTokens += result.completionTokens;
-        } else {
-          summary.failed++;
-          summary.unfinishedIds.push(id);
-          const key = failureKey(result);
-          failures.set(key, (failures.get(key) ?? 0) + 1);
+    await writeFileAtomically(destination, async (write) => {
+      let row = 0;
+      for (const id of inputOrder) {
+        if (++row % 500 === 0) {
+          await yieldToEventLoop();
         }
+        summary.total++;
+        const location = index.get(id);
+        let joined: JoinedLine;
+        if (!location) {
+          summary.missing++;
+          summary.unfinishedIds.push(id);
+          joined = { custom_id: id, status: 'missing', status_code: null, response: null, error: null };
+        } else {
+          const result = parseResultLine(readAt(handles[location.file]!, location));
+          joined = {
+            custom_id: id,
+            status: result.succeeded ? 'succeeded' : 'failed',
+            status_code: result.statusCode ?? null,
+            response: result.body ?? null,
+            error: result.succeeded ? null : (result.error ?? null),
+          };
+          if (result.succeeded) {
+            summary.succeeded++;
+            summary.promptTokens += result.promptTokens;
+            summary.completionTokens += result.completionTokens;
+          } else {
+            summary.failed++;
+            summary.unfinishedIds.push(id);
+            const key = failureKey(result);
+            failures.set(key, (failures.get(key) ?? 0) + 1);
+          }
+        }
+        await write(JSON.stringify(joined) + '\n');
       }
-      if (!out.write(JSON.stringify(joined) + '\n')) {
-        await once(out, 'drain');
-      }
-    }
-    out.end();
-    await once(out, 'close');
-    await rename(temporary, destination);
+    });
   } finally {
     for (const handle of handles) {
       closeSync(handle);
     }
-    await unlink(temporary).catch(() => undefined);
   }
   summary.failuresByCode = [...failures].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
   return summary;
@@ -150,26 +141,17 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
  * unchanged and in input order, atomically. Returns how many rows were written.
  */
 export async function writeRetryFile(inputPath: string, ids: ReadonlySet<string>, destination: string): Promise<number> {
-  const temporary = join(dirname(destination), `.${basename(destination)}.${randomUUID().slice(0, 8)}.partial`);
-  let written = 0;
-  try {
-    const out = createWriteStream(temporary);
+  return writeFileAtomically(destination, async (write) => {
+    let written = 0;
     for await (const line of readLocatedLines(inputPath)) {
       const id = customIdOf(line.text);
       if (id !== undefined && ids.has(id)) {
-        if (!out.write(line.text + '\n')) {
-          await once(out, 'drain');
-        }
+        await write(line.text + '\n');
         written++;
       }
     }
-    out.end();
-    await once(out, 'close');
-    await rename(temporary, destination);
-  } finally {
-    await unlink(temporary).catch(() => undefined);
-  }
-  return written;
+    return written;
+  });
 }
 
 /** The input's request ids, in order (lines without a usable id are skipped, as the service skips them). */

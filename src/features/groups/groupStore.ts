@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { GroupState } from '../../core/batch/groupRunner';
+import { PersistedList } from '../persistedList';
 
 /** A split submission: the queue's state plus where it runs and where its results go. */
 export interface GroupRecord {
@@ -17,14 +18,16 @@ const GROUPS_KEY = 'azureOpenAIBatch.groups';
 
 /** Job groups, persisted in global state after every change so a reload loses no part and submits none twice. */
 export class GroupStore implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChange = this.changed.event;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly list: PersistedList<GroupRecord>;
+  readonly onDidChange: vscode.Event<void>;
 
-  constructor(private readonly state: vscode.Memento) {}
+  constructor(state: vscode.Memento) {
+    this.list = new PersistedList<GroupRecord>(state, GROUPS_KEY);
+    this.onDidChange = this.list.onDidChange;
+  }
 
   all(): GroupRecord[] {
-    return this.state.get<GroupRecord[]>(GROUPS_KEY, []);
+    return this.list.all();
   }
 
   forConnection(connectionId: string): GroupRecord[] {
@@ -56,15 +59,10 @@ export class GroupStore implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.changed.dispose();
+    this.list.dispose();
   }
 
   private mutate(change: (groups: GroupRecord[]) => GroupRecord[]): Promise<void> {
-    const next = this.queue.then(async () => {
-      await this.state.update(GROUPS_KEY, change([...this.all()]));
-      this.changed.fire();
-    });
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.list.mutate(change);
   }
 }

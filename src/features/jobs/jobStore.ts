@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Batch } from '../../core/batch/client';
 import { isTerminal } from '../../core/batch/status';
+import { PersistedList } from '../persistedList';
 
 /** A job this extension submitted (or the user pinned), remembered across reloads. */
 export interface JobRecord {
@@ -35,14 +36,16 @@ const JOBS_KEY = 'azureOpenAIBatch.jobs';
 
 /** The jobs list, persisted in global state so no job is forgotten after a reload. */
 export class JobStore implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChange = this.changed.event;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly list: PersistedList<JobRecord>;
+  readonly onDidChange: vscode.Event<void>;
 
-  constructor(private readonly state: vscode.Memento) {}
+  constructor(state: vscode.Memento) {
+    this.list = new PersistedList<JobRecord>(state, JOBS_KEY);
+    this.onDidChange = this.list.onDidChange;
+  }
 
   all(): JobRecord[] {
-    return this.state.get<JobRecord[]>(JOBS_KEY, []);
+    return this.list.all();
   }
 
   forConnection(connectionId: string): JobRecord[] {
@@ -113,16 +116,10 @@ export class JobStore implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.changed.dispose();
+    this.list.dispose();
   }
 
-  // Serialises read-modify-write cycles so concurrent updates never lose each other.
   private mutate(change: (jobs: JobRecord[]) => JobRecord[]): Promise<void> {
-    const next = this.queue.then(async () => {
-      await this.state.update(JOBS_KEY, change([...this.all()]));
-      this.changed.fire();
-    });
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.list.mutate(change);
   }
 }
