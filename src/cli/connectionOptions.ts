@@ -12,7 +12,8 @@ export const connectionFlags = ['entra'];
  * environment variables the SDK reads (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, OPENAI_API_VERSION).
  */
 export async function clientFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): Promise<BatchClient> {
-  const endpoint = stringOption(args, 'endpoint') ?? env.AZURE_OPENAI_ENDPOINT;
+  // Empty environment variables count as unset.
+  const endpoint = stringOption(args, 'endpoint') ?? (env.AZURE_OPENAI_ENDPOINT || undefined);
   if (!endpoint) {
     throw new UsageError('--endpoint (or AZURE_OPENAI_ENDPOINT) is required');
   }
@@ -21,8 +22,8 @@ export async function clientFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = 
   } catch {
     throw new UsageError(`--endpoint is not a URL: ${endpoint}`);
   }
-  const apiVersion = stringOption(args, 'api-version') ?? env.OPENAI_API_VERSION ?? DEFAULT_API_VERSION;
-  const apiKey = stringOption(args, 'api-key') ?? (args.options.has('entra') ? undefined : env.AZURE_OPENAI_API_KEY);
+  const apiVersion = stringOption(args, 'api-version') ?? (env.OPENAI_API_VERSION || DEFAULT_API_VERSION);
+  const apiKey = stringOption(args, 'api-key') ?? (args.options.has('entra') ? undefined : env.AZURE_OPENAI_API_KEY || undefined);
   let config: ConnectionConfig;
   if (args.options.has('entra')) {
     if (stringOption(args, 'api-key')) {
