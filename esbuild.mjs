@@ -25,6 +25,8 @@ const builds = [
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The service commands and the emulator, loaded by the CLI only when used (keeps `validate` quick to start).
   { ...common, entryPoints: ['src/cliService.ts'], outfile: 'dist/cliService.js' },
+  // `estimate` and the tokenizer's tables, loaded by the CLI only when used.
+  { ...common, entryPoints: ['src/cli/estimateCommand.ts'], outfile: 'dist/cliEstimate.js' },
 ];
 
 if (watch) {

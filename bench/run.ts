@@ -9,6 +9,7 @@
  * check (exit codes, diagnostic counts) failed, which would make the figures meaningless.
  */
 import { benchJoin } from './join';
+import { benchTokens, tokenBenchRows } from './tokens';
 import { existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -434,6 +435,13 @@ async function main(): Promise<void> {
     const label = `join ${joined.rows.toLocaleString('en-US')} results`;
     rows.push({ file: label, measurement: 'floor: read + JSON.parse input and outputs', time: ms(joined.floorMs), spread: '', throughput: mbPerSecond(joinFile.bytes + joined.outputBytes, joined.floorMs).toFixed(0), ratio: '1.00x', target: '', status: '' });
     rows.push({ file: label, measurement: '6. joinResults() to NAME.results.jsonl', time: ms(joined.joinMs), spread: '', throughput: mbPerSecond(joinFile.bytes + joined.outputBytes, joined.joinMs).toFixed(0), ratio: `${(joined.joinMs / joined.floorMs).toFixed(2)}x`, target: '', status: '', note: `peak RSS +${joined.peakRssDeltaMiB.toFixed(0)} MiB while joining` });
+  }
+
+  const tokenFile = files.get(editBench);
+  if (tokenFile) {
+    log(`\ntokens: the estimator against the raw tokenizer on ${tokenFile.spec.name}`);
+    const tokens = await benchTokens(tokenFile.path, options.quick ? 1 : 3, log);
+    rows.push(...tokenBenchRows(`tokens, ${tokens.requests.toLocaleString('en-US')} requests`, tokens));
   }
 
   const runsNote = options.quick ? '1 run' : `median of ${options.runs} runs, ${options.runs * 3} for files under 32 MiB`;

@@ -5,6 +5,12 @@ import { runValidate } from './cli/validateCommand';
 
 type Command = (argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) => Promise<number>;
 type ServiceModule = typeof import('./cliService');
+type EstimateModule = typeof import('./cli/estimateCommand');
+
+/** Loads `estimate` from its own bundle (the tokenizer's tables are large), only when it runs. */
+function estimate(): EstimateModule {
+  return require(join(__dirname, 'cliEstimate.js')) as EstimateModule;
+}
 
 /** Loads the service commands from their own bundle, at run time, only when needed. */
 function service(): ServiceModule {
@@ -14,6 +20,7 @@ function service(): ServiceModule {
 
 const commands: Record<keyof typeof usages, Command> = {
   validate: runValidate,
+  estimate: (...args) => estimate().runEstimate(...args),
   submit: (...args) => service().runSubmit(...args),
   status: (...args) => service().runStatus(...args),
   download: (...args) => service().runDownload(...args),

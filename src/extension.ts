@@ -17,6 +17,9 @@ import { JobsTreeProvider, type JobsNode } from './features/jobs/jobsTree';
 import { JobPoller } from './features/jobs/poller';
 import { ResultsService, type ResultOptions } from './features/results/resultsService';
 import { submitFiles, type SubmitOptions } from './features/submit/submitCommand';
+import { EstimateCodeLensProvider } from './features/estimates/estimateCodeLens';
+import { EstimateHoverProvider } from './features/estimates/estimateHover';
+import { EstimatesController } from './features/estimates/estimatesController';
 import { BatchQuickFixProvider } from './features/validation/quickFixes';
 import { removeBom } from './features/validation/removeBomCommand';
 import { setDeployment } from './features/validation/setDeploymentCommand';
@@ -52,6 +55,14 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerCommand(context, log, Commands.validateFile, (clicked?: vscode.Uri, selected?: vscode.Uri[]) => validateFiles(validation, clicked, selected));
   registerCommand(context, log, Commands.setDeployment, (uri?: vscode.Uri) => setDeployment(validation, uri));
   registerCommand(context, log, Commands.removeBom, (uri?: vscode.Uri) => removeBom(uri));
+
+  // Estimates: input tokens and batch cost of batch files (CodeLens, hovers), counted in the background.
+  const estimates = new EstimatesController();
+  context.subscriptions.push(
+    estimates,
+    vscode.languages.registerCodeLensProvider({ scheme: '*' }, new EstimateCodeLensProvider(estimates)),
+    vscode.languages.registerHoverProvider({ scheme: '*' }, new EstimateHoverProvider(estimates)),
+  );
 
   // Connections and the jobs they run.
   const connections = new ConnectionStore(context);

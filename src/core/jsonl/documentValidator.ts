@@ -36,7 +36,8 @@ export class DocumentValidator {
   private states: LineState[] = [];
   private readonly pending = new Set<LineState>();
   private readonly withProblems = new Set<LineState>();
-  private readonly ids = new Map<string, LineState | LineState[]>();
+  // The lines holding each id: the line itself, or a set once the id is repeated (removal stays O(1)).
+  private readonly ids = new Map<string, LineState | Set<LineState>>();
   private readonly duplicateIds = new Set<string>();
   private readonly urls = new Map<string, Set<LineState>>();
   private readonly models = new Map<string, Set<LineState>>();
@@ -95,10 +96,11 @@ export class DocumentValidator {
         this.states[line]!.line = line;
       }
     }
-    // A line that was analysed as line 1 without its byte order mark must be looked at again once it moves.
+    // A line that was analysed as line 1 without its byte order mark must be looked at again once it moves;
+    // so must a line starting with that character that moves up to line 1 (it was analysed with it).
     if (start === 0) {
       const moved = this.states[insertCount];
-      if (moved && moved.shift > 0) {
+      if (moved && (moved.shift > 0 || (insertCount === 0 && moved.text.charCodeAt(0) === BOM))) {
         this.markPending(moved);
       }
     }
@@ -144,8 +146,8 @@ export class DocumentValidator {
     const result: BatchDiagnostic[] = [];
     for (const state of this.withProblems) {
       const info = state.info!;
-      // The empty "line" after a final line break is not a line of the file.
-      if (info.kind === 'blank' && !(state.text === '' && state.line === this.states.length - 1)) {
+      // The empty "line" after a final line break is not a line of the file (nor is a lone byte order mark).
+      if (info.kind === 'blank' && !(state.text.length === state.shift && state.line === this.states.length - 1)) {
         result.push(blankLineDiagnostic(state.line, state.text));
       }
       for (const problem of info.problems) {
@@ -153,7 +155,7 @@ export class DocumentValidator {
       }
     }
     for (const id of this.duplicateIds) {
-      const holders = [...(this.ids.get(id) as LineState[])].sort((a, b) => a.line - b.line);
+      const holders = [...(this.ids.get(id) as Set<LineState>)].sort((a, b) => a.line - b.line);
       const first = { line: holders[0]!.line, ...this.spanOf(holders[0]!, 'custom_id') };
       for (const repeat of holders.slice(1)) {
         result.push(duplicateDiagnostic({ line: repeat.line, ...this.spanOf(repeat, 'custom_id') }, first, id));
@@ -283,10 +285,10 @@ export class DocumentValidator {
       const holders = this.ids.get(info.customId);
       if (holders === undefined) {
         this.ids.set(info.customId, state);
-      } else if (Array.isArray(holders)) {
-        holders.push(state);
+      } else if (holders instanceof Set) {
+        holders.add(state);
       } else {
-        this.ids.set(info.customId, [holders, state]);
+        this.ids.set(info.customId, new Set([holders, state]));
         this.duplicateIds.add(info.customId);
       }
     }
@@ -307,10 +309,10 @@ export class DocumentValidator {
     this.withProblems.delete(state);
     if (info.customId !== undefined) {
       const holders = this.ids.get(info.customId);
-      if (Array.isArray(holders)) {
-        holders.splice(holders.indexOf(state), 1);
-        if (holders.length === 1) {
-          this.ids.set(info.customId, holders[0]!);
+      if (holders instanceof Set) {
+        holders.delete(state);
+        if (holders.size === 1) {
+          this.ids.set(info.customId, holders.values().next().value!);
           this.duplicateIds.delete(info.customId);
         }
       } else {

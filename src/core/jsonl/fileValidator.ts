@@ -35,18 +35,30 @@ export async function validateFile(path: string, options: FileValidationOptions 
 export class LineSplitter {
   private pending: Buffer[] = [];
   private started = false;
+  /** The file's first bytes while there are fewer than the three a byte order mark takes. */
+  private head: Buffer | undefined;
 
   constructor(private readonly validator: StreamValidator) {}
 
   push(chunk: Buffer): void {
     let data = chunk;
     if (!this.started) {
+      data = this.head ? Buffer.concat([this.head, chunk]) : chunk;
+      if (data.length < 3) {
+        this.head = data;
+        return;
+      }
+      this.head = undefined;
       this.started = true;
-      if (data.length >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) {
+      if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) {
         this.validator.markBom();
         data = data.subarray(3);
       }
     }
+    this.take(data);
+  }
+
+  private take(data: Buffer): void {
     const lastNewline = data.lastIndexOf(10);
     if (lastNewline < 0) {
       this.pending.push(data);
@@ -60,6 +72,12 @@ export class LineSplitter {
 
   /** Flushes the last line when the file does not end with a line break. */
   end(): void {
+    if (!this.started && this.head) {
+      // Fewer than three bytes in all: no byte order mark.
+      this.started = true;
+      this.take(this.head);
+      this.head = undefined;
+    }
     if (this.pending.length > 0) {
       const rest = Buffer.concat(this.pending);
       this.pending = [];

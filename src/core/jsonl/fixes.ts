@@ -42,11 +42,25 @@ const replaceOn = (line: number, start: number, end: number, newText: string): L
 });
 
 /**
+ * Columns to skip on `line`: 1 when line 1 starts with a byte order mark character, which the validators
+ * skip too (the row after it is checked, and must be fixed, as the JSON it is).
+ */
+function bomShift(line: number, text: string): number {
+  return line === 0 && text.charCodeAt(0) === 0xfeff ? 1 : 0;
+}
+
+/**
  * Sets `key` of the JSON object at `path` (the top level when empty) to `value` on one line: replaces
  * the existing value or inserts the property first in the object. Undefined when the line is not a JSON
  * object, the target object does not exist, or the value is already right.
  */
 export function setPropertyEdit(line: number, text: string, path: readonly string[], key: string, value: unknown): LineEdit | undefined {
+  const shift = bomShift(line, text);
+  const edit = propertyEdit(line, shift > 0 ? text.slice(shift) : text, path, key, value);
+  return edit && shift > 0 ? { ...edit, startColumn: edit.startColumn + shift, endColumn: edit.endColumn + shift } : edit;
+}
+
+function propertyEdit(line: number, text: string, path: readonly string[], key: string, value: unknown): LineEdit | undefined {
   const request = parseObject(text);
   if (!request) {
     return undefined;
@@ -61,7 +75,7 @@ export function setPropertyEdit(line: number, text: string, path: readonly strin
   const json = JSON.stringify(value);
   const current = (target as Record<string, unknown>)[key];
   if (current !== undefined) {
-    if (JSON.stringify(current) === json) {
+    if (serializesTo(current, json)) {
       return undefined;
     }
     const span = locate(text, [...path, key])?.value;
@@ -74,6 +88,15 @@ export function setPropertyEdit(line: number, text: string, path: readonly strin
   const empty = Object.keys(target).length === 0;
   const insertAt = objectSpan.start + 1;
   return replaceOn(line, insertAt, insertAt, `${JSON.stringify(key)}: ${json}${empty ? '' : ', '}`);
+}
+
+/** Whether `value` is written as `json`. A value nested too deeply for `JSON.stringify` (which recurses) is not. */
+function serializesTo(value: unknown, json: string): boolean {
+  try {
+    return JSON.stringify(value) === json;
+  } catch {
+    return false;
+  }
 }
 
 /** Sets `body.model` to `deployment` on every request line that has a body object. */
@@ -96,7 +119,8 @@ export function uniqueCustomIdEdits(source: LineSource): LineEdit[] {
   const ids: (string | undefined)[] = [];
   const taken = new Set<string>();
   for (let line = 0; line < source.lineCount; line++) {
-    const id = parseObject(source.lineText(line))?.custom_id;
+    const text = source.lineText(line);
+    const id = parseObject(text.slice(bomShift(line, text)))?.custom_id;
     ids.push(typeof id === 'string' && id.length > 0 ? id : undefined);
     if (typeof id === 'string') {
       taken.add(id);

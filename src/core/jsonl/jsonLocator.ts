@@ -106,6 +106,112 @@ export function locate(text: string, path: JsonPath): Located | undefined {
   }
 }
 
+/** A key for a path in the maps {@link locateAll} returns: `.3:key` for a property, `[2]` for an index. */
+export function pathKey(path: JsonPath): string {
+  let key = '';
+  for (const segment of path) {
+    key += segmentKey(segment);
+  }
+  return key;
+}
+
+function segmentKey(segment: string | number): string {
+  return typeof segment === 'number' ? `[${segment}]` : `.${segment.length}:${segment}`;
+}
+
+/**
+ * What {@link locate} finds for every path of at most `maxDepth` segments, in one walk over the line:
+ * a map from {@link pathKey} to the location. For lines where many values have to be located (one per
+ * unknown key, one per bad message), where calling `locate` for each would be quadratic.
+ */
+export function locateAll(text: string, maxDepth: number): Map<string, Located> {
+  const s = scanner(text);
+  const found = new Map<string, Located>();
+  interface Container {
+    readonly kind: 'object' | 'array';
+    /** The container's own path key, when it is no deeper than `maxDepth`. */
+    readonly path: string | undefined;
+    readonly start: number;
+    readonly keySpan: Span | undefined;
+    index: number;
+    key: string | undefined;
+    memberKeySpan: Span | undefined;
+  }
+  const frames: Container[] = [];
+  let expectKey = false;
+  // The path key of the value that starts now, when it is no deeper than `maxDepth`.
+  const pathHere = (top: Container | undefined): string | undefined => {
+    if (top === undefined) {
+      return '';
+    }
+    if (frames.length > maxDepth) {
+      return undefined;
+    }
+    return top.path! + segmentKey(top.kind === 'object' ? (top.key as string) : top.index);
+  };
+  for (;;) {
+    const kind = nextSignificant(s);
+    if (kind === Token.EOF) {
+      return found;
+    }
+    const offset = s.getTokenOffset();
+    const length = s.getTokenLength();
+    const top = frames[frames.length - 1];
+    if (top?.kind === 'object' && expectKey) {
+      if (kind === Token.String) {
+        top.key = s.getTokenValue();
+        top.memberKeySpan = { start: offset, end: offset + length };
+        nextSignificant(s); // the colon
+        expectKey = false;
+      } else if (kind === Token.CloseBrace) {
+        close(offset);
+      }
+      continue;
+    }
+    switch (kind) {
+      case Token.Comma:
+        if (top?.kind === 'array') {
+          top.index++;
+        } else if (top?.kind === 'object') {
+          expectKey = true;
+        }
+        continue;
+      case Token.CloseBrace:
+      case Token.CloseBracket:
+        close(offset);
+        continue;
+      case Token.OpenBrace:
+      case Token.OpenBracket:
+        frames.push({
+          kind: kind === Token.OpenBrace ? 'object' : 'array',
+          path: pathHere(top),
+          start: offset,
+          keySpan: top?.kind === 'object' ? top.memberKeySpan : undefined,
+          index: 0,
+          key: undefined,
+          memberKeySpan: undefined,
+        });
+        expectKey = kind === Token.OpenBrace;
+        continue;
+      default: {
+        const path = pathHere(top);
+        if (path !== undefined) {
+          found.set(path, { key: top?.kind === 'object' ? top.memberKeySpan : undefined, value: { start: offset, end: offset + length } });
+        }
+        continue;
+      }
+    }
+  }
+
+  function close(offset: number): void {
+    const frame = frames.pop();
+    if (frame?.path !== undefined) {
+      found.set(frame.path, { key: frame.keySpan, value: { start: frame.start, end: offset + 1 } });
+    }
+    expectKey = false;
+  }
+}
+
 /** The span of the top-level property named `key` (its name, quotes included). */
 export function locateKey(text: string, key: string): Span | undefined {
   return locate(text, [key])?.key;

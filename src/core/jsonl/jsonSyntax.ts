@@ -27,7 +27,8 @@ export function locateSyntaxError(text: string, parseErrorText: string): SyntaxE
   let afterComma = false;
   const at = (m: Message, end?: number): SyntaxError => {
     const start = s.getTokenOffset();
-    return { start, end: Math.max(end ?? start + s.getTokenLength(), start + 1), message: m };
+    // The scanner counts one character past the end of the line for an unclosed block comment.
+    return { start, end: Math.max(Math.min(end ?? start + s.getTokenLength(), text.length), start + 1), message: m };
   };
   for (;;) {
     const kind = nextSignificant(s);

@@ -39,6 +39,8 @@ export interface JoinSummary {
 
 interface Location {
   readonly file: number;
+  /** 1-based line number, for reports. */
+  readonly line: number;
   readonly offset: number;
   readonly length: number;
   readonly succeeded: boolean;
@@ -81,7 +83,7 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
       const previous = index.get(parsed.customId);
       // Later attempts come later in `files`: a success replaces anything, a failure only a failure.
       if (!previous || parsed.succeeded || !previous.succeeded) {
-        index.set(parsed.customId, { file, offset: line.offset, length: line.length, succeeded: parsed.succeeded });
+        index.set(parsed.customId, { file, line: line.line + 1, offset: line.offset, length: line.length, succeeded: parsed.succeeded });
       }
     }
   }
@@ -99,20 +101,20 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
         }
         summary.total++;
         const location = index.get(id);
-        let joined: JoinedLine;
-        if (!location) {
+        const read = location ? readJoined(handles[location.file]!, location, id) : undefined;
+        let text: string;
+        if (read === undefined || typeof read === 'string') {
+          if (location && typeof read === 'string') {
+            // Reported, and the row is written as missing rather than from a line that cannot be used.
+            report(summary.malformed, { file: files[location.file]!, line: location.line, reason: read });
+          }
           summary.missing++;
           summary.unfinishedIds.push(id);
-          joined = { custom_id: id, status: 'missing', status_code: null, response: null, error: null };
+          const joined: JoinedLine = { custom_id: id, status: 'missing', status_code: null, response: null, error: null };
+          text = JSON.stringify(joined);
         } else {
-          const result = parseResultLine(readAt(handles[location.file]!, location));
-          joined = {
-            custom_id: id,
-            status: result.succeeded ? 'succeeded' : 'failed',
-            status_code: result.statusCode ?? null,
-            response: result.body ?? null,
-            error: result.succeeded ? null : (result.error ?? null),
-          };
+          const { result } = read;
+          text = read.text;
           if (result.succeeded) {
             summary.succeeded++;
             summary.promptTokens += result.promptTokens;
@@ -124,7 +126,7 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
             failures.set(key, (failures.get(key) ?? 0) + 1);
           }
         }
-        await write(JSON.stringify(joined) + '\n');
+        await write(text + '\n');
       }
     });
   } finally {
@@ -178,6 +180,41 @@ function customIdOf(text: string): string | undefined {
   }
 }
 
+/**
+ * Reads an indexed result line back and writes its joined row as JSON text; or says why that cannot be
+ * done: the file changed since it was indexed, or the response is nested deeper than `JSON.stringify`
+ * can go (`JSON.parse` reads any depth, `JSON.stringify` recurses).
+ */
+function readJoined(handle: number, location: Location, id: string): { result: ResultLine; text: string } | string {
+  let result: ResultLine;
+  try {
+    result = parseResultLine(readAt(handle, location));
+  } catch (error) {
+    if (!(error instanceof MalformedResultLine)) {
+      throw error;
+    }
+    return `the line changed while the results were joined (${error.message})`;
+  }
+  if (result.customId !== id) {
+    return 'the line changed while the results were joined';
+  }
+  const joined: JoinedLine = {
+    custom_id: id,
+    status: result.succeeded ? 'succeeded' : 'failed',
+    status_code: result.statusCode ?? null,
+    response: result.body ?? null,
+    error: result.succeeded ? null : (result.error ?? null),
+  };
+  try {
+    return { result, text: JSON.stringify(joined) };
+  } catch (error) {
+    if (!(error instanceof RangeError)) {
+      throw error;
+    }
+    return 'the response is nested too deeply to be written to the results file';
+  }
+}
+
 function readAt(handle: number, location: Location): string {
   const buffer = Buffer.allocUnsafe(location.length);
   readSync(handle, buffer, 0, location.length, location.offset);
@@ -185,7 +222,9 @@ function readAt(handle: number, location: Location): string {
   if (end > 0 && buffer[end - 1] === 13) {
     end--;
   }
-  return buffer.toString('utf8', 0, end);
+  // The index read line 1 without the file's byte order mark (readLocatedLines drops it): so must this.
+  const start = location.offset === 0 && end >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+  return buffer.toString('utf8', start, end);
 }
 
 function report<T>(list: T[], item: T): void {

@@ -47,7 +47,7 @@ export function parseResultLine(text: string): ResultLine {
     statusCode,
     succeeded,
     body,
-    error: error ? { code: error.code === undefined || error.code === null ? undefined : String(error.code), message: typeof error.message === 'string' ? error.message : undefined } : undefined,
+    error: error ? { code: codeText(error.code), message: typeof error.message === 'string' ? error.message : undefined } : undefined,
     promptTokens: numberOf(usage?.prompt_tokens) ?? numberOf(usage?.input_tokens) ?? 0,
     completionTokens: numberOf(usage?.completion_tokens) ?? numberOf(usage?.output_tokens) ?? 0,
   };
@@ -60,6 +60,21 @@ export function failureKey(line: ResultLine): string {
     return line.statusCode !== undefined ? `${line.statusCode} ${code}` : code;
   }
   return line.statusCode !== undefined ? `HTTP ${line.statusCode}` : 'unknown';
+}
+
+/**
+ * An error code as text. `String` can throw on parsed JSON: on an object whose `toString` is not a
+ * function (`{"toString": 1}`), or on arrays nested thousands deep; such a code is dropped.
+ */
+function codeText(code: unknown): string | undefined {
+  if (code === undefined || code === null) {
+    return undefined;
+  }
+  try {
+    return String(code);
+  } catch {
+    return undefined;
+  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -40,8 +40,8 @@ function countSmall(text: string, encoding: EncodingName): number {
 // their counts are remembered, so 100,000 rows sharing one system prompt tokenize it once. (User content is
 // mostly unique and is not cached.)
 const repeatedCache = new Map<string, number>();
-const repeatedCacheLimit = 512;
-const repeatedMaxLength = 64 * 1024;
+const repeatedCacheLimit = 256;
+const repeatedMaxLength = 16 * 1024; // UTF-16 units: the cache holds at most ~8 MB of text
 
 function countRepeated(text: string, encoding: EncodingName, count: () => number = () => countText(text, encoding)): number {
   if (text.length > repeatedMaxLength) {

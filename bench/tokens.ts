@@ -1,0 +1,299 @@
+/**
+ * The token estimator benchmark: tokens per second of the estimator on a realistic ~100,000-row batch file,
+ * against the tokenizer's own raw speed on the same texts.
+ *
+ * - estimator, from disk: `estimateFile()` as the CLI's `estimate` runs it (stream, split, JSON.parse, resolve the
+ *   deployment, count every message with its framing, sum per deployment);
+ * - estimator, in memory: `DocumentEstimator.flush()` over the lines as the editor holds them (no I/O);
+ * - raw tokenizer: gpt-tokenizer's `encode(text).length` on exactly the message contents of the file, extracted
+ *   beforehand (no JSON, no framing, no bookkeeping), and its `countTokens(text)` for reference.
+ * The ratio is the estimator's tokens/s over the raw `encode` tokens/s. Timings are medians of `runs` runs after
+ * one warm-up (which also loads the encoding).
+ *
+ * Standalone: `node out/bench/tokens.js [FILE] [--runs N]` (default: bench/.data/chat-100k.jsonl, generated if
+ * missing). From the runner: `benchTokens(path, runs)` and `tokenBenchRows(label, result)`.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DocumentEstimator } from '../src/core/tokens/documentEstimator';
+import { estimateFile } from '../src/core/tokens/fileEstimate';
+import { ModelResolver } from '../src/core/tokens/models';
+import { countText, encodeText } from '../src/core/tokens/tokenizer';
+import { ensureDataFile, type DataSpec } from './generate';
+import { collectGarbage, mbPerSecond, samples, type Samples } from './measure';
+
+export interface TokenBenchResult {
+  readonly path: string;
+  readonly bytes: number;
+  readonly requests: number;
+  /** Input tokens the estimator reports (message contents plus framing). */
+  readonly estimatedTokens: number;
+  /** Tokens of the message contents alone, as the raw tokenizer counts them. */
+  readonly rawTokens: number;
+  readonly texts: number;
+  readonly estimatorFile: Samples;
+  readonly estimatorMemory: Samples;
+  readonly rawEncode: Samples;
+  readonly rawCount: Samples;
+}
+
+/** Tokens per second. */
+export function tokensPerSecond(tokens: number, ms: number): number {
+  return tokens / (ms / 1000);
+}
+
+/** The `content` strings of every message (and string parts), in file order: what the raw tokenizer encodes. */
+function messageTexts(lines: readonly string[]): string[] {
+  const texts: string[] = [];
+  for (const line of lines) {
+    if (line.length === 0) {
+      continue;
+    }
+    let row: { body?: { messages?: { content?: unknown }[] } };
+    try {
+      row = JSON.parse(line) as typeof row;
+    } catch {
+      continue;
+    }
+    for (const message of row.body?.messages ?? []) {
+      if (typeof message.content === 'string') {
+        texts.push(message.content);
+      } else if (Array.isArray(message.content)) {
+        for (const part of message.content as { text?: unknown }[]) {
+          if (typeof part?.text === 'string') {
+            texts.push(part.text);
+          }
+        }
+      }
+    }
+  }
+  return texts;
+}
+
+function time(fn: () => void): number {
+  collectGarbage();
+  const started = performance.now();
+  fn();
+  return performance.now() - started;
+}
+
+async function timeAsync(fn: () => Promise<unknown>): Promise<number> {
+  collectGarbage();
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+}
+
+export async function benchTokens(path: string, runs = 3, log: (text: string) => void = () => {}): Promise<TokenBenchResult> {
+  const resolver = new ModelResolver();
+  const text = readFileSync(path, 'utf8');
+  const bytes = Buffer.byteLength(text, 'utf8');
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') {
+    lines.pop();
+  }
+  const texts = messageTexts(lines);
+
+  // Warm-up: loads the encoding, fills the caches, JITs every path.
+  const warm = await estimateFile(path, resolver);
+  let rawTokens = 0;
+  for (const t of texts) {
+    rawTokens += encodeText(t).length;
+  }
+  let counted = 0;
+  for (const t of texts) {
+    counted += countText(t);
+  }
+  if (counted !== rawTokens) {
+    throw new Error(`countTokens and encode disagree: ${counted} vs ${rawTokens}`);
+  }
+
+  const fileMs: number[] = [];
+  const memoryMs: number[] = [];
+  const encodeMs: number[] = [];
+  const countMs: number[] = [];
+  const measurements: Record<'file' | 'memory' | 'encode' | 'count', () => Promise<number>> = {
+    file: () => timeAsync(() => estimateFile(path, resolver)),
+    memory: async () =>
+      time(() => {
+        const estimator = new DocumentEstimator(resolver);
+        estimator.reset(lines.length);
+        estimator.flush((line) => lines[line]!);
+        if (estimator.summary().inputTokens !== warm.inputTokens) {
+          throw new Error('the in-memory estimate differs from the file estimate');
+        }
+      }),
+    encode: async () =>
+      time(() => {
+        let total = 0;
+        for (const t of texts) {
+          total += encodeText(t).length;
+        }
+        if (total !== rawTokens) {
+          throw new Error('raw encode total changed between runs');
+        }
+      }),
+    count: async () =>
+      time(() => {
+        let total = 0;
+        for (const t of texts) {
+          total += countText(t);
+        }
+        if (total !== rawTokens) {
+          throw new Error('raw count total changed between runs');
+        }
+      }),
+  };
+  const results = { file: fileMs, memory: memoryMs, encode: encodeMs, count: countMs };
+  for (let run = 0; run < runs; run++) {
+    // Alternate the order, so drift on a busy machine hits every measurement alike.
+    const order = (['file', 'memory', 'encode', 'count'] as const).slice();
+    if (run % 2 === 1) {
+      order.reverse();
+    }
+    for (const which of order) {
+      results[which].push(await measurements[which]());
+    }
+    log(`  run ${run + 1}/${runs}: estimateFile ${fileMs[run]!.toFixed(0)} ms, in memory ${memoryMs[run]!.toFixed(0)} ms, raw encode ${encodeMs[run]!.toFixed(0)} ms, raw countTokens ${countMs[run]!.toFixed(0)} ms`);
+  }
+  return {
+    path,
+    bytes,
+    requests: warm.requests,
+    estimatedTokens: warm.inputTokens,
+    rawTokens,
+    texts: texts.length,
+    estimatorFile: samples(fileMs),
+    estimatorMemory: samples(memoryMs),
+    rawEncode: samples(encodeMs),
+    rawCount: samples(countMs),
+  };
+}
+
+/** A row in the shape of bench/run.ts's table. */
+export interface TokenBenchRow {
+  readonly file: string;
+  readonly measurement: string;
+  readonly time: string;
+  readonly spread: string;
+  readonly throughput: string;
+  readonly ratio: string;
+  readonly target: string;
+  readonly status: '';
+  readonly note?: string;
+}
+
+function ms(value: number): string {
+  return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(0)} ms`;
+}
+
+function spread(s: Samples): string {
+  return s.runs.length > 1 ? `${ms(s.min)}–${ms(s.max)}` : '';
+}
+
+function rate(tokens: number, s: Samples): string {
+  return `${(tokensPerSecond(tokens, s.median) / 1e6).toFixed(2)}M tokens/s`;
+}
+
+/**
+ * The rows to print. Throughput is MB/s of the file (of the message texts for the raw tokenizer); "vs floor" is
+ * tokens/s relative to the raw `encode`.
+ */
+export function tokenBenchRows(label: string, r: TokenBenchResult): TokenBenchRow[] {
+  const textBytes = r.bytes; // the raw rows are measured against the file too, to keep the column comparable
+  const rawRate = tokensPerSecond(r.rawTokens, r.rawEncode.median);
+  const ratio = (tokens: number, s: Samples) => `${(tokensPerSecond(tokens, s.median) / rawRate).toFixed(2)}x`;
+  return [
+    {
+      file: label,
+      measurement: 'tokens: raw gpt-tokenizer encode() on the message texts',
+      time: ms(r.rawEncode.median),
+      spread: spread(r.rawEncode),
+      throughput: mbPerSecond(textBytes, r.rawEncode.median).toFixed(0),
+      ratio: '1.00x',
+      target: '',
+      status: '',
+      note: `${rate(r.rawTokens, r.rawEncode)}; ${r.rawTokens.toLocaleString('en-US')} tokens in ${r.texts.toLocaleString('en-US')} texts`,
+    },
+    {
+      file: label,
+      measurement: '   raw gpt-tokenizer countTokens() (reference)',
+      time: ms(r.rawCount.median),
+      spread: spread(r.rawCount),
+      throughput: mbPerSecond(textBytes, r.rawCount.median).toFixed(0),
+      ratio: ratio(r.rawTokens, r.rawCount),
+      target: '',
+      status: '',
+      note: rate(r.rawTokens, r.rawCount),
+    },
+    {
+      file: label,
+      measurement: '7. estimateFile() (the CLI estimate)',
+      time: ms(r.estimatorFile.median),
+      spread: spread(r.estimatorFile),
+      throughput: mbPerSecond(r.bytes, r.estimatorFile.median).toFixed(0),
+      ratio: ratio(r.estimatedTokens, r.estimatorFile),
+      target: '',
+      status: '',
+      note: `${rate(r.estimatedTokens, r.estimatorFile)}; ${r.estimatedTokens.toLocaleString('en-US')} input tokens (framing included) in ${r.requests.toLocaleString('en-US')} requests`,
+    },
+    {
+      file: label,
+      measurement: '7. DocumentEstimator.flush() in memory (the editor)',
+      time: ms(r.estimatorMemory.median),
+      spread: spread(r.estimatorMemory),
+      throughput: mbPerSecond(r.bytes, r.estimatorMemory.median).toFixed(0),
+      ratio: ratio(r.estimatedTokens, r.estimatorMemory),
+      target: '',
+      status: '',
+      note: rate(r.estimatedTokens, r.estimatorMemory),
+    },
+  ];
+}
+
+// The runner's 100k-row file (bench/run.ts `mediumFile`), so a cached copy is reused.
+const chat100k: DataSpec = { name: 'chat-100k', rows: 100_000, seed: 100_001, medianRowBytes: 800 };
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  let runs = 3;
+  let path: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--runs' || arg.startsWith('--runs=')) {
+      runs = Number(arg.includes('=') ? arg.slice('--runs='.length) : argv[++i]);
+      if (!Number.isInteger(runs) || runs < 1) {
+        throw new Error('--runs takes a positive integer');
+      }
+    } else if (arg.startsWith('--')) {
+      throw new Error(`unknown argument ${arg}\nusage: node out/bench/tokens.js [FILE] [--runs N]`);
+    } else {
+      path = resolve(arg);
+    }
+  }
+  const log = (text: string) => process.stderr.write(`${text}\n`);
+  if (path === undefined) {
+    const root = resolve(__dirname, '..', '..');
+    path = ensureDataFile(join(root, 'bench', '.data'), chat100k, false, log).path;
+  }
+  log(`token estimator on ${path}, ${runs} run(s) after a warm-up`);
+  const result = await benchTokens(path, runs, log);
+  const rows = tokenBenchRows(`${result.requests.toLocaleString('en-US')} requests (${(result.bytes / (1024 * 1024)).toFixed(1)} MiB)`, result);
+  const headers = ['measurement', 'time (median)', 'spread', 'MB/s', 'vs raw encode', 'note'];
+  const cells = rows.map((r) => [r.measurement, r.time, r.spread, r.throughput, r.ratio, r.note ?? '']);
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: readonly string[]) => c.map((cell, i) => (i >= 1 && i <= 4 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  process.stdout.write([`\n${rows[0]!.file}`, line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n') + '\n');
+  const estimatorRate = tokensPerSecond(result.estimatedTokens, result.estimatorFile.median);
+  const rawRate = tokensPerSecond(result.rawTokens, result.rawEncode.median);
+  process.stdout.write(
+    `\nestimator (file): ${(estimatorRate / 1e6).toFixed(2)}M tokens/s; raw encode: ${(rawRate / 1e6).toFixed(2)}M tokens/s; ratio ${(estimatorRate / rawRate).toFixed(2)}\n`,
+  );
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 2;
+  });
+}
