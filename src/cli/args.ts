@@ -1,3 +1,19 @@
+import { stat } from 'node:fs/promises';
+
+/** True when `file` is a readable regular file; otherwise says why on `err` (the caller exits with 2). */
+export async function checkInputFile(file: string, err: NodeJS.WritableStream): Promise<boolean> {
+  try {
+    if (!(await stat(file)).isFile()) {
+      err.write(`error: ${file} is not a file\n`);
+      return false;
+    }
+    return true;
+  } catch (error) {
+    err.write(`error: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
+    return false;
+  }
+}
+
 /** A parsed command line: positional arguments and `--name value` / `--flag` options. */
 export interface ParsedArgs {
   readonly positionals: string[];

@@ -1,8 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { DeploymentEstimate } from '../core/tokens/estimate';
 import { estimateFile, formatPrice, formatUsd, type FileEstimate } from '../core/tokens/fileEstimate';
 import { ModelResolver } from '../core/tokens/models';
-import { parseArgs, UsageError } from './args';
+import { checkInputFile, parseArgs, UsageError } from './args';
 
 /** The usage line (also the entry for `src/cli/usage.ts`). */
 export const estimateUsage = 'estimate FILE [--json] [--model MODEL] [--deployment-models NAME=MODEL,...] [--prices FILE]';
@@ -62,14 +62,7 @@ export async function runEstimate(argv: readonly string[], out: NodeJS.WritableS
       return 2;
     }
   }
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) {
-      err.write(`error: ${file} is not a file\n`);
-      return 2;
-    }
-  } catch (error) {
-    err.write(`error: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
+  if (!(await checkInputFile(file, err))) {
     return 2;
   }
   const resolver = new ModelResolver({ deploymentModels, prices, model });

@@ -1,8 +1,7 @@
-import { stat } from 'node:fs/promises';
 import { validateFile } from '../core/jsonl/fileValidator';
 import type { BatchDiagnostic, ValidationResult } from '../core/jsonl/types';
 import { defaultLimits } from '../core/jsonl/types';
-import { numberOption, parseArgs, UsageError } from './args';
+import { checkInputFile, numberOption, parseArgs, UsageError } from './args';
 
 import { usages } from './usage';
 
@@ -42,14 +41,7 @@ export async function runValidate(argv: readonly string[], out: NodeJS.WritableS
     maxRequests: numberOption(args, 'max-requests', defaultLimits.maxRequests),
     maxBytes: numberOption(args, 'max-size-mb', defaultLimits.maxBytes / (1024 * 1024)) * 1024 * 1024,
   };
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) {
-      err.write(`error: ${file} is not a file\n`);
-      return 2;
-    }
-  } catch (error) {
-    err.write(`error: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
+  if (!(await checkInputFile(file, err))) {
     return 2;
   }
   let result: ValidationResult;

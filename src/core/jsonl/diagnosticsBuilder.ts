@@ -126,31 +126,5 @@ export function valueSpanOn(text: string, path: readonly string[]): Span {
   return { start, end: Math.max(start + 1, text.trimEnd().length) };
 }
 
-// A `\uXXXX` escape of an ASCII digit, letter or `_` (U+0030-0039, U+0040-007F): how a key can be spelled
-// without its plain name. Escaped `<`, `>`, `&` (Go's encoder) and non-ASCII characters do not count.
-const escapedWordCharacter = /\\u00(?:3[0-9]|[4-7][0-9a-fA-F])/;
-
-/**
- * Finds a top-level string value's span without a full token walk, for the common case of a plain
- * `"key": "value"` with no escapes; falls back to the precise locator otherwise. The span is always the
- * one {@link valueSpanOn} finds: the quick answer is taken only when the line spells `"key"` once and
- * has no escaped letters (so the one `"key"` is the top-level property, not a nested or repeated one).
- */
-export function quickStringSpan(text: string, key: string, value: string): Span {
-  const quoted = `"${key}"`;
-  const keyAt = text.indexOf(quoted);
-  if (keyAt >= 0) {
-    const open = text.indexOf('"', keyAt + quoted.length);
-    const end = open + value.length + 2;
-    if (open >= 0 && text.startsWith(value, open + 1) && text.charCodeAt(end - 1) === 34 /* " */) {
-      const between = text.slice(keyAt + quoted.length, open);
-      if (/^\s*:\s*$/.test(between) && text.indexOf(quoted, end) < 0 && !escapedWordCharacter.test(text)) {
-        return { start: open, end };
-      }
-    }
-  }
-  return valueSpanOn(text, [key]);
-}
-
 export { isBlankLine };
 

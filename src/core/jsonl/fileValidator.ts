@@ -28,7 +28,32 @@ export async function validateFile(path: string, options: FileValidationOptions 
     options.onProgress?.(bytes);
   }
   lines.end();
-  return validator.finish(bytes);
+  // Rare second pass: fetch the lines that first used a duplicated id, to point at the exact value.
+  const needed = validator.firstUseLines();
+  const texts = new Map<number, string>();
+  if (needed.size > 0) {
+    let index = 0;
+    const collector = new LineSplitter({
+      markBom: () => undefined,
+      addLine: (text) => {
+        if (needed.has(index)) {
+          texts.set(index, text);
+        }
+        index++;
+      },
+    });
+    for await (const chunk of createReadStream(path, { highWaterMark: chunkSize, signal: options.signal }) as AsyncIterable<Buffer>) {
+      collector.push(chunk);
+    }
+    collector.end();
+  }
+  return validator.finish(bytes, texts);
+}
+
+/** Where a {@link LineSplitter} delivers lines: a validator, or a collector of particular lines. */
+export interface LineSink {
+  markBom(): void;
+  addLine(text: string, badByteColumn?: number): void;
 }
 
 /** Splits byte chunks into decoded lines for a validator, flagging lines that are not valid UTF-8. */
@@ -38,7 +63,7 @@ export class LineSplitter {
   /** The file's first bytes while there are fewer than the three a byte order mark takes. */
   private head: Buffer | undefined;
 
-  constructor(private readonly validator: StreamValidator) {}
+  constructor(private readonly validator: LineSink) {}
 
   push(chunk: Buffer): void {
     let data = chunk;

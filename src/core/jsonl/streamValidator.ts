@@ -5,23 +5,12 @@ import {
   invalidEncodingDiagnostic,
   lineDiagnostic,
   modelMismatchDiagnostic,
-  quickStringSpan,
   sortDiagnostics,
   urlMismatchDiagnostic,
   valueSpanOn,
 } from './diagnosticsBuilder';
 import { analyzeLine } from './lineAnalysis';
 import { defaultLimits, type BatchDiagnostic, type LineSpan, type ValidationLimits, type ValidationResult } from './types';
-
-const packBase = 2 ** 24;
-
-function unpack(first: number | LineSpan, id: string): LineSpan {
-  if (typeof first !== 'number') {
-    return first;
-  }
-  const start = first % packBase;
-  return { line: Math.floor(first / packBase), start, end: start + id.length + 2 };
-}
 
 interface Reference {
   readonly value: string;
@@ -35,9 +24,10 @@ interface Reference {
  */
 export class StreamValidator {
   private readonly diagnostics: BatchDiagnostic[] = [];
-  // First use of each id: a packed `line * 2^24 + start` number for the usual plain id (its end follows
-  // from its length), a span otherwise. Packing keeps 100,000 ids from becoming 100,000 objects.
-  private readonly firstIds = new Map<string, number | LineSpan>();
+  // The line of each id's first use. Where on that line it sits is looked up only for ids that turn out
+  // to be duplicated (see `firstUseLines`), which keeps the common, clean path to one map insert a row.
+  private readonly firstIds = new Map<string, number>();
+  private readonly duplicates: { readonly at: LineSpan; readonly firstLine: number; readonly id: string }[] = [];
   private url: Reference | undefined;
   private model: Reference | undefined;
   private line = 0;
@@ -75,13 +65,11 @@ export class StreamValidator {
       this.diagnostics.push(lineDiagnostic(line, problem));
     }
     if (info.customId !== undefined) {
-      const first = this.firstIds.get(info.customId);
-      if (first === undefined) {
-        const span = quickStringSpan(text, 'custom_id', info.customId);
-        const plain = span.end - span.start === info.customId.length + 2 && span.start < packBase;
-        this.firstIds.set(info.customId, plain ? line * packBase + span.start : { line, ...span });
+      const firstLine = this.firstIds.get(info.customId);
+      if (firstLine === undefined) {
+        this.firstIds.set(info.customId, line);
       } else {
-        this.diagnostics.push(duplicateDiagnostic({ line, ...valueSpanOn(text, ['custom_id']) }, unpack(first, info.customId), info.customId));
+        this.duplicates.push({ at: { line, ...valueSpanOn(text, ['custom_id']) }, firstLine, id: info.customId });
       }
     }
     if (info.url !== undefined) {
@@ -114,8 +102,22 @@ export class StreamValidator {
     return this.requests;
   }
 
-  /** Adds the file-level checks and returns everything found, sorted by position. */
-  finish(bytes: number): ValidationResult {
+  /** The lines holding the first use of a duplicated id: pass their texts to {@link finish} to place them. */
+  firstUseLines(): Set<number> {
+    return new Set(this.duplicates.map((duplicate) => duplicate.firstLine));
+  }
+
+  /**
+   * Adds the duplicate and file-level checks and returns everything found, sorted by position.
+   * `firstUseTexts` (line → text, for {@link firstUseLines}) lets the duplicates point at the exact first
+   * `custom_id`; without it they point at the start of its line.
+   */
+  finish(bytes: number, firstUseTexts?: ReadonlyMap<number, string>): ValidationResult {
+    for (const duplicate of this.duplicates) {
+      const text = firstUseTexts?.get(duplicate.firstLine);
+      const span = text === undefined ? { start: 0, end: 1 } : valueSpanOn(text, ['custom_id']);
+      this.diagnostics.push(duplicateDiagnostic(duplicate.at, { line: duplicate.firstLine, ...span }, duplicate.id));
+    }
     const all = this.diagnostics.concat(
       fileDiagnostics(
         { requests: this.requests, bytes, hasBom: this.hasBom, firstExcessLine: this.firstExcessLine, firstLineLength: this.firstLineLength },
@@ -134,20 +136,34 @@ export function validateText(text: string, limits: ValidationLimits = defaultLim
     validator.markBom();
     body = body.slice(1);
   }
+  forEachLine(body, (line) => validator.addLine(line));
+  const needed = validator.firstUseLines();
+  const texts = new Map<number, string>();
+  if (needed.size > 0) {
+    let index = 0;
+    forEachLine(body, (line) => {
+      if (needed.has(index++)) {
+        texts.set(index - 1, line);
+      }
+    });
+  }
+  return validator.finish(Buffer.byteLength(text, 'utf8'), texts);
+}
+
+/** Calls `visit` with each line of `body` (split on `\n`, a trailing `\r` dropped; a final empty part is not a line). */
+function forEachLine(body: string, visit: (line: string) => void): void {
   let start = 0;
   for (;;) {
     const newline = body.indexOf('\n', start);
     if (newline < 0) {
-      // The part after a trailing newline is not a line.
       if (start < body.length) {
-        validator.addLine(stripCarriageReturn(body.slice(start)));
+        visit(stripCarriageReturn(body.slice(start)));
       }
-      break;
+      return;
     }
-    validator.addLine(stripCarriageReturn(body.slice(start, newline)));
+    visit(stripCarriageReturn(body.slice(start, newline)));
     start = newline + 1;
   }
-  return validator.finish(Buffer.byteLength(text, 'utf8'));
 }
 
 /** Drops the `\r` of a CRLF line end. */
