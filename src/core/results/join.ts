@@ -2,7 +2,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { writeFileAtomically } from '../atomicFile';
 import { readLocatedLines } from './byteLines';
-import { failureKey, MalformedResultLine, parseResultLine, type ResultLine } from './outputLine';
+import { failureKey, MalformedResultLine, parseResultLine, rankFailures, type ResultLine } from './outputLine';
+import type { ResultSummary } from './summary';
 
 /** The result files of one attempt (the first job, or a retry of its failed rows). */
 export interface Attempt {
@@ -21,16 +22,10 @@ export interface JoinedLine {
   error: { code?: string; message?: string } | null;
 }
 
-export interface JoinSummary {
+/** A {@link ResultSummary} of the joined rows, with what only a join can tell. */
+export interface JoinSummary extends ResultSummary {
   total: number;
-  succeeded: number;
-  failed: number;
   missing: number;
-  failuresByCode: { key: string; count: number }[];
-  promptTokens: number;
-  completionTokens: number;
-  /** Lines of result files that could not be read: reported, never merged. */
-  malformed: { file: string; line: number; reason: string }[];
   /** Result lines whose custom_id is not in the input: reported, never merged into another row. */
   unknownIds: { file: string; line: number; customId: string }[];
   /** custom_ids of the failed and missing requests, in input order (what a retry resubmits). */
@@ -134,7 +129,7 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
       closeSync(handle);
     }
   }
-  summary.failuresByCode = [...failures].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+  summary.failuresByCode = rankFailures(failures);
   return summary;
 }
 

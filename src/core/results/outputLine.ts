@@ -84,3 +84,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function numberOf(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
+
+/** Failure counts as a list, most common first (ties by key), as summaries show them. */
+export function rankFailures(counts: ReadonlyMap<string, number>): { key: string; count: number }[] {
+  return [...counts].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+}

@@ -1,5 +1,5 @@
-import { readLines } from './lineReader';
-import { failureKey, MalformedResultLine, parseResultLine } from './outputLine';
+import { readLocatedLines } from './byteLines';
+import { failureKey, MalformedResultLine, parseResultLine, rankFailures } from './outputLine';
 
 /** What a job's output and error files say, in numbers. */
 export interface ResultSummary {
@@ -9,7 +9,7 @@ export interface ResultSummary {
   failuresByCode: { key: string; count: number }[];
   promptTokens: number;
   completionTokens: number;
-  /** Lines that could not be read, with where they are. */
+  /** Lines that could not be read, with where they are: reported, never merged. */
   malformed: { file: string; line: number; reason: string }[];
 }
 
@@ -18,7 +18,7 @@ export async function summarizeResultFiles(paths: readonly string[]): Promise<Re
   const summary: ResultSummary = { succeeded: 0, failed: 0, failuresByCode: [], promptTokens: 0, completionTokens: 0, malformed: [] };
   const failures = new Map<string, number>();
   for (const path of paths) {
-    for await (const { text, line } of readLines(path)) {
+    for await (const { text, line } of readLocatedLines(path)) {
       if (text.trim().length === 0) {
         continue;
       }
@@ -41,6 +41,6 @@ export async function summarizeResultFiles(paths: readonly string[]): Promise<Re
       }
     }
   }
-  summary.failuresByCode = [...failures].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+  summary.failuresByCode = rankFailures(failures);
   return summary;
 }
