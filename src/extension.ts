@@ -10,6 +10,7 @@ import { JobCommands, resolveConnection, resolveJob, type JobArgument } from './
 import { downloadGroup } from './features/groups/groupResults';
 import { GroupScheduler } from './features/groups/groupScheduler';
 import { GroupStore } from './features/groups/groupStore';
+import { JobMarks } from './features/jobs/jobMarks';
 import { JobNotifications } from './features/jobs/jobNotifications';
 import { JobsModel } from './features/jobs/jobsModel';
 import { JobStore } from './features/jobs/jobStore';
@@ -37,6 +38,11 @@ export interface ExtensionApi {
   readonly groups: GroupStore;
   /** The extension's global storage (uploaded copies, split parts, the emulator's data). */
   readonly storage: vscode.Uri;
+  /**
+   * Only when the extension host runs tests: a second jobs model and tree over the same persisted state and
+   * a fresh listing, as a window reload builds them (dispose it after use).
+   */
+  readonly reopenJobs?: () => { readonly jobs: JobsModel; readonly tree: JobsTreeProvider; dispose(): void };
 }
 
 /** Wires the features together; each owns its listeners and is disposed through the context. */
@@ -69,15 +75,16 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const emulator = new EmbeddedEmulator(context.globalStorageUri, log);
   const clients = new ClientFactory(connections, emulator);
   const store = new JobStore(context.globalState);
-  const jobs = new JobsModel(connections, store, clients);
-  const poller = new JobPoller(jobs, log);
   const groups = new GroupStore(context.globalState);
+  const marks = new JobMarks(context.globalState);
+  const jobs = new JobsModel(connections, store, clients, groups, marks);
+  const poller = new JobPoller(jobs, log);
   const scheduler = new GroupScheduler(groups, connections, clients, log);
   const tree = new JobsTreeProvider(jobs, groups);
   const view = vscode.window.createTreeView<JobsNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const results = new ResultsService(clients, store, poller);
   const jobCommands = new JobCommands(jobs, clients, poller);
-  context.subscriptions.push(connections, emulator, store, jobs, poller, groups, scheduler, tree, view, new JobNotifications(jobs, scheduler));
+  context.subscriptions.push(connections, emulator, store, marks, jobs, poller, groups, scheduler, tree, view, new JobNotifications(jobs, scheduler));
   void vscode.commands.executeCommand('setContext', 'azureOpenAIBatch.hasConnections', connections.all().length > 0);
   context.subscriptions.push(
     connections.onDidChange(() => void vscode.commands.executeCommand('setContext', 'azureOpenAIBatch.hasConnections', connections.all().length > 0)),
@@ -111,6 +118,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     const connection = connectionFrom(arg);
     if (await removeConnection(connections, connection, confirmed === true)) {
       await store.removeConnection(connection.id);
+      await marks.removeConnection(connection.id);
     }
   });
   registerCommand(context, log, Commands.setDefaultConnection, (arg?: JobsNode | string) => connections.setDefault(connectionFrom(arg).id));
@@ -150,28 +158,45 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       await scheduler.cancel(id);
     }
   });
-  registerCommand(context, log, Commands.removeGroup, (arg?: JobsNode | string) => groups.remove(groupId(arg)));
+  registerCommand(context, log, Commands.removeGroup, async (arg?: JobsNode | string) => {
+    const group = groups.get(groupId(arg));
+    if (group) {
+      // Hidden too, so the service's listing does not bring the parts back as jobs of their own.
+      await marks.hide(group.connectionId, [group.state.id, ...group.state.parts.flatMap((part) => (part.batchId ? [part.batchId] : []))]);
+      await groups.remove(group.state.id);
+    }
+  });
 
   // Results.
   registerCommand(context, log, Commands.downloadResults, (arg?: JobArgument, options?: ResultOptions) => {
     const job = resolveJob(jobs, arg);
-    return results.download(job.connection, job.batchId, options);
+    return jobCommands.withResultFiles(job, () => results.download(job.connection, job.batchId, options));
   });
   registerCommand(context, log, Commands.openOutput, (arg?: JobArgument) => {
     const job = resolveJob(jobs, arg);
-    return results.open(job.connection, job.batchId, 'output');
+    return jobCommands.withResultFiles(job, () => results.open(job.connection, job.batchId, 'output'), false);
   });
   registerCommand(context, log, Commands.openErrors, (arg?: JobArgument) => {
     const job = resolveJob(jobs, arg);
-    return results.open(job.connection, job.batchId, 'errors');
+    return jobCommands.withResultFiles(job, () => results.open(job.connection, job.batchId, 'errors'), false);
   });
   registerCommand(context, log, Commands.retryFailed, (arg?: JobArgument, options?: ResultOptions) => {
     const job = resolveJob(jobs, arg);
-    return results.retryFailed(job.connection, job.batchId, options);
+    return jobCommands.withResultFiles(job, () => results.retryFailed(job.connection, job.batchId, options), false);
   });
 
   log.info('Azure OpenAI Batch activated');
-  return { validation, connections, jobs, tree, emulator, groups, storage: context.globalStorageUri };
+  const reopenJobs =
+    context.extensionMode === vscode.ExtensionMode.Test
+      ? () => {
+          const state = context.globalState;
+          const parts = [new JobStore(state), new GroupStore(state), new JobMarks(state)] as const;
+          const model = new JobsModel(connections, parts[0], clients, parts[1], parts[2]);
+          const reopened = new JobsTreeProvider(model, parts[1]);
+          return { jobs: model, tree: reopened, dispose: () => vscode.Disposable.from(reopened, model, ...parts).dispose() };
+        }
+      : undefined;
+  return { validation, connections, jobs, tree, emulator, groups, storage: context.globalStorageUri, reopenJobs };
 }
 
 export function deactivate(): void {

@@ -76,6 +76,10 @@ describe('job groups: a file over the limits, split and queued by quota', functi
     assert.ok(groupNode, 'the group has one node in the tree');
     assert.match(String(api.tree.getTreeItem(groupNode).description), /^completed · 250,000\/250,000 · 3 parts: 3 done/);
     assert.equal(api.tree.getChildren(groupNode).length, 3);
+    await vscode.commands.executeCommand('azureOpenAIBatch.refreshConnection', connection.id);
+    const partIds = new Set(finished.state.parts.map((p) => p.batchId));
+    const topJobs = api.tree.getChildren(connectionNode).filter((n) => n.kind === 'job' && partIds.has(n.view.batchId));
+    assert.deepEqual(topJobs, [], 'the parts are shown under the group only, also once the listing brings them in');
 
     const merged = (await vscode.commands.executeCommand<GroupDownload>('azureOpenAIBatch.downloadGroupResults', group.state.id))!;
     assert.equal(merged.results, path.join(workspaceRoot(), 'huge.results.jsonl'));

@@ -177,6 +177,9 @@ describe('connections, submit, jobs tree, results', function () {
     assert.equal(await vscode.env.clipboard.readText(), first.batchId);
     await vscode.commands.executeCommand('azureOpenAIBatch.removeJob', { connectionId: connection.id, batchId: first.batchId });
     assert.equal(api.jobs.store.find(connection.id, first.batchId), undefined);
+    await vscode.commands.executeCommand('azureOpenAIBatch.refreshConnection', connection.id);
+    assert.ok(api.jobs.listing(connection.id)?.jobs.some((b) => b.id === first.batchId), 'the service still lists it');
+    assert.ok(!api.jobs.jobsFor(connection.id).some((view) => view.batchId === first.batchId), 'the list does not');
   });
 
   it('starts the embedded emulator from "Try the Local Emulator"', async () => {

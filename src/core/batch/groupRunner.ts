@@ -5,6 +5,9 @@ import { isTerminal } from './status';
 
 export type PartStatus = 'queued' | 'submitting' | 'running' | 'done';
 
+/** Metadata key naming the job group a part's batch belongs to. */
+export const GROUP_ID_KEY = 'group_id';
+
 /** One part of a split submission, as persisted between steps (and across reloads). */
 export interface PartState {
   readonly index: number;
@@ -27,6 +30,10 @@ export interface PartState {
   errorFileId?: string | null;
   /** The job's request counts, for progress. */
   requestCounts?: { total: number; completed: number; failed: number };
+  /** When the service created the part's first job (seconds since the epoch, the service's clock). */
+  createdAt?: number;
+  /** When the part's job reached its terminal state (seconds since the epoch, the service's clock). */
+  finishedAt?: number;
   error?: string;
 }
 
@@ -165,6 +172,7 @@ export class GroupRunner {
       if (!isTerminal(batch.status)) {
         continue;
       }
+      part.finishedAt = finishedAt(batch);
       const refused = batch.status === 'failed' && (batch.errors?.data ?? []).some((error) => error.code === TOKEN_LIMIT);
       if (refused) {
         // The service counted more enqueued tokens than we did: remember a limit below what was in flight.
@@ -219,7 +227,7 @@ export class GroupRunner {
         inputFileId: part.inputFileId,
         endpoint: this.group.endpoint,
         submissionId: part.submissionId,
-        metadata: { [SOURCE_FILE_KEY]: this.group.name, group_id: this.group.id, part: `${part.index}/${this.group.parts.length}` },
+        metadata: { [SOURCE_FILE_KEY]: this.group.name, [GROUP_ID_KEY]: this.group.id, part: `${part.index}/${this.group.parts.length}` },
         signal: this.options.signal,
       });
       if (created.maxEnqueuedTokens !== undefined) {
@@ -254,6 +262,9 @@ export class GroupRunner {
     part.outputFileId = batch.output_file_id;
     part.errorFileId = batch.error_file_id;
     part.requestCounts = batch.request_counts ?? undefined;
+    // A part retried after a refusal keeps the time of its first job: the group's work started then.
+    part.createdAt ??= batch.created_at;
+    part.finishedAt = isTerminal(batch.status) ? finishedAt(batch) : undefined;
     part.error = undefined;
   }
 
@@ -281,6 +292,7 @@ export class GroupRunner {
     part.status = 'queued';
     part.batchId = undefined;
     part.batchStatus = undefined;
+    part.finishedAt = undefined;
     part.submissionId = randomUUID();
     part.notBefore = this.now() + this.backoffMs * 2 ** (part.attempts - 1);
     part.error = reason;
@@ -296,4 +308,9 @@ export class GroupRunner {
   private async save(): Promise<void> {
     await this.options.persist?.(this.group);
   }
+}
+
+/** When a terminal batch finished, by the service's clock (seconds); its creation time when no stamp is given. */
+function finishedAt(batch: Batch): number {
+  return batch.completed_at ?? batch.failed_at ?? batch.cancelled_at ?? batch.expired_at ?? batch.created_at;
 }

@@ -87,7 +87,7 @@ export class GroupScheduler implements vscode.Disposable {
       return;
     }
     if (runner?.done) {
-      const done: GroupRecord = { ...latest, finished: true };
+      const done: GroupRecord = { ...latest, finished: true, finishedAt: Math.floor(Date.now() / 1000) };
       await this.groups.save(done);
       this.finished.fire(done);
       return;

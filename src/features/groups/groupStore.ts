@@ -9,6 +9,8 @@ export interface GroupRecord {
   readonly state: GroupState;
   /** Every part reached a terminal state. */
   readonly finished: boolean;
+  /** When the scheduler saw every part finished (seconds since the epoch). */
+  readonly finishedAt?: number;
   /** The finish was announced. */
   readonly notified?: boolean;
   readonly results?: string;

@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { BatchServiceError } from '../../core/batch/errors';
+import { fileIdsOf } from '../../core/batch/jobVisibility';
 import type { JobPhase } from '../../core/batch/status';
 import { jobState } from '../../core/batch/status';
 import type { Connection } from '../connections/connectionStore';
@@ -124,13 +126,20 @@ export class JobCommands {
     await vscode.commands.executeCommand('revealInExplorer', uri);
   }
 
-  /** Deletes the job's input, output and error files on the service (the job itself stays listed). */
+  /**
+   * Deletes the job's input, output and error files on the service. The job itself stays listed, without
+   * those files: the service keeps naming them, so they are remembered as deleted.
+   */
   async deleteRemoteFiles(arg?: JobArgument, confirmed = false): Promise<number> {
     const { connection, batchId } = resolveJob(this.model, arg);
     const client = await this.clients.clientFor(connection, { interactive: true });
     const batch = await client.getBatch(batchId);
-    const ids = [batch.input_file_id, batch.output_file_id, batch.error_file_id].filter((id): id is string => typeof id === 'string' && id.length > 0);
+    const deleted = this.model.marks.deletedFiles(connection.id);
+    const ids = fileIdsOf(batch)
+      .map((file) => file.id)
+      .filter((id) => !deleted.has(id));
     if (ids.length === 0) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('The files of {0} are already deleted from the service.', batchId));
       return 0;
     }
     if (!jobState(batch.status, batch.request_counts).done) {
@@ -143,14 +152,41 @@ export class JobCommands {
         return 0;
       }
     }
-    for (const id of ids) {
-      await client.deleteFile(id);
+    const gone: string[] = [];
+    try {
+      for (const id of ids) {
+        await client.deleteFile(id);
+        gone.push(id);
+      }
+    } finally {
+      // Remembered even when a later delete fails: these are gone whatever happens next.
+      await this.model.marks.markDeleted(connection.id, gone);
     }
-    return ids.length;
+    return gone.length;
   }
 
+  /** "Remove from List": the job leaves the list for good (the service keeps it). */
   async remove(arg?: JobArgument): Promise<void> {
     const { connection, batchId } = resolveJob(this.model, arg);
-    await this.model.store.remove(connection.id, batchId);
+    await this.model.hide(connection.id, batchId);
+  }
+
+  /**
+   * Runs an action that reads a job's result files, saying plainly when they are gone from the service
+   * (deleted here, deleted elsewhere, or expired) instead of passing on a bare 404.
+   */
+  async withResultFiles<T>(job: ResolvedJob, action: () => Promise<T>, needsService = true): Promise<T> {
+    const deleted = this.model.deletedFilesOf(job.connection.id, job.batchId).filter((role) => role !== 'input');
+    if (needsService && deleted.length > 0) {
+      throw new Error(vscode.l10n.t('The result files of {0} were deleted from the service ("Delete Files on the Service"), so they can no longer be downloaded.', job.batchId));
+    }
+    try {
+      return await action();
+    } catch (error) {
+      if (error instanceof BatchServiceError && error.status === 404) {
+        throw new Error(vscode.l10n.t('The files of {0} are no longer on the service (deleted or expired): {1}', job.batchId, error.message));
+      }
+      throw error;
+    }
   }
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Batch } from '../../core/batch/client';
+import type { FileRole } from '../../core/batch/jobVisibility';
 import { jobState, type JobState } from '../../core/batch/status';
 import { escapeMarkdown } from '../markdown';
 import type { JobView } from './jobsModel';
@@ -78,6 +79,12 @@ export function jobIcon(batch: Batch | undefined): vscode.ThemeIcon {
   }
 }
 
+const fileRoleWords: Record<FileRole, () => string> = {
+  input: () => vscode.l10n.t('input file'),
+  output: () => vscode.l10n.t('output file'),
+  errors: () => vscode.l10n.t('error file'),
+};
+
 /** A markdown tooltip with ids, timestamps, counts and errors. */
 export function jobTooltip(view: JobView): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
@@ -100,6 +107,7 @@ export function jobTooltip(view: JobView): vscode.MarkdownString {
     [vscode.l10n.t('Cancelled'), time(batch?.cancelled_at)],
     [vscode.l10n.t('Expires'), time(batch?.expires_at)],
     [vscode.l10n.t('Retry of'), view.record?.parentBatchId],
+    [vscode.l10n.t('Deleted on the service'), view.deletedFiles?.length ? view.deletedFiles.map((role) => fileRoleWords[role]()).join(', ') : undefined],
   ];
   for (const [name, value] of rows) {
     if (value) {

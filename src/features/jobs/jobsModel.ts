@@ -1,8 +1,11 @@
 import * as vscode from 'vscode';
 import type { Batch } from '../../core/batch/client';
+import { isListedJob, withoutDeletedFiles, type FileRole, type ListingMarks } from '../../core/batch/jobVisibility';
 import { jobState, type JobPhase } from '../../core/batch/status';
 import type { Connection, ConnectionStore } from '../connections/connectionStore';
 import { CredentialRequiredError, type ClientFactory } from '../connections/credentials';
+import type { GroupStore } from '../groups/groupStore';
+import type { JobMarks } from './jobMarks';
 import type { JobRecord, JobStore, JobTransition } from './jobStore';
 
 /** A job as the tree shows it: what the service said, and what we remember about it. */
@@ -11,6 +14,8 @@ export interface JobView {
   readonly batchId: string;
   readonly batch?: Batch;
   readonly record?: JobRecord;
+  /** Files of this job deleted on the service (cleared from `batch`). */
+  readonly deletedFiles?: readonly FileRole[];
   /** Retries of this job's failed rows. */
   readonly retries: JobView[];
 }
@@ -28,7 +33,8 @@ const maxActivePages = 5;
 
 /**
  * The data behind the jobs tree: jobs we submitted (persisted) merged with the service's own listing
- * (jobs created in the portal or by scripts), per connection. Fires `onDidChange` when anything moves.
+ * (jobs created in the portal or by scripts), per connection, less the jobs the user removed and the parts
+ * of job groups (shown under their group). Fires `onDidChange` when anything moves.
  */
 export class JobsModel implements vscode.Disposable {
   private readonly listings = new Map<string, RemoteListing>();
@@ -45,12 +51,16 @@ export class JobsModel implements vscode.Disposable {
     readonly connections: ConnectionStore,
     readonly store: JobStore,
     private readonly clients: ClientFactory,
+    private readonly groups: GroupStore,
+    readonly marks: JobMarks,
   ) {
     this.disposables.push(
       this.changed,
       this.transitions,
       store.onDidChange(() => this.changed.fire()),
       connections.onDidChange(() => this.changed.fire()),
+      groups.onDidChange(() => this.changed.fire()),
+      marks.onDidChange(() => this.changed.fire()),
     );
   }
 
@@ -69,18 +79,14 @@ export class JobsModel implements vscode.Disposable {
 
   /** Top-level jobs of a connection, newest first, retries nested under their parent. */
   jobsFor(connectionId: string): JobView[] {
-    const records = this.store.forConnection(connectionId);
-    const remote = this.listings.get(connectionId)?.jobs ?? [];
-    const views = new Map<string, { batch?: Batch; record?: JobRecord }>();
-    for (const batch of remote) {
-      views.set(batch.id, { batch });
-    }
-    for (const record of records) {
-      const key = record.batchId || `pending:${record.submissionId}`;
-      const known = views.get(key);
-      views.set(key, { record, batch: newer(known?.batch, record.snapshot) });
-    }
-    const all = [...views].map(([batchId, v]) => ({ connectionId, batchId, batch: v.batch, record: v.record, retries: [] as JobView[] }));
+    const marks = this.listingMarks(connectionId);
+    const deleted = this.marks.deletedFiles(connectionId);
+    const all = [...this.merged(connectionId)]
+      .filter(([batchId, v]) => isListedJob(batchId, v.batch, marks))
+      .map(([batchId, v]): JobView & { retries: JobView[] } => {
+        const shown = v.batch && deleted.size > 0 ? withoutDeletedFiles(v.batch, deleted) : undefined;
+        return { connectionId, batchId, batch: shown?.batch ?? v.batch, record: v.record, deletedFiles: shown?.deleted, retries: [] };
+      });
     const byId = new Map(all.map((view) => [view.batchId, view]));
     const top: JobView[] = [];
     for (const view of all) {
@@ -98,6 +104,38 @@ export class JobsModel implements vscode.Disposable {
     }
     const filter = this.phaseFilter;
     return sort(top).filter((view) => !filter || !view.batch || filter.has(jobState(view.batch.status, view.batch.request_counts).phase));
+  }
+
+  /** The files of a job deleted on the service (by the batch the service or the store last reported). */
+  deletedFilesOf(connectionId: string, batchId: string): FileRole[] {
+    const batch = this.merged(connectionId).get(batchId)?.batch;
+    return batch ? withoutDeletedFiles(batch, this.marks.deletedFiles(connectionId)).deleted : [];
+  }
+
+  /**
+   * Removes a job from the list for good: its record (and those of its retries) is forgotten, and its id is
+   * remembered so the service's listing does not bring it back, after a reload either.
+   */
+  async hide(connectionId: string, batchId: string): Promise<void> {
+    const family = new Set([batchId]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const record of this.store.forConnection(connectionId)) {
+        const key = record.batchId || `pending:${record.submissionId}`;
+        if (record.parentBatchId && family.has(record.parentBatchId) && !family.has(key)) {
+          family.add(key);
+          grew = true;
+        }
+      }
+    }
+    await this.marks.hide(connectionId, [...family]);
+    for (const id of family) {
+      if (id.startsWith('pending:')) {
+        await this.store.removeSubmission(connectionId, id.slice('pending:'.length));
+      } else {
+        await this.store.remove(connectionId, id);
+      }
+    }
   }
 
   /** Reloads the first page of a connection's jobs (and the state of every job we track there). */
@@ -159,6 +197,29 @@ export class JobsModel implements vscode.Disposable {
 
   dispose(): void {
     vscode.Disposable.from(...this.disposables).dispose();
+  }
+
+  // What the service listed and what the store remembers, one entry per job (pending ones by submission id).
+  private merged(connectionId: string): Map<string, { batch?: Batch; record?: JobRecord }> {
+    const views = new Map<string, { batch?: Batch; record?: JobRecord }>();
+    for (const batch of this.listings.get(connectionId)?.jobs ?? []) {
+      views.set(batch.id, { batch });
+    }
+    for (const record of this.store.forConnection(connectionId)) {
+      const key = record.batchId || `pending:${record.submissionId}`;
+      const known = views.get(key);
+      views.set(key, { record, batch: newer(known?.batch, record.snapshot) });
+    }
+    return views;
+  }
+
+  private listingMarks(connectionId: string): ListingMarks {
+    const groups = this.groups.forConnection(connectionId);
+    return {
+      hidden: this.marks.hidden(connectionId),
+      groupIds: new Set(groups.map((group) => group.state.id)),
+      partBatchIds: new Set(groups.flatMap((group) => group.state.parts.map((part) => part.batchId).filter((id): id is string => id !== undefined))),
+    };
   }
 
   // A submission whose create call never answered (a crash or reload in between): find it by its id.

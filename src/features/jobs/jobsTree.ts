@@ -4,6 +4,7 @@ import type { Connection } from '../connections/connectionStore';
 import { hostOf } from '../connections/credentials';
 import { jobDescription, jobIcon, jobLabel, jobTooltip, stateOf } from './jobPresentation';
 import type { PartState } from '../../core/batch/groupRunner';
+import { groupElapsedMs } from '../../core/batch/groupTiming';
 import { jobState } from '../../core/batch/status';
 import type { GroupRecord, GroupStore } from '../groups/groupStore';
 import { formatDuration } from './jobPresentation';
@@ -231,12 +232,13 @@ function groupItem(connection: Connection, group: GroupRecord): vscode.TreeItem 
   const phase = groupPhase(group);
   const totals = groupTotals(group);
   const count = (status: string) => group.state.parts.filter((part) => part.status === status).length;
+  const elapsed = groupElapsedMs(group.state, Date.now(), group.finishedAt);
   const parts = [
     phase === 'active' ? vscode.l10n.t('in progress') : phase === 'succeeded' ? vscode.l10n.t('completed') : phase === 'partial' ? vscode.l10n.t('completed with failures') : vscode.l10n.t('failed'),
     `${totals.finished.toLocaleString()}/${totals.total.toLocaleString()}`,
     ...(totals.failed > 0 ? [vscode.l10n.t('{0} failed', totals.failed.toLocaleString())] : []),
     vscode.l10n.t('{0} parts: {1} done, {2} running, {3} queued', group.state.parts.length, count('done'), count('running') + count('submitting'), count('queued')),
-    formatDuration(Date.now() - group.state.createdAt * 1000),
+    ...(elapsed !== undefined ? [formatDuration(elapsed)] : []),
   ];
   item.description = parts.join(' · ');
   item.iconPath = new vscode.ThemeIcon(phase === 'active' ? 'sync~spin' : phase === 'succeeded' ? 'pass' : phase === 'partial' ? 'warning' : 'error');
