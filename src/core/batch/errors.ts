@@ -160,7 +160,7 @@ export function toServiceError(error: unknown): BatchServiceError | OperationCan
  */
 export function redactSecrets(text: string): string {
   return text
-    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]*@/gi, '$1***@')
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"<>]*@/gi, '$1***@')
     .replace(/([?&](?:api[-_]?key|key|sig|signature|token|access_token|code)=)[^&\s#"'<>]+/gi, '$1***');
 }
 
