@@ -60,6 +60,17 @@ describe('at-most-once job creation under unclear answers', function () {
     assert.ok(emulator.stats.listBatches >= 2, 'the first lookups found nothing yet: it looked again');
   });
 
+  it('(a) looks for the whole window after the timeout, however long the timeout took', async () => {
+    // The window (500 ms) is shorter than the timeout (700 ms): counted from the attempt, it would be over
+    // before the first lookup, leaving a single lookup that finds nothing (the double-create of the issue).
+    emulator.faults.add({ kind: 'executeLate', operation: 'create', delayMs: 1000 });
+    const client = clientFor(emulator, { timeoutMs: 700, lookup: { windowMs: 500, firstDelayMs: 100, maxDelayMs: 100 } });
+    const created = await client.createBatch({ inputFileId: fileId, endpoint: '/chat/completions', submissionId: 'late-2' });
+    assert.equal(created.adopted, true);
+    assert.equal(emulator.stats.create, 1);
+    assert.equal(withSubmission(emulator, 'late-2').length, 1);
+  });
+
   it('(a) adopts a job whose create was answered 504 and completed later by the backend', async () => {
     emulator.faults.add({ kind: 'status', status: 504, operation: 'create', executeAfterMs: 700 });
     const client = clientFor(emulator);

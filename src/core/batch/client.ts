@@ -33,7 +33,7 @@ export interface CreateBatchParams {
 
 /** How long and how often to look for a job after a create without a clear answer. */
 export interface LookupOptions {
-  /** Keep looking until this long after the create was first sent. */
+  /** Keep looking this long after the unclear answer (a timeout may come long after the create was sent). */
   readonly windowMs: number;
   /** The first wait between lookups; it doubles up to `maxDelayMs`. */
   readonly firstDelayMs: number;
@@ -252,12 +252,13 @@ export class BatchClient {
   }
 
   /**
-   * Looks for the job of a submission sent at `since`, again and again with backoff until the lookup
-   * window after `since` has passed (once when it has passed already), for a create the service may
-   * finish after its answer was lost. Undefined when not found; throws when a lookup is refused.
+   * Looks for the job of a submission first sent at `since`, again and again with backoff for the lookup
+   * window from now (the unclear answer, which may come long after `since` when it is a timeout), for a
+   * create the service may finish after its answer was lost. Undefined when not found; throws when a
+   * lookup is refused.
    */
   async lookUpSubmission(submissionId: string, options: { since: number; signal?: AbortSignal }): Promise<Batch | undefined> {
-    const deadline = options.since + this.lookup.windowMs;
+    const deadline = this.now() + this.lookup.windowMs;
     let delay = this.lookup.firstDelayMs;
     for (;;) {
       try {
