@@ -65,14 +65,20 @@ export class SubmissionMayExistError extends BatchServiceError {
     readonly lookupError?: BatchServiceError,
   ) {
     super(
-      `The service gave no clear answer to creating the job (${unclearAnswer.message.replace(/\.$/, '')}) and no job with the submission id ${submissionId} was found` +
-        `${lookupError ? ` (looking failed: ${lookupError.message.replace(/\.$/, '')})` : ''}. The job may exist: look again before submitting anew.`,
+      `The service gave no clear answer to creating the job (${clause(unclearAnswer.message)}) and no job with the submission id ${submissionId} was found` +
+        `${lookupError ? ` (looking failed: ${clause(lookupError.message)})` : ''}. The job may exist: look again before submitting anew.`,
       undefined,
       'submission_may_exist',
       false,
     );
     this.name = 'SubmissionMayExistError';
   }
+}
+
+/** A message as a clause inside a sentence: no final period, lower-case first letter (unless an acronym). */
+function clause(message: string): string {
+  const trimmed = message.replace(/\.$/, '');
+  return /^[A-Z][a-z]/.test(trimmed) ? trimmed[0]!.toLowerCase() + trimmed.slice(1) : trimmed;
 }
 
 /** A redirect the client refused to follow (to another origin, or from https to http). */
