@@ -26,6 +26,8 @@ export const Commands = {
   revealSource: 'azureOpenAIBatch.revealSource',
   deleteRemoteFiles: 'azureOpenAIBatch.deleteRemoteFiles',
   removeJob: 'azureOpenAIBatch.removeJob',
+  lookAgain: 'azureOpenAIBatch.lookAgain',
+  submitAnew: 'azureOpenAIBatch.submitAnew',
   showJobs: 'azureOpenAIBatch.showJobs',
   downloadGroupResults: 'azureOpenAIBatch.downloadGroupResults',
   cancelGroup: 'azureOpenAIBatch.cancelGroup',

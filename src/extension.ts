@@ -6,7 +6,7 @@ import { addConnection, editConnection, removeConnection, tryEmulator, type Conn
 import { ConnectionStore, type Connection } from './features/connections/connectionStore';
 import { ClientFactory } from './features/connections/credentials';
 import { EmbeddedEmulator } from './features/connections/embeddedEmulator';
-import { JobCommands, resolveConnection, resolveJob, type JobArgument } from './features/jobs/jobCommands';
+import { JobCommands, resolveConnection, resolveJob, type JobArgument, type SubmissionArgument } from './features/jobs/jobCommands';
 import { downloadGroup } from './features/groups/groupResults';
 import { GroupScheduler } from './features/groups/groupScheduler';
 import { GroupStore } from './features/groups/groupStore';
@@ -140,6 +140,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerCommand(context, log, Commands.revealSource, (arg?: JobArgument) => jobCommands.revealSource(arg));
   registerCommand(context, log, Commands.deleteRemoteFiles, (arg?: JobArgument, confirmed?: boolean) => jobCommands.deleteRemoteFiles(arg, confirmed === true));
   registerCommand(context, log, Commands.removeJob, (arg?: JobArgument) => jobCommands.remove(arg));
+  registerCommand(context, log, Commands.lookAgain, (arg?: SubmissionArgument) => jobCommands.lookAgain(arg));
+  registerCommand(context, log, Commands.submitAnew, (arg?: SubmissionArgument, confirmed?: boolean) => jobCommands.submitAnew(arg, confirmed === true));
   registerCommand(context, log, Commands.showJobs, () => vscode.commands.executeCommand(`${VIEW_ID}.focus`));
 
   // Job groups (split submissions).

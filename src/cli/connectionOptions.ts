@@ -1,5 +1,6 @@
 import { BatchClient } from '../core/batch/client';
-import { DEFAULT_API_VERSION, defaultAzureCredentialProvider, type ConnectionConfig } from '../core/batch/connection';
+import { DEFAULT_API_VERSION, defaultAzureCredentialProvider, endpointProblem, type ConnectionConfig } from '../core/batch/connection';
+import { redactSecrets } from '../core/batch/errors';
 export { isLoopbackEndpoint as isLoopback } from '../core/batch/connection';
 import { UsageError, type ParsedArgs } from './args';
 
@@ -20,7 +21,11 @@ export async function clientFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = 
   try {
     new URL(endpoint);
   } catch {
-    throw new UsageError(`--endpoint is not a URL: ${endpoint}`);
+    throw new UsageError(`--endpoint is not a URL: ${redactSecrets(endpoint)}`);
+  }
+  const problem = endpointProblem(endpoint);
+  if (problem) {
+    throw new UsageError(`--endpoint: ${problem}`);
   }
   const apiVersion = stringOption(args, 'api-version') ?? (env.OPENAI_API_VERSION || DEFAULT_API_VERSION);
   const apiKey = stringOption(args, 'api-key') ?? (args.options.has('entra') ? undefined : env.AZURE_OPENAI_API_KEY || undefined);

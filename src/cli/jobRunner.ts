@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { Batch, BatchClient } from '../core/batch/client';
 import { SOURCE_FILE_KEY } from '../core/batch/client';
+import { SubmissionMayExistError } from '../core/batch/errors';
 import { isTerminal, jobState } from '../core/batch/status';
 import { validateFile } from '../core/jsonl/fileValidator';
 import { sleep } from '../core/batch/retry';
@@ -28,7 +29,26 @@ export async function submitFile(client: BatchClient, file: string, err: NodeJS.
   });
   progress.done(`uploaded ${name} as ${uploaded.id}`);
   await client.waitForFileProcessed(uploaded.id, { signal, pollMs: 500 });
-  const created = await client.createBatch({ inputFileId: uploaded.id, endpoint, metadata: { [SOURCE_FILE_KEY]: name }, signal });
+  let created;
+  try {
+    created = await client.createBatch({
+      inputFileId: uploaded.id,
+      endpoint,
+      metadata: { [SOURCE_FILE_KEY]: name },
+      signal,
+      onUnclearAnswer: (error) => err.write(`no clear answer to the create (${error.message.replace(/\.$/, '')}); looking for the job by its submission id\n`),
+    });
+  } catch (error) {
+    if (error instanceof SubmissionMayExistError) {
+      // Never created again automatically: say how to look again, or how to choose a second job.
+      err.write(
+        `the job may exist (submission id ${error.submissionId}, sent ${new Date(error.attemptedAt).toISOString()}).\n` +
+          `look again with: aoai-batch status --submission-id ${error.submissionId} (and the same connection options);\n` +
+          `run submit again only to create a new job.\n`,
+      );
+    }
+    throw error;
+  }
   err.write(`created ${created.batch.id}${created.adopted ? ' (found after an unclear answer; not created twice)' : ''}\n`);
   return created.batch;
 }

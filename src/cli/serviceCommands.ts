@@ -99,12 +99,23 @@ export async function runSubmit(argv: readonly string[], ...[out, err]: Streams)
 
 /** `status`: one job in detail, or a table of recent jobs. */
 export async function runStatus(argv: readonly string[], ...[out, err]: Streams): Promise<number> {
-  const args = parseArgs(argv, [...connectionValued, 'limit'], [...connectionFlags, 'json']);
-  if (args.positionals.length > 1) {
+  const args = parseArgs(argv, [...connectionValued, 'limit', 'submission-id'], [...connectionFlags, 'json']);
+  const submissionId = stringOption(args, 'submission-id');
+  if (args.positionals.length > 1 || (submissionId && args.positionals.length > 0)) {
     throw new UsageError(`usage: ${statusUsage}`);
   }
   const client = await clientFromArgs(args);
   return guarded(err, async () => {
+    if (submissionId) {
+      // The job of a create that had no clear answer, found by the submission id in its metadata.
+      const found = await client.findBySubmissionId(submissionId);
+      if (!found) {
+        err.write(`no job carries the submission id ${submissionId}\n`);
+        return 1;
+      }
+      out.write(args.options.has('json') ? JSON.stringify(found) + '\n' : formatJobTable([found]));
+      return 0;
+    }
     const id = args.positionals[0];
     const jobs = id ? [await client.getBatch(id)] : await client.listAllBatches({ max: numberOption(args, 'limit', 50) });
     if (args.options.has('json')) {

@@ -22,8 +22,14 @@ const groups: Readonly<Record<Exclude<OperationMatcher, Operation>, readonly Ope
  * - `dropUpload`: destroy the connection after `afterBytes` bytes of the request body were received; nothing is created.
  * - `dropDownload`: send the headers and `afterBytes` bytes of the response body, then destroy the connection.
  * - `dropResponse`: execute the request (a create does create the batch), then destroy the connection without answering.
+ * - `executeLate`: read the whole request, wait `delayMs`, then execute it even if the client has given up
+ *   meanwhile (a create that the service finishes after the client's timeout), and answer if still connected.
+ *
+ * A `status` rule with `executeAfterMs` answers at once and executes the request that long afterwards
+ * anyway: a gateway's 504 whose backend completes later. On a create, `newerJobs` buries the job under that
+ * many newer jobs (copies of the request without its metadata) before anyone can look for it.
  */
-export type FaultKind = 'status' | 'delay' | 'dropUpload' | 'dropDownload' | 'dropResponse';
+export type FaultKind = 'status' | 'delay' | 'dropUpload' | 'dropDownload' | 'dropResponse' | 'executeLate';
 
 export interface FaultRule {
   readonly kind: FaultKind;
@@ -35,8 +41,12 @@ export interface FaultRule {
   readonly status?: number;
   /** For a 429: the `Retry-After` value in seconds. Default 1. */
   readonly retryAfterSeconds?: number;
-  /** For `delay`: milliseconds. Default 1000. */
+  /** For `delay` and `executeLate`: milliseconds. Default 1000. */
   readonly delayMs?: number;
+  /** For `status`: also execute the request this many milliseconds after answering (a 504 that completes later). */
+  readonly executeAfterMs?: number;
+  /** For a `create` hit by this rule (that executes it): then create this many newer jobs from the same request. */
+  readonly newerJobs?: number;
   /** For `dropUpload` / `dropDownload`: bytes let through before the connection is destroyed. Default 0. */
   readonly afterBytes?: number;
   /**
@@ -68,6 +78,12 @@ export interface FaultDecision {
   readonly dropUploadAfter?: number;
   readonly dropDownloadAfter?: number;
   readonly dropResponse: boolean;
+  /** Execute the request after this many ms, whether or not the client still waits (`executeLate`). */
+  readonly executeLateMs?: number;
+  /** With `status`: execute the request this many ms after the error was sent. */
+  readonly executeAfterMs?: number;
+  /** Newer jobs to create after a create this decision executes. */
+  readonly newerJobs?: number;
 }
 
 interface Active {
@@ -79,7 +95,7 @@ interface Active {
   remaining: number | undefined;
 }
 
-const kinds: ReadonlySet<string> = new Set(['status', 'delay', 'dropUpload', 'dropDownload', 'dropResponse']);
+const kinds: ReadonlySet<string> = new Set(['status', 'delay', 'dropUpload', 'dropDownload', 'dropResponse', 'executeLate']);
 
 function checkRule(rule: FaultRule): ReadonlySet<Operation> {
   if (typeof rule !== 'object' || rule === null || !kinds.has(rule.kind)) {
@@ -94,6 +110,11 @@ function checkRule(rule: FaultRule): ReadonlySet<Operation> {
   count('skip', rule.skip);
   count('afterBytes', rule.afterBytes);
   count('delayMs', rule.delayMs, false);
+  count('executeAfterMs', rule.executeAfterMs, false);
+  count('newerJobs', rule.newerJobs);
+  if (rule.newerJobs !== undefined && rule.newerJobs > 10_000) {
+    throw new Error('fault rule: newerJobs must be at most 10000');
+  }
   count('retryAfterSeconds', rule.retryAfterSeconds, false);
   count('rate', rule.rate, false);
   if (rule.rate !== undefined && rule.rate > 1) {
@@ -201,6 +222,9 @@ export class FaultController {
       dropUploadAfter: rule?.kind === 'dropUpload' ? (rule.afterBytes ?? 0) : undefined,
       dropDownloadAfter: rule?.kind === 'dropDownload' ? (rule.afterBytes ?? 0) : undefined,
       dropResponse: rule?.kind === 'dropResponse',
+      executeLateMs: rule?.kind === 'executeLate' ? (rule.delayMs ?? 1000) : undefined,
+      executeAfterMs: rule?.kind === 'status' ? rule.executeAfterMs : undefined,
+      newerJobs: rule !== undefined && rule.kind !== 'delay' ? rule.newerJobs : undefined,
     };
   }
 }

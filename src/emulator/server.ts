@@ -599,19 +599,47 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
           outcome += ` delay=${decision.delayMs}ms`;
           await sleep(decision.delayMs);
         }
-        if (decision.status !== undefined) {
-          outcome += ` fault=${decision.status.status}`;
-          throw statusFault(decision.status.status, decision.status.retryAfterSeconds);
-        }
+        // Faults that execute a request after its client may be gone, or more than once, read its body first.
+        const replayed = decision.executeLateMs !== undefined || decision.executeAfterMs !== undefined || decision.newerJobs !== undefined;
+        const buffered = replayed ? await bufferBody(countingBody(req, decision.dropUploadAfter)) : undefined;
         const ctx: Context = {
           req,
           url,
           api,
           base: found.base!,
           id: found.id,
-          body: () => countingBody(req, decision.dropUploadAfter),
+          body: () => (buffered ? replay(buffered) : countingBody(req, decision.dropUploadAfter)),
         };
-        reply = await handlers[operation](ctx);
+        const execute = async (): Promise<Reply> => {
+          const result = await handlers[operation](ctx);
+          if (operation === 'create' && decision.newerJobs !== undefined && buffered) {
+            outcome += ` newerJobs=${decision.newerJobs}`;
+            await createNewerJobs(handlers.create, ctx, buffered, decision.newerJobs);
+          }
+          return result;
+        };
+        if (decision.status !== undefined) {
+          outcome += ` fault=${decision.status.status}`;
+          const fault = statusFault(decision.status.status, decision.status.retryAfterSeconds);
+          if (decision.executeAfterMs === undefined) {
+            throw fault;
+          }
+          await send(res, { status: fault.status, headers: fault.headers, json: fault.body });
+          await sleep(decision.executeAfterMs);
+          outcome += ` executed+${decision.executeAfterMs}ms`;
+          await execute().catch((error: unknown) => options.log?.(`late execution failed: ${error instanceof Error ? error.message : String(error)}`));
+          return;
+        }
+        if (decision.executeLateMs !== undefined) {
+          await sleep(decision.executeLateMs);
+          outcome += ` executeLate=${decision.executeLateMs}ms`;
+        }
+        reply = await execute();
+        if (req.socket.destroyed) {
+          // The client gave up while the request was executed late.
+          outcome += ' (client gone)';
+          return;
+        }
         if (decision.dropResponse) {
           outcome += ' fault=dropResponse';
           await drain(req);
@@ -650,6 +678,35 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
       options.log?.(`${method} ${url.pathname}${version === null ? '' : `?api-version=${version}`} ${res.headersSent ? res.statusCode : '-'} ${Date.now() - started}ms${outcome}`);
     }
   };
+}
+
+async function bufferBody(source: AsyncIterable<Buffer>): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of source) {
+    chunks.push(chunk);
+  }
+  return chunks;
+}
+
+async function* replay(chunks: readonly Buffer[]): AsyncGenerator<Buffer> {
+  yield* chunks;
+}
+
+/** The `newerJobs` fault: creates `count` jobs from a create's body without its metadata, after the original. */
+async function createNewerJobs(create: (ctx: Context) => Promise<Reply>, ctx: Context, body: readonly Buffer[], count: number): Promise<void> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.concat(body).toString('utf8'));
+  } catch {
+    return;
+  }
+  if (typeof parsed !== 'object' || parsed === null) {
+    return;
+  }
+  const copy = Buffer.from(JSON.stringify({ ...(parsed as Record<string, unknown>), metadata: { newer_job: 'true' } }));
+  for (let i = 0; i < count; i++) {
+    await create({ ...ctx, body: () => replay([copy]) });
+  }
 }
 
 /** Sends a reply; with `dropAfter`, sends the headers and that many body bytes, then destroys the connection. */

@@ -153,6 +153,54 @@ describe('emulator: fault injection', function () {
     assert.equal(emulator.stats.create, 3);
   });
 
+  it('executeLate: a create the service finishes after the client gave up', async () => {
+    emulator.faults.add({ kind: 'executeLate', operation: 'create', delayMs: 400 });
+    const before = emulator.batches().length;
+    await assert.rejects(
+      fetch(`${emulator.url}/openai/batches?api-version=${GA}`, {
+        method: 'POST',
+        headers: { 'api-key': emulator.apiKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...createBody(), metadata: { attempt: 'late' } }),
+        signal: AbortSignal.timeout(100),
+      }),
+    );
+    assert.equal(emulator.batches().length, before, 'not created when the client gave up');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const after = emulator.batches();
+    assert.equal(after.length, before + 1, 'created later all the same');
+    assert.deepEqual(after[after.length - 1]!.metadata, { attempt: 'late' });
+    // With a client that waits long enough, the late answer arrives.
+    emulator.faults.add({ kind: 'executeLate', operation: 'getFile', delayMs: 50 });
+    assert.equal((await call(emulator, 'GET', `/openai/files/${fileId}?api-version=${GA}`)).status, 200);
+  });
+
+  it('a status with executeAfterMs: a 504 whose backend completes the create later', async () => {
+    emulator.faults.add({ kind: 'status', status: 504, operation: 'create', executeAfterMs: 300 });
+    const before = emulator.batches().length;
+    const started = Date.now();
+    const answered = await call(emulator, 'POST', `/openai/batches?api-version=${GA}`, { body: { ...createBody(), metadata: { attempt: 'gateway' } } });
+    assert.equal(answered.status, 504);
+    assert.ok(Date.now() - started < 250, 'answered at once');
+    assert.equal(emulator.batches().length, before);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    assert.equal(emulator.batches().length, before + 1);
+    assert.deepEqual(emulator.batches()[before]!.metadata, { attempt: 'gateway' });
+    assert.equal(emulator.stats.create, 1);
+  });
+
+  it('newerJobs: buries a created job under newer ones before the answer is lost', async () => {
+    emulator.faults.add({ kind: 'dropResponse', operation: 'create', newerJobs: 5 });
+    const before = emulator.batches().length;
+    await assert.rejects(azure(emulator, GA).batches.create({ ...createBody(), metadata: { attempt: 'buried' } }), APIConnectionError);
+    const created = emulator.batches().slice(before);
+    assert.equal(created.length, 6);
+    assert.deepEqual(created[0]!.metadata, { attempt: 'buried' }, 'the original is the oldest');
+    assert.ok(created.slice(1).every((b) => (b.metadata as Record<string, string>).newer_job === 'true'));
+    const listed = await azure(emulator, GA).batches.list({ limit: 6 });
+    assert.equal(listed.data[listed.data.length - 1]!.metadata?.attempt, 'buried', 'listed last, newest first');
+    assert.equal(emulator.stats.create, 1, 'one request');
+  });
+
   it('matches on method and operation groups', async () => {
     emulator.faults.add({ kind: 'status', status: 500, method: 'POST', operation: 'batches', rate: 1 });
     assert.equal((await call(emulator, 'GET', `/openai/batches?api-version=${GA}`)).status, 200);
@@ -190,5 +238,12 @@ describe('emulator: fault injection', function () {
     assert.throws(() => faults.add({ kind: 'delay', times: -1 }));
     assert.throws(() => faults.add({ kind: 'nope' as never }));
     assert.match(faults.add({ kind: 'delay', operation: ['upload', 'list'] }), /^fault-/);
+    assert.throws(() => faults.add({ kind: 'status', status: 504, executeAfterMs: -1 }));
+    assert.throws(() => faults.add({ kind: 'dropResponse', newerJobs: 1.5 }));
+    assert.throws(() => faults.add({ kind: 'dropResponse', newerJobs: 20_000 }));
+    assert.match(faults.add({ kind: 'executeLate', operation: 'create', delayMs: 10, newerJobs: 3 }), /^fault-/);
+    const decision = faults.decide('create', 'POST');
+    assert.equal(decision.executeLateMs, 10);
+    assert.equal(decision.newerJobs, 3);
   });
 });

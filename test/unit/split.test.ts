@@ -109,10 +109,11 @@ describe('the quota-aware submission queue', function () {
     const input = files.write('input.jsonl', Array.from({ length: 4 }, (_, i) => row(i)).join('\n') + '\n');
     const parts = await splitFile(input, files.dir, { maxRequests: 2, maxBytes: 1e9 });
     const group = newGroup({ name: 'input.jsonl', sourcePath: input, endpoint: '/chat/completions', maxParallel: 1 }, parts);
-    const client = new BatchClient({ endpoint: emulator.url, apiVersion: '2024-10-21', credential: { kind: 'apiKey', apiKey: emulator.apiKey } }, { retries: 0, baseDelayMs: 10, maxDelayMs: 10 });
+    const client = new BatchClient({ endpoint: emulator.url, apiVersion: '2024-10-21', credential: { kind: 'apiKey', apiKey: emulator.apiKey } }, { retries: 0, baseDelayMs: 10, maxDelayMs: 10 }, { lookup: { windowMs: 0 } });
     let snapshot = '';
-    // The create reaches the service but its answer is lost, and the process "dies" (no retry).
+    // The create reaches the service but its answer is lost, and the process "dies" before its lookup is answered.
     emulator.faults.add({ kind: 'dropResponse', operation: 'create' });
+    emulator.faults.add({ kind: 'dropResponse', operation: 'listBatches' });
     await assert.rejects(new GroupRunner(client, group, { persist: async (g) => void (snapshot = JSON.stringify(g)) }).step());
     const restored = JSON.parse(snapshot) as typeof group;
     assert.equal(restored.parts[0]!.status, 'submitting');

@@ -9,8 +9,9 @@ import { toStreamingFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import type { FileObject } from 'openai/resources/files';
 import { createSdkClient, type ConnectionConfig } from './connection';
-import { BatchServiceError, OperationCancelledError, toServiceError } from './errors';
+import { BatchServiceError, OperationCancelledError, SubmissionMayExistError, toServiceError } from './errors';
 import { defaultRetry, sleep, throwIfAborted, withRetry, type RetryOptions } from './retry';
+import { asBatch, asBatchList, asFileObject, unexpectedAnswer } from './shapes';
 
 export type { Batch, FileObject };
 
@@ -26,6 +27,33 @@ export interface CreateBatchParams {
   /** Identifies this submission; generated when absent. Reuse it to make a retried submit idempotent. */
   readonly submissionId?: string;
   readonly signal?: AbortSignal;
+  /** Called when a create had no clear answer, before the job is looked for (for progress messages). */
+  readonly onUnclearAnswer?: (error: BatchServiceError) => void;
+}
+
+/** How long and how often to look for a job after a create without a clear answer. */
+export interface LookupOptions {
+  /** Keep looking this long after the unclear answer (a timeout may come long after the create was sent). */
+  readonly windowMs: number;
+  /** The first wait between lookups; it doubles up to `maxDelayMs`. */
+  readonly firstDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Jobs dated up to this much before the attempt are still read (this machine's clock may be ahead of the service's). */
+  readonly clockSkewMs: number;
+}
+
+export const defaultLookup: LookupOptions = { windowMs: 45_000, firstDelayMs: 500, maxDelayMs: 8_000, clockSkewMs: 5 * 60_000 };
+
+export interface FindOptions {
+  /** Only jobs created at or after this time (ms since the epoch, less the clock-skew margin) are read. */
+  readonly since?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface BatchClientOptions {
+  readonly lookup?: Partial<LookupOptions>;
+  /** The clock (tests). */
+  readonly now?: () => number;
 }
 
 export interface CreatedBatch {
@@ -70,12 +98,17 @@ export class FileExistsError extends Error {
  */
 export class BatchClient {
   private readonly sdk: OpenAI;
+  private readonly lookup: LookupOptions;
+  private readonly now: () => number;
 
   constructor(
     readonly config: ConnectionConfig,
     private readonly retry: RetryOptions = defaultRetry,
+    options: BatchClientOptions = {},
   ) {
     this.sdk = createSdkClient(config);
+    this.lookup = { ...defaultLookup, ...options.lookup };
+    this.now = options.now ?? Date.now;
   }
 
   /** Streams a file to the service (bounded memory), reporting bytes sent. Retried as a whole on transient errors. */
@@ -93,7 +126,7 @@ export class BatchClient {
         }
       };
       try {
-        return await this.sdk.files.create({ file: toStreamingFile(counted(), name, { type: 'application/jsonl' }), purpose: 'batch' }, { signal: options.signal });
+        return asFileObject(await this.sdk.files.create({ file: toStreamingFile(counted(), name, { type: 'application/jsonl' }), purpose: 'batch' }, { signal: options.signal }));
       } finally {
         source.destroy();
       }
@@ -121,7 +154,7 @@ export class BatchClient {
   }
 
   getFile(fileId: string, signal?: AbortSignal): Promise<FileObject> {
-    return withRetry(() => this.sdk.files.retrieve(fileId, { signal }), this.retryWith(signal));
+    return withRetry(async () => asFileObject(await this.sdk.files.retrieve(fileId, { signal })), this.retryWith(signal));
   }
 
   deleteFile(fileId: string, signal?: AbortSignal): Promise<void> {
@@ -140,78 +173,150 @@ export class BatchClient {
   }
 
   /**
-   * Creates a job at most once: every create carries a submission id in `metadata`; when a create
-   * fails without a clear answer (timeout, dropped connection, 5xx), the recent jobs are searched for
-   * that id and the job found is adopted instead of paying for a second one.
+   * Creates a job at most once. Every create carries a submission id in `metadata`. A clear failure
+   * (a 4xx, the service's own 500/503, a connection refused before sending) is retried as usual. A create
+   * without a clear answer (timeout, connection lost after sending, 502/504, an answer that is not a
+   * batch) is never sent again: the job is looked for over a bounded window and adopted when found;
+   * otherwise {@link SubmissionMayExistError} says it may exist, and the caller lets the user decide.
    */
   async createBatch(params: CreateBatchParams): Promise<CreatedBatch> {
     const submissionId = params.submissionId ?? randomUUID();
     const metadata = { ...params.metadata, [SUBMISSION_ID_KEY]: submissionId };
-    let unclear = false;
-    return withRetry(
-      async () => {
-        if (unclear) {
-          const existing = await this.findBySubmissionId(submissionId, params.signal);
-          if (existing) {
-            return { batch: existing, submissionId, adopted: true };
+    const attemptedAt = this.now();
+    let unclear: BatchServiceError | undefined;
+    // After a 5xx the service reported, look once before sending again, in case it did create the job.
+    let failedOnService = false;
+    try {
+      return await withRetry(
+        async () => {
+          if (failedOnService) {
+            const existing = await this.findBySubmissionId(submissionId, { since: attemptedAt, signal: params.signal });
+            if (existing) {
+              return { batch: existing, submissionId, adopted: true };
+            }
           }
-        }
-        try {
-          const { data, response } = await this.sdk.batches
-            .create(
-              {
-                input_file_id: params.inputFileId,
-                // The SDK types endpoint as `/v1/...`; Azure also takes the bare paths.
-                endpoint: params.endpoint as Batch['endpoint'] as never,
-                completion_window: '24h',
-                metadata,
-              },
-              { signal: params.signal },
-            )
-            .withResponse();
-          return {
-            batch: data,
-            submissionId,
-            adopted: false,
-            enqueuedTokens: numberHeader(response.headers, 'deployment-enqueued-tokens'),
-            maxEnqueuedTokens: numberHeader(response.headers, 'deployment-maximum-enqueued-tokens'),
-          };
-        } catch (error) {
-          const converted = toServiceError(error);
-          if (converted instanceof BatchServiceError && converted.ambiguous) {
-            unclear = true;
+          try {
+            const { data, response } = await this.sdk.batches
+              .create(
+                {
+                  input_file_id: params.inputFileId,
+                  // The SDK types endpoint as `/v1/...`; Azure also takes the bare paths.
+                  endpoint: params.endpoint as Batch['endpoint'] as never,
+                  completion_window: '24h',
+                  metadata,
+                },
+                { signal: params.signal },
+              )
+              .withResponse();
+            return {
+              batch: asBatch(data),
+              submissionId,
+              adopted: false,
+              enqueuedTokens: numberHeader(response.headers, 'deployment-enqueued-tokens'),
+              maxEnqueuedTokens: numberHeader(response.headers, 'deployment-maximum-enqueued-tokens'),
+            };
+          } catch (error) {
+            const converted = toServiceError(error);
+            if (converted instanceof BatchServiceError) {
+              if (converted.ambiguous || converted.code === 'unexpected_answer') {
+                unclear = converted;
+              } else if (converted.status !== undefined && converted.status >= 500) {
+                failedOnService = true;
+              }
+            }
+            throw converted;
           }
+        },
+        { ...this.retryWith(params.signal), shouldRetry: (error) => unclear === undefined && error.retryable },
+      );
+    } catch (error) {
+      if (unclear === undefined || error instanceof OperationCancelledError) {
+        throw error;
+      }
+      params.onUnclearAnswer?.(unclear);
+      let found: Batch | undefined;
+      try {
+        found = await this.lookUpSubmission(submissionId, { since: attemptedAt, signal: params.signal });
+      } catch (lookupError) {
+        const converted = toServiceError(lookupError);
+        if (converted instanceof OperationCancelledError) {
           throw converted;
         }
-      },
-      { ...this.retryWith(params.signal), shouldRetry: (error) => error.retryable || error.ambiguous },
-    );
+        throw new SubmissionMayExistError(submissionId, attemptedAt, unclear, converted);
+      }
+      if (found) {
+        return { batch: found, submissionId, adopted: true };
+      }
+      throw new SubmissionMayExistError(submissionId, attemptedAt, unclear);
+    }
   }
 
-  /** The job created with `submissionId`, searched among the most recent jobs. */
-  async findBySubmissionId(submissionId: string, signal?: AbortSignal, maxPages = 3): Promise<Batch | undefined> {
+  /**
+   * Looks for the job of a submission first sent at `since`, again and again with backoff for the lookup
+   * window from now (the unclear answer, which may come long after `since` when it is a timeout), for a
+   * create the service may finish after its answer was lost. Undefined when not found; throws when a
+   * lookup is refused.
+   */
+  async lookUpSubmission(submissionId: string, options: { since: number; signal?: AbortSignal }): Promise<Batch | undefined> {
+    const deadline = this.now() + this.lookup.windowMs;
+    let delay = this.lookup.firstDelayMs;
+    for (;;) {
+      try {
+        const found = await this.findBySubmissionId(submissionId, options);
+        if (found) {
+          return found;
+        }
+      } catch (error) {
+        const converted = toServiceError(error);
+        // A refusal (401, 404, an answer that is not a list) will not change by asking again.
+        if (converted instanceof OperationCancelledError || !converted.retryable) {
+          throw converted;
+        }
+      }
+      const remaining = deadline - this.now();
+      if (remaining <= 0) {
+        return undefined;
+      }
+      await sleep(Math.min(delay, remaining), options.signal);
+      delay = Math.min(delay * 2, this.lookup.maxDelayMs);
+    }
+  }
+
+  /**
+   * The job created with `submissionId`: reads the jobs newest first, and with `since` stops at the first
+   * page older than it (less the clock-skew margin) rather than after a fixed number of pages.
+   */
+  async findBySubmissionId(submissionId: string, options: FindOptions = {}): Promise<Batch | undefined> {
+    const oldest = options.since === undefined ? undefined : options.since - this.lookup.clockSkewMs;
+    const seen = new Set<string>();
     let after: string | undefined;
-    for (let page = 0; page < maxPages; page++) {
-      const result = await this.listBatches({ after, limit: 100, signal });
+    for (;;) {
+      const result = await this.listBatches({ after, limit: 100, signal: options.signal });
       const found = result.data.find((batch) => batch.metadata?.[SUBMISSION_ID_KEY] === submissionId);
-      if (found || !result.hasMore) {
+      if (found) {
         return found;
       }
+      // Compared on the page's newest job, so a page not sorted within itself cannot end the search early.
+      const newest = Math.max(...result.data.map((batch) => batch.created_at * 1000));
+      const exhausted = !result.hasMore || result.lastId === undefined || seen.has(result.lastId);
+      if (exhausted || (oldest !== undefined && newest < oldest)) {
+        return undefined;
+      }
+      seen.add(result.lastId!);
       after = result.lastId;
     }
-    return undefined;
   }
 
   getBatch(batchId: string, signal?: AbortSignal): Promise<Batch> {
-    return withRetry(() => this.sdk.batches.retrieve(batchId, { signal }), this.retryWith(signal));
+    return withRetry(async () => asBatch(await this.sdk.batches.retrieve(batchId, { signal })), this.retryWith(signal));
   }
 
   /** One page of jobs, newest first. */
   listBatches(options: { after?: string; limit?: number; signal?: AbortSignal } = {}): Promise<BatchPage> {
     return withRetry(async () => {
-      const page = await this.sdk.batches.list({ after: options.after, limit: options.limit ?? 20 }, { signal: options.signal });
-      const data = page.data;
-      return { data, hasMore: page.has_more === true, lastId: data[data.length - 1]?.id };
+      // The raw body, not the SDK's page object, which turns an HTML page or `{}` into an empty list.
+      const body = await this.sdk.get<unknown>('/batches', { query: { after: options.after, limit: options.limit ?? 20 }, signal: options.signal });
+      return asBatchList(body);
     }, this.retryWith(options.signal));
   }
 
@@ -230,12 +335,17 @@ export class BatchClient {
   }
 
   cancelBatch(batchId: string, signal?: AbortSignal): Promise<Batch> {
-    return withRetry(() => this.sdk.batches.cancel(batchId, { signal }), this.retryWith(signal));
+    return withRetry(async () => asBatch(await this.sdk.batches.cancel(batchId, { signal })), this.retryWith(signal));
   }
 
   /** The content of a file as a stream (not retried: use {@link downloadFile} for a resumable-by-restart copy). */
   async openFileContent(fileId: string, signal?: AbortSignal): Promise<Readable> {
     const response = await withRetry(() => this.sdk.files.content(fileId, { signal }), this.retryWith(signal));
+    if (/\btext\/html\b/i.test(response.headers.get('content-type') ?? '')) {
+      // A sign-in or error page from a proxy, not the file's JSONL.
+      const text = await response.text().catch(() => '');
+      throw unexpectedAnswer("a file's content", text);
+    }
     if (!response.body) {
       return Readable.from([]);
     }

@@ -1,4 +1,5 @@
 import { AzureOpenAI, OpenAI } from 'openai';
+import { RedirectRefusedError } from './errors';
 
 /** The API version Microsoft documents as generally available for batch. */
 export const DEFAULT_API_VERSION = '2024-10-21';
@@ -23,21 +24,104 @@ export interface ConnectionConfig {
 /**
  * Builds the official SDK client for batch work. Never passes `deployment`: with it the SDK rewrites
  * `POST /batches` to `/deployments/{name}/batches`, which Azure answers with 404. The SDK's own retries
- * are off; {@link withRetry} decides, so that job creation stays at-most-once.
+ * are off; {@link withRetry} decides, so that job creation stays at-most-once. Redirects go through
+ * {@link sameOriginFetch}, so credentials never follow one to another host.
  */
 export function createSdkClient(config: ConnectionConfig): OpenAI {
+  checkEndpoint(config.endpoint);
   const endpoint = config.endpoint.replace(/\/+$/, '');
   const timeout = config.timeoutMs ?? 120_000;
+  const fetch = sameOriginFetch();
   if (config.apiVersion === V1_API_VERSION) {
-    const common = { baseURL: `${endpoint}/openai/v1`, timeout, maxRetries: 0 };
+    const common = { baseURL: `${endpoint}/openai/v1`, timeout, maxRetries: 0, fetch };
     return config.credential.kind === 'apiKey'
       ? new OpenAI({ ...common, apiKey: config.credential.apiKey, defaultHeaders: { 'api-key': config.credential.apiKey } })
       : new OpenAI({ ...common, apiKey: config.credential.getToken });
   }
-  const common = { endpoint, apiVersion: config.apiVersion, timeout, maxRetries: 0 };
+  const common = { endpoint, apiVersion: config.apiVersion, timeout, maxRetries: 0, fetch };
   return config.credential.kind === 'apiKey'
     ? new AzureOpenAI({ ...common, apiKey: config.credential.apiKey })
     : new AzureOpenAI({ ...common, azureADTokenProvider: config.credential.getToken });
+}
+
+/** Why an endpoint cannot be used, or undefined when it can: not a URL, or a URL carrying a user name or password. */
+export function endpointProblem(endpoint: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return 'The endpoint is not a URL (expected https://RESOURCE.openai.azure.com).';
+  }
+  if (url.username !== '' || url.password !== '') {
+    // Never echo the URL: the part to remove is the secret.
+    return `The endpoint must not contain a user name or password (${url.protocol}//***@${url.host}); give the key as the API key instead.`;
+  }
+  return undefined;
+}
+
+/** Throws when {@link endpointProblem} finds one. */
+export function checkEndpoint(endpoint: string): void {
+  const problem = endpointProblem(endpoint);
+  if (problem) {
+    throw new Error(problem);
+  }
+}
+
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+const maxRedirects = 5;
+
+/**
+ * A fetch that follows redirects itself (`redirect: 'manual'`) and only within the same origin, so the
+ * `api-key` header (which fetch would forward across origins, unlike `Authorization`) and bearer tokens
+ * never reach another host, and https is never downgraded to http. Any other redirect fails with
+ * {@link RedirectRefusedError}.
+ */
+export function sameOriginFetch(base: typeof globalThis.fetch = globalThis.fetch): typeof globalThis.fetch {
+  return async (input, init) => {
+    let url = new URL(input instanceof Request ? input.url : String(input));
+    let request: RequestInit = { ...init, redirect: 'manual' };
+    for (let hop = 0; ; hop++) {
+      const response = await base(url, request);
+      const location = response.headers.get('location');
+      if (!redirectStatuses.has(response.status) || location === null) {
+        return response;
+      }
+      await response.body?.cancel().catch(() => undefined);
+      let target: URL;
+      try {
+        target = new URL(location, url);
+      } catch {
+        throw new RedirectRefusedError(`The service answered ${response.status} with a redirect to an invalid address.`, response.status);
+      }
+      if (url.protocol === 'https:' && target.protocol !== 'https:') {
+        throw new RedirectRefusedError(`The service redirected (${response.status}) from https to ${target.protocol.replace(':', '')}; the request was not repeated without encryption.`, response.status);
+      }
+      if (target.origin !== url.origin) {
+        throw new RedirectRefusedError(
+          `The service redirected (${response.status}) to another host, ${target.host}; the request was not repeated there, so the credentials stay with ${url.host}. Check the endpoint.`,
+          response.status,
+        );
+      }
+      if (hop >= maxRedirects) {
+        throw new RedirectRefusedError(`The service redirected more than ${maxRedirects} times.`, response.status);
+      }
+      const method = (request.method ?? 'GET').toUpperCase();
+      if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+        // As browsers do: these become a GET without a body.
+        const headers = new Headers(request.headers);
+        headers.delete('content-type');
+        headers.delete('content-length');
+        request = { ...request, method: 'GET', body: undefined, headers };
+      } else if (request.body !== undefined && request.body !== null && !replayable(request.body)) {
+        throw new RedirectRefusedError(`The service redirected (${response.status}) a request whose body cannot be sent twice.`, response.status);
+      }
+      url = target;
+    }
+  };
+}
+
+function replayable(body: NonNullable<RequestInit['body']>): boolean {
+  return typeof body === 'string' || body instanceof ArrayBuffer || ArrayBuffer.isView(body) || body instanceof URLSearchParams || body instanceof Blob;
 }
 
 /** The scope of Azure OpenAI data-plane tokens. */

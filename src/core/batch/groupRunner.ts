@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SOURCE_FILE_KEY, type Batch, type BatchClient } from './client';
-import { BatchServiceError } from './errors';
+import { BatchServiceError, SubmissionMayExistError } from './errors';
 import { isTerminal } from './status';
 
 export type PartStatus = 'queued' | 'submitting' | 'running' | 'done';
@@ -20,6 +20,13 @@ export interface PartState {
   submissionId: string;
   /** Attempts that were refused for the token quota. */
   attempts: number;
+  /** When the current submission id's create was sent (ms since the epoch): lookups read jobs from then on. */
+  attemptedAt?: number;
+  /**
+   * The create had no clear answer and the job was not found: it may exist. The part is never created
+   * again automatically; each step looks for it again.
+   */
+  mayExist?: boolean;
   /** Not submitted before this time (ms since the epoch): the backoff after `token_limit_exceeded`. */
   notBefore?: number;
   inputFileId?: string;
@@ -120,15 +127,21 @@ export class GroupRunner {
     return changed;
   }
 
-  // Parts caught between upload and create by a crash or reload: find their job, or create it now.
+  // Parts caught between upload and create (a crash, a reload, an unclear answer): find their job. One
+  // whose create may have been sent is never sent again: it waits as "may exist" until its job shows up.
   private async resumeSubmitting(): Promise<boolean> {
     let changed = false;
     for (const part of this.group.parts.filter((p) => p.status === 'submitting')) {
-      const existing = await this.client.findBySubmissionId(part.submissionId, this.options.signal);
+      const since = part.attemptedAt ?? this.group.createdAt * 1000;
+      const existing = await this.client.findBySubmissionId(part.submissionId, { since, signal: this.options.signal });
       if (existing) {
         this.markRunning(part, existing);
+        this.options.log?.(`part ${part.index}/${this.group.parts.length}: found ${existing.id} by its submission id`);
+      } else if (!part.mayExist) {
+        part.mayExist = true;
+        part.error = `no clear answer to creating the job of submission ${part.submissionId}, and it was not found: it may exist (looking again at every step)`;
       } else {
-        part.status = 'queued';
+        continue;
       }
       await this.save();
       changed = true;
@@ -221,6 +234,7 @@ export class GroupRunner {
       part.inputFileId = file.id;
     }
     part.status = 'submitting';
+    part.attemptedAt = this.now();
     await this.save();
     try {
       const created = await this.client.createBatch({
@@ -246,9 +260,11 @@ export class GroupRunner {
         return false;
       }
       // Without a clear answer the job may exist: stay "submitting", so the next step looks for it first.
-      if (!(error instanceof BatchServiceError && error.ambiguous)) {
+      // Only a clear refusal, or a request that never left, sends the part back to the queue.
+      if (error instanceof BatchServiceError && !error.ambiguous) {
         part.status = 'queued';
       }
+      part.mayExist = error instanceof SubmissionMayExistError ? true : undefined;
       part.error = error instanceof Error ? error.message : String(error);
       await this.save();
       throw error;
@@ -266,6 +282,7 @@ export class GroupRunner {
     part.createdAt ??= batch.created_at;
     part.finishedAt = isTerminal(batch.status) ? finishedAt(batch) : undefined;
     part.error = undefined;
+    part.mayExist = undefined;
   }
 
   /** Cancels the running parts and drops the queued ones. */

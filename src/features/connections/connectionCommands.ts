@@ -29,6 +29,7 @@ export async function addConnection(store: ConnectionStore, clients: ClientFacto
   if (!answers) {
     return undefined;
   }
+  refuseCredentialsInEndpoint(answers.endpoint);
   const draft: Omit<Connection, 'id'> = {
     name: answers.name,
     endpoint: answers.endpoint.trim().replace(/\/+$/, ''),
@@ -52,6 +53,7 @@ export async function editConnection(store: ConnectionStore, clients: ClientFact
   if (!answers) {
     return undefined;
   }
+  refuseCredentialsInEndpoint(answers.endpoint);
   const updated: Connection = {
     ...connection,
     name: answers.name,
@@ -103,6 +105,19 @@ export async function tryEmulator(store: ConnectionStore, emulator: EmbeddedEmul
   return connection;
 }
 
+/** A user name or password in the endpoint URL would be echoed by errors and sent to any host: refuse it. */
+function refuseCredentialsInEndpoint(endpoint: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint.trim());
+  } catch {
+    return;
+  }
+  if (url.username || url.password) {
+    throw new Error(vscode.l10n.t('The endpoint must not contain a user name or password; enter the key as the API key instead.'));
+  }
+}
+
 async function checkConnection(draft: Omit<Connection, 'id'>, apiKey: string | undefined, clients: ClientFactory): Promise<void> {
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking {0}...', draft.endpoint) }, async () => {
     let config: ConnectionConfig;
@@ -133,6 +148,9 @@ async function askConnection(current: Connection | undefined, presetAuth: AuthKi
     validateInput: (value) => {
       try {
         const url = new URL(value.trim());
+        if (url.username || url.password) {
+          return vscode.l10n.t('Leave the user name and password out of the endpoint; the key is asked for next.');
+        }
         return url.protocol === 'https:' || url.hostname === '127.0.0.1' || url.hostname === 'localhost' ? undefined : vscode.l10n.t('Use an https:// endpoint.');
       } catch {
         return vscode.l10n.t('Enter a URL such as https://my-resource.openai.azure.com');

@@ -5,7 +5,9 @@ import type { JobPhase } from '../../core/batch/status';
 import { jobState } from '../../core/batch/status';
 import type { Connection } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
+import { submitAnew } from '../submit/submission';
 import type { JobsModel } from './jobsModel';
+import { PENDING_PREFIX, type JobRecord } from './jobStore';
 import type { JobsNode } from './jobsTree';
 import type { JobPoller } from './poller';
 
@@ -108,7 +110,9 @@ export class JobCommands {
   }
 
   async copyId(arg?: JobArgument): Promise<string> {
-    const { batchId } = resolveJob(this.model, arg);
+    const { batchId: shown } = resolveJob(this.model, arg);
+    // A submission without a job yet goes by its submission id (what `status --submission-id` looks for).
+    const batchId = shown.startsWith(PENDING_PREFIX) ? shown.slice(PENDING_PREFIX.length) : shown;
     await vscode.env.clipboard.writeText(batchId);
     void vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', batchId), 3000);
     return batchId;
@@ -189,4 +193,72 @@ export class JobCommands {
       throw error;
     }
   }
+
+  /**
+   * "Look Again" on a submission that may exist: reads the jobs created since its attempt for its
+   * submission id and adopts the job when found. Returns the record, with its batch id when found.
+   */
+  async lookAgain(arg?: SubmissionArgument): Promise<JobRecord | undefined> {
+    const { connection, record } = this.resolveSubmission(arg);
+    const client = await this.clients.clientFor(connection, { interactive: true });
+    const found = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Looking for the job of {0}...', record.sourceName) },
+      () => client.findBySubmissionId(record.submissionId, { since: record.attemptedAt ?? record.createdAt * 1000 }),
+    );
+    if (found) {
+      const adopted: JobRecord = { ...record, batchId: found.id, snapshot: found, mayExist: undefined };
+      await this.model.store.upsert(adopted);
+      this.poller.kick(connection.id, true);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Found the job {0} of {1}; it was created once.', found.id, record.sourceName));
+      return adopted;
+    }
+    const marked: JobRecord = { ...record, mayExist: true };
+    await this.model.store.upsert(marked);
+    const anew = vscode.l10n.t('Submit Anew');
+    void vscode.window
+      .showInformationMessage(vscode.l10n.t('No job with the submission id {0} was found on {1} yet. Look again later, or submit {2} anew.', record.submissionId, connection.name, record.sourceName), anew)
+      .then((choice) => (choice === anew ? this.submitAnew({ connectionId: connection.id, submissionId: record.submissionId }) : undefined))
+      .then(undefined, (error: unknown) => void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error)));
+    return marked;
+  }
+
+  /** "Submit Anew" on a submission that may exist: after confirming, a new job with a new submission id. */
+  async submitAnew(arg?: SubmissionArgument, confirmed = false): Promise<JobRecord | undefined> {
+    const { connection, record } = this.resolveSubmission(arg);
+    if (!confirmed) {
+      const anew = vscode.l10n.t('Submit Anew');
+      const choice = await vscode.window.showWarningMessage(
+        vscode.l10n.t('Submit {0} anew as a new job? If the first submission did create a job, there will be two, and both are billed. "Look Again" checks first.', record.sourceName),
+        { modal: true },
+        anew,
+      );
+      if (choice !== anew) {
+        return undefined;
+      }
+    }
+    return submitAnew(record, connection, { clients: this.clients, store: this.model.store, poller: this.poller });
+  }
+
+  private resolveSubmission(arg: SubmissionArgument | undefined): { connection: Connection; record: JobRecord } {
+    let connectionId: string | undefined;
+    let submissionId: string | undefined;
+    if (arg && 'kind' in arg && arg.kind === 'job') {
+      connectionId = arg.connection.id;
+      submissionId = arg.view.record?.submissionId ?? (arg.view.batchId.startsWith(PENDING_PREFIX) ? arg.view.batchId.slice(PENDING_PREFIX.length) : undefined);
+    } else if (arg && 'submissionId' in arg) {
+      ({ connectionId, submissionId } = arg);
+    }
+    const connection = connectionId ? this.model.connections.get(connectionId) : undefined;
+    const record = connection && submissionId ? this.model.store.findSubmission(connection.id, submissionId) : undefined;
+    if (!connection || !record) {
+      throw new Error(vscode.l10n.t('Choose a job that may exist in the Batch Jobs view.'));
+    }
+    if (record.batchId !== '') {
+      throw new Error(vscode.l10n.t('The job {0} exists already.', record.batchId));
+    }
+    return { connection, record };
+  }
 }
+
+/** A submission named by a tree node or, for scripted use, by `{ connectionId, submissionId }`. */
+export type SubmissionArgument = JobsNode | { readonly connectionId: string; readonly submissionId: string };

@@ -4,6 +4,7 @@ import type { FileRole } from '../../core/batch/jobVisibility';
 import { jobState, type JobState } from '../../core/batch/status';
 import { escapeMarkdown } from '../markdown';
 import type { JobView } from './jobsModel';
+import { isMayExist } from './jobStore';
 
 /** The name a job goes by: its source file, else its id. */
 export function jobLabel(view: Pick<JobView, 'batch' | 'record' | 'batchId'>): string {
@@ -85,15 +86,36 @@ const fileRoleWords: Record<FileRole, () => string> = {
   errors: () => vscode.l10n.t('error file'),
 };
 
+/** Whether the view is a submission whose job may or may not exist (no clear answer, not found). */
+export function viewMayExist(view: Pick<JobView, 'batch' | 'record'>): boolean {
+  return !view.batch && view.record !== undefined && isMayExist(view.record);
+}
+
+/** The description of a submission that may exist. */
+export function mayExistDescription(): string {
+  return vscode.l10n.t('may exist · no clear answer, not found');
+}
+
+export function mayExistIcon(): vscode.ThemeIcon {
+  return new vscode.ThemeIcon('question', new vscode.ThemeColor('list.warningForeground'));
+}
+
 /** A markdown tooltip with ids, timestamps, counts and errors. */
 export function jobTooltip(view: JobView): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.supportThemeIcons = true;
   const batch = view.batch;
+  const mayExist = viewMayExist(view);
   md.appendMarkdown(`**${escapeMarkdown(jobLabel(view))}**\n\n`);
+  if (mayExist) {
+    md.appendMarkdown(
+      `${escapeMarkdown(vscode.l10n.t('The service gave no clear answer when this job was created, and no job with its submission id was found. It may exist: "Look Again" searches for it; "Submit Anew" creates a new job (a second one if the first exists).'))}\n\n`,
+    );
+  }
   const rows: [string, string | undefined][] = [
-    [vscode.l10n.t('Batch id'), batch?.id ?? view.batchId],
-    [vscode.l10n.t('Status'), batch ? stateOf(batch)!.label : vscode.l10n.t('submitting')],
+    [vscode.l10n.t('Batch id'), batch?.id ?? (view.record?.batchId || undefined)],
+    [vscode.l10n.t('Submission id'), batch ? undefined : view.record?.submissionId],
+    [vscode.l10n.t('Status'), batch ? stateOf(batch)!.label : mayExist ? vscode.l10n.t('may exist') : vscode.l10n.t('submitting')],
     [vscode.l10n.t('Endpoint'), batch?.endpoint],
     [vscode.l10n.t('Input file'), batch?.input_file_id],
     [vscode.l10n.t('Output file'), batch?.output_file_id ?? undefined],

@@ -20,6 +20,15 @@ export interface JobRecord {
   /** The uploaded (possibly rewritten) input, for retries: the local path of what was sent. */
   readonly inputPath?: string;
   readonly inputFileId?: string;
+  /** The endpoint the job was created for (`/chat/completions`...), to submit it anew. */
+  readonly endpoint?: string;
+  /** When the create was sent (ms since the epoch): lookups for the job read jobs from then on. */
+  readonly attemptedAt?: number;
+  /**
+   * The create had no clear answer and no job was found: it may exist. Not polled; the user looks again
+   * or submits anew (see {@link isMayExist}).
+   */
+  readonly mayExist?: boolean;
   readonly snapshot?: Batch;
   /** A terminal notification was shown for this job. */
   readonly notified?: boolean;
@@ -33,6 +42,23 @@ export interface JobTransition {
 }
 
 const JOBS_KEY = 'azureOpenAIBatch.jobs';
+
+/** How the tree names a submission whose job is not known: `pending:SUBMISSION_ID`. */
+export const PENDING_PREFIX = 'pending:';
+
+/**
+ * A create still unanswered after this long belongs to a window or process that is gone (a reload or a
+ * crash mid-create): it is shown as "may exist" and no longer keeps the poller running.
+ */
+export const STALE_PENDING_MS = 10 * 60_000;
+
+/** True for a submission whose job may or may not exist: marked so, or left unanswered for too long. */
+export function isMayExist(record: JobRecord, now = Date.now()): boolean {
+  if (record.batchId !== '') {
+    return false;
+  }
+  return record.mayExist === true || now - (record.attemptedAt ?? record.createdAt * 1000) > STALE_PENDING_MS;
+}
 
 /** The jobs list, persisted in global state so no job is forgotten after a reload. */
 export class JobStore implements vscode.Disposable {
@@ -56,9 +82,17 @@ export class JobStore implements vscode.Disposable {
     return this.all().find((job) => job.connectionId === connectionId && job.batchId === batchId);
   }
 
-  /** Jobs still running (or whose create has not answered yet). */
+  /** The record of a submission, found by its submission id (also before its job is known). */
+  findSubmission(connectionId: string, submissionId: string): JobRecord | undefined {
+    return this.all().find((job) => job.connectionId === connectionId && job.submissionId === submissionId);
+  }
+
+  /** Jobs still running (or whose create has not answered yet); never a submission that may exist. */
   active(connectionId?: string): JobRecord[] {
-    return this.all().filter((job) => (connectionId === undefined || job.connectionId === connectionId) && (job.batchId === '' || !job.snapshot || !isTerminal(job.snapshot.status)));
+    const now = Date.now();
+    return this.all().filter(
+      (job) => (connectionId === undefined || job.connectionId === connectionId) && !isMayExist(job, now) && (job.batchId === '' || !job.snapshot || !isTerminal(job.snapshot.status)),
+    );
   }
 
   /** Adds or replaces the record with the same submission id. */
@@ -79,6 +113,10 @@ export class JobStore implements vscode.Disposable {
   }
 
   remove(connectionId: string, batchId: string): Promise<void> {
+    // The tree names a submission without a job as `pending:SUBMISSION_ID`.
+    if (batchId.startsWith(PENDING_PREFIX)) {
+      return this.removeSubmission(connectionId, batchId.slice(PENDING_PREFIX.length));
+    }
     return this.mutate((jobs) => jobs.filter((job) => !(job.connectionId === connectionId && job.batchId === batchId)));
   }
 

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { Commands } from '../../constants';
 import type { Connection } from '../connections/connectionStore';
 import { hostOf } from '../connections/credentials';
-import { jobDescription, jobIcon, jobLabel, jobTooltip, stateOf } from './jobPresentation';
+import { jobDescription, jobIcon, jobLabel, jobTooltip, mayExistDescription, mayExistIcon, stateOf, viewMayExist } from './jobPresentation';
 import type { PartState } from '../../core/batch/groupRunner';
 import { groupElapsedMs } from '../../core/batch/groupTiming';
 import { jobState } from '../../core/batch/status';
@@ -188,6 +188,9 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     item.description = jobDescription(batch);
     item.iconPath = jobIcon(batch);
     item.tooltip = jobTooltip(view);
+    if (viewMayExist(view)) {
+      return this.mayExistItem(item, view);
+    }
     const state = stateOf(batch);
     const counts = batch?.request_counts;
     const tokens = ['job', state?.done ? 'done' : 'active'];
@@ -197,6 +200,15 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     if (view.record?.sourceUri) tokens.push('source');
     if (view.record) tokens.push('local');
     item.contextValue = tokens.join(':');
+    return item;
+  }
+
+  // A submission whose create had no clear answer and whose job was not found: offers Look Again / Submit Anew.
+  private mayExistItem(item: vscode.TreeItem, view: JobView): vscode.TreeItem {
+    item.collapsibleState = view.retries.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
+    item.description = mayExistDescription();
+    item.iconPath = mayExistIcon();
+    item.contextValue = ['job', 'mayExist', view.record?.sourceUri ? 'source' : undefined, 'local'].filter(Boolean).join(':');
     return item;
   }
 }
@@ -265,7 +277,9 @@ function partItem(connection: Connection, group: GroupRecord, part: PartState): 
         ? vscode.l10n.t('waiting {0} after token_limit_exceeded', formatDuration(part.notBefore - Date.now()))
         : vscode.l10n.t('queued (waiting for quota)')
       : part.status === 'submitting'
-        ? vscode.l10n.t('submitting')
+        ? part.mayExist
+          ? vscode.l10n.t('may exist: no clear answer, looking again')
+          : vscode.l10n.t('submitting')
         : (state?.label ?? part.status);
   item.description = [status, `${counts ? (counts.completed + counts.failed).toLocaleString() : 0}/${part.requests.toLocaleString()}`, vscode.l10n.t('~{0} tokens', part.tokens.toLocaleString())].join(' · ');
   item.tooltip = [part.batchId ?? vscode.l10n.t('not submitted yet'), part.error ?? ''].filter(Boolean).join('\n');

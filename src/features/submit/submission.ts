@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { SOURCE_FILE_KEY, type Batch } from '../../core/batch/client';
-import { OperationCancelledError } from '../../core/batch/errors';
+import { Commands } from '../../constants';
+import { SOURCE_FILE_KEY, type BatchClient } from '../../core/batch/client';
+import { BatchServiceError, OperationCancelledError, SubmissionMayExistError } from '../../core/batch/errors';
 import { formatBytes } from '../../core/format';
 import type { Connection } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
@@ -18,17 +19,23 @@ export interface SubmissionRequest {
   readonly endpoint: string;
   readonly parentBatchId?: string;
   readonly retryNumber?: number;
+  /** A copy already uploaded (a submission made anew): used instead of uploading again while the service keeps it. */
+  readonly inputFileId?: string;
+}
+
+export interface SubmissionDeps {
+  readonly clients: ClientFactory;
+  readonly store: JobStore;
+  readonly poller: JobPoller;
 }
 
 /**
  * Uploads a prepared batch file and creates its job, under a cancellable progress notification. The job
  * is recorded before the create call (with its submission id) and completed after, so neither a crash
- * nor a reload in between loses it or submits it twice.
+ * nor a reload in between loses it or submits it twice. A create without a clear answer whose job is not
+ * found comes back as a record marked `mayExist`, and the user chooses to look again or submit anew.
  */
-export async function submitPreparedFile(
-  request: SubmissionRequest,
-  deps: { clients: ClientFactory; store: JobStore; poller: JobPoller },
-): Promise<JobRecord> {
+export async function submitPreparedFile(request: SubmissionRequest, deps: SubmissionDeps): Promise<JobRecord> {
   const name = basename(request.sourceUri.fsPath);
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Submitting {0}', name), cancellable: true },
@@ -37,53 +44,11 @@ export async function submitPreparedFile(
       const cancel = token.onCancellationRequested(() => abort.abort());
       try {
         const client = await deps.clients.clientFor(request.connection, { interactive: true });
-        let reported = 0;
-        const file = await client.uploadFile(request.uploadPath, {
-          filename: name,
-          signal: abort.signal,
-          onProgress: (sent, total) => {
-            const percent = total > 0 ? Math.floor((sent / total) * 100) : 100;
-            if (percent > reported) {
-              progress.report({ increment: (percent - reported) * 0.9, message: vscode.l10n.t('uploading {0} of {1} ({2}%)', formatBytes(sent), formatBytes(total), percent) });
-              reported = percent;
-            }
-          },
-        });
-        progress.report({ message: vscode.l10n.t('waiting for the service to process the file') });
-        await client.waitForFileProcessed(file.id, { signal: abort.signal, pollMs: 500 });
+        const fileId = (request.inputFileId && (await stillUploaded(client, request.inputFileId, abort.signal))) || (await upload(client, request, name, progress, abort.signal));
         if (token.isCancellationRequested) {
           throw new vscode.CancellationError();
         }
-        const submissionId = randomUUID();
-        const pending: JobRecord = {
-          connectionId: request.connection.id,
-          batchId: '',
-          submissionId,
-          sourceUri: request.sourceUri.toString(),
-          sourceName: name,
-          createdAt: Math.floor(Date.now() / 1000),
-          parentBatchId: request.parentBatchId,
-          retryNumber: request.retryNumber ?? 0,
-          inputPath: request.uploadPath,
-          inputFileId: file.id,
-        };
-        await deps.store.upsert(pending);
-        progress.report({ message: vscode.l10n.t('creating the batch job') });
-        let batch: Batch;
-        try {
-          // Not cancellable from here on: the job may already exist; at-most-once creation finds it.
-          ({ batch } = await client.createBatch({ inputFileId: file.id, endpoint: request.endpoint, submissionId, metadata: { [SOURCE_FILE_KEY]: name } }));
-        } catch (error) {
-          // A clear refusal: forget the pending record. Anything unclear keeps it, and polling adopts the job.
-          if (!(error instanceof Error && 'ambiguous' in error && (error as { ambiguous: boolean }).ambiguous)) {
-            await deps.store.removeSubmission(request.connection.id, submissionId);
-          }
-          throw error;
-        }
-        const record: JobRecord = { ...pending, batchId: batch.id, snapshot: batch };
-        await deps.store.upsert(record);
-        deps.poller.kick(request.connection.id);
-        return record;
+        return await createRecordedJob(client, request, fileId, name, progress, deps);
       } catch (error) {
         if (error instanceof OperationCancelledError) {
           throw new vscode.CancellationError();
@@ -94,4 +59,133 @@ export async function submitPreparedFile(
       }
     },
   );
+}
+
+/**
+ * "Submit Anew" on a submission that may exist: after the user confirmed, creates a new job with a new
+ * submission id (reusing the uploaded file while the service keeps it) and forgets the old submission.
+ */
+export async function submitAnew(record: JobRecord, connection: Connection, deps: SubmissionDeps): Promise<JobRecord> {
+  if (!record.inputPath || !record.sourceUri) {
+    throw new Error(vscode.l10n.t('The file of this submission is not known on this machine; submit the file again from the Explorer.'));
+  }
+  const created = await submitPreparedFile(
+    {
+      connection,
+      uploadPath: record.inputPath,
+      sourceUri: vscode.Uri.parse(record.sourceUri),
+      endpoint: record.endpoint ?? '/chat/completions',
+      parentBatchId: record.parentBatchId,
+      retryNumber: record.retryNumber,
+      inputFileId: record.inputFileId,
+    },
+    deps,
+  );
+  await deps.store.removeSubmission(connection.id, record.submissionId);
+  return created;
+}
+
+/** Shows why a submission may exist, with the two ways on: look again, or submit anew. */
+export function offerMayExistChoices(record: JobRecord): void {
+  const lookAgain = vscode.l10n.t('Look Again');
+  const anew = vscode.l10n.t('Submit Anew');
+  const target = { connectionId: record.connectionId, submissionId: record.submissionId };
+  void vscode.window
+    .showWarningMessage(
+      vscode.l10n.t(
+        'The service gave no clear answer when creating the job for {0}, and the job was not found: it may exist. It is listed as "may exist"; look again later, or submit it anew (a second job if the first one exists).',
+        record.sourceName,
+      ),
+      lookAgain,
+      anew,
+    )
+    .then((choice) => {
+      if (choice === lookAgain) {
+        void vscode.commands.executeCommand(Commands.lookAgain, target);
+      } else if (choice === anew) {
+        void vscode.commands.executeCommand(Commands.submitAnew, target);
+      }
+    });
+}
+
+async function upload(client: BatchClient, request: SubmissionRequest, name: string, progress: vscode.Progress<{ message?: string; increment?: number }>, signal: AbortSignal): Promise<string> {
+  let reported = 0;
+  const file = await client.uploadFile(request.uploadPath, {
+    filename: name,
+    signal,
+    onProgress: (sent, total) => {
+      const percent = total > 0 ? Math.floor((sent / total) * 100) : 100;
+      if (percent > reported) {
+        progress.report({ increment: (percent - reported) * 0.9, message: vscode.l10n.t('uploading {0} of {1} ({2}%)', formatBytes(sent), formatBytes(total), percent) });
+        reported = percent;
+      }
+    },
+  });
+  progress.report({ message: vscode.l10n.t('waiting for the service to process the file') });
+  await client.waitForFileProcessed(file.id, { signal, pollMs: 500 });
+  return file.id;
+}
+
+/** The id of an uploaded file the service still has, processed; undefined when it is gone. */
+async function stillUploaded(client: BatchClient, fileId: string, signal: AbortSignal): Promise<string | undefined> {
+  try {
+    const file = await client.getFile(fileId, signal);
+    return (file.status as string) === 'processed' ? file.id : undefined;
+  } catch (error) {
+    if (error instanceof BatchServiceError && error.status === 404) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+async function createRecordedJob(
+  client: BatchClient,
+  request: SubmissionRequest,
+  fileId: string,
+  name: string,
+  progress: vscode.Progress<{ message?: string; increment?: number }>,
+  deps: SubmissionDeps,
+): Promise<JobRecord> {
+  const submissionId = randomUUID();
+  const pending: JobRecord = {
+    connectionId: request.connection.id,
+    batchId: '',
+    submissionId,
+    sourceUri: request.sourceUri.toString(),
+    sourceName: name,
+    createdAt: Math.floor(Date.now() / 1000),
+    attemptedAt: Date.now(),
+    parentBatchId: request.parentBatchId,
+    retryNumber: request.retryNumber ?? 0,
+    inputPath: request.uploadPath,
+    inputFileId: fileId,
+    endpoint: request.endpoint,
+  };
+  await deps.store.upsert(pending);
+  progress.report({ message: vscode.l10n.t('creating the batch job') });
+  try {
+    // Not cancellable from here on: the job may already exist; at-most-once creation finds it.
+    const { batch } = await client.createBatch({
+      inputFileId: fileId,
+      endpoint: request.endpoint,
+      submissionId,
+      metadata: { [SOURCE_FILE_KEY]: name },
+      onUnclearAnswer: () => progress.report({ message: vscode.l10n.t('no clear answer from the service; looking for the job') }),
+    });
+    const record: JobRecord = { ...pending, batchId: batch.id, snapshot: batch };
+    await deps.store.upsert(record);
+    deps.poller.kick(request.connection.id);
+    return record;
+  } catch (error) {
+    if (error instanceof SubmissionMayExistError) {
+      const record: JobRecord = { ...pending, attemptedAt: error.attemptedAt, mayExist: true };
+      await deps.store.upsert(record);
+      offerMayExistChoices(record);
+      return record;
+    }
+    // Anything else is a clear answer (a refusal, a request that never left): nothing was created.
+    await deps.store.removeSubmission(request.connection.id, submissionId);
+    throw error;
+  }
 }

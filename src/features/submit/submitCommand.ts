@@ -74,8 +74,11 @@ export async function submitFiles(deps: SubmitDeps, clicked?: vscode.Uri, select
   }
   if (records.length > 0) {
     void vscode.commands.executeCommand(`${VIEW_ID}.focus`).then(undefined, () => undefined);
-    const names = records.map((r) => ('state' in r ? r.state.name : r.sourceName)).join(', ');
-    void vscode.window.showInformationMessage(vscode.l10n.t('Submitted {0} to {1}.', names, connection.name));
+    // A submission that may exist was announced with its own warning.
+    const names = records.filter((r) => 'state' in r || !r.mayExist).map((r) => ('state' in r ? r.state.name : r.sourceName)).join(', ');
+    if (names) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Submitted {0} to {1}.', names, connection.name));
+    }
   }
   return records;
 }
