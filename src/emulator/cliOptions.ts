@@ -40,7 +40,7 @@ export const emulatorFlags: readonly EmulatorFlag[] = [
     kind: 'text',
     placeholder: 'T',
     option: 'token',
-    help: `Also accept "Authorization: Bearer T" (a stand-in for an Entra ID token; or $${emulatorTokenEnv}). Without it no bearer token but the key is accepted.`,
+    help: `Also accept "Authorization: Bearer T" (a stand-in for an Entra ID token; or $${emulatorTokenEnv}). Without it, the only bearer token accepted is the key itself.`,
   },
   { name: 'deployments', kind: 'list', placeholder: 'a,b=model', option: 'deployments', help: 'The batch deployments, each NAME or NAME=MODEL (default gpt-4o-batch,gpt-4o-mini-batch,gpt-4.1-batch).' },
   { name: 'request-delay-ms', kind: 'count', placeholder: 'N', option: 'requestDelayMs', help: 'Processing time per request while a batch runs (default 20).' },
