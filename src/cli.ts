@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { UsageError } from './cli/args';
-import { usages } from './cli/usage';
+import { commandHelp, usages } from './cli/usage';
 import { runValidate } from './cli/validateCommand';
 
 type Command = (argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) => Promise<number>;
@@ -33,6 +33,12 @@ function usage(): string {
   return ['usage: aoai-batch <command> [options]', '', 'commands:', ...Object.values(usages).map((line) => `  ${line}`)].join('\n') + '\n';
 }
 
+/** True when the arguments ask for help (`--help` or `-h` before a `--`). */
+function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
+}
+
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -44,6 +50,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (!command) {
     process.stderr.write(`error: unknown command "${name}"\n${usage()}`);
     return 2;
+  }
+  if (wantsHelp(rest)) {
+    process.stdout.write(commandHelp(name as keyof typeof usages));
+    return 0;
   }
   try {
     return await command(rest, process.stdout, process.stderr);

@@ -1,18 +1,18 @@
 import { BatchClient } from '../core/batch/client';
 import { DEFAULT_API_VERSION, defaultAzureCredentialProvider, endpointProblem, type ConnectionConfig } from '../core/batch/connection';
-import { redactSecrets } from '../core/batch/errors';
 export { isLoopbackEndpoint as isLoopback } from '../core/batch/connection';
 import { UsageError, type ParsedArgs } from './args';
+import { readSecretLine } from './secretInput';
 
 /** The options every service command takes. */
 export const connectionValued = ['endpoint', 'api-key', 'api-version', 'tenant'];
-export const connectionFlags = ['entra'];
+export const connectionFlags = ['entra', 'api-key-stdin'];
 
 /**
- * Builds a client from `--endpoint`, `--api-key`/`--entra` and `--api-version`, falling back to the
- * environment variables the SDK reads (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, OPENAI_API_VERSION).
+ * Builds a client from `--endpoint`, `--api-key`/`--api-key-stdin`/`--entra` and `--api-version`, falling back
+ * to the environment variables the SDK reads (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, OPENAI_API_VERSION).
  */
-export async function clientFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): Promise<BatchClient> {
+export async function clientFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env, input: NodeJS.ReadableStream = process.stdin): Promise<BatchClient> {
   // Empty environment variables count as unset.
   const endpoint = stringOption(args, 'endpoint') ?? (env.AZURE_OPENAI_ENDPOINT || undefined);
   if (!endpoint) {
@@ -21,24 +21,28 @@ export async function clientFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = 
   try {
     new URL(endpoint);
   } catch {
-    throw new UsageError(`--endpoint is not a URL: ${redactSecrets(endpoint)}`);
+    // Not echoed: a mistyped endpoint may hold a key pasted into it.
+    throw new UsageError('--endpoint is not a URL');
   }
   const problem = endpointProblem(endpoint);
   if (problem) {
     throw new UsageError(`--endpoint: ${problem}`);
   }
   const apiVersion = stringOption(args, 'api-version') ?? (env.OPENAI_API_VERSION || DEFAULT_API_VERSION);
-  const apiKey = stringOption(args, 'api-key') ?? (args.options.has('entra') ? undefined : env.AZURE_OPENAI_API_KEY || undefined);
+  const keySources = [args.options.has('api-key') && '--api-key', args.options.has('api-key-stdin') && '--api-key-stdin', args.options.has('entra') && '--entra'].filter(Boolean);
+  if (keySources.length > 1) {
+    throw new UsageError(keySources.length === 2 ? `use either ${keySources[0]} or ${keySources[1]}, not both` : `use only one of ${keySources.join(', ')}`);
+  }
+  const apiKey = args.options.has('api-key-stdin')
+    ? await readSecretLine(input, '--api-key-stdin')
+    : (stringOption(args, 'api-key') ?? (args.options.has('entra') ? undefined : env.AZURE_OPENAI_API_KEY || undefined));
   let config: ConnectionConfig;
   if (args.options.has('entra')) {
-    if (stringOption(args, 'api-key')) {
-      throw new UsageError('use either --api-key or --entra, not both');
-    }
     config = { endpoint, apiVersion, credential: { kind: 'token', getToken: await defaultAzureCredentialProvider(stringOption(args, 'tenant')) } };
   } else if (apiKey) {
     config = { endpoint, apiVersion, credential: { kind: 'apiKey', apiKey } };
   } else {
-    throw new UsageError('--api-key (or AZURE_OPENAI_API_KEY) or --entra is required');
+    throw new UsageError('--api-key (or AZURE_OPENAI_API_KEY, or --api-key-stdin) or --entra is required');
   }
   return new BatchClient(config);
 }

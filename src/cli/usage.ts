@@ -1,5 +1,7 @@
 // Usage lines, kept apart from the commands so `--help` does not load the service SDKs.
-const connection = '--endpoint URL (--api-key K | --entra [--tenant T]) [--api-version V]';
+import { emulatorFlagHelp, emulatorKeyEnv, emulatorUsage } from '../emulator/cliOptions';
+
+const connection = '--endpoint URL (--api-key K | --api-key-stdin | --entra [--tenant T]) [--api-version V]';
 
 export const usages = {
   validate: 'validate FILE [--json] [--max-requests N] [--max-size-mb N]',
@@ -8,8 +10,35 @@ export const usages = {
   status: `status [BATCH_ID | --submission-id ID] ${connection} [--json] [--limit N]`,
   download: `download BATCH_ID --out DIR ${connection} [--force]`,
   cancel: `cancel BATCH_ID ${connection}`,
-  emulator: 'emulator [--port P] [--api-key K] [--deployments a,b] [--request-delay-ms N] [--max-enqueued-tokens N] [--fail-fast] [--failure-rate R] [--data-dir DIR] [--seed N]',
+  emulator: emulatorUsage,
   demo: 'demo [--examples DIR] [--out DIR]',
 } as const;
 
 export const connectionUsage = connection;
+
+/** What `--help` of the commands that talk to a service adds: where the key may come from. */
+const connectionNotes = [
+  'The key: --api-key K, $AZURE_OPENAI_API_KEY, or --api-key-stdin (the first line of standard input).',
+  'A key given with --api-key is visible to other users of this machine (ps): prefer the environment or standard input.',
+  '--endpoint and --api-version fall back to $AZURE_OPENAI_ENDPOINT and $OPENAI_API_VERSION; --entra signs in with DefaultAzureCredential.',
+];
+
+const notes: Partial<Record<keyof typeof usages, () => string[]>> = {
+  submit: () => connectionNotes,
+  status: () => connectionNotes,
+  download: () => connectionNotes,
+  cancel: () => connectionNotes,
+  emulator: () => [
+    'options:',
+    ...emulatorFlagHelp(),
+    '',
+    `The key: --api-key K, --api-key-stdin or $${emulatorKeyEnv} (default emulator-key). A key given with --api-key is`,
+    'visible to other users of this machine (ps): prefer the environment or standard input.',
+  ],
+};
+
+/** `aoai-batch <command> --help`: the usage line and, for some commands, notes on their options. */
+export function commandHelp(command: keyof typeof usages): string {
+  const extra = notes[command]?.() ?? [];
+  return [`usage: aoai-batch ${usages[command]}`, ...(extra.length > 0 ? ['', ...extra] : [])].join('\n') + '\n';
+}

@@ -1,78 +1,122 @@
-import { numberOption, parseArgs, UsageError, type ParsedArgs } from '../cli/args';
+import { parseArgs, UsageError, type ParsedArgs } from '../cli/args';
+import { readSecretLine } from '../cli/secretInput';
+import { emulatorFlags, emulatorKeyEnv, emulatorTokenEnv, emulatorUsage, type EmulatorFlag } from './cliOptions';
 import { startEmulator, type EmulatorOptions } from './index';
 import { defaultApiKey, defaultDeployments } from './options';
 
-export const emulatorUsage =
-  'emulator [--port P] [--api-key K] [--token T] [--deployments a,b] [--request-delay-ms N] [--validating-delay-ms N] ' +
-  '[--finalizing-delay-ms N] [--max-enqueued-tokens N] [--fail-fast] [--failure-rate R] [--failure-marker S] [--data-dir DIR] [--seed N] [--verbose]';
+export { emulatorUsage } from './cliOptions';
 
-/** A number option that may be 0 (ports, delays, seeds). */
-function countOption(args: ParsedArgs, name: string, integer = false): number | undefined {
-  const raw = args.options.get(name);
+/** The value of one flag, checked against its kind. */
+function flagValue(args: ParsedArgs, flag: EmulatorFlag): unknown {
+  const raw = args.options.get(flag.name);
   if (raw === undefined) {
     return undefined;
   }
-  const value = Number(raw);
-  if (raw === true || raw.trim() === '' || !Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) {
-    throw new UsageError(`--${name} takes a non-negative ${integer ? 'integer' : 'number'}`);
+  if (flag.kind === 'flag') {
+    return flag.flagValue ?? true;
   }
-  return value;
+  if (raw === true) {
+    throw new UsageError(`--${flag.name} needs a value`);
+  }
+  switch (flag.kind) {
+    case 'text':
+      return raw;
+    case 'list': {
+      const items = raw
+        .split(',')
+        .map((d) => d.trim())
+        .filter((d) => d.length > 0);
+      if (items.length === 0) {
+        throw new UsageError(`--${flag.name} needs at least one name`);
+      }
+      return items;
+    }
+    default: {
+      const value = Number(raw);
+      const valid = raw.trim() !== '' && Number.isFinite(value) && value >= 0;
+      switch (flag.kind) {
+        case 'port':
+          if (!valid || !Number.isInteger(value) || value > 65535) {
+            throw new UsageError(`--${flag.name} takes a port number (0-65535)`);
+          }
+          break;
+        case 'integer':
+          if (!valid || !Number.isInteger(value)) {
+            throw new UsageError(`--${flag.name} takes a non-negative integer`);
+          }
+          break;
+        case 'positive':
+          if (!valid || value === 0) {
+            throw new UsageError(`--${flag.name} takes a positive number`);
+          }
+          break;
+        case 'probability':
+          if (!valid || value > 1) {
+            throw new UsageError(`--${flag.name} takes a probability between 0 and 1`);
+          }
+          break;
+        default:
+          if (!valid) {
+            throw new UsageError(`--${flag.name} takes a non-negative number`);
+          }
+      }
+      return value;
+    }
+  }
 }
 
-function stringOption(args: ParsedArgs, name: string): string | undefined {
-  const raw = args.options.get(name);
-  if (raw === true) {
-    throw new UsageError(`--${name} needs a value`);
+/**
+ * The key, from (in order) `--api-key`, `--api-key-stdin`, `$AOAI_BATCH_EMULATOR_KEY`, or the default. A key
+ * on the command line is visible in `ps`; the other two are not.
+ */
+async function resolveKey(args: ParsedArgs, env: NodeJS.ProcessEnv, input: NodeJS.ReadableStream): Promise<string> {
+  const fromFlag = args.options.get('api-key');
+  if (args.options.has('api-key-stdin')) {
+    if (fromFlag !== undefined) {
+      throw new UsageError('use either --api-key or --api-key-stdin, not both');
+    }
+    return readSecretLine(input, '--api-key-stdin');
   }
-  return raw;
+  if (typeof fromFlag === 'string') {
+    if (fromFlag.length === 0) {
+      throw new UsageError('--api-key must not be empty');
+    }
+    return fromFlag;
+  }
+  return env[emulatorKeyEnv] || defaultApiKey;
 }
 
 /**
  * `emulator`: runs the local Azure OpenAI Batch emulator until SIGINT or SIGTERM. Prints
  * `listening on http://127.0.0.1:P` on stdout when ready; request logs (with `--verbose`) go to stderr.
  */
-export async function runEmulatorCli(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+export async function runEmulatorCli(
+  argv: readonly string[],
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+  env: NodeJS.ProcessEnv = process.env,
+  input: NodeJS.ReadableStream = process.stdin,
+): Promise<number> {
   const args = parseArgs(
     argv,
-    ['port', 'api-key', 'token', 'deployments', 'request-delay-ms', 'validating-delay-ms', 'finalizing-delay-ms', 'max-enqueued-tokens', 'failure-rate', 'failure-marker', 'data-dir', 'seed'],
-    ['fail-fast', 'verbose'],
+    emulatorFlags.filter((f) => f.kind !== 'flag').map((f) => f.name),
+    emulatorFlags.filter((f) => f.kind === 'flag').map((f) => f.name),
   );
   if (args.positionals.length > 0) {
     throw new UsageError(`usage: ${emulatorUsage}`);
   }
-  const port = countOption(args, 'port', true);
-  if (port !== undefined && port > 65535) {
-    throw new UsageError('--port takes a port number (0-65535)');
+  const options: Record<string, unknown> = {};
+  for (const flag of emulatorFlags) {
+    const value = flagValue(args, flag);
+    if (flag.option !== undefined && value !== undefined) {
+      options[flag.option] = value;
+    }
   }
-  const failureRate = countOption(args, 'failure-rate');
-  if (failureRate !== undefined && failureRate > 1) {
-    throw new UsageError('--failure-rate takes a probability between 0 and 1');
-  }
-  const deployments = stringOption(args, 'deployments')
-    ?.split(',')
-    .map((d) => d.trim())
-    .filter((d) => d.length > 0);
-  if (deployments !== undefined && deployments.length === 0) {
-    throw new UsageError('--deployments needs at least one deployment name');
-  }
-  const apiKey = stringOption(args, 'api-key') ?? defaultApiKey;
-  const verbose = args.options.has('verbose');
-  const options: EmulatorOptions = {
-    port,
-    apiKey,
-    token: stringOption(args, 'token'),
-    deployments: deployments ?? defaultDeployments,
-    requestDelayMs: countOption(args, 'request-delay-ms'),
-    validatingDelayMs: countOption(args, 'validating-delay-ms'),
-    finalizingDelayMs: countOption(args, 'finalizing-delay-ms'),
-    maxEnqueuedTokens: args.options.has('max-enqueued-tokens') ? numberOption(args, 'max-enqueued-tokens', 0) : undefined,
-    failFast: args.options.has('fail-fast'),
-    failureRate,
-    failureMarker: stringOption(args, 'failure-marker'),
-    dataDir: stringOption(args, 'data-dir'),
-    seed: countOption(args, 'seed', true),
-    log: verbose ? (line) => err.write(`${line}\n`) : undefined,
-  };
+  options.apiKey = await resolveKey(args, env, input);
+  options.token ??= env[emulatorTokenEnv] || undefined;
+  options.deployments ??= defaultDeployments;
+  options.log = args.options.has('verbose') ? (line: string) => err.write(`${line}\n`) : undefined;
+
   // Handlers go in before anything is printed: a supervisor may signal as soon as it reads the line.
   let requestStop = (): void => undefined;
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
@@ -80,7 +124,7 @@ export async function runEmulatorCli(argv: readonly string[], out: NodeJS.Writab
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const emulator = await startEmulator(options);
+    const emulator = await startEmulator(options as EmulatorOptions);
     out.write(`listening on ${emulator.url}\n`);
     await stopRequested;
     await emulator.close();

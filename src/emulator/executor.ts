@@ -262,8 +262,12 @@ function line(customId: string | null, status: number, body: unknown): string {
   return JSON.stringify({ id: ids.batchRequest(), custom_id: customId, response: { status_code: status, request_id: ids.request(), body }, error: null });
 }
 
-/** Runs one input row: a deterministic reply, or a failure chosen by the marker or the failure rate. */
-export function executeRow(raw: string, settings: ExecutorSettings): RowOutcome {
+/**
+ * Runs one input row: a deterministic reply, or a failure. The failure marker fails the row on every attempt
+ * (a permanent error); the failure rate draws afresh for each `attempt` (the batch and the row's place in it),
+ * like the transient server errors of the real service, so a retry in a new batch can succeed.
+ */
+export function executeRow(raw: string, settings: ExecutorSettings, attempt: string = ''): RowOutcome {
   let request: unknown;
   try {
     request = JSON.parse(raw);
@@ -280,8 +284,8 @@ export function executeRow(raw: string, settings: ExecutorSettings): RowOutcome 
   if (marked !== undefined) {
     return { ok: false, line: line(customId, marked, errorBody(marked, `emulated failure: the prompt contains the failure marker`)) };
   }
-  if (settings.failureRate > 0 && hashUnit(settings.seed, 'failure', customId ?? '', prompt) < settings.failureRate) {
-    return { ok: false, line: line(customId, 500, errorBody(500, 'emulated failure: failureRate')) };
+  if (settings.failureRate > 0 && hashUnit(settings.seed, 'failure', attempt, customId ?? '', prompt) < settings.failureRate) {
+    return { ok: false, line: line(customId, 500, errorBody(500, 'emulated transient failure: failureRate; a retry may succeed')) };
   }
   const model = settings.modelOf(typeof body.model === 'string' ? body.model : '');
   const kind = typeof request.url === 'string' ? endpointKind(request.url) : undefined;

@@ -5,6 +5,7 @@ import { resolveOptions, type EmulatorOptions } from './options';
 import { BatchRunner } from './runner';
 import { createHandler, emptyStats, type RequestStats } from './server';
 import { Store } from './store';
+import { guardTimeouts } from './timeouts';
 import { batchView, fileView } from './views';
 
 export type { EmulatorOptions } from './options';
@@ -39,25 +40,29 @@ export interface RunningEmulator {
  * (`/openai/...?api-version=`) and v1 (`/openai/v1/...`) REST paths, so the official `openai` SDK works against it.
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const listenHost = '127.0.0.1';
   const resolved = resolveOptions(options);
-  const store = await Store.open(resolved.dataDir);
+  const store = await Store.open(resolved.dataDir, resolved.log);
   const runner = new BatchRunner(store, resolved);
   const faults = new FaultController(resolved.seed, options.faults);
   const stats = emptyStats();
   let origin = '';
-  const handler = createHandler({ store, runner, faults, stats, options: resolved, origin: () => origin });
+  const handler = createHandler({ store, runner, faults, stats, options: resolved, origin: () => origin, listenHost });
   const inFlight = new Set<Promise<void>>();
-  const server = createServer((req, res) => {
+  // Node checks the headers deadline on this interval; a quarter of it keeps the deadline within 25 %.
+  const connectionsCheckingInterval = Math.min(30_000, Math.max(50, Math.floor(resolved.headersTimeoutMs / 4)));
+  const server = createServer({ connectionsCheckingInterval }, (req, res) => {
+    track(req, res);
     const handling = handler(req, res).catch(() => undefined);
     inFlight.add(handling);
     void handling.finally(() => inFlight.delete(handling));
   });
+  const track = guardTimeouts(server, resolved);
   server.keepAliveTimeout = 5_000;
-  server.requestTimeout = 0; // a 200 MB upload over a slow or throttled link may take longer than Node's 5 minutes
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(resolved.port, '127.0.0.1', () => {
+      server.listen(resolved.port, listenHost, () => {
         server.off('error', reject);
         resolve();
       });
@@ -67,7 +72,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
-  origin = `http://127.0.0.1:${port}`;
+  origin = `http://${listenHost}:${port}`;
   runner.resumeAll();
 
   let closing: Promise<void> | undefined;

@@ -26,7 +26,10 @@ export interface MultipartOptions {
   /** Where the first file part is written. */
   readonly filePath: string;
   readonly maxFileBytes: number;
+  /** Largest text field in bytes (default 64 KB). */
   readonly maxFieldBytes?: number;
+  /** Most parts, fields and files together (default 100): each kept field costs memory. */
+  readonly maxParts?: number;
 }
 
 const CRLF = Buffer.from('\r\n');
@@ -103,12 +106,15 @@ type State = 'preamble' | 'boundary' | 'headers' | 'body' | 'end';
 
 /**
  * Parses a `multipart/form-data` body as it streams in. The first file part goes straight to `filePath` (with
- * back-pressure), text fields are kept (up to `maxFieldBytes` each) and other file parts are skipped, so memory
- * stays bounded whatever the size of the upload. Data past `maxFileBytes` is counted and discarded.
+ * back-pressure), text fields are kept (up to `maxFieldBytes` each, `maxParts` parts in all) and other file
+ * parts are skipped, so memory stays bounded whatever the size of the upload: at most `maxParts` ×
+ * `maxFieldBytes` of fields. Data past `maxFileBytes` is counted and discarded.
  */
 export async function parseMultipart(source: AsyncIterable<Buffer>, boundary: string, options: MultipartOptions): Promise<MultipartResult> {
   const delimiter = Buffer.from(`\r\n--${boundary}`);
   const maxFieldBytes = options.maxFieldBytes ?? 64 * 1024;
+  const maxParts = options.maxParts ?? 100;
+  let parts = 0;
   const fields = new Map<string, string>();
   let file: MultipartFile | undefined;
 
@@ -125,6 +131,9 @@ export async function parseMultipart(source: AsyncIterable<Buffer>, boundary: st
   let writingFile = false;
 
   const startPart = (headers: PartHeaders) => {
+    if (++parts > maxParts) {
+      throw new MultipartError(`the form has more than ${maxParts} parts`);
+    }
     part = headers;
     fieldChunks = [];
     fieldBytes = 0;
@@ -156,7 +165,7 @@ export async function parseMultipart(source: AsyncIterable<Buffer>, boundary: st
     } else if (part.filename === undefined) {
       fieldBytes += data.length;
       if (fieldBytes > maxFieldBytes) {
-        throw new MultipartError(`the form field "${part.name}" is too large`);
+        throw new MultipartError(`the form field "${part.name.slice(0, 100)}" is larger than ${maxFieldBytes} bytes`);
       }
       fieldChunks.push(Buffer.from(data));
     }

@@ -4,9 +4,9 @@ import type { FaultRule } from './faults';
 export interface EmulatorOptions {
   /** TCP port on 127.0.0.1; 0 (the default) picks a free one. */
   readonly port?: number;
-  /** The key accepted in the `api-key` header (and as a bearer token). Default `emulator-key`. */
+  /** The key the `api-key` header must carry (the OpenAI client on v1 may send it as a bearer token). Default `emulator-key`. */
   readonly apiKey?: string;
-  /** The accepted `Authorization: Bearer` token. When unset any non-empty token is accepted. */
+  /** The one `Authorization: Bearer` token accepted besides the key (a stand-in for an Entra ID token). Unset: none. */
   readonly token?: string;
   /**
    * The batch deployments (Global Batch / Data Zone Batch) of the emulated resource. An entry is a deployment
@@ -31,9 +31,15 @@ export interface EmulatorOptions {
   readonly maxEnqueuedTokens?: number;
   /** "Fail fast" regions: `POST /batches` over the quota answers 400 `token_limit_exceeded` at once. Default false. */
   readonly failFast?: boolean;
-  /** Probability (0..1) that a row fails with a 500, decided per row from the seed. Default 0. */
+  /**
+   * Probability (0..1) that a row fails with a transient 500, drawn afresh each time a row runs (a retry in a
+   * new batch may succeed), reproducibly from the seed. Default 0.
+   */
   readonly failureRate?: number;
-  /** A string that makes a row fail when its prompt contains it; `[[fail:429]]` picks the status. Default `[[fail]]`. */
+  /**
+   * A string that makes a row fail on every attempt when its prompt contains it (a permanent failure);
+   * `[[fail:429]]` picks the status. Default `[[fail]]`.
+   */
   readonly failureMarker?: string;
   /** Seed of every pseudo-random choice (replies, failures, fault rates, output order). Default 1. */
   readonly seed?: number;
@@ -51,6 +57,14 @@ export interface EmulatorOptions {
   readonly maxFiles?: number;
   /** Write output rows in a seeded shuffled order, as Azure does not keep input order. Default true. */
   readonly shuffleOutput?: boolean;
+  /** Most parts (fields and files) in one multipart upload; more is a 400. Default 100. */
+  readonly maxFormParts?: number;
+  /** Largest text field of a multipart upload, in bytes; larger is a 400. Default 65,536. */
+  readonly maxFieldBytes?: number;
+  /** Time a client has to send the request headers; then 408 and the connection is closed. Default 30,000 ms. */
+  readonly headersTimeoutMs?: number;
+  /** Time a request body may stall (no data at all); then 408 and the connection is closed. 0: no limit. Default 30,000 ms. */
+  readonly bodyIdleTimeoutMs?: number;
 }
 
 export interface Deployment {
@@ -80,6 +94,10 @@ export interface ResolvedOptions {
   readonly maxFileBytes: number;
   readonly maxFiles: number;
   readonly shuffleOutput: boolean;
+  readonly maxFormParts: number;
+  readonly maxFieldBytes: number;
+  readonly headersTimeoutMs: number;
+  readonly bodyIdleTimeoutMs: number;
 }
 
 export const defaultDeployments: readonly string[] = ['gpt-4o-batch', 'gpt-4o-mini-batch', 'gpt-4.1-batch'];
@@ -125,6 +143,15 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
   return value;
 }
 
+function positive(name: string, value: number | undefined, fallback: number): number {
+  const resolved = nonNegative(name, value, fallback);
+  if (resolved === 0) {
+    throw new Error(`${name} must be greater than 0`);
+  }
+  return resolved;
+}
+
+/** Checks the options and fills in the defaults. */
 export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   const deployments = new Map<string, Deployment>();
   for (const entry of options.deployments ?? defaultDeployments) {
@@ -160,5 +187,9 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     maxFileBytes: nonNegative('maxFileBytes', options.maxFileBytes, 200 * 1024 * 1024),
     maxFiles: nonNegative('maxFiles', options.maxFiles, 500),
     shuffleOutput: options.shuffleOutput ?? true,
+    maxFormParts: positive('maxFormParts', options.maxFormParts, 100),
+    maxFieldBytes: positive('maxFieldBytes', options.maxFieldBytes, 64 * 1024),
+    headersTimeoutMs: positive('headersTimeoutMs', options.headersTimeoutMs, 30_000),
+    bodyIdleTimeoutMs: nonNegative('bodyIdleTimeoutMs', options.bodyIdleTimeoutMs, 30_000),
   };
 }

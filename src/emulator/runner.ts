@@ -4,10 +4,11 @@ import { executeRow, notExecutedLine, type ExecutorSettings } from './executor';
 import type { ResolvedOptions } from './options';
 import { hash32, ids, permutation } from './random';
 import { indexRequests, scanInputFile, type ScanResult } from './scan';
-import { terminalStatuses, type BatchError, type BatchRecord, type Store } from './store';
+import { StateSaveError, terminalStatuses, type BatchError, type BatchRecord, type Store } from './store';
 import { validationErrors } from './validationErrors';
 
 const unixNow = (): number => Math.floor(Date.now() / 1000);
+const saveRetryMs = 1000;
 
 interface Sleeper {
   readonly batchId: string | undefined;
@@ -163,6 +164,11 @@ export class BatchRunner {
           return;
         }
         this.options.log?.(`batch ${id}: ${error instanceof Error ? error.message : String(error)}`);
+        if (error instanceof StateSaveError) {
+          // The disk may come back (space freed): the step is redone, the batch is not failed for it.
+          await this.sleep(id, saveRetryMs);
+          continue;
+        }
         this.fail(batch, [{ code: 'internal_error', message: 'The batch could not be processed by the emulator.', param: null, line: null }]);
         return;
       }
@@ -292,7 +298,8 @@ export class BatchRunner {
           await new Promise((resolve) => setImmediate(resolve));
         }
         const index = order ? order[internal.processed]! : internal.processed;
-        const outcome = executeRow(await readRow(index), this.executor);
+        // The batch's creation number is stable across restarts and differs for every retry batch.
+        const outcome = executeRow(await readRow(index), this.executor, `${internal.seq}:${index}`);
         const data = Buffer.from(outcome.line + '\n');
         if (outcome.ok) {
           await output.write(data);

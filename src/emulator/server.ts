@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,7 +11,8 @@ import type { ResolvedOptions } from './options';
 import { ids } from './random';
 import { firstModel } from './scan';
 import { tokenLimitError, type BatchRunner } from './runner';
-import type { BatchRecord, FileRecord, Store } from './store';
+import { StateSaveError, type BatchRecord, type FileRecord, type Store } from './store';
+import { timedOut } from './timeouts';
 import { batchView, fileView, type ApiContext } from './views';
 
 /** Requests seen per operation (`other`: unknown paths, deployment-scoped paths). Admin calls are not counted. */
@@ -31,6 +32,8 @@ export interface ServerDeps {
   readonly options: ResolvedOptions;
   /** `http://127.0.0.1:PORT`, once listening. */
   readonly origin: () => string;
+  /** The address the server listens on (besides the loopback names, the only host a request may name). */
+  readonly listenHost: string;
 }
 
 interface Reply {
@@ -153,14 +156,62 @@ function isLoopback(address: string | undefined): boolean {
   return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 }
 
-/** Reads and discards what is left of a request body, so an early answer does not reset the connection. */
-async function drain(req: IncomingMessage): Promise<void> {
+/**
+ * Reads and discards what is left of a request body, so an early answer does not reset the connection; past
+ * `limit` bytes the connection is closed instead (a body that never ends is not read forever).
+ */
+async function drain(req: IncomingMessage, limit: number): Promise<void> {
   if (req.readableEnded || req.destroyed) {
     return;
   }
-  req.resume();
-  await finished(req).catch(() => undefined);
+  let received = 0;
+  try {
+    for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+      received += chunk.length;
+      if (received > limit) {
+        req.socket.destroy();
+        return;
+      }
+    }
+  } catch {
+    // the client went away
+  }
 }
+
+const loopbackNames: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * True when a `Host` header names this machine: `localhost`, `127.0.0.1`, `[::1]` or the address the emulator
+ * listens on, with any port. Anything else is refused, so a web page whose name was rebound to 127.0.0.1 (DNS
+ * rebinding) cannot talk to the emulator from the browser. No header (HTTP/1.0) is allowed: browsers always send one.
+ */
+export function hostAllowed(host: string | undefined, listenHost: string): boolean {
+  if (host === undefined) {
+    return true;
+  }
+  const match = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/i.exec(host.trim());
+  if (match === null) {
+    return false;
+  }
+  const name = match[1]!.toLowerCase();
+  const listening = listenHost.includes(':') ? `[${listenHost.toLowerCase()}]` : listenHost.toLowerCase();
+  return loopbackNames.has(name) || name === listening;
+}
+
+/** Compares a presented secret with the expected one in constant time (hashes of equal length). */
+function sameSecret(presented: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+const misdirected = (): HttpError =>
+  new HttpError(421, azureError('MisdirectedRequest', 'The Host header does not name this emulator: use 127.0.0.1, localhost or [::1].'));
+
+/** A state save that failed (disk full, unwritable data dir): a 500, and the emulator keeps serving. */
+const saveFailed = (error: StateSaveError): HttpError =>
+  new HttpError(500, {
+    error: { code: 'server_error', message: `The emulator could not save its state (${error.code}); the change was not acknowledged. Retry later.`, type: 'server_error' },
+  });
 
 function countingBody(req: IncomingMessage, dropAfter: number | undefined): AsyncIterable<Buffer> {
   return {
@@ -225,10 +276,15 @@ function statusFault(status: number, retryAfterSeconds: number): HttpError {
 export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { store, runner, faults, stats, options } = deps;
 
+  /**
+   * The `api-key` header must carry the key. A bearer token is accepted when it is the configured token, or
+   * the key itself (the OpenAI client on the v1 paths sends the key that way, which Azure accepts); without a
+   * configured token no other bearer token is.
+   */
   const authenticate = (req: IncomingMessage): void => {
     const key = req.headers['api-key'];
     if (typeof key === 'string') {
-      if (key !== options.apiKey) {
+      if (!sameSecret(key, options.apiKey)) {
         throw unauthorized();
       }
       return;
@@ -238,9 +294,19 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
     if (bearer === undefined) {
       throw unauthorized();
     }
-    // The OpenAI client on the v1 paths sends the API key as a bearer token, which Azure accepts.
-    if (options.token !== undefined && bearer !== options.token && bearer !== options.apiKey) {
+    const isToken = options.token !== undefined && sameSecret(bearer, options.token);
+    if (!isToken && !sameSecret(bearer, options.apiKey)) {
       throw unauthorized();
+    }
+  };
+
+  /** Waits until the change is on disk (data dir); on failure undoes it in memory and answers 500. */
+  const commit = async (undo: () => void | Promise<void>): Promise<void> => {
+    try {
+      await store.commit();
+    } catch (error) {
+      await undo();
+      throw error;
     }
   };
 
@@ -275,7 +341,12 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
       try {
         let form;
         try {
-          form = await parseMultipart(ctx.body(), boundary, { filePath: incoming, maxFileBytes: options.maxFileBytes });
+          form = await parseMultipart(ctx.body(), boundary, {
+            filePath: incoming,
+            maxFileBytes: options.maxFileBytes,
+            maxFieldBytes: options.maxFieldBytes,
+            maxParts: options.maxFormParts,
+          });
         } catch (error) {
           if (error instanceof MultipartError) {
             throw badRequest(`Invalid multipart body: ${error.message}.`);
@@ -322,6 +393,7 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
           );
         }
         const id = ids.uploadedFile();
+        await store.syncFile(incoming);
         await rename(incoming, store.blobPath(id));
         const now = unixNow();
         const record: FileRecord = {
@@ -337,7 +409,10 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
           expiresAfterSet: expiresAfter !== undefined,
         };
         store.files.set(id, record);
-        store.changed();
+        await commit(async () => {
+          store.files.delete(id);
+          await store.removeBlob(id);
+        });
         return { status: 201, headers: { location: `${deps.origin()}${ctx.base}/files/${id}` }, json: fileView(record, ctx.api, true) };
       } finally {
         await unlink(incoming).catch(() => undefined);
@@ -379,8 +454,8 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
     async deleteFile(ctx) {
       const file = fileOr404(ctx.id);
       store.files.delete(file.id);
+      await commit(() => void store.files.set(file.id, file));
       runner.forgetFile(file.id);
-      store.changed();
       if (!runner.inUse(file.id)) {
         await store.removeBlob(file.id);
       }
@@ -474,7 +549,7 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
         deployment = await firstModel(store.blobPath(file.id)).catch(() => undefined);
       }
       store.batches.set(batch.id, batch);
-      store.changed();
+      await commit(() => void store.batches.delete(batch.id));
       runner.start(batch.id);
       if (!ctx.api.modern) {
         return { status: 200, json: batchView(batch) };
@@ -531,6 +606,8 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
       if (!runner.cancel(batch)) {
         throw new HttpError(409, azureError('409', `The batch cannot be cancelled because its status is '${batch.status}'.`));
       }
+      // Not undone on failure: cancelling is idempotent, so a retry answers the same.
+      await store.commit();
       return { status: 200, json: batchView(batch) };
     },
   };
@@ -579,8 +656,13 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const found = route(method, url.pathname);
     let outcome = '';
+    const drainLimit = options.maxFileBytes + 1024 * 1024;
     try {
       let reply: Reply;
+      if (!hostAllowed(req.headers.host, deps.listenHost)) {
+        outcome += ' (host refused)';
+        throw misdirected();
+      }
       if (found.kind === 'admin') {
         reply = await admin(req, found.adminPath ?? []);
       } else {
@@ -642,22 +724,26 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
         }
         if (decision.dropResponse) {
           outcome += ' fault=dropResponse';
-          await drain(req);
+          await drain(req, drainLimit);
           req.socket.destroy();
           return;
         }
         if (decision.dropDownloadAfter !== undefined) {
           outcome += ` fault=dropDownload@${decision.dropDownloadAfter}`;
-          await drain(req);
+          await drain(req, drainLimit);
           await send(res, reply, decision.dropDownloadAfter);
           return;
         }
       }
-      await drain(req);
+      await drain(req, drainLimit);
       await send(res, reply);
     } catch (error) {
       if (error instanceof ConnectionDropped) {
         outcome += ' fault=dropped';
+        return;
+      }
+      if (timedOut.has(req)) {
+        outcome += ' (body idle timeout: 408)';
         return;
       }
       if (req.socket.destroyed) {
@@ -667,11 +753,14 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
       let httpError: HttpError;
       if (error instanceof HttpError) {
         httpError = error;
+      } else if (error instanceof StateSaveError) {
+        options.log?.(`error: ${error.message}`);
+        httpError = saveFailed(error);
       } else {
         options.log?.(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         httpError = new HttpError(500, azureError('InternalServerError', 'The emulator failed to process the request.'));
       }
-      await drain(req);
+      await drain(req, drainLimit);
       await send(res, { status: httpError.status, headers: httpError.headers, json: httpError.body satisfies AzureErrorBody }).catch(() => undefined);
     } finally {
       const version = url.searchParams.get('api-version');

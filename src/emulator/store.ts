@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -78,17 +78,36 @@ interface StateFile {
   readonly batches: BatchRecord[];
 }
 
+/** A save of the state that failed (disk full, unwritable data dir): answered 500, the process keeps serving. */
+export class StateSaveError extends Error {
+  /** The system error code (`ENOSPC`, `EACCES`, `EISDIR`...), or the error's text. */
+  readonly code: string;
+
+  constructor(reason: unknown) {
+    const code = (reason as NodeJS.ErrnoException | undefined)?.code ?? (reason instanceof Error ? reason.message : String(reason));
+    super(`the emulator state could not be saved: ${code}`);
+    this.code = code;
+  }
+}
+
 /**
  * Files and batches. Contents live on disk (`files/<id>`) even in memory mode, where the directory is a temp dir
- * removed on close; with a data dir the records are also saved to `state.json` (written to a temp file and
- * renamed, so a crash never leaves it half written) and reloaded on start.
+ * removed on close; with a data dir the records are also saved to `state.json` (written to a temp file, synced
+ * and renamed, so a crash never leaves it half written) and reloaded on start.
+ *
+ * Two ways to save: {@link Store.commit} for a change a client is told about (the answer waits until that change
+ * is on disk; concurrent commits share one write), and {@link Store.changed} for progress the runner can redo
+ * (written within 50 ms).
  */
 export class Store {
   readonly files = new Map<string, FileRecord>();
   readonly batches = new Map<string, BatchRecord>();
   readonly root: string;
   private seq = 0;
+  /** The write in flight. */
   private saving: Promise<void> | undefined;
+  /** The next write, shared by every commit made since the one in flight serialized the state. */
+  private next: Promise<void> | undefined;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -96,15 +115,17 @@ export class Store {
   private constructor(
     root: string,
     private readonly persistent: boolean,
+    private readonly log: ((line: string) => void) | undefined,
   ) {
     this.root = root;
   }
 
-  static async open(dataDir: string | undefined): Promise<Store> {
-    const store = dataDir === undefined ? new Store(mkdtempSync(join(tmpdir(), 'aoai-emulator-')), false) : new Store(dataDir, true);
+  static async open(dataDir: string | undefined, log?: (line: string) => void): Promise<Store> {
+    const store = dataDir === undefined ? new Store(mkdtempSync(join(tmpdir(), 'aoai-emulator-')), false, log) : new Store(dataDir, true, log);
     await mkdir(join(store.root, 'files'), { recursive: true });
     await mkdir(join(store.root, 'work'), { recursive: true });
     if (store.persistent) {
+      await store.removeLeftovers();
       await store.load();
     }
     return store;
@@ -131,6 +152,15 @@ export class Store {
     return join(this.root, 'state.json');
   }
 
+  /** Uploads and state writes cut short by a crash (`kill -9`): nothing refers to them. */
+  private async removeLeftovers(): Promise<void> {
+    const leftovers = [
+      ...(await readdir(join(this.root, 'work'))).filter((name) => /^upload-.*\.part$/.test(name)).map((name) => join(this.root, 'work', name)),
+      ...(await readdir(this.root)).filter((name) => /^state\.json\..*\.tmp$/.test(name)).map((name) => join(this.root, name)),
+    ];
+    await Promise.all(leftovers.map((path) => unlink(path).catch(() => undefined)));
+  }
+
   private async load(): Promise<void> {
     let text: string;
     try {
@@ -147,7 +177,7 @@ export class Store {
     state.batches.forEach((b) => this.batches.set(b.id, b));
   }
 
-  /** Saves soon (changes within 50 ms are written together). No-op in memory mode. */
+  /** Saves soon (changes within 50 ms are written together). No-op in memory mode. A failed save is logged and retried by the next one. */
   changed(): void {
     if (!this.persistent || this.closed) {
       return;
@@ -155,8 +185,21 @@ export class Store {
     this.dirty = true;
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      void this.flush();
+      this.flush().catch((error: unknown) => this.log?.(`error: ${error instanceof Error ? error.message : String(error)}`));
     }, 50);
+  }
+
+  /**
+   * Resolves once every change made so far is on disk; rejects with {@link StateSaveError} when the write
+   * fails. No-op in memory mode.
+   */
+  commit(): Promise<void> {
+    if (!this.persistent) {
+      return Promise.resolve();
+    }
+    this.dirty = true;
+    this.next ??= this.afterCurrentWrite();
+    return this.next;
   }
 
   /** Writes the state now if anything changed (waits for a save in flight first). */
@@ -164,24 +207,70 @@ export class Store {
     if (!this.persistent) {
       return;
     }
-    while (this.saving) {
-      await this.saving;
+    if (this.dirty || this.next !== undefined) {
+      await this.commit();
+    } else {
+      await this.saving?.catch(() => undefined);
     }
-    if (!this.dirty) {
-      return;
+  }
+
+  private async afterCurrentWrite(): Promise<void> {
+    // The write in flight serialized the state before these changes; they need the next one. The loop awaits
+    // at least once, so `commit` has stored this promise in `next` before it is cleared below.
+    do {
+      await this.saving?.catch(() => undefined);
+    } while (this.saving !== undefined);
+    this.next = undefined;
+    const text = this.serialize();
+    const saving = this.write(text);
+    this.saving = saving;
+    try {
+      await saving;
+    } catch (error) {
+      this.dirty = true; // a later save writes these changes again
+      throw new StateSaveError(error);
+    } finally {
+      if (this.saving === saving) {
+        this.saving = undefined;
+      }
     }
+  }
+
+  private serialize(): string {
     this.dirty = false;
     const state: StateFile = { version: 1, seq: this.seq, files: [...this.files.values()], batches: [...this.batches.values()] };
-    const text = JSON.stringify(state);
+    return JSON.stringify(state);
+  }
+
+  /** Temp file, fsync, rename, fsync of the directory: the old state or the new one, whole, survives a crash. */
+  private async write(text: string): Promise<void> {
     const temp = `${this.statePath()}.${process.pid}.tmp`;
-    this.saving = (async () => {
-      await writeFile(temp, text);
-      await rename(temp, this.statePath());
-    })();
     try {
-      await this.saving;
+      const handle = await open(temp, 'w');
+      try {
+        await handle.writeFile(text);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, this.statePath());
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    await syncDirectory(this.root);
+  }
+
+  /** Makes a file's content durable before the state refers to it (data dir only). */
+  async syncFile(path: string): Promise<void> {
+    if (!this.persistent) {
+      return;
+    }
+    const handle = await open(path, 'r+');
+    try {
+      await handle.sync();
     } finally {
-      this.saving = undefined;
+      await handle.close();
     }
   }
 
@@ -190,7 +279,11 @@ export class Store {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    await this.flush();
+    try {
+      await this.flush();
+    } catch (error) {
+      this.log?.(`error: ${error instanceof Error ? error.message : String(error)}`);
+    }
     this.closed = true;
     if (!this.persistent) {
       await rm(this.root, { recursive: true, force: true });
@@ -199,5 +292,18 @@ export class Store {
 
   async removeBlob(fileId: string): Promise<void> {
     await unlink(this.blobPath(fileId)).catch(() => undefined);
+  }
+}
+
+/** fsync of a directory, so a rename in it survives a power cut; skipped where directories cannot be opened (Windows). */
+async function syncDirectory(path: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    await handle.sync();
+  } catch {
+    // best effort
+  } finally {
+    await handle?.close().catch(() => undefined);
   }
 }

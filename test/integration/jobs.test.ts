@@ -193,6 +193,15 @@ describe('connections, submit, jobs tree, results', function () {
     const [record] = (await vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { deployment: 'gpt-4o-batch' }))!;
     assert.equal(record!.connectionId, local.id, 'the default connection is used');
     await waitForDescription(local, record!.batchId, /^completed/);
+    // Only its random key, kept in secret storage, opens it: no bearer token, no default key.
+    const stored = (await api.connections.readKey(local))!.key;
+    assert.ok(stored.length >= 32 && stored !== 'emulator-key', 'a random key');
+    const endpoint = api.connections.get(local.id)!.endpoint;
+    const status = async (headers: Record<string, string>) => (await fetch(`${endpoint}/openai/v1/batches`, { headers })).status;
+    assert.equal(await status({ 'api-key': stored }), 200);
+    assert.equal(await status({}), 401);
+    assert.equal(await status({ 'api-key': 'emulator-key' }), 401);
+    assert.equal(await status({ authorization: 'Bearer anything' }), 401);
   });
 
   it('removes a connection and its secret', async () => {

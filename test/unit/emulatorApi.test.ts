@@ -242,13 +242,15 @@ describe('emulator: REST surface against the published examples', function () {
     assert.deepEqual(missing.json, accessDenied);
     const emptyBearer = await call(emulator, 'GET', `/openai/batches?api-version=${GA}`, { headers: { 'api-key': '', authorization: 'Bearer ' } });
     assert.equal(emptyBearer.status, 401);
-    // Any non-empty bearer token is accepted when no token is configured.
+    // Without a configured token no bearer token but the key itself is accepted.
     const bearer = await call(emulator, 'GET', `/openai/batches?api-version=${GA}`, { headers: { 'api-key': '', authorization: 'Bearer some-entra-token' } });
-    assert.equal(bearer.status, 200);
+    assert.equal(bearer.status, 401);
+    assert.deepEqual(bearer.json, accessDenied);
+    const keyAsBearer = await call(emulator, 'GET', `/openai/batches?api-version=${GA}`, { headers: { 'api-key': '', authorization: `Bearer ${emulator.apiKey}` } });
+    assert.equal(keyAsBearer.status, 200);
     await assert.rejects(azure(emulator, GA, { apiKey: 'wrong' }).batches.list(), AuthenticationError);
-    // An AzureOpenAI client with a token provider works too.
     const entra = azure(emulator, GA, { apiKey: undefined, azureADTokenProvider: async () => 'token-from-entra' });
-    assert.ok(Array.isArray((await entra.batches.list()).data));
+    await assert.rejects(entra.batches.list(), AuthenticationError);
   });
 
   it('checks the bearer token when one is configured', async () => {
@@ -260,6 +262,10 @@ describe('emulator: REST surface against the published examples', function () {
       assert.equal((await call(secured, 'GET', '/openai/v1/batches', { headers: { 'api-key': '', authorization: 'Bearer the-token' } })).status, 200);
       assert.equal((await call(secured, 'GET', '/openai/v1/batches', { headers: { 'api-key': '', authorization: 'Bearer the-key' } })).status, 200);
       assert.equal((await v1(secured).batches.list()).data.length, 0, 'the OpenAI client sends the key as a bearer token');
+      // An AzureOpenAI client with a token provider works when its token is the configured one.
+      const entra = azure(secured, GA, { apiKey: undefined, azureADTokenProvider: async () => 'the-token' });
+      assert.ok(Array.isArray((await entra.batches.list()).data));
+      await assert.rejects(azure(secured, GA, { apiKey: undefined, azureADTokenProvider: async () => 'token-from-entra' }).batches.list(), AuthenticationError);
     } finally {
       await secured.close();
     }

@@ -1,26 +1,34 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { UsageError } from '../../src/cli/args';
+import { usages } from '../../src/cli/usage';
 import { runEmulatorCli } from '../../src/emulator/cli';
+import { emulatorFlags } from '../../src/emulator/cliOptions';
+import { resolveOptions } from '../../src/emulator/options';
 import { scratch } from './emulatorHelpers';
 
 const cliModule = join(__dirname, '..', '..', 'src', 'emulator', 'cli.js');
 
+const builtCli = resolve(__dirname, '../../../dist/cli.js');
+
 /** Runs `runEmulatorCli` in a child process, as `aoai-batch emulator` will. */
-function startCli(args: string[]) {
+function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}) {
   const script = `require(${JSON.stringify(cliModule)}).runEmulatorCli(process.argv.slice(1), process.stdout, process.stderr).then((code) => { process.exitCode = code; }, (error) => { process.stderr.write(String(error) + '\\n'); process.exitCode = 2; });`;
-  const child = spawn(process.execPath, ['-e', script, '--', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-e', script, '--', ...args], { stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+  if (options.stdin !== undefined) {
+    child.stdin!.end(options.stdin);
+  }
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const listening = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no listening line; stderr: ${stderr}`)), 10_000);
-    child.stdout.on('data', () => {
+    child.stdout!.on('data', () => {
       const match = /^listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout);
       if (match) {
         clearTimeout(timer);
@@ -75,5 +83,98 @@ describe('emulator: CLI', function () {
     for (const args of [['--bogus'], ['--port', 'x'], ['--port', '70000'], ['--failure-rate', '2'], ['--request-delay-ms', '-1'], ['--max-enqueued-tokens', '0'], ['--deployments', ','], ['extra']]) {
       await assert.rejects(runEmulatorCli(args, out, err), UsageError, args.join(' '));
     }
+  });
+
+  it('takes the key from $AOAI_BATCH_EMULATOR_KEY or the first line of standard input (not visible in ps)', async () => {
+    const cases: { args: string[]; env?: NodeJS.ProcessEnv; stdin?: string; key: string }[] = [
+      { args: [], env: { AOAI_BATCH_EMULATOR_KEY: 'env-key' }, key: 'env-key' },
+      { args: ['--api-key-stdin'], stdin: 'stdin-key\nignored second line\n', key: 'stdin-key' },
+      { args: ['--api-key-stdin'], stdin: 'crlf-key\r\n', env: { AOAI_BATCH_EMULATOR_KEY: 'env-key' }, key: 'crlf-key' },
+      { args: ['--api-key', 'flag-key'], env: { AOAI_BATCH_EMULATOR_KEY: 'env-key' }, key: 'flag-key' },
+      { args: ['--token', 'flag-token'], env: { AOAI_BATCH_EMULATOR_KEY: '' }, key: 'emulator-key' },
+    ];
+    for (const { args, env, stdin, key } of cases) {
+      const cli = startCli(args, { env, stdin });
+      try {
+        const url = await cli.listening;
+        const label = JSON.stringify({ args, env, stdin });
+        assert.equal((await fetch(`${url}/openai/v1/batches`, { headers: { 'api-key': key } })).status, 200, label);
+        for (const other of ['env-key', 'stdin-key', 'flag-key', 'emulator-key', 'ignored second line'].filter((k) => k !== key)) {
+          assert.equal((await fetch(`${url}/openai/v1/batches`, { headers: { 'api-key': other } })).status, 401, `${label}: ${other}`);
+        }
+      } finally {
+        cli.child.kill('SIGTERM');
+        await cli.exited;
+      }
+    }
+    const token = startCli([], { env: { AOAI_BATCH_EMULATOR_TOKEN: 'env-token' } });
+    try {
+      const url = await token.listening;
+      assert.equal((await fetch(`${url}/openai/v1/batches`, { headers: { authorization: 'Bearer env-token' } })).status, 200);
+      assert.equal((await fetch(`${url}/openai/v1/batches`, { headers: { authorization: 'Bearer other' } })).status, 401);
+    } finally {
+      token.child.kill('SIGTERM');
+      await token.exited;
+    }
+  });
+
+  it('refuses --api-key with --api-key-stdin, and an empty standard input', async () => {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    await assert.rejects(runEmulatorCli(['--api-key', 'k', '--api-key-stdin'], out, err, {}, PassThrough.from(['k\n'])), /either --api-key or --api-key-stdin/);
+    await assert.rejects(runEmulatorCli(['--api-key-stdin'], out, err, {}, PassThrough.from([])), /standard input has no key/);
+    await assert.rejects(runEmulatorCli(['--api-key-stdin'], out, err, {}, PassThrough.from(['\n'])), /standard input has no key/);
+  });
+
+  it('lists every option it accepts in its usage and --help, and has an option for every setting', () => {
+    const help = spawnSync(process.execPath, [builtCli, 'emulator', '--help'], { encoding: 'utf8' });
+    assert.equal(help.status, 0, help.stderr);
+    assert.equal(help.stderr, '');
+    assert.ok(help.stdout.startsWith(`usage: aoai-batch ${usages.emulator}\n`));
+    for (const flag of emulatorFlags) {
+      assert.ok(usages.emulator.includes(`[--${flag.name}`), `--${flag.name} in the usage line`);
+      assert.match(help.stdout, new RegExp(`\\n  --${flag.name}\\b.*\\S`), `--${flag.name} explained in --help`);
+    }
+    for (const name of ['--token', '--validating-delay-ms', '--finalizing-delay-ms', '--failure-marker', '--verbose', '--api-key-stdin']) {
+      assert.ok(usages.emulator.includes(name), name);
+    }
+    assert.match(help.stdout, /visible to other users of this machine \(ps\)/);
+    assert.match(help.stdout, /AOAI_BATCH_EMULATOR_KEY/);
+    // Every setting of the emulator can be given on the command line.
+    const settable = new Set(emulatorFlags.map((f) => f.option));
+    for (const setting of Object.keys(resolveOptions({}))) {
+      assert.ok(settable.has(setting as never), `a flag sets ${setting}`);
+    }
+  });
+
+  it('passes every option of the table through to the emulator', async () => {
+    const dataDir = join(tmp.dir, 'all-options');
+    const values: Record<string, string> = { port: '0', 'failure-rate': '0.25', seed: '4', deployments: 'one,two=gpt-4o-mini-2024-07-18', 'data-dir': dataDir };
+    const args = emulatorFlags.flatMap((f) => (f.kind === 'flag' ? (f.name === 'api-key-stdin' ? [] : [`--${f.name}`]) : [`--${f.name}`, values[f.name] ?? (f.kind === 'text' ? `value-${f.name}` : '7')]));
+    const cli = startCli(args);
+    try {
+      const url = await cli.listening;
+      assert.equal((await fetch(`${url}/openai/v1/batches`, { headers: { 'api-key': 'value-api-key' } })).status, 200);
+      assert.equal((await fetch(`${url}/openai/v1/batches`, { headers: { authorization: 'Bearer value-token' } })).status, 200);
+    } finally {
+      cli.child.kill('SIGTERM');
+      assert.equal(await cli.exited, 0, cli.output().stderr);
+    }
+    assert.ok(existsSync(join(dataDir, 'files')));
+  });
+
+  it('prints the usage for --help and -h of every command, exit 0', () => {
+    for (const command of Object.keys(usages) as (keyof typeof usages)[]) {
+      for (const flag of ['--help', '-h']) {
+        const result = spawnSync(process.execPath, [builtCli, command, flag], { encoding: 'utf8' });
+        assert.equal(result.status, 0, `${command} ${flag}: ${result.stderr}`);
+        assert.equal(result.stderr, '', `${command} ${flag}`);
+        assert.ok(result.stdout.startsWith(`usage: aoai-batch ${usages[command]}\n`), `${command} ${flag}: ${result.stdout}`);
+      }
+    }
+    const withOthers = spawnSync(process.execPath, [builtCli, 'submit', 'missing.jsonl', '--help'], { encoding: 'utf8' });
+    assert.equal(withOthers.status, 0, 'help wins over the other arguments');
+    assert.match(withOthers.stdout, /--api-key-stdin/);
+    assert.match(withOthers.stdout, /visible to other users of this machine \(ps\)/);
   });
 });

@@ -91,16 +91,15 @@ export async function removeConnection(store: ConnectionStore, connection: Conne
 export async function tryEmulator(store: ConnectionStore, emulator: EmbeddedEmulator): Promise<Connection> {
   const existing = store.all().find((c) => c.emulator);
   if (existing) {
-    const key = (await store.readKey(existing))?.key ?? newEmulatorKey();
-    const running = await emulator.ensureRunning(key);
+    const running = await emulator.ensureRunning((await store.readKey(existing))?.key ?? newEmulatorKey());
     const current = { ...existing, endpoint: running.url };
-    await store.update(current, key);
+    // The key of the running emulator (which may have started with it earlier) is the one that opens it.
+    await store.update(current, running.apiKey);
     await store.setDefault(current.id);
     return current;
   }
-  const key = newEmulatorKey();
-  const running = await emulator.ensureRunning(key);
-  const connection = await store.add({ name: vscode.l10n.t('Local Emulator'), endpoint: running.url, apiVersion: '2025-04-01-preview', auth: 'apiKey', emulator: true }, key);
+  const running = await emulator.ensureRunning(newEmulatorKey());
+  const connection = await store.add({ name: vscode.l10n.t('Local Emulator'), endpoint: running.url, apiVersion: '2025-04-01-preview', auth: 'apiKey', emulator: true }, running.apiKey);
   await store.setDefault(connection.id);
   return connection;
 }

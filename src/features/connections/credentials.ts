@@ -48,11 +48,11 @@ export class ClientFactory {
     if (connection.emulator) {
       // The embedded emulator picks a new loopback port at each start; its key follows it.
       const running = await this.emulator.ensureRunning(stored.key);
-      if (normalizeEndpoint(running.url) !== normalizeEndpoint(connection.endpoint)) {
+      if (normalizeEndpoint(running.url) !== normalizeEndpoint(connection.endpoint) || running.apiKey !== stored.key) {
         target = { ...connection, endpoint: running.url };
-        await this.connections.update(target, stored.key);
+        await this.connections.update(target, running.apiKey);
       }
-      return { endpoint: target.endpoint, apiVersion: target.apiVersion, credential: { kind: 'apiKey', apiKey: stored.key } };
+      return { endpoint: target.endpoint, apiVersion: target.apiVersion, credential: { kind: 'apiKey', apiKey: running.apiKey } };
     }
     if (stored.endpoint !== normalizeEndpoint(connection.endpoint)) {
       // The endpoint changed since the key was saved (an edited connection, a setting from a workspace):

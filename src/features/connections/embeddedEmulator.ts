@@ -37,9 +37,12 @@ export class EmbeddedEmulator implements vscode.Disposable {
     const { startEmulator } = await import('../../emulator');
     const dataDir = vscode.Uri.joinPath(this.storage, 'emulator');
     await vscode.workspace.fs.createDirectory(dataDir);
+    // Only this random key opens it (kept in SecretStorage with its connection): no bearer token is configured,
+    // so other local processes and web pages cannot use it.
     const emulator = await startEmulator({
       port: 0,
       apiKey,
+      token: undefined,
       dataDir: dataDir.fsPath,
       requestDelayMs: 50,
       log: (line: string) => this.log.trace(`[emulator] ${line}`),
@@ -49,7 +52,7 @@ export class EmbeddedEmulator implements vscode.Disposable {
   }
 }
 
-/** A fresh random key for the emulator (it only ever listens on loopback). */
+/** A fresh random key for the emulator (192 bits from the system's secure random source). */
 export function newEmulatorKey(): string {
   return randomBytes(24).toString('base64url');
 }
