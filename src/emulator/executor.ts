@@ -6,6 +6,11 @@ export interface ExecutorSettings {
   readonly seed: number;
   readonly failureRate: number;
   readonly failureMarker: string;
+  /**
+   * Rows already failed once by the transient marker (`[[fail-once]]`), keyed by custom_id and prompt: their next
+   * attempt succeeds, as a retried transient error does on the real service. Kept for the emulator's lifetime.
+   */
+  readonly failedOnce?: Set<string>;
   /** The model version behind a deployment name. */
   readonly modelOf: (deployment: string) => string;
 }
@@ -136,6 +141,14 @@ export function markerStatus(marker: string, prompt: string): number | undefined
   return prompt.includes(marker) ? 500 : undefined;
 }
 
+/**
+ * The transient form of the failure marker: `[[fail-once]]` or `[[fail-once:NNN]]` for the default `[[fail]]`
+ * (the marker with `-once` before its closing brackets). Undefined for a marker that is not bracketed.
+ */
+export function onceMarkerStatus(marker: string, prompt: string): number | undefined {
+  return marker.endsWith(']]') ? markerStatus(`${marker.slice(0, -2)}-once]]`, prompt) : undefined;
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -264,7 +277,7 @@ function line(customId: string | null, status: number, body: unknown): string {
 
 /**
  * Runs one input row: a deterministic reply, or a failure. The failure marker fails the row on every attempt
- * (a permanent error); the failure rate draws afresh for each `attempt` (the batch and the row's place in it),
+ * (a permanent error), its `-once` form only on the first attempt (a transient one); the failure rate draws afresh for each `attempt` (the batch and the row's place in it),
  * like the transient server errors of the real service, so a retry in a new batch can succeed.
  */
 export function executeRow(raw: string, settings: ExecutorSettings, attempt: string = ''): RowOutcome {
@@ -283,6 +296,14 @@ export function executeRow(raw: string, settings: ExecutorSettings, attempt: str
   const marked = markerStatus(settings.failureMarker, prompt);
   if (marked !== undefined) {
     return { ok: false, line: line(customId, marked, errorBody(marked, `emulated failure: the prompt contains the failure marker`)) };
+  }
+  const once = settings.failedOnce ? onceMarkerStatus(settings.failureMarker, prompt) : undefined;
+  if (once !== undefined) {
+    const key = hashHex(32, customId ?? '', prompt);
+    if (!settings.failedOnce!.has(key)) {
+      settings.failedOnce!.add(key);
+      return { ok: false, line: line(customId, once, errorBody(once, 'emulated transient failure: the prompt contains the fail-once marker; a retry succeeds')) };
+    }
   }
   if (settings.failureRate > 0 && hashUnit(settings.seed, 'failure', attempt, customId ?? '', prompt) < settings.failureRate) {
     return { ok: false, line: line(customId, 500, errorBody(500, 'emulated transient failure: failureRate; a retry may succeed')) };

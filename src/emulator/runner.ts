@@ -38,6 +38,7 @@ export class BatchRunner {
       seed: options.seed,
       failureRate: options.failureRate,
       failureMarker: options.failureMarker,
+      failedOnce: new Set<string>(),
       modelOf: (deployment) => options.deployments.get(deployment)?.model ?? deployment,
     };
   }

@@ -70,4 +70,21 @@ describe('emulator: failures per attempt (Retry Failed can succeed)', function (
     const failedLine = JSON.parse(outcomes.indexOf(false) >= 0 ? executeRow(row, settings, `attempt-${outcomes.indexOf(false)}`).line : '{}');
     assert.match(failedLine.response.body.error.message, /transient/);
   });
+  it('fails a [[fail-once]] row on its first attempt only, with the status it names', async () => {
+    const emulator = await startFast({ requestDelayMs: 0, validatingDelayMs: 10, finalizingDelayMs: 10 });
+    try {
+      const lines = [
+        request({ custom_id: 'o-1' }, { messages: [{ role: 'user', content: 'flaky [[fail-once:429]]' }] }),
+        request({ custom_id: 'o-2' }, { messages: [{ role: 'user', content: 'flaky [[fail-once]]' }] }),
+        request({ custom_id: 'p-1' }, { messages: [{ role: 'user', content: 'broken [[fail:400]]' }] }),
+        request({ custom_id: 'ok' }, { messages: [{ role: 'user', content: 'fine' }] }),
+      ];
+      const first = await attempt(emulator, lines);
+      assert.deepEqual([...first.entries()].sort(), [['o-1', 429], ['o-2', 500], ['p-1', 400]]);
+      const second = await attempt(emulator, lines.slice(0, 3));
+      assert.deepEqual([...second.entries()], [['p-1', 400]], 'the fail-once rows succeed when retried; the marked row fails again');
+    } finally {
+      await emulator.close();
+    }
+  });
 });
