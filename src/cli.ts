@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { UsageError } from './cli/args';
+import { terminalSafe } from './core/terminalText';
 import { usages } from './cli/usage';
 import { runValidate } from './cli/validateCommand';
 
@@ -52,7 +53,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`error: ${error.message}\n`);
       return 2;
     }
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    // An unexpected error can quote the service: printed without its control characters.
+    process.stderr.write(`error: ${terminalSafe(error instanceof Error ? error.message : String(error))}\n`);
     return 2;
   }
 }
@@ -64,7 +66,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`error: ${String(error)}\n`);
+      process.stderr.write(`error: ${terminalSafe(error)}\n`);
       process.exitCode = 2;
     },
   );

@@ -35,6 +35,7 @@ export interface ExtensionApi {
   readonly tree: JobsTreeProvider;
   readonly emulator: EmbeddedEmulator;
   readonly groups: GroupStore;
+  readonly results: ResultsService;
   /** The extension's global storage (uploaded copies, split parts, the emulator's data). */
   readonly storage: vscode.Uri;
 }
@@ -142,7 +143,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     }
     return id;
   };
-  registerCommand(context, log, Commands.downloadGroupResults, (arg?: JobsNode | string, options?: ResultOptions) => downloadGroup(groups, connections, clients, groupId(arg), options?.overwrite ?? true));
+  registerCommand(context, log, Commands.downloadGroupResults, (arg?: JobsNode | string, options?: ResultOptions) => downloadGroup(groups, connections, clients, groupId(arg), options?.overwrite));
   registerCommand(context, log, Commands.cancelGroup, async (arg?: JobsNode | string, confirmed?: boolean) => {
     const id = groupId(arg);
     const cancel = vscode.l10n.t('Cancel Group');
@@ -171,7 +172,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   });
 
   log.info('Azure OpenAI Batch activated');
-  return { validation, connections, jobs, tree, emulator, groups, storage: context.globalStorageUri };
+  return { validation, connections, jobs, tree, emulator, groups, results, storage: context.globalStorageUri };
 }
 
 export function deactivate(): void {
