@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { existingFiles } from '../core/atomicFile';
 import { BatchClient, SOURCE_FILE_KEY, type Batch } from '../core/batch/client';
 import { isTerminal, jobState } from '../core/batch/status';
 import { sleep } from '../core/batch/retry';
@@ -11,7 +12,7 @@ import { summarizeResultFiles } from '../core/results/summary';
 import { terminalSafe } from '../core/terminalText';
 import { startEmulator } from '../emulator';
 import { parseArgs, UsageError } from './args';
-import { downloadResults, submitFile } from './jobRunner';
+import { downloadResults, plannedResultFiles, submitFile } from './jobRunner';
 import { ProgressLine } from './progress';
 
 import { usages } from './usage';
@@ -35,6 +36,12 @@ export async function runDemo(argv: readonly string[], out: NodeJS.WritableStrea
   }
   const outDir = args.options.has('out') ? resolve(String(args.options.get('out'))) : await mkdtemp(join(tmpdir(), 'aoai-batch-demo-'));
   await mkdir(outDir, { recursive: true });
+  // Results of an earlier run in --out are not replaced: say so before anything runs.
+  const planned = await Promise.all(files.map((file) => plannedResultFiles(outDir, basename(file), '')));
+  const existing = await existingFiles(planned.flatMap(({ output, errors }) => [output, errors]));
+  if (existing.length > 0) {
+    throw new UsageError(`${existing[0]} already exists: choose another --out folder`);
+  }
 
   const apiKey = randomBytes(16).toString('hex');
   const emulator = await startEmulator({ port: 0, apiKey, requestDelayMs: 40 });
