@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { existingFiles, FileExistsError, UnsafePathError } from '../core/atomicFile';
@@ -94,9 +95,8 @@ export async function runSubmit(argv: readonly string[], ...[out, err]: Streams)
   return guarded(err, async () => {
     const outDir = stringOption(args, 'out');
     const force = args.options.has('force');
-    if (outDir) {
+    if (outDir && existsSync(outDir)) {
       // Refused now rather than after the job ran: the names follow the file's, as submitFile records it.
-      await mkdir(outDir, { recursive: true });
       const planned = await plannedResultFiles(resolve(outDir), basename(args.positionals[0]!), '');
       await refuseExisting([planned.output, planned.errors], force);
     }
@@ -104,6 +104,7 @@ export async function runSubmit(argv: readonly string[], ...[out, err]: Streams)
     if (args.options.has('wait') || outDir) {
       batch = await waitForJob(client, batch.id, pollInterval(args, client.config.endpoint), err, undefined, batch.metadata?.[SOURCE_FILE_KEY] ?? batch.id);
       if (outDir) {
+        await mkdir(outDir, { recursive: true });
         const written = await downloadResults(client, batch, resolve(outDir), force);
         for (const path of Object.values(written)) {
           err.write(`wrote ${terminalSafe(path)}\n`);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -45,10 +46,9 @@ export async function submitSplit(client: BatchClient, file: string, options: Sp
   const parts = await splitFile(file, partsDir, options.limits, options.estimate);
   err.write(`split ${basename(file)} into ${parts.length} part(s) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   const group = newGroup({ name: basename(file), sourcePath: resolve(file), endpoint: validation.endpoint ?? '/chat/completions', maxParallel: options.maxParallel, tokenLimit: options.limits.maxTokens }, parts);
-  if (options.outDir && !options.overwrite) {
+  if (options.outDir && !options.overwrite && existsSync(options.outDir)) {
     // Refused before any part is submitted rather than after they all ran.
     const directory = resolve(options.outDir);
-    await mkdir(directory, { recursive: true });
     const existing = await existingFiles(allGroupFiles(await groupResultPaths(group, directory)));
     if (existing.length > 0) {
       throw new FileExistsError(existing[0]!);
