@@ -43,7 +43,7 @@ export async function benchJoin(inputPath: string, dataDir: string, runs: number
     let max = base;
     const sampler = setInterval(() => (max = Math.max(max, process.memoryUsage().rss)), 10);
     const joinStart = performance.now();
-    const summary = await joinResults(inputPath, [{ output, errors }], destination);
+    const summary = await joinResults(inputPath, [{ output, errors }], destination, { overwrite: true });
     const joinMs = performance.now() - joinStart;
     clearInterval(sampler);
     if (summary.total !== ids.length || summary.succeeded + summary.failed !== ids.length) {

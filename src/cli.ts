@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { UsageError } from './cli/args';
 import { commandHelp, usages } from './cli/usage';
+import { terminalSafe } from './core/terminalText';
 import { runValidate } from './cli/validateCommand';
 
 type Command = (argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) => Promise<number>;
@@ -62,7 +63,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`error: ${error.message}\n`);
       return 2;
     }
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    // An unexpected error can quote the service: printed without its control characters.
+    process.stderr.write(`error: ${terminalSafe(error instanceof Error ? error.message : String(error))}\n`);
     return 2;
   }
 }
@@ -74,7 +76,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`error: ${String(error)}\n`);
+      process.stderr.write(`error: ${terminalSafe(error)}\n`);
       process.exitCode = 2;
     },
   );

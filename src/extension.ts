@@ -36,6 +36,7 @@ export interface ExtensionApi {
   readonly tree: JobsTreeProvider;
   readonly emulator: EmbeddedEmulator;
   readonly groups: GroupStore;
+  readonly results: ResultsService;
   /** The extension's global storage (uploaded copies, split parts, the emulator's data). */
   readonly storage: vscode.Uri;
   /**
@@ -152,7 +153,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     }
     return id;
   };
-  registerCommand(context, log, Commands.downloadGroupResults, (arg?: JobsNode | string, options?: ResultOptions) => downloadGroup(groups, connections, clients, groupId(arg), options?.overwrite ?? true));
+  registerCommand(context, log, Commands.downloadGroupResults, (arg?: JobsNode | string, options?: ResultOptions) => downloadGroup(groups, connections, clients, groupId(arg), options?.overwrite));
   registerCommand(context, log, Commands.cancelGroup, async (arg?: JobsNode | string, confirmed?: boolean) => {
     const id = groupId(arg);
     const cancel = vscode.l10n.t('Cancel Group');
@@ -198,7 +199,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
           return { jobs: model, tree: reopened, dispose: () => vscode.Disposable.from(reopened, model, ...parts).dispose() };
         }
       : undefined;
-  return { validation, connections, jobs, tree, emulator, groups, storage: context.globalStorageUri, reopenJobs };
+  return { validation, connections, jobs, tree, emulator, groups, results, storage: context.globalStorageUri, reopenJobs };
 }
 
 export function deactivate(): void {

@@ -1,15 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { existingFiles } from '../core/atomicFile';
 import { BatchClient, SOURCE_FILE_KEY, type Batch } from '../core/batch/client';
 import { isTerminal, jobState } from '../core/batch/status';
 import { sleep } from '../core/batch/retry';
+import { formatRepeatedIds } from '../core/format';
 import { summarizeResultFiles } from '../core/results/summary';
+import { terminalSafe } from '../core/terminalText';
 import { startEmulator } from '../emulator';
 import { parseArgs, UsageError } from './args';
-import { downloadResults, submitFile } from './jobRunner';
+import { downloadResults, plannedResultFiles, submitFile } from './jobRunner';
 import { ProgressLine } from './progress';
 
 import { usages } from './usage';
@@ -32,6 +35,13 @@ export async function runDemo(argv: readonly string[], out: NodeJS.WritableStrea
     throw new UsageError(`no .jsonl files in ${examplesDir}`);
   }
   const outDir = args.options.has('out') ? resolve(String(args.options.get('out'))) : await mkdtemp(join(tmpdir(), 'aoai-batch-demo-'));
+  await mkdir(outDir, { recursive: true });
+  // Results of an earlier run in --out are not replaced: say so before anything runs.
+  const planned = await Promise.all(files.map((file) => plannedResultFiles(outDir, basename(file), '')));
+  const existing = await existingFiles(planned.flatMap(({ output, errors }) => [output, errors]));
+  if (existing.length > 0) {
+    throw new UsageError(`${existing[0]} already exists: choose another --out folder`);
+  }
 
   const apiKey = randomBytes(16).toString('hex');
   const emulator = await startEmulator({ port: 0, apiKey, requestDelayMs: 40 });
@@ -48,18 +58,22 @@ export async function runDemo(argv: readonly string[], out: NodeJS.WritableStrea
     out.write('\n');
     let failedJobs = 0;
     for (const batch of finished) {
-      const name = batch.metadata?.[SOURCE_FILE_KEY] ?? batch.id;
+      const name = terminalSafe(batch.metadata?.[SOURCE_FILE_KEY] ?? batch.id);
       const state = jobState(batch.status, batch.request_counts);
-      const written = await downloadResults(client, batch, outDir, true);
+      // A folder given with --out may hold an earlier run's results: they are not replaced.
+      const written = await downloadResults(client, batch, outDir, false);
       const summary = await summarizeResultFiles([written.output, written.errors].filter((p): p is string => p !== undefined));
       out.write(`${name}: ${state.label}\n`);
       out.write(`  succeeded ${summary.succeeded}, failed ${summary.failed}\n`);
       for (const failure of summary.failuresByCode) {
-        out.write(`    ${failure.count} × ${failure.key}\n`);
+        out.write(`    ${failure.count} × ${terminalSafe(failure.key)}\n`);
+      }
+      if (summary.repeatedIds.count > 0) {
+        out.write(`  ${terminalSafe(formatRepeatedIds(summary.repeatedIds))}\n`);
       }
       out.write(`  tokens: ${summary.promptTokens.toLocaleString('en-US')} prompt, ${summary.completionTokens.toLocaleString('en-US')} completion\n`);
       for (const path of Object.values(written)) {
-        out.write(`  ${path}\n`);
+        out.write(`  ${terminalSafe(path)}\n`);
       }
       if (state.phase === 'failed') {
         failedJobs++;

@@ -5,7 +5,11 @@ import { SubmissionMayExistError } from '../core/batch/errors';
 import { isTerminal, jobState } from '../core/batch/status';
 import { validateFile } from '../core/jsonl/fileValidator';
 import { sleep } from '../core/batch/retry';
+import { existingFiles, FileExistsError } from '../core/atomicFile';
+import { formatRepeatedIds } from '../core/format';
 import { resultPaths, resultStem } from '../core/results/names';
+import { summarizeResultFiles } from '../core/results/summary';
+import { terminalSafe } from '../core/terminalText';
 import { formatBytes, ProgressLine } from './progress';
 import { formatListing } from './validateCommand';
 
@@ -36,7 +40,7 @@ export async function submitFile(client: BatchClient, file: string, err: NodeJS.
       endpoint,
       metadata: { [SOURCE_FILE_KEY]: name },
       signal,
-      onUnclearAnswer: (error) => err.write(`no clear answer to the create (${error.message.replace(/\.$/, '')}); looking for the job by its submission id\n`),
+      onUnclearAnswer: (error) => err.write(`no clear answer to the create (${terminalSafe(error.message).replace(/\.$/, '')}); looking for the job by its submission id\n`),
     });
   } catch (error) {
     if (error instanceof SubmissionMayExistError) {
@@ -49,7 +53,7 @@ export async function submitFile(client: BatchClient, file: string, err: NodeJS.
     }
     throw error;
   }
-  err.write(`created ${created.batch.id}${created.adopted ? ' (found after an unclear answer; not created twice)' : ''}\n`);
+  err.write(`created ${terminalSafe(created.batch.id)}${created.adopted ? ' (found after an unclear answer; not created twice)' : ''}\n`);
   return created.batch;
 }
 
@@ -70,10 +74,24 @@ export async function waitForJob(client: BatchClient, batchId: string, pollMs: n
   }
 }
 
-/** Downloads a finished job's output and error files into `directory`; returns the paths written. */
+/** The paths {@link downloadResults} may write for a job with this `source_file` (or id) into `directory`. */
+export async function plannedResultFiles(directory: string, sourceFile: string | undefined, batchId: string): Promise<{ output: string; errors: string }> {
+  const { output, errors } = await resultPaths(directory, resultStem(sourceFile, batchId));
+  return { output, errors };
+}
+
+/**
+ * Downloads a finished job's output and error files into `directory` (which must exist); returns the
+ * paths written. The names come from the service, so they are made safe and kept inside `directory`; when
+ * either file exists, nothing is written unless `overwrite` (`--force`).
+ */
 export async function downloadResults(client: BatchClient, batch: Batch, directory: string, overwrite: boolean, signal?: AbortSignal): Promise<{ output?: string; errors?: string }> {
-  const stem = resultStem(batch.metadata?.[SOURCE_FILE_KEY], batch.id);
-  const paths = resultPaths(directory, stem);
+  const paths = await plannedResultFiles(directory, batch.metadata?.[SOURCE_FILE_KEY], batch.id);
+  const planned = [batch.output_file_id ? paths.output : undefined, batch.error_file_id ? paths.errors : undefined].filter((path): path is string => path !== undefined);
+  const existing = await existingFiles(planned);
+  if (existing.length > 0 && !overwrite) {
+    throw new FileExistsError(existing[0]!);
+  }
   const written: { output?: string; errors?: string } = {};
   if (batch.output_file_id) {
     await client.downloadFile(batch.output_file_id, paths.output, { overwrite, signal });
@@ -84,4 +102,13 @@ export async function downloadResults(client: BatchClient, batch: Batch, directo
     written.errors = paths.errors;
   }
   return written;
+}
+
+/** Warns on `err` when a job answered some custom_ids more than once (the files are kept as the service wrote them). */
+export async function warnAboutRepeatedIds(written: { output?: string; errors?: string }, err: NodeJS.WritableStream): Promise<void> {
+  const files = [written.output, written.errors].filter((path): path is string => path !== undefined);
+  const { repeatedIds } = await summarizeResultFiles(files);
+  if (repeatedIds.count > 0) {
+    err.write(`warning: ${terminalSafe(formatRepeatedIds(repeatedIds))}\n`);
+  }
 }

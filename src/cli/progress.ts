@@ -1,4 +1,9 @@
-/** Writes a progress line to stderr: redrawn in place on a terminal, one line per change otherwise. */
+import { terminalSafe } from '../core/terminalText';
+
+/**
+ * Writes a progress line to stderr: redrawn in place on a terminal, one line per change otherwise. The
+ * text carries ids and states from the service, so control characters are stripped from it.
+ */
 export class ProgressLine {
   private last = '';
 
@@ -8,7 +13,8 @@ export class ProgressLine {
     return (this.stream as NodeJS.WriteStream).isTTY === true;
   }
 
-  update(text: string): void {
+  update(raw: string): void {
+    const text = terminalSafe(raw);
     if (text === this.last) {
       return;
     }

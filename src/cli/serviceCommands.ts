@@ -1,12 +1,15 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { FileExistsError, SOURCE_FILE_KEY, type Batch } from '../core/batch/client';
+import { basename, resolve } from 'node:path';
+import { existingFiles, FileExistsError, UnsafePathError } from '../core/atomicFile';
+import { SOURCE_FILE_KEY, type Batch } from '../core/batch/client';
 import { BatchServiceError, OperationCancelledError } from '../core/batch/errors';
 import { jobState } from '../core/batch/status';
+import { terminalJson, terminalSafe } from '../core/terminalText';
 import { parseArgs, UsageError, numberOption } from './args';
 import { clientFromArgs, connectionFlags, connectionValued, isLoopback, stringOption } from './connectionOptions';
 import { usages } from './usage';
-import { downloadResults, InvalidInputError, submitFile, waitForJob } from './jobRunner';
+import { downloadResults, InvalidInputError, plannedResultFiles, submitFile, waitForJob, warnAboutRepeatedIds } from './jobRunner';
 import { defaultPartLimits, submitSplit } from './splitSubmit';
 
 const submitUsage = usages.submit;
@@ -16,7 +19,10 @@ const cancelUsage = usages.cancel;
 
 type Streams = [out: NodeJS.WritableStream, err: NodeJS.WritableStream];
 
-/** Maps failures to the CLI's exit codes: 1 for a job or input problem, 2 for usage and service errors. */
+/**
+ * Maps failures to the CLI's exit codes: 1 for a job, input or output-file problem, 2 for usage and
+ * service errors. Messages can quote the service, so control characters are stripped before printing.
+ */
 async function guarded(err: NodeJS.WritableStream, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
@@ -24,12 +30,12 @@ async function guarded(err: NodeJS.WritableStream, body: () => Promise<number>):
     if (error instanceof UsageError) {
       throw error;
     }
-    if (error instanceof InvalidInputError) {
-      err.write(`error: ${error.message}\n`);
+    if (error instanceof InvalidInputError || error instanceof UnsafePathError) {
+      err.write(`error: ${terminalSafe(error.message)}\n`);
       return 1;
     }
     if (error instanceof FileExistsError) {
-      err.write(`error: ${error.message} Use --force to replace it.\n`);
+      err.write(`error: ${terminalSafe(error.message)} Use --force to replace it.\n`);
       return 1;
     }
     if (error instanceof OperationCancelledError) {
@@ -37,10 +43,18 @@ async function guarded(err: NodeJS.WritableStream, body: () => Promise<number>):
       return 2;
     }
     if (error instanceof BatchServiceError) {
-      err.write(`error: ${error.message}\n`);
+      err.write(`error: ${terminalSafe(error.message)}\n`);
       return 2;
     }
     throw error;
+  }
+}
+
+/** Fails before any work when a file the command would write exists and `--force` was not given. */
+async function refuseExisting(paths: readonly string[], force: boolean): Promise<void> {
+  const existing = await existingFiles(paths);
+  if (existing.length > 0 && !force) {
+    throw new FileExistsError(existing[0]!);
   }
 }
 
@@ -74,24 +88,31 @@ export async function runSubmit(argv: readonly string[], ...[out, err]: Streams)
         },
         err,
       );
-      out.write(JSON.stringify(group) + '\n');
+      out.write(terminalJson(group) + '\n');
       return group.parts.every((part) => part.batchStatus === 'completed') ? 0 : 1;
     });
   }
   return guarded(err, async () => {
-    let batch = await submitFile(client, args.positionals[0]!, err);
     const outDir = stringOption(args, 'out');
+    const force = args.options.has('force');
+    if (outDir && existsSync(outDir)) {
+      // Refused now rather than after the job ran: the names follow the file's, as submitFile records it.
+      const planned = await plannedResultFiles(resolve(outDir), basename(args.positionals[0]!), '');
+      await refuseExisting([planned.output, planned.errors], force);
+    }
+    let batch = await submitFile(client, args.positionals[0]!, err);
     if (args.options.has('wait') || outDir) {
       batch = await waitForJob(client, batch.id, pollInterval(args, client.config.endpoint), err, undefined, batch.metadata?.[SOURCE_FILE_KEY] ?? batch.id);
       if (outDir) {
         await mkdir(outDir, { recursive: true });
-        const written = await downloadResults(client, batch, resolve(outDir), args.options.has('force'));
+        const written = await downloadResults(client, batch, resolve(outDir), force);
         for (const path of Object.values(written)) {
-          err.write(`wrote ${path}\n`);
+          err.write(`wrote ${terminalSafe(path)}\n`);
         }
+        await warnAboutRepeatedIds(written, err);
       }
     }
-    out.write(JSON.stringify(batch) + '\n');
+    out.write(terminalJson(batch) + '\n');
     const phase = jobState(batch.status, batch.request_counts).phase;
     return phase === 'failed' || phase === 'cancelled' || phase === 'expired' ? 1 : 0;
   });
@@ -119,7 +140,7 @@ export async function runStatus(argv: readonly string[], ...[out, err]: Streams)
     const id = args.positionals[0];
     const jobs = id ? [await client.getBatch(id)] : await client.listAllBatches({ max: numberOption(args, 'limit', 50) });
     if (args.options.has('json')) {
-      out.write(JSON.stringify(id ? jobs[0] : jobs) + '\n');
+      out.write(terminalJson(id ? jobs[0] : jobs) + '\n');
     } else {
       out.write(formatJobTable(jobs));
     }
@@ -138,14 +159,15 @@ export async function runDownload(argv: readonly string[], ...[out, err]: Stream
   return guarded(err, async () => {
     const batch = await client.getBatch(args.positionals[0]!);
     if (!batch.output_file_id && !batch.error_file_id) {
-      err.write(`error: ${batch.id} has no results yet (status: ${batch.status}).\n`);
+      err.write(`error: ${terminalSafe(batch.id)} has no results yet (status: ${terminalSafe(batch.status)}).\n`);
       return 1;
     }
     await mkdir(outDir, { recursive: true });
     const written = await downloadResults(client, batch, resolve(outDir), args.options.has('force'));
     for (const path of Object.values(written)) {
-      out.write(`${path}\n`);
+      out.write(`${terminalSafe(path)}\n`);
     }
+    await warnAboutRepeatedIds(written, err);
     return 0;
   });
 }
@@ -159,12 +181,12 @@ export async function runCancel(argv: readonly string[], ...[out, err]: Streams)
   const client = await clientFromArgs(args);
   return guarded(err, async () => {
     const batch = await client.cancelBatch(args.positionals[0]!);
-    out.write(`${batch.id} ${batch.status}\n`);
+    out.write(`${terminalSafe(batch.id)} ${terminalSafe(batch.status)}\n`);
     return 0;
   });
 }
 
-/** A plain-text table of jobs: id, status, progress, created, source file. */
+/** A plain-text table of jobs: id, status, progress, created, source file (each cell stripped of control characters). */
 export function formatJobTable(jobs: readonly Batch[]): string {
   const rows = jobs.map((job) => {
     const counts = job.request_counts;
@@ -174,7 +196,7 @@ export function formatJobTable(jobs: readonly Batch[]): string {
       counts && counts.total > 0 ? `${counts.completed + counts.failed}/${counts.total}${counts.failed ? ` (${counts.failed} failed)` : ''}` : '-',
       new Date(job.created_at * 1000).toISOString().replace('T', ' ').slice(0, 19),
       job.metadata?.[SOURCE_FILE_KEY] ?? '',
-    ];
+    ].map(terminalSafe);
   });
   const header = ['ID', 'STATUS', 'REQUESTS', 'CREATED (UTC)', 'SOURCE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

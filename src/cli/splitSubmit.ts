@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -8,7 +9,10 @@ import { splitFile, type LineTokenEstimator, type PartLimits } from '../core/bat
 import { DiagnosticCodes } from '../core/jsonl/codes';
 import { validateFile } from '../core/jsonl/fileValidator';
 import { defaultLimits } from '../core/jsonl/types';
-import { downloadGroupResults } from '../core/results/groupResults';
+import { existingFiles, FileExistsError } from '../core/atomicFile';
+import { formatRepeatedIds } from '../core/format';
+import { allGroupFiles, downloadGroupResults, groupResultPaths } from '../core/results/groupResults';
+import { terminalSafe } from '../core/terminalText';
 import { InvalidInputError } from './jobRunner';
 import { ProgressLine } from './progress';
 import { formatListing } from './validateCommand';
@@ -42,6 +46,14 @@ export async function submitSplit(client: BatchClient, file: string, options: Sp
   const parts = await splitFile(file, partsDir, options.limits, options.estimate);
   err.write(`split ${basename(file)} into ${parts.length} part(s) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   const group = newGroup({ name: basename(file), sourcePath: resolve(file), endpoint: validation.endpoint ?? '/chat/completions', maxParallel: options.maxParallel, tokenLimit: options.limits.maxTokens }, parts);
+  if (options.outDir && !options.overwrite && existsSync(options.outDir)) {
+    // Refused before any part is submitted rather than after they all ran.
+    const directory = resolve(options.outDir);
+    const existing = await existingFiles(allGroupFiles(await groupResultPaths(group, directory)));
+    if (existing.length > 0) {
+      throw new FileExistsError(existing[0]!);
+    }
+  }
   const progress = new ProgressLine(err);
   const runner = new GroupRunner(client, group, { log: (line) => progress.done(line) });
   for (;;) {
@@ -58,7 +70,10 @@ export async function submitSplit(client: BatchClient, file: string, options: Sp
     const directory = resolve(options.outDir);
     await mkdir(directory, { recursive: true });
     const merged = await downloadGroupResults(client, group, directory, { overwrite: options.overwrite });
-    err.write(`wrote ${merged.results}: ${merged.summary.succeeded} succeeded, ${merged.summary.failed} failed, ${merged.summary.missing} missing\n`);
+    err.write(`wrote ${terminalSafe(merged.results)}: ${merged.summary.succeeded} succeeded, ${merged.summary.failed} failed, ${merged.summary.missing} missing\n`);
+    if (merged.summary.repeatedIds.count > 0) {
+      err.write(`warning: ${terminalSafe(formatRepeatedIds(merged.summary.repeatedIds))}\n`);
+    }
   }
   return group;
 }

@@ -1,32 +1,243 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { link, lstat, open, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
-/** Writes text to a stream, waiting when it asks for a pause (bounded memory on large outputs). */
-export type LineWriter = (text: string) => Promise<void>;
+/** Writes text or bytes to the file being written (buffered: call it as often as is convenient). */
+export type LineWriter = (data: string | Uint8Array) => Promise<void>;
+
+export interface WriteOptions {
+  /**
+   * The user agreed to replace an existing file (a "Replace" answer in the editor, `--force` in the CLI).
+   * Without it an existing file is never replaced; with it a symbolic link is still never written through.
+   */
+  readonly overwrite?: boolean;
+}
+
+/** Thrown when a write would replace an existing file and the user did not agree to it. */
+export class FileExistsError extends Error {
+  constructor(readonly path: string) {
+    super(`${path} already exists.`);
+    this.name = 'FileExistsError';
+  }
+}
+
+/** Why a path is refused: each one is a way a write could land somewhere other than where it was meant to. */
+export type UnsafePathReason = 'symlink' | 'not-a-file' | 'outside' | 'folder-changed';
+
+const reasonText: Record<UnsafePathReason, string> = {
+  symlink: 'it is a symbolic link, and files are never written through one',
+  'not-a-file': 'it exists and is not a regular file',
+  outside: 'it is outside the folder it belongs in',
+  'folder-changed': 'its folder was moved or replaced while the file was written',
+};
+
+/** Thrown when a destination is a symbolic link, not a regular file, or not inside its folder. Nothing was written. */
+export class UnsafePathError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: UnsafePathReason,
+  ) {
+    super(`Refusing to write ${path}: ${reasonText[reason]}.`);
+    this.name = 'UnsafePathError';
+  }
+}
 
 /**
- * Writes `destination` atomically: the content goes to a hidden temporary file beside it, renamed into
- * place only when `produce` finished; on failure the temporary file is removed and `destination` is left
- * as it was, so no half-written file ever carries the final name.
+ * The absolute path of `name` inside `folder`, checked to stay inside it: `name` may not climb out with
+ * `..` or be absolute, and after resolving symbolic links in its parent folders the path must still be
+ * inside the (resolved) folder. Throws {@link UnsafePathError} otherwise. The folder must exist.
  */
-export async function writeFileAtomically<T>(destination: string, produce: (write: LineWriter) => Promise<T>): Promise<T> {
-  const temporary = join(dirname(destination), `.${basename(destination)}.${randomUUID().slice(0, 8)}.partial`);
-  const out = createWriteStream(temporary);
-  try {
-    const result = await produce(async (text) => {
-      if (!out.write(text)) {
-        await once(out, 'drain');
+export async function resolveInside(folder: string, name: string): Promise<string> {
+  const base = resolve(folder);
+  const target = resolve(base, name);
+  if (name.includes('\0') || !isStrictlyInside(base, target)) {
+    throw new UnsafePathError(target, 'outside');
+  }
+  const [realBase, realParent] = await Promise.all([realpath(base), realpath(dirname(target))]);
+  if (!isStrictlyInside(realBase, join(realParent, basename(target)))) {
+    throw new UnsafePathError(target, 'outside');
+  }
+  return target;
+}
+
+/**
+ * The paths that already exist, for asking the user once before any of them is replaced. Throws
+ * {@link UnsafePathError} for a path that is a symbolic link or not a regular file, which no answer makes writable.
+ */
+export async function existingFiles(paths: readonly string[]): Promise<string[]> {
+  const existing: string[] = [];
+  for (const path of paths) {
+    if (await checkDestination(path, path, true)) {
+      existing.push(path);
+    }
+  }
+  return existing;
+}
+
+/**
+ * A file written beside its destination under a hidden temporary name (created exclusively, so nothing
+ * already there is ever opened) and moved into place by {@link commit} only when complete. The final
+ * move never follows a symbolic link and never replaces a file without {@link WriteOptions.overwrite}.
+ */
+export class AtomicFile {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private position = 0;
+  private closed = false;
+  private settled = false;
+
+  private constructor(
+    /** The destination as the caller named it (used in messages). */
+    readonly destination: string,
+    private readonly realFolder: string,
+    private readonly temporary: string,
+    private readonly handle: FileHandle,
+    private readonly overwrite: boolean,
+  ) {}
+
+  /** Checks the destination and opens the temporary file. Throws {@link FileExistsError} or {@link UnsafePathError}. */
+  static async create(destination: string, options: WriteOptions = {}): Promise<AtomicFile> {
+    const overwrite = options.overwrite === true;
+    const realFolder = await realpath(dirname(resolve(destination)));
+    const name = basename(destination);
+    await checkDestination(join(realFolder, name), destination, overwrite);
+    const temporary = join(realFolder, `.${name}.${randomUUID().slice(0, 8)}.partial`);
+    const handle = await open(temporary, 'wx');
+    return new AtomicFile(destination, realFolder, temporary, handle, overwrite);
+  }
+
+  /** Appends text (UTF-8) or bytes. */
+  readonly write: LineWriter = async (data) => {
+    // A copy, so a caller that reuses its buffer cannot change what was written.
+    const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= flushBytes) {
+      await this.flush();
+    }
+  };
+
+  /** Drops everything written so far (a transfer that starts again from the beginning). */
+  async restart(): Promise<void> {
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.position = 0;
+    await this.handle.truncate(0);
+  }
+
+  /**
+   * Moves the complete file into place. Right before the move it checks again that the folder is the one
+   * it was opened in and that the destination is not a symbolic link; without `overwrite` the move is a
+   * hard link, which fails if anything took the name meanwhile.
+   */
+  async commit(): Promise<void> {
+    await this.flush();
+    await this.close();
+    const target = join(this.realFolder, basename(this.destination));
+    const [folderNow, realFolderNow] = await Promise.all([realpath(dirname(resolve(this.destination))), realpath(this.realFolder)]);
+    if (folderNow !== this.realFolder || realFolderNow !== this.realFolder) {
+      throw new UnsafePathError(this.destination, 'folder-changed');
+    }
+    if (this.overwrite) {
+      await checkDestination(target, this.destination, true);
+      // rename() replaces the directory entry itself, never what a link there would point to.
+      await rename(this.temporary, target);
+    } else {
+      try {
+        await link(this.temporary, target);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new FileExistsError(this.destination);
+        }
+        // A file system without hard links: check once more, then move.
+        await checkDestination(target, this.destination, false);
+        await rename(this.temporary, target);
       }
-    });
-    out.end();
-    await once(out, 'close');
-    await rename(temporary, destination);
+    }
+    this.settled = true;
+    await unlink(this.temporary).catch(() => undefined);
+  }
+
+  /** Removes the temporary file unless it was committed; safe to call more than once. */
+  async discard(): Promise<void> {
+    await this.close().catch(() => undefined);
+    if (!this.settled) {
+      this.settled = true;
+      await unlink(this.temporary).catch(() => undefined);
+    }
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) {
+      return;
+    }
+    const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    let offset = 0;
+    while (offset < data.length) {
+      const { bytesWritten } = await this.handle.write(data, offset, data.length - offset, this.position);
+      offset += bytesWritten;
+      this.position += bytesWritten;
+    }
+  }
+
+  private async close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      await this.handle.close();
+    }
+  }
+}
+
+/** Writes are gathered into chunks of this size: one system call per chunk rather than per line. */
+const flushBytes = 256 * 1024;
+
+/**
+ * Writes `destination` atomically: `produce` writes the content into a hidden temporary file beside it,
+ * moved into place only when `produce` finished; on failure the temporary file is removed and
+ * `destination` is left as it was, so no half-written file ever carries the final name. Refuses a
+ * destination that is a symbolic link or exists without `options.overwrite`. `restart` empties the
+ * file, for a producer that starts over (a download cut off midway).
+ */
+export async function writeFileAtomically<T>(destination: string, produce: (write: LineWriter, restart: () => Promise<void>) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+  const file = await AtomicFile.create(destination, options);
+  try {
+    const result = await produce(file.write, () => file.restart());
+    await file.commit();
     return result;
   } finally {
-    out.destroy();
-    await unlink(temporary).catch(() => undefined);
+    await file.discard();
   }
+}
+
+/**
+ * Whether `path` exists as a regular file; throws for a symbolic link or anything else that is not a regular
+ * file, and, unless `overwrite`, for a file that exists.
+ */
+async function checkDestination(path: string, shown: string, overwrite: boolean): Promise<boolean> {
+  let stats;
+  try {
+    stats = await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return false;
+    }
+    throw error;
+  }
+  if (stats.isSymbolicLink()) {
+    throw new UnsafePathError(shown, 'symlink');
+  }
+  if (!stats.isFile()) {
+    throw new UnsafePathError(shown, 'not-a-file');
+  }
+  if (!overwrite) {
+    throw new FileExistsError(shown);
+  }
+  return true;
+}
+
+function isStrictlyInside(folder: string, path: string): boolean {
+  const rel = relative(folder, path);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }

@@ -13,3 +13,10 @@ export function formatBytes(bytes: number): string {
   }
   return `${bytes} bytes`;
 }
+
+/** `3 custom_ids were answered more than once (the latest success is kept): a, b, c` */
+export function formatRepeatedIds(repeated: { count: number; first: readonly string[] }): string {
+  const more = repeated.count > repeated.first.length ? ', ...' : '';
+  const noun = repeated.count === 1 ? 'custom_id was' : 'custom_ids were';
+  return `${formatCount(repeated.count)} ${noun} answered more than once (the latest success is kept): ${repeated.first.join(', ')}${more}`;
+}

@@ -1,10 +1,21 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { BatchClient } from '../../src/core/batch/client';
+import { isTerminal } from '../../src/core/batch/status';
 import type { RunningEmulator } from '../../src/emulator/index';
 import { scratch, startFast } from './emulatorHelpers';
 import { request } from './helpers';
+import { resultLine, stubService } from './stubService';
+
+/** Every file and folder below `dir`, relative to it with `/` separators. */
+function tree(dir: string): string[] {
+  return existsSync(dir) ? (readdirSync(dir, { recursive: true }) as string[]).map((p) => p.split(sep).join('/')).sort() : [];
+}
+
+/** Characters that would act on a terminal: C0 and C1 controls (a printed line break aside), DEL, escape. */
+const terminalControls = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
 
 const cli = resolve(__dirname, '../../../dist/cli.js');
 
@@ -103,5 +114,166 @@ describe('CLI: submit, status, download, cancel against the emulator', function 
     const merged = readFileSync(join(out, 'many.results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { custom_id: string; status: string });
     assert.deepEqual(merged.map((l) => l.custom_id), Array.from({ length: 25 }, (_, i) => `m${i}`));
     assert.ok(merged.every((l) => l.status === 'succeeded'));
+  });
+
+  /** A job created directly on the emulator, with the metadata a hostile or careless client could give it. */
+  async function finishedJob(metadata: Record<string, string>, ids = ['h1', 'h2']): Promise<string> {
+    const client = new BatchClient({ endpoint: emulator.url, apiVersion: '2025-04-01-preview', credential: { kind: 'apiKey', apiKey: 'cli-key' } });
+    const input = files.write(`meta-${Object.keys(metadata).length}-${Date.now()}.jsonl`, ids.map((id) => request({ custom_id: id })).join('\n') + '\n');
+    const uploaded = await client.uploadFile(input);
+    await client.waitForFileProcessed(uploaded.id, { pollMs: 50 });
+    const { batch } = await client.createBatch({ inputFileId: uploaded.id, endpoint: '/chat/completions', metadata });
+    for (;;) {
+      const current = await client.getBatch(batch.id);
+      if (isTerminal(current.status)) {
+        return current.id;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('names downloads after a safe form of a hostile source_file and writes only inside --out', async () => {
+    const sandbox = join(files.dir, 'sandbox');
+    const out = join(sandbox, 'a', 'b', 'out');
+    const cases: [string, string][] = [
+      ['../../X', 'X'],
+      ['..\\..\\..\\Y.jsonl', 'Y'],
+      ['/etc/passwd', 'passwd'],
+      ['.', ''],
+      ['', ''],
+      ['\x1b[2J\x07bell.jsonl', '__2J_bell'],
+    ];
+    for (const [sourceFile, stem] of cases) {
+      const id = await finishedJob({ source_file: sourceFile });
+      const result = await run(['download', id, '--out', out, ...connection.slice(0, 4)]);
+      assert.equal(result.code, 0, result.stderr);
+      const expected = stem || id;
+      assert.deepEqual(result.stdout.trim().split('\n').map((p) => p.slice(out.length + 1)), [`${expected}.output.jsonl`, `${expected}.errors.jsonl`], JSON.stringify(sourceFile));
+      assert.ok(!terminalControls.test(result.stdout + result.stderr));
+    }
+    assert.ok(tree(sandbox).every((path) => path === 'a' || path === 'a/b' || path === 'a/b/out' || path.startsWith('a/b/out/')), tree(sandbox).join(', '));
+    assert.ok(!existsSync(join(files.dir, 'X.output.jsonl')) && !existsSync(join(sandbox, 'a', 'X.output.jsonl')));
+
+    const table = await run(['status', ...connection.slice(0, 4)]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.ok(table.stdout.includes(' bell.jsonl\n'), 'the source is shown, stripped');
+    assert.ok(!terminalControls.test(table.stdout), 'no escape sequence reaches the terminal from the status table');
+  });
+
+  it('never writes through a symbolic link at the destination, and replaces an existing file only with --force', async () => {
+    const id = await finishedJob({ source_file: 'linked.jsonl' }, ['l1', 'l2', 'l3']);
+    const out = join(files.dir, 'linked-out');
+    const outside = join(files.dir, 'outside');
+    mkdirSync(out);
+    mkdirSync(outside);
+    const target = join(outside, 'precious.txt');
+    writeFileSync(target, 'precious');
+    const destination = join(out, 'linked.output.jsonl');
+    symlinkSync(target, destination);
+    for (const force of [[], ['--force']]) {
+      const refused = await run(['download', id, '--out', out, ...force, ...connection.slice(0, 4)]);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, /linked\.output\.jsonl: it is a symbolic link/);
+      assert.equal(readFileSync(target, 'utf8'), 'precious', 'the file the link points to is untouched');
+      assert.ok(lstatSync(destination).isSymbolicLink());
+      assert.deepEqual(tree(out), ['linked.output.jsonl'], 'nothing else was written either');
+    }
+    // A link at the errors file is refused before the output file is written: all or nothing.
+    rmSync(destination);
+    symlinkSync(target, join(out, 'linked.errors.jsonl'));
+    const second = await run(['download', id, '--out', out, '--force', ...connection.slice(0, 4)]);
+    assert.equal(second.code, 1, second.stderr);
+    assert.match(second.stderr, /linked\.errors\.jsonl: it is a symbolic link/);
+    assert.deepEqual(tree(out), ['linked.errors.jsonl'], 'the output file was not written either');
+    assert.equal(readFileSync(target, 'utf8'), 'precious');
+    rmSync(join(out, 'linked.errors.jsonl'));
+    writeFileSync(destination, 'earlier');
+    const kept = await run(['download', id, '--out', out, ...connection.slice(0, 4)]);
+    assert.equal(kept.code, 1);
+    assert.ok(kept.stderr.includes(`${destination} already exists. Use --force to replace it.`), kept.stderr);
+    assert.equal(readFileSync(destination, 'utf8'), 'earlier', 'unchanged without --force');
+    const forced = await run(['download', id, '--out', out, '--force', ...connection.slice(0, 4)]);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(readFileSync(destination, 'utf8').trim().split('\n').length, 3, 'replaced with --force');
+    assert.ok(lstatSync(destination).isFile());
+    assert.deepEqual(tree(out), ['linked.errors.jsonl', 'linked.output.jsonl'], 'no temporary file left behind');
+  });
+
+  it('refuses existing result files before submitting, for submit --out and submit --split --out', async () => {
+    const input = files.write('again.jsonl', Array.from({ length: 12 }, (_, i) => request({ custom_id: `g${i}` })).join('\n') + '\n');
+    const out = join(files.dir, 'again-out');
+    mkdirSync(out);
+    writeFileSync(join(out, 'again.results.jsonl'), 'earlier');
+    writeFileSync(join(out, 'again.output.jsonl'), 'earlier');
+    const before = emulator.batches().length;
+    const split = await run(['submit', input, ...connection, '--split', '--max-requests', '5', '--out', out]);
+    assert.equal(split.code, 1, split.stderr);
+    assert.match(split.stderr, /again\.results\.jsonl already exists\. Use --force to replace it\./);
+    const single = await run(['submit', input, ...connection, '--out', out]);
+    assert.equal(single.code, 1, single.stderr);
+    assert.match(single.stderr, /again\.output\.jsonl already exists\. Use --force to replace it\./);
+    assert.equal(emulator.batches().length, before, 'nothing was submitted');
+    assert.equal(readFileSync(join(out, 'again.results.jsonl'), 'utf8'), 'earlier');
+    const forced = await run(['submit', input, ...connection, '--split', '--max-requests', '5', '--out', out, '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(readFileSync(join(out, 'again.results.jsonl'), 'utf8').trim().split('\n').length, 12);
+  });
+
+  it('reports custom_ids the service answered more than once', async () => {
+    const server = await stubService({ outputLines: ['d1', 'd2', 'd1', 'd3', 'd1', 'd2'].map((id) => resultLine(id)) });
+    try {
+      const out = join(files.dir, 'dupes');
+      const result = await run(['download', 'batch_dupes', '--out', out, '--endpoint', server.url, '--api-key', 'k']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /warning: 2 custom_ids were answered more than once \(the latest success is kept\): d1, d2\n/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('CLI: names and text the service hands out', function () {
+  this.timeout(30_000);
+  let files: ReturnType<typeof scratch>;
+  before(() => (files = scratch()));
+  after(() => files.cleanup());
+
+  it('a batch id of ../../X writes only inside --out, under a safe name', async () => {
+    for (const [batchId, stem] of [['../../X', '_._X'], ['..', 'results'], ['/etc/passwd', '_etc_passwd'], ['C:\\x', 'C__x'], ['con', '_con']]) {
+      const server = await stubService({ batchId, metadata: { source_file: '' } });
+      try {
+        const sandbox = join(files.dir, `sandbox-${stem}`);
+        const out = join(sandbox, 'a', 'out');
+        const result = await run(['download', 'batch_1', '--out', out, '--endpoint', server.url, '--api-key', 'k']);
+        assert.equal(result.code, 0, result.stderr);
+        assert.deepEqual(tree(sandbox), ['a', 'a/out', `a/out/${stem}.output.jsonl`], batchId);
+        assert.equal(result.stdout, `${join(out, `${stem}.output.jsonl`)}\n`);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  it('strips escape sequences and control characters from service messages, ids and metadata', async () => {
+    const server = await stubService({ batchId: 'batch\x1b]0;pwned\x07_1', metadata: { source_file: 'x\x1b[2J\x07.jsonl\x9b31m' } });
+    try {
+      const connection = ['--endpoint', server.url, '--api-key', 'k'];
+      const failed = await run(['status', 'evil', ...connection]);
+      assert.equal(failed.code, 2);
+      assert.match(failed.stderr, /^error: Bad request here \(HTTP 400, bad\)\n$/);
+      const table = await run(['status', ...connection]);
+      assert.equal(table.code, 0, table.stderr);
+      assert.match(table.stdout, /batch_1\s+Completed\s+1\/1\s+2023-11-14 22:13:20\s+x\.jsonl\n$/);
+      const json = await run(['status', 'batch_1', '--json', ...connection]);
+      assert.equal(json.code, 0, json.stderr);
+      assert.equal((JSON.parse(json.stdout) as { metadata: { source_file: string } }).metadata.source_file, 'x\x1b[2J\x07.jsonl\x9b31m', 'JSON keeps the value, escaped');
+      const cancelled = await run(['cancel', 'batch_1', ...connection]);
+      assert.equal(cancelled.stdout, 'batch_1 cancelling\n');
+      for (const output of [failed, table, json, cancelled]) {
+        assert.ok(!terminalControls.test(output.stdout + output.stderr), JSON.stringify(output));
+      }
+    } finally {
+      await server.close();
+    }
   });
 });

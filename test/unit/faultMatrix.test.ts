@@ -156,7 +156,7 @@ const flows: Record<string, (ctx: Ctx) => Promise<string>> = {
     const attempt2 = { output: join(ctx.dir, 'a2.out.jsonl'), errors: join(ctx.dir, 'a2.err.jsonl') };
     await ctx.client.downloadFile(second.output_file_id!, attempt2.output, { overwrite: true });
     await ctx.client.downloadFile(second.error_file_id!, attempt2.errors, { overwrite: true });
-    const merged = await joinResults(path, [attempt1, attempt2], join(ctx.dir, 'in.results.jsonl'));
+    const merged = await joinResults(path, [attempt1, attempt2], join(ctx.dir, 'in.results.jsonl'), { overwrite: true });
     assert.equal(merged.succeeded, 4);
     return 'all 4 succeeded after retry';
   },

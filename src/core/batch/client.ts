@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { link, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Readable } from 'node:stream';
 import type { OpenAI } from 'openai';
 import { toStreamingFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import type { FileObject } from 'openai/resources/files';
+import { FileExistsError, UnsafePathError, writeFileAtomically } from '../atomicFile';
 import { createSdkClient, type ConnectionConfig } from './connection';
 import { BatchServiceError, OperationCancelledError, SubmissionMayExistError, toServiceError } from './errors';
 import { defaultRetry, sleep, throwIfAborted, withRetry, type RetryOptions } from './retry';
@@ -84,13 +84,7 @@ export interface DownloadOptions {
   readonly onProgress?: (receivedBytes: number) => void;
 }
 
-/** Thrown when a download would replace an existing file and overwriting was not allowed. */
-export class FileExistsError extends Error {
-  constructor(readonly path: string) {
-    super(`${path} already exists.`);
-    this.name = 'FileExistsError';
-  }
-}
+export { FileExistsError, UnsafePathError };
 
 /**
  * The one service interface the extension and the CLI share: files and batches over the official SDK,
@@ -354,47 +348,31 @@ export class BatchClient {
 
   /**
    * Downloads a file's content to `destination` atomically: it streams into a temporary file beside it
-   * and renames it into place only when complete, so no half-written file ever has the final name. A
-   * transfer cut off midway starts again. Refuses to replace an existing file unless `overwrite`.
+   * and moves into place only when complete, so no half-written file ever has the final name. A
+   * transfer cut off midway starts again. Refuses to replace an existing file unless `overwrite`, and
+   * never writes through a symbolic link.
    */
   async downloadFile(fileId: string, destination: string, options: DownloadOptions = {}): Promise<number> {
-    if (!options.overwrite && (await exists(destination))) {
-      throw new FileExistsError(destination);
-    }
-    const temporary = join(dirname(destination), `.${basename(destination)}.${randomUUID().slice(0, 8)}.partial`);
     try {
-      const bytes = await withRetry(async () => {
-        let received = 0;
-        const body = await this.openFileContent(fileId, options.signal);
-        const counter = new Transform({
-          transform(chunk: Buffer, _encoding, callback) {
-            received += chunk.length;
-            options.onProgress?.(received);
-            callback(null, chunk);
-          },
-        });
-        await pipeline(body, counter, createWriteStream(temporary), { signal: options.signal });
-        return received;
-      }, this.retryWith(options.signal));
-      throwIfAborted(options.signal);
-      if (options.overwrite) {
-        await rename(temporary, destination);
-      } else {
-        // link() fails if the destination appeared meanwhile, so a file created concurrently is never replaced.
-        try {
-          await link(temporary, destination);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-            throw new FileExistsError(destination);
-          }
-          await rename(temporary, destination);
-        }
-      }
-      return bytes;
+      return await writeFileAtomically(
+        destination,
+        (write, restart) =>
+          withRetry(async () => {
+            await restart();
+            let received = 0;
+            for await (const chunk of await this.openFileContent(fileId, options.signal)) {
+              throwIfAborted(options.signal);
+              received += (chunk as Buffer).length;
+              options.onProgress?.(received);
+              await write(chunk as Buffer);
+            }
+            throwIfAborted(options.signal);
+            return received;
+          }, this.retryWith(options.signal)),
+        { overwrite: options.overwrite },
+      );
     } catch (error) {
-      throw error instanceof FileExistsError ? error : toServiceError(error);
-    } finally {
-      await unlink(temporary).catch(() => undefined);
+      throw error instanceof FileExistsError || error instanceof UnsafePathError ? error : toServiceError(error);
     }
   }
 
@@ -410,15 +388,6 @@ function numberHeader(headers: Headers, name: string): number | undefined {
   }
   const parsed = Number(value);
   return Number.isFinite(parsed) ? parsed : undefined;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export { OperationCancelledError };

@@ -1,7 +1,5 @@
-import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { AtomicFile } from '../atomicFile';
 import { readLocatedLines } from '../results/byteLines';
 
 /** What one part may hold at most. */
@@ -41,19 +39,17 @@ export const roughTokenEstimate: LineTokenEstimator = (line) => {
 export async function splitFile(inputPath: string, directory: string, limits: PartLimits, estimate: LineTokenEstimator = roughTokenEstimate): Promise<PartFile[]> {
   const stem = basename(inputPath).replace(/\.jsonl$/i, '');
   const parts: PartFile[] = [];
-  let current: { out: WriteStream; temporary: string; path: string; requests: number; bytes: number; tokens: number; firstLine: number } | undefined;
+  let current: { out: AtomicFile; path: string; requests: number; bytes: number; tokens: number; firstLine: number } | undefined;
   const close = async () => {
     if (!current) {
       return;
     }
     const part = current;
     current = undefined;
-    part.out.end();
-    await once(part.out, 'close');
-    await rename(part.temporary, part.path);
+    await part.out.commit();
     parts.push({ index: parts.length + 1, path: part.path, requests: part.requests, bytes: part.bytes, tokens: part.tokens, firstLine: part.firstLine });
   };
-  const temporaries: string[] = [];
+  const opened: AtomicFile[] = [];
   try {
     for await (const { text, line } of readLocatedLines(inputPath)) {
       if (text.trim().length === 0) {
@@ -72,13 +68,12 @@ export async function splitFile(inputPath: string, directory: string, limits: Pa
       if (!current) {
         const index = parts.length + 1;
         const path = join(directory, `${stem}.part-${String(index).padStart(3, '0')}.jsonl`);
-        const temporary = `${path}.partial`;
-        temporaries.push(temporary);
-        current = { out: createWriteStream(temporary), temporary, path, requests: 0, bytes: 0, tokens: 0, firstLine: line };
+        // The parts go into a working folder the caller made for them: a part left by an earlier split is replaced.
+        const out = await AtomicFile.create(path, { overwrite: true });
+        opened.push(out);
+        current = { out, path, requests: 0, bytes: 0, tokens: 0, firstLine: line };
       }
-      if (!current.out.write(text + '\n')) {
-        await once(current.out, 'drain');
-      }
+      await current.out.write(text + '\n');
       current.requests++;
       current.bytes += bytes;
       current.tokens += tokens;
@@ -86,10 +81,7 @@ export async function splitFile(inputPath: string, directory: string, limits: Pa
     await close();
     return parts;
   } finally {
-    if (current) {
-      (current as { out: WriteStream }).out.destroy();
-    }
-    await Promise.all(temporaries.map((path) => unlink(path).catch(() => undefined)));
+    await Promise.all(opened.map((file) => file.discard()));
   }
 }
 

@@ -1,9 +1,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { writeFileAtomically } from '../atomicFile';
+import { writeFileAtomically, type LineWriter, type WriteOptions } from '../atomicFile';
 import { readLocatedLines } from './byteLines';
 import { failureKey, MalformedResultLine, parseResultLine, rankFailures, type ResultLine } from './outputLine';
-import type { ResultSummary } from './summary';
+import { RepeatedIds, type ResultSummary } from './summary';
 
 /** The result files of one attempt (the first job, or a retry of its failed rows). */
 export interface Attempt {
@@ -39,19 +39,33 @@ interface Location {
   readonly offset: number;
   readonly length: number;
   readonly succeeded: boolean;
+  /** The attempt that last answered this id, kept or not: a second answer in the same attempt is a repeat. */
+  lastAttempt: number;
 }
 
 const maxReported = 1000;
 
 /**
  * Joins a job's results back to its input, in input order, writing one line per input request to
- * `destination` atomically (a temporary file renamed into place). Result files are indexed by byte
- * offset rather than held in memory, so 100,000 results join in bounded memory. With several attempts
- * (retries of failed rows) the latest success wins; otherwise the latest failure.
+ * `destination` atomically (a temporary file renamed into place; an existing file only with
+ * `options.overwrite`), or only adding up when `destination` is undefined. Result files are indexed by
+ * byte offset rather than held in memory, so 100,000 results join in bounded memory. With several
+ * attempts (retries of failed rows) the latest success wins; otherwise the latest failure. An id
+ * answered twice within one attempt is counted in `repeatedIds`.
  */
-export async function joinResults(inputPath: string, attempts: readonly Attempt[], destination: string): Promise<JoinSummary> {
-  const summary: JoinSummary = { total: 0, succeeded: 0, failed: 0, missing: 0, failuresByCode: [], promptTokens: 0, completionTokens: 0, malformed: [], unknownIds: [], unfinishedIds: [] };
-  const files = attempts.flatMap((attempt) => [attempt.output, attempt.errors]).filter((path): path is string => path !== undefined);
+export async function joinResults(inputPath: string, attempts: readonly Attempt[], destination: string | undefined, options: WriteOptions = {}): Promise<JoinSummary> {
+  const summary: JoinSummary = { total: 0, succeeded: 0, failed: 0, missing: 0, failuresByCode: [], promptTokens: 0, completionTokens: 0, malformed: [], unknownIds: [], repeatedIds: { count: 0, first: [] }, unfinishedIds: [] };
+  const files: string[] = [];
+  const attemptOf: number[] = [];
+  attempts.forEach((attempt, number) => {
+    for (const path of [attempt.output, attempt.errors]) {
+      if (path !== undefined) {
+        files.push(path);
+        attemptOf.push(number);
+      }
+    }
+  });
+  const repeated = new RepeatedIds();
   // The input's ids in order: the join walks this list instead of parsing the input a second time.
   const inputOrder = await collectInputIds(inputPath);
   const inputIds = new Set(inputOrder);
@@ -76,9 +90,15 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
         continue;
       }
       const previous = index.get(parsed.customId);
+      const attempt = attemptOf[file]!;
+      if (previous?.lastAttempt === attempt) {
+        repeated.add(parsed.customId);
+      }
       // Later attempts come later in `files`: a success replaces anything, a failure only a failure.
       if (!previous || parsed.succeeded || !previous.succeeded) {
-        index.set(parsed.customId, { file, line: line.line + 1, offset: line.offset, length: line.length, succeeded: parsed.succeeded });
+        index.set(parsed.customId, { file, line: line.line + 1, offset: line.offset, length: line.length, succeeded: parsed.succeeded, lastAttempt: attempt });
+      } else {
+        previous.lastAttempt = attempt;
       }
     }
   }
@@ -87,57 +107,64 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
   // the event loop every few hundred rows so an editor host stays responsive.
   const handles = files.map((path) => openSync(path, 'r'));
   const failures = new Map<string, number>();
-  try {
-    await writeFileAtomically(destination, async (write) => {
-      let row = 0;
-      for (const id of inputOrder) {
-        if (++row % 500 === 0) {
-          await yieldToEventLoop();
-        }
-        summary.total++;
-        const location = index.get(id);
-        const read = location ? readJoined(handles[location.file]!, location, id) : undefined;
-        let text: string;
-        if (read === undefined || typeof read === 'string') {
-          if (location && typeof read === 'string') {
-            // Reported, and the row is written as missing rather than from a line that cannot be used.
-            report(summary.malformed, { file: files[location.file]!, line: location.line, reason: read });
-          }
-          summary.missing++;
-          summary.unfinishedIds.push(id);
-          const joined: JoinedLine = { custom_id: id, status: 'missing', status_code: null, response: null, error: null };
-          text = JSON.stringify(joined);
-        } else {
-          const { result } = read;
-          text = read.text;
-          if (result.succeeded) {
-            summary.succeeded++;
-            summary.promptTokens += result.promptTokens;
-            summary.completionTokens += result.completionTokens;
-          } else {
-            summary.failed++;
-            summary.unfinishedIds.push(id);
-            const key = failureKey(result);
-            failures.set(key, (failures.get(key) ?? 0) + 1);
-          }
-        }
-        await write(text + '\n');
+  const writeRows = async (write: LineWriter) => {
+    let row = 0;
+    for (const id of inputOrder) {
+      if (++row % 500 === 0) {
+        await yieldToEventLoop();
       }
-    });
+      summary.total++;
+      const location = index.get(id);
+      const read = location ? readJoined(handles[location.file]!, location, id) : undefined;
+      let text: string;
+      if (read === undefined || typeof read === 'string') {
+        if (location && typeof read === 'string') {
+          // Reported, and the row is written as missing rather than from a line that cannot be used.
+          report(summary.malformed, { file: files[location.file]!, line: location.line, reason: read });
+        }
+        summary.missing++;
+        summary.unfinishedIds.push(id);
+        const joined: JoinedLine = { custom_id: id, status: 'missing', status_code: null, response: null, error: null };
+        text = JSON.stringify(joined);
+      } else {
+        const { result } = read;
+        text = read.text;
+        if (result.succeeded) {
+          summary.succeeded++;
+          summary.promptTokens += result.promptTokens;
+          summary.completionTokens += result.completionTokens;
+        } else {
+          summary.failed++;
+          summary.unfinishedIds.push(id);
+          const key = failureKey(result);
+          failures.set(key, (failures.get(key) ?? 0) + 1);
+        }
+      }
+      await write(text + '\n');
+    }
+  };
+  try {
+    if (destination === undefined) {
+      await writeRows(async () => undefined);
+    } else {
+      await writeFileAtomically(destination, writeRows, options);
+    }
   } finally {
     for (const handle of handles) {
       closeSync(handle);
     }
   }
   summary.failuresByCode = rankFailures(failures);
+  summary.repeatedIds = repeated.report();
   return summary;
 }
 
 /**
  * Writes the input rows whose `custom_id` is in `ids` (the failed and missing ones) to `destination`,
- * unchanged and in input order, atomically. Returns how many rows were written.
+ * unchanged and in input order, atomically (an existing file only with `options.overwrite`). Returns
+ * how many rows were written.
  */
-export async function writeRetryFile(inputPath: string, ids: ReadonlySet<string>, destination: string): Promise<number> {
+export async function writeRetryFile(inputPath: string, ids: ReadonlySet<string>, destination: string, options: WriteOptions = {}): Promise<number> {
   return writeFileAtomically(destination, async (write) => {
     let written = 0;
     for await (const line of readLocatedLines(inputPath)) {
@@ -148,7 +175,7 @@ export async function writeRetryFile(inputPath: string, ids: ReadonlySet<string>
       }
     }
     return written;
-  });
+  }, options);
 }
 
 /** The input's request ids, in order (lines without a usable id are skipped, as the service skips them). */

@@ -1,19 +1,84 @@
-import { basename, extname, join } from 'node:path';
+import { resolveInside } from '../atomicFile';
 
-/** The stem results are named after: the source file's name without `.jsonl`, or the job id. */
-export function resultStem(sourceFile: string | undefined, batchId: string): string {
-  if (!sourceFile) {
-    return batchId;
+/** Stems are kept short enough that `STEM.retry-99.output.jsonl` fits every file system's 255-byte limit. */
+const maxStemBytes = 120;
+/** Names Windows reserves for devices, with or without an extension (`con.output.jsonl` is the console). */
+const windowsDeviceName = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])$/i;
+/** What a stem may hold: letters, digits, space and `. _ - ( )`. Everything else becomes `_`. */
+const notAllowed = /[^\p{L}\p{N} ._()-]/gu;
+/** The stem of last resort, when neither a name nor an id leaves anything usable. */
+const lastResort = 'results';
+
+/**
+ * A file name stem made safe from a name that came from the service or from metadata (a batch id, a
+ * file id, `metadata.source_file`, a group or part name): only letters, digits, space and `._-()`, no
+ * `..`, no leading dot, dash or space, no trailing dot or space, not a Windows device name, at most 120
+ * bytes. The first candidate that leaves something usable wins; else `results`.
+ */
+export function safeFileStem(...candidates: readonly (string | undefined)[]): string {
+  for (const candidate of candidates) {
+    const stem = candidate === undefined ? '' : sanitize(candidate);
+    if (stem.length > 0) {
+      return stem;
+    }
   }
-  const name = basename(sourceFile);
-  return extname(name).toLowerCase() === '.jsonl' ? name.slice(0, -'.jsonl'.length) : name;
+  return lastResort;
 }
 
-/** Where a job's downloaded files go: `NAME.output.jsonl`, `NAME.errors.jsonl`, `NAME.results.jsonl`. */
-export function resultPaths(directory: string, stem: string): { output: string; errors: string; results: string } {
-  return {
-    output: join(directory, `${stem}.output.jsonl`),
-    errors: join(directory, `${stem}.errors.jsonl`),
-    results: join(directory, `${stem}.results.jsonl`),
-  };
+function sanitize(raw: string): string {
+  let stem = raw.normalize('NFC').replace(notAllowed, '_').replace(/\.{2,}/g, '.');
+  stem = trimEnds(truncateBytes(trimEnds(stem), maxStemBytes));
+  return windowsDeviceName.test(stem.split('.')[0]!.trimEnd()) ? `_${stem}` : stem;
+}
+
+function trimEnds(stem: string): string {
+  return stem.replace(/^[ .-]+/, '').replace(/[ .]+$/, '');
+}
+
+/** The longest prefix of `text` that fits in `max` UTF-8 bytes, never cutting a character in two. */
+function truncateBytes(text: string, max: number): string {
+  if (Buffer.byteLength(text) <= max) {
+    return text;
+  }
+  let bytes = 0;
+  let end = 0;
+  for (const char of text) {
+    bytes += Buffer.byteLength(char);
+    if (bytes > max) {
+      break;
+    }
+    end += char.length;
+  }
+  return text.slice(0, end);
+}
+
+/**
+ * The stem results are named after: the last segment of the source file's name without `.jsonl`, or the
+ * job id; always reduced to a {@link safeFileStem}, since both can come from the service.
+ */
+export function resultStem(sourceFile: string | undefined, batchId: string): string {
+  const name = sourceFile?.split(/[\\/]/).pop() ?? '';
+  return safeFileStem(/\.jsonl$/i.test(name) ? name.slice(0, -'.jsonl'.length) : name, batchId);
+}
+
+/** The files of one result stem, each in `directory`. */
+export interface ResultPaths {
+  readonly output: string;
+  readonly errors: string;
+  readonly results: string;
+  readonly summary: string;
+}
+
+/**
+ * Where a job's files go: `NAME.output.jsonl`, `NAME.errors.jsonl`, `NAME.results.jsonl`, `NAME.summary.md`,
+ * each checked to stay inside `directory` (which must exist). `stem` must come from {@link safeFileStem}.
+ */
+export async function resultPaths(directory: string, stem: string): Promise<ResultPaths> {
+  const [output, errors, results, summary] = await Promise.all(['output.jsonl', 'errors.jsonl', 'results.jsonl', 'summary.md'].map((suffix) => resolveInside(directory, `${stem}.${suffix}`)));
+  return { output: output!, errors: errors!, results: results!, summary: summary! };
+}
+
+/** `NAME.retry-N.jsonl` in `directory`, checked to stay inside it. */
+export function retryPath(directory: string, stem: string, number: number): Promise<string> {
+  return resolveInside(directory, `${stem}.retry-${number}.jsonl`);
 }

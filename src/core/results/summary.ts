@@ -11,12 +11,42 @@ export interface ResultSummary {
   completionTokens: number;
   /** Lines that could not be read, with where they are: reported, never merged. */
   malformed: { file: string; line: number; reason: string }[];
+  /** custom_ids answered more than once by one job: how many, and the first few (the latest success is kept). */
+  repeatedIds: { count: number; first: string[] };
 }
 
-/** Adds up output and error files (streamed). A line is counted by its own status, whichever file holds it. */
+/** How many repeated ids a summary names. */
+const namedRepeats = 10;
+
+/** Collects the custom_ids a job answered more than once: each counted once, the first few named. */
+export class RepeatedIds {
+  private readonly ids = new Set<string>();
+
+  add(id: string): void {
+    this.ids.add(id);
+  }
+
+  report(): { count: number; first: string[] } {
+    const first: string[] = [];
+    for (const id of this.ids) {
+      if (first.length === namedRepeats) {
+        break;
+      }
+      first.push(id);
+    }
+    return { count: this.ids.size, first };
+  }
+}
+
+/**
+ * Adds up one job's output and error files (streamed). A line is counted by its own status, whichever
+ * file holds it; an id on more than one line is counted in `repeatedIds`.
+ */
 export async function summarizeResultFiles(paths: readonly string[]): Promise<ResultSummary> {
-  const summary: ResultSummary = { succeeded: 0, failed: 0, failuresByCode: [], promptTokens: 0, completionTokens: 0, malformed: [] };
+  const summary: ResultSummary = { succeeded: 0, failed: 0, failuresByCode: [], promptTokens: 0, completionTokens: 0, malformed: [], repeatedIds: { count: 0, first: [] } };
   const failures = new Map<string, number>();
+  const seen = new Set<string>();
+  const repeated = new RepeatedIds();
   for (const path of paths) {
     for await (const { text, line } of readLocatedLines(path)) {
       if (text.trim().length === 0) {
@@ -24,6 +54,11 @@ export async function summarizeResultFiles(paths: readonly string[]): Promise<Re
       }
       try {
         const result = parseResultLine(text);
+        if (seen.has(result.customId)) {
+          repeated.add(result.customId);
+        } else {
+          seen.add(result.customId);
+        }
         if (result.succeeded) {
           summary.succeeded++;
           summary.promptTokens += result.promptTokens;
@@ -42,5 +77,6 @@ export async function summarizeResultFiles(paths: readonly string[]): Promise<Re
     }
   }
   summary.failuresByCode = rankFailures(failures);
+  summary.repeatedIds = repeated.report();
   return summary;
 }

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { CONFIG_SECTION, Settings } from '../../constants';
-import { FileExistsError, type Batch } from '../../core/batch/client';
+import { writeFileAtomically } from '../../core/atomicFile';
+import type { Batch } from '../../core/batch/client';
 import { isTerminal } from '../../core/batch/status';
 import { formatCount } from '../../core/format';
 import { joinResults, writeRetryFile, type Attempt, type JoinSummary } from '../../core/results/join';
-import { resultPaths, resultStem } from '../../core/results/names';
+import { resultPaths, resultStem, retryPath, type ResultPaths } from '../../core/results/names';
 import type { Connection } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
 import type { JobRecord, JobStore } from '../jobs/jobStore';
@@ -15,6 +16,7 @@ import type { JobPoller } from '../jobs/poller';
 import { escapeMarkdown } from '../markdown';
 import { confirmInUntrustedWorkspace } from '../trust';
 import { submitPreparedFile } from '../submit/submission';
+import { confirmReplace, describeWriteError } from './safeWrites';
 
 export interface DownloadOutcome {
   readonly output?: string;
@@ -22,6 +24,8 @@ export interface DownloadOutcome {
   readonly results?: string;
   readonly summaryFile?: string;
   readonly summary?: JoinSummary;
+  /** The user chose not to replace files that already exist: nothing was written. */
+  readonly declined?: boolean;
 }
 
 /** Answers for scripted use: replace existing files without asking. */
@@ -39,9 +43,18 @@ export class ResultsService {
 
   /**
    * Downloads a job's output and error files (atomically, never replacing a file without asking), then
-   * writes `NAME.results.jsonl`: every input request in input order, merged across retries.
+   * writes `NAME.results.jsonl`: every input request in input order, merged across retries. One question
+   * covers every file it writes; a symbolic link among them is refused before anything is written.
    */
   async download(connection: Connection, batchId: string, options: ResultOptions = {}): Promise<DownloadOutcome> {
+    try {
+      return await this.downloadAndJoin(connection, batchId, options);
+    } catch (error) {
+      throw describeWriteError(error);
+    }
+  }
+
+  private async downloadAndJoin(connection: Connection, batchId: string, options: ResultOptions): Promise<DownloadOutcome> {
     if (!(await confirmInUntrustedWorkspace(vscode.l10n.t('Download the results of {0} into this workspace', batchId)))) {
       return {};
     }
@@ -54,16 +67,16 @@ export class ResultsService {
     }
     const folder = resultsFolder(record);
     await mkdir(folder, { recursive: true });
-    const paths = resultPaths(folder, resultStem(record.sourceName, batch.id));
-    let overwrite = options.overwrite ?? false;
-    const existing = [paths.output, paths.errors].filter((path) => existsSync(path));
-    if (existing.length > 0 && !overwrite) {
-      const replace = vscode.l10n.t('Replace');
-      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Results of {0} already exist in {1}. Replace them?', record.sourceName, folder), { modal: true }, replace);
-      if (choice !== replace) {
-        return {};
-      }
-      overwrite = true;
+    const paths = await resultPaths(folder, resultStem(record.sourceName, batch.id));
+    const rootId = record.parentBatchId ?? batchId;
+    const joined = await this.joinTarget(connection.id, rootId);
+    const planned = [batch.output_file_id ? paths.output : undefined, batch.error_file_id ? paths.errors : undefined, joined?.paths.results, joined?.paths.summary];
+    const overwrite = await confirmReplace(
+      planned.filter((path): path is string => path !== undefined),
+      options.overwrite,
+    );
+    if (overwrite === undefined) {
+      return { declined: true };
     }
     const downloaded = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Downloading results of {0}', record.sourceName), cancellable: true },
@@ -83,19 +96,14 @@ export class ResultsService {
             result.errors = paths.errors;
           }
           return result;
-        } catch (error) {
-          if (error instanceof FileExistsError) {
-            throw new Error(vscode.l10n.t('{0} appeared while downloading; nothing was replaced.', error.path));
-          }
-          throw error;
         } finally {
           cancel.dispose();
         }
       },
     );
     await this.store.update(connection.id, batchId, (r) => ({ ...r, snapshot: batch, downloaded: { ...r.downloaded, ...downloaded } }));
-    const joined = await this.joinFamily(connection, record.parentBatchId ?? batchId);
-    return { ...downloaded, ...joined };
+    const merged = await this.joinFamily(connection, rootId, overwrite);
+    return { ...downloaded, ...merged };
   }
 
   /** Opens a job's downloaded output or error file, downloading the results first when needed. */
@@ -117,6 +125,14 @@ export class ResultsService {
    * retries) and submits it as a follow-up job linked to the original.
    */
   async retryFailed(connection: Connection, batchId: string, options: ResultOptions = {}): Promise<JobRecord | undefined> {
+    try {
+      return await this.writeAndSubmitRetry(connection, batchId, options);
+    } catch (error) {
+      throw describeWriteError(error);
+    }
+  }
+
+  private async writeAndSubmitRetry(connection: Connection, batchId: string, options: ResultOptions): Promise<JobRecord | undefined> {
     const record = this.store.find(connection.id, batchId);
     const rootId = record?.parentBatchId ?? batchId;
     const root = this.store.find(connection.id, rootId);
@@ -125,24 +141,29 @@ export class ResultsService {
       void vscode.window.showWarningMessage(vscode.l10n.t('The input file of this job is not available here, so its failed rows cannot be picked out.'));
       return undefined;
     }
-    // Make sure every finished attempt is downloaded and joined, so the retry holds exactly what is still unfinished.
+    // Make sure every finished attempt is downloaded (and joined), so the retry holds exactly what is still unfinished.
     for (const attempt of this.family(connection.id, rootId)) {
       if (!attempt.downloaded && attempt.snapshot && isTerminal(attempt.snapshot.status)) {
-        await this.download(connection, attempt.batchId, { overwrite: options.overwrite ?? true });
+        if ((await this.downloadAndJoin(connection, attempt.batchId, options)).declined) {
+          return undefined;
+        }
       }
     }
-    const joined = await this.joinFamily(connection, rootId);
-    const unfinished = joined.summary?.unfinishedIds ?? [];
+    // Counted only: the downloads above already wrote the joined results.
+    const unfinished = (await joinResults(input, this.attempts(connection.id, rootId), undefined)).unfinishedIds;
     if (unfinished.length === 0) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Every request of {0} succeeded: nothing to retry.', root.sourceName));
       return undefined;
     }
     const number = Math.max(0, ...this.family(connection.id, rootId).map((job) => job.retryNumber)) + 1;
-    const stem = resultStem(root.sourceName, root.batchId);
-    const retryPath = join(dirname(input), `${stem}.retry-${number}.jsonl`);
-    await writeRetryFile(input, new Set(unfinished), retryPath);
+    const retryFile = await retryPath(dirname(input), resultStem(root.sourceName, root.batchId), number);
+    const overwrite = await confirmReplace([retryFile], options.overwrite);
+    if (overwrite === undefined) {
+      return undefined;
+    }
+    await writeRetryFile(input, new Set(unfinished), retryFile, { overwrite });
     return submitPreparedFile(
-      { connection, uploadPath: retryPath, sourceUri: vscode.Uri.file(retryPath), endpoint: root.snapshot?.endpoint ?? '/chat/completions', parentBatchId: rootId, retryNumber: number },
+      { connection, uploadPath: retryFile, sourceUri: vscode.Uri.file(retryFile), endpoint: root.snapshot?.endpoint ?? '/chat/completions', parentBatchId: rootId, retryNumber: number },
       { clients: this.clients, store: this.store, poller: this.poller },
     );
   }
@@ -155,21 +176,36 @@ export class ResultsService {
       .sort((a, b) => a.retryNumber - b.retryNumber);
   }
 
-  private async joinFamily(connection: Connection, rootId: string): Promise<{ results?: string; summaryFile?: string; summary?: JoinSummary }> {
-    const root = this.store.find(connection.id, rootId);
-    const input = root ? inputOf(root) : undefined;
-    if (!root || !input) {
-      return {};
-    }
-    const attempts: Attempt[] = this.family(connection.id, rootId)
+  /** The downloaded result files of a job and its retries, oldest first. */
+  private attempts(connectionId: string, rootId: string): Attempt[] {
+    return this.family(connectionId, rootId)
       .filter((job) => job.downloaded)
       .map((job) => ({ output: job.downloaded!.output, errors: job.downloaded!.errors }));
-    const paths = resultPaths(resultsFolder(root), resultStem(root.sourceName, root.batchId));
-    const summary = await joinResults(input, attempts, paths.results);
-    const summaryFile = paths.results.replace(/\.results\.jsonl$/, '.summary.md');
-    await writeFile(summaryFile, summaryMarkdown(root, summary));
+  }
+
+  /** Where the joined results of a job family go, when its input is at hand to join them to. */
+  private async joinTarget(connectionId: string, rootId: string): Promise<{ root: JobRecord; input: string; paths: ResultPaths } | undefined> {
+    const root = this.store.find(connectionId, rootId);
+    const input = root ? inputOf(root) : undefined;
+    if (!root || !input) {
+      return undefined;
+    }
+    const folder = resultsFolder(root);
+    await mkdir(folder, { recursive: true });
+    return { root, input, paths: await resultPaths(folder, resultStem(root.sourceName, root.batchId)) };
+  }
+
+  /** Writes `NAME.results.jsonl` and `NAME.summary.md` of a job family; existing ones only with `overwrite`. */
+  private async joinFamily(connection: Connection, rootId: string, overwrite: boolean): Promise<{ results?: string; summaryFile?: string; summary?: JoinSummary }> {
+    const target = await this.joinTarget(connection.id, rootId);
+    if (!target) {
+      return {};
+    }
+    const { root, input, paths } = target;
+    const summary = await joinResults(input, this.attempts(connection.id, rootId), paths.results, { overwrite });
+    await writeFileAtomically(paths.summary, (write) => write(summaryMarkdown(root, summary)), { overwrite });
     await this.store.update(connection.id, rootId, (r) => ({ ...r, downloaded: { ...r.downloaded, results: paths.results } }));
-    return { results: paths.results, summaryFile, summary };
+    return { results: paths.results, summaryFile: paths.summary, summary };
   }
 
   // A job created elsewhere (portal, script): remember it so its results have a home.
@@ -178,7 +214,7 @@ export class ResultsService {
       connectionId: connection.id,
       batchId: batch.id,
       submissionId: batch.metadata?.submission_id ?? batch.id,
-      sourceName: batch.metadata?.source_file ?? `${batch.id}.jsonl`,
+      sourceName: batch.metadata?.source_file || `${batch.id}.jsonl`,
       createdAt: batch.created_at,
       retryNumber: 0,
       snapshot: batch,
@@ -230,6 +266,15 @@ export function summaryMarkdown(record: JobRecord, summary: JoinSummary): string
     for (const failure of summary.failuresByCode) {
       lines.push(`| ${escapeMarkdown(failure.key)} | ${formatCount(failure.count)} |`);
     }
+  }
+  if (summary.repeatedIds.count > 0) {
+    const more = summary.repeatedIds.count > summary.repeatedIds.first.length ? ', …' : '';
+    lines.push(
+      '',
+      `## ${vscode.l10n.t('Requests answered more than once')}`,
+      '',
+      vscode.l10n.t('{0} custom_ids appear more than once in the results of one job; the latest success is kept: {1}', formatCount(summary.repeatedIds.count), summary.repeatedIds.first.map(escapeMarkdown).join(', ') + more),
+    );
   }
   if (summary.malformed.length > 0 || summary.unknownIds.length > 0) {
     lines.push('', `## ${vscode.l10n.t('Lines that could not be used')}`, '');

@@ -8,6 +8,7 @@ import { DiagnosticCodes } from '../../core/jsonl/codes';
 import { readLocatedLines } from '../../core/results/byteLines';
 import type { GroupScheduler } from '../groups/groupScheduler';
 import type { GroupRecord, GroupStore } from '../groups/groupStore';
+import { resolveInside } from '../../core/atomicFile';
 import { writeWithDeployment } from '../../core/batch/prepare';
 import { validateFile } from '../../core/jsonl/fileValidator';
 import type { Connection, ConnectionStore } from '../connections/connectionStore';
@@ -143,7 +144,7 @@ async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.U
     // The source stays as it is: the new deployment goes into a copy that is uploaded instead.
     const folder = vscode.Uri.joinPath(deps.storage, 'uploads');
     await mkdir(folder.fsPath, { recursive: true });
-    uploadPath = join(folder.fsPath, `${Date.now()}-${name}`);
+    uploadPath = await resolveInside(folder.fsPath, `${Date.now()}-${name}`);
     await writeWithDeployment(uri.fsPath, deployment, uploadPath);
   }
   return submitPreparedFile(
