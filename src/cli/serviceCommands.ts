@@ -131,10 +131,10 @@ export async function runStatus(argv: readonly string[], ...[out, err]: Streams)
       // The job of a create that had no clear answer, found by the submission id in its metadata.
       const found = await client.findBySubmissionId(submissionId);
       if (!found) {
-        err.write(`no job carries the submission id ${submissionId}\n`);
+        err.write(`no job carries the submission id ${terminalSafe(submissionId)}\n`);
         return 1;
       }
-      out.write(args.options.has('json') ? JSON.stringify(found) + '\n' : formatJobTable([found]));
+      out.write(args.options.has('json') ? terminalJson(found) + '\n' : formatJobTable([found]));
       return 0;
     }
     const id = args.positionals[0];
