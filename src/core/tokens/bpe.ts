@@ -23,7 +23,7 @@ export type RankTable = readonly (string | readonly number[] | undefined)[];
 export const defaultMaxPieceLength = 4096;
 
 /** UTF-16 units counted between two yields of {@link BpeCounter.countSteps}. */
-export const defaultStepLength = 16 * 1024;
+export const defaultStepLength = 8 * 1024;
 
 export interface BpeCounterOptions {
   /** Pre-tokens longer than this (UTF-16 units) are counted in pieces of at most this length. */
@@ -61,6 +61,35 @@ function byteString(bytes: Uint8Array | readonly number[], start = 0, end = byte
   return text;
 }
 
+/**
+ * Every token as a byte string. The UTF-8 of the non-ASCII tokens is made in one conversion of all of them (one
+ * native call instead of 70,000), which halves the encoding's load time.
+ */
+function byteStrings(table: RankTable): (string | undefined)[] {
+  const keys = new Array<string | undefined>(table.length);
+  const nonAscii: number[] = [];
+  for (let rank = 0; rank < table.length; rank++) {
+    const token = table[rank];
+    if (token === undefined) {
+      continue;
+    }
+    if (typeof token !== 'string') {
+      keys[rank] = byteString(token);
+    } else if (isAscii(token)) {
+      keys[rank] = token;
+    } else if (token.includes('\u0000')) {
+      keys[rank] = byteString(new TextEncoder().encode(token));
+    } else {
+      nonAscii.push(rank);
+    }
+  }
+  const joined = Buffer.from(nonAscii.map((rank) => table[rank] as string).join('\u0000'), 'utf8').toString('latin1').split('\u0000');
+  for (let i = 0; i < nonAscii.length; i++) {
+    keys[nonAscii[i]!] = joined[i];
+  }
+  return keys;
+}
+
 function isAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     if (text.charCodeAt(i) > 0x7f) {
@@ -73,7 +102,7 @@ function isAscii(text: string): boolean {
 /** Token counts of one encoding, in time linear in the text (see the comment at the top of this file). */
 export class BpeCounter {
   private readonly ranks = new Map<string, number>();
-  private readonly tokenBytes: string[] = [];
+  private readonly tokenBytes: readonly (string | undefined)[];
   private readonly byteRanks = new Int32Array(256);
   private readonly longestToken: number;
   private readonly splitter: RegExp;
@@ -104,17 +133,16 @@ export class BpeCounter {
     }
     this.splitter = new RegExp(splitRegex.source, splitRegex.flags);
     this.maxPieceLength = Math.max(16, Math.min(options.maxPieceLength ?? defaultMaxPieceLength, maxPieceLengthLimit));
+    const keys = byteStrings(table);
     let longest = 1;
-    for (let rank = 0; rank < table.length; rank++) {
-      const token = table[rank];
-      if (token === undefined) {
-        continue;
+    for (let rank = 0; rank < keys.length; rank++) {
+      const key = keys[rank];
+      if (key !== undefined) {
+        this.ranks.set(key, rank);
+        longest = Math.max(longest, key.length);
       }
-      const key = typeof token !== 'string' ? byteString(token) : isAscii(token) ? token : byteString(this.encoder.encode(token));
-      this.ranks.set(key, rank);
-      this.tokenBytes[rank] = key;
-      longest = Math.max(longest, key.length);
     }
+    this.tokenBytes = keys;
     this.longestToken = longest;
     for (let byte = 0; byte < 256; byte++) {
       const rank = this.ranks.get(String.fromCharCode(byte));

@@ -84,16 +84,19 @@ export interface ImageSize {
 // How far into the image a JPEG's frame header is looked for: EXIF and ICC segments come first and can be large.
 const jpegSearchLimit = 1024 * 1024;
 
-/** Bytes [start, end) of base64 text, decoding only the quads that hold them; undefined if the text is not base64 there. */
-function base64Bytes(base64: string, start: number, end: number): Uint8Array | undefined {
+/**
+ * Bytes [start, end) of base64 text, decoding only the quads that hold them (fewer where the text ends or stops
+ * being base64).
+ */
+function base64Bytes(base64: string, start: number, end: number): Uint8Array {
   const firstQuad = Math.floor(start / 3);
-  const lastQuad = Math.ceil(end / 3);
-  const text = base64.slice(firstQuad * 4, lastQuad * 4);
-  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(text)) {
-    return undefined;
+  let text = base64.slice(firstQuad * 4, Math.ceil(end / 3) * 4);
+  const invalid = text.search(/[^A-Za-z0-9+/=_-]/);
+  if (invalid >= 0) {
+    text = text.slice(0, invalid - (invalid % 4));
   }
   const bytes = Buffer.from(text, 'base64');
-  return bytes.subarray(start - firstQuad * 3, Math.min(bytes.length, end - firstQuad * 3));
+  return bytes.subarray(Math.min(bytes.length, start - firstQuad * 3), Math.min(bytes.length, end - firstQuad * 3));
 }
 
 /** The pixel size in a base64 `data:image/...` URL's PNG, JPEG, GIF or WebP header; undefined when unreadable. */
@@ -108,7 +111,7 @@ export function dataUrlImageSize(url: string): ImageSize | undefined {
   const base64 = url.slice(comma + 1, comma + 1 + 4 * Math.ceil((jpegSearchLimit + 16) / 3));
   const read = (start: number, end: number) => base64Bytes(base64, start, end);
   const head = read(0, 32);
-  if (head === undefined || head.length < 10) {
+  if (head.length < 10) {
     return undefined;
   }
   return pngSize(head) ?? gifSize(head) ?? webpSize(head) ?? jpegSize(head, read);
@@ -154,14 +157,14 @@ function webpSize(b: Uint8Array): ImageSize | undefined {
 }
 
 /** Walks the JPEG segments to the first frame header (SOFn), reading each segment header where it lies. */
-function jpegSize(head: Uint8Array, read: (start: number, end: number) => Uint8Array | undefined): ImageSize | undefined {
+function jpegSize(head: Uint8Array, read: (start: number, end: number) => Uint8Array): ImageSize | undefined {
   if (head[0] !== 0xff || head[1] !== 0xd8) {
     return undefined;
   }
   let offset = 2;
   while (offset < jpegSearchLimit) {
     const segment = read(offset, offset + 9);
-    if (segment === undefined || segment.length < 4 || segment[0] !== 0xff) {
+    if (segment.length < 4 || segment[0] !== 0xff) {
       return undefined;
     }
     const marker = segment[1]!;
