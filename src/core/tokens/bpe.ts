@@ -7,8 +7,10 @@
 // short pre-tokens, all different) gets slower the longer it runs. Counting here keeps the same pre-tokens and the
 // same merge order (lowest rank first, leftmost on ties: the same tokens), with:
 // - merges driven by a binary heap over a linked list of parts: O(n log n) per pre-token;
-// - pair ranks looked up in an integer hash table keyed by the two parts' ranks (no byte-string building);
-// - a bounded cache of pre-token counts that is cleared when full instead of evicting entry by entry;
+// - pair ranks looked up in an integer hash table keyed by the two parts' ranks, and on a miss found by a rolling
+//   hash of the joined bytes (no byte string is built);
+// - a bounded cache of pre-token counts that is cleared when full instead of evicting entry by entry, and left
+//   alone while it does not pay (random text);
 // - pre-tokens longer than `maxPieceLength` (not ordinary text: a run with no break the encoding's expression
 //   knows, such as one repeated character or a long CJK run) counted in pieces of at most that length, cut at
 //   code point boundaries. Each cut can make the count differ from the exact one by about one token (tested
@@ -37,7 +39,14 @@ const maxPieceLengthLimit = Math.floor(positionLimit / 3) - 1;
 // Pre-tokens this short (most of ordinary text) have their counts remembered.
 const cachedLength = 64;
 const cacheLimit = 50_000;
+// The cache pays for itself on text that repeats its words (prose: most lookups hit) and costs a quarter of the
+// time on text that does not (random base64: almost none hit). When fewer than 1 in 16 of a window's lookups hit,
+// it is left alone for a few windows.
+const cacheWindow = 4096;
+const cacheMinHits = cacheWindow / 16;
+const cacheRest = 8 * cacheWindow;
 const pieceCacheLimit = 16;
+const hashBase = 0x01000193;
 // Below this many bytes a rescan is cheaper than the heap.
 const smallMerge = 24;
 
@@ -110,7 +119,19 @@ export class BpeCounter {
   private readonly encoder = new TextEncoder();
   private utf8 = new Uint8Array(1024);
   private readonly cache = new Map<string, number>();
+  private cacheLookups = 0;
+  private cacheHits = 0;
+  /** Pre-tokens still to count without the cache. */
+  private cacheResting = 0;
   private readonly pieceCache = new Map<string, number>();
+
+  // Tokens by a polynomial hash of their bytes, so the token made of two others is found from their hashes
+  // (H(a + b) = H(a) * P^|b| + H(b)) without building the joined string.
+  private readonly tokenHash: Int32Array;
+  private readonly tokenLength: Int32Array;
+  private readonly powers: Int32Array;
+  private readonly joinSlots: Int32Array;
+  private readonly joinShift: number;
 
   // Pair table: open addressing, (left rank, right rank) → merged rank or -1.
   private readonly pairBits = 18;
@@ -144,6 +165,33 @@ export class BpeCounter {
     }
     this.tokenBytes = keys;
     this.longestToken = longest;
+    this.tokenHash = new Int32Array(keys.length);
+    this.tokenLength = new Int32Array(keys.length);
+    this.powers = new Int32Array(2 * longest + 1);
+    this.powers[0] = 1;
+    for (let i = 1; i < this.powers.length; i++) {
+      this.powers[i] = Math.imul(this.powers[i - 1]!, hashBase);
+    }
+    const joinBits = Math.max(10, Math.ceil(Math.log2(keys.length * 2.5)));
+    this.joinSlots = new Int32Array(1 << joinBits);
+    this.joinShift = 32 - joinBits;
+    for (let rank = 0; rank < keys.length; rank++) {
+      const key = keys[rank];
+      if (key === undefined) {
+        continue;
+      }
+      let hash = 0;
+      for (let i = 0; i < key.length; i++) {
+        hash = (Math.imul(hash, hashBase) + key.charCodeAt(i)) | 0;
+      }
+      this.tokenHash[rank] = hash;
+      this.tokenLength[rank] = key.length;
+      let slot = Math.imul(hash, 0x9e3779b1) >>> this.joinShift;
+      while (this.joinSlots[slot] !== 0) {
+        slot = (slot + 1) & (this.joinSlots.length - 1);
+      }
+      this.joinSlots[slot] = rank + 1;
+    }
     for (let byte = 0; byte < 256; byte++) {
       const rank = this.ranks.get(String.fromCharCode(byte));
       if (rank === undefined) {
@@ -230,10 +278,11 @@ export class BpeCounter {
     if (ascii && this.ranks.has(pretoken)) {
       return 1;
     }
-    const cacheable = pretoken.length <= cachedLength;
+    const cacheable = pretoken.length <= cachedLength && this.useCache();
     if (cacheable) {
       const cached = this.cache.get(pretoken);
       if (cached !== undefined) {
+        this.cacheHits++;
         return cached;
       }
     }
@@ -270,6 +319,22 @@ export class BpeCounter {
     return count;
   }
 
+  /** Whether to look this pre-token up in the cache (see `cacheWindow`). */
+  private useCache(): boolean {
+    if (this.cacheResting > 0) {
+      this.cacheResting--;
+      return false;
+    }
+    if (++this.cacheLookups >= cacheWindow) {
+      if (this.cacheHits < cacheMinHits) {
+        this.cacheResting = cacheRest;
+      }
+      this.cacheLookups = 0;
+      this.cacheHits = 0;
+    }
+    return true;
+  }
+
   private grow(n: number): void {
     if (this.capacity >= n) {
       return;
@@ -298,7 +363,7 @@ export class BpeCounter {
       }
       slot = (slot + 1) & mask;
     }
-    const merged = this.ranks.get(this.tokenBytes[left]! + this.tokenBytes[right]!) ?? -1;
+    const merged = this.joined(left, right);
     if (this.pairCount * 2 > mask) {
       // Half full: start over rather than probe long chains.
       this.pairLeft.fill(-1);
@@ -310,6 +375,29 @@ export class BpeCounter {
     this.pairMerged[slot] = merged;
     this.pairCount++;
     return merged;
+  }
+
+  /** The token whose bytes are those of `left` then `right` (found by hash, checked by bytes), or -1. */
+  private joined(left: number, right: number): number {
+    const length = this.tokenLength[left]! + this.tokenLength[right]!;
+    if (length > this.longestToken) {
+      return -1;
+    }
+    const hash = (Math.imul(this.tokenHash[left]!, this.powers[this.tokenLength[right]!]!) + this.tokenHash[right]!) | 0;
+    const mask = this.joinSlots.length - 1;
+    for (let slot = Math.imul(hash, 0x9e3779b1) >>> this.joinShift; ; slot = (slot + 1) & mask) {
+      const entry = this.joinSlots[slot]!;
+      if (entry === 0) {
+        return -1;
+      }
+      const rank = entry - 1;
+      if (this.tokenHash[rank] === hash && this.tokenLength[rank] === length) {
+        const bytes = this.tokenBytes[rank]!;
+        if (bytes.startsWith(this.tokenBytes[left]!) && bytes.endsWith(this.tokenBytes[right]!)) {
+          return rank;
+        }
+      }
+    }
   }
 
   /** Merges the `n` byte tokens in `tok` and returns how many tokens are left. */
@@ -375,19 +463,8 @@ export class BpeCounter {
       next[i] = i + 1;
       prev[i] = i - 1;
     }
-    for (let i = 0; i < n - 1; i++) {
-      const rank = this.merged(tok[i]!, tok[i + 1]!);
-      pair[i] = rank;
-      if (rank >= 0) {
-        push(rank * positionLimit + i);
-      }
-    }
-    pair[n - 1] = -1;
-    let parts = n;
-    while (size > 0) {
-      const key = heap[0]!;
-      const last = heap[--size]!;
-      let hole = 0;
+    const siftDown = (start: number, value: number): void => {
+      let hole = start;
       for (;;) {
         let child = 2 * hole + 1;
         if (child >= size) {
@@ -396,13 +473,31 @@ export class BpeCounter {
         if (child + 1 < size && heap[child + 1]! < heap[child]!) {
           child++;
         }
-        if (heap[child]! >= last) {
+        if (heap[child]! >= value) {
           break;
         }
         heap[hole] = heap[child]!;
         hole = child;
       }
-      heap[hole] = last;
+      heap[hole] = value;
+    };
+    for (let i = 0; i < n - 1; i++) {
+      const rank = this.merged(tok[i]!, tok[i + 1]!);
+      pair[i] = rank;
+      if (rank >= 0) {
+        heap[size++] = rank * positionLimit + i;
+      }
+    }
+    pair[n - 1] = -1;
+    // Floyd's heap construction: O(n) for the initial pairs.
+    for (let i = (size >> 1) - 1; i >= 0; i--) {
+      siftDown(i, heap[i]!);
+    }
+    let parts = n;
+    while (size > 0) {
+      const key = heap[0]!;
+      const last = heap[--size]!;
+      siftDown(0, last);
 
       const rank = Math.floor(key / positionLimit);
       const at = key - rank * positionLimit;
