@@ -26,6 +26,11 @@ import { estimateLine, type RequestEstimate } from '../src/core/tokens/estimate'
 import { estimateFile } from '../src/core/tokens/fileEstimate';
 import { ModelResolver } from '../src/core/tokens/models';
 import { countText, encodeText } from '../src/core/tokens/tokenizer';
+
+// gpt-tokenizer's own count, for reference (the estimator counts with src/core/tokens/bpe.ts).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const gptTokenizer = require('gpt-tokenizer/encoding/o200k_base') as { countTokens(text: string, options: { disallowedSpecial: Set<string> }): number };
+const asText = { disallowedSpecial: new Set<string>() };
 import { ensureDataFile, type DataSpec } from './generate';
 import { collectGarbage, mbPerSecond, samples, type Samples } from './measure';
 
@@ -108,11 +113,13 @@ export async function benchTokens(path: string, runs = 3, log: (text: string) =>
     rawTokens += encodeText(t).length;
   }
   let counted = 0;
+  let referenceCounted = 0;
   for (const t of texts) {
     counted += countText(t);
+    referenceCounted += gptTokenizer.countTokens(t, asText);
   }
-  if (counted !== rawTokens) {
-    throw new Error(`countTokens and encode disagree: ${counted} vs ${rawTokens}`);
+  if (counted !== rawTokens || referenceCounted !== rawTokens) {
+    throw new Error(`the counts disagree: countText ${counted}, gpt-tokenizer countTokens ${referenceCounted}, encode ${rawTokens}`);
   }
 
   const fileMs: number[] = [];
@@ -144,7 +151,7 @@ export async function benchTokens(path: string, runs = 3, log: (text: string) =>
       time(() => {
         let total = 0;
         for (const t of texts) {
-          total += countText(t);
+          total += gptTokenizer.countTokens(t, asText);
         }
         if (total !== rawTokens) {
           throw new Error('raw count total changed between runs');

@@ -11,9 +11,8 @@ export const encodingNames: readonly EncodingName[] = ['o200k_base', 'cl100k_bas
 
 export const defaultEncoding: EncodingName = 'o200k_base';
 
-/** The part of a gpt-tokenizer encoding module used here. */
+/** The part of a gpt-tokenizer encoding module used here (to encode and decode; counts go through BpeCounter). */
 interface EncodingModule {
-  countTokens(text: string, options?: EncodeOptions): number;
   encode(text: string, options?: EncodeOptions): number[];
   decode(tokens: Iterable<number>): string;
 }
