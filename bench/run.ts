@@ -9,7 +9,7 @@
  * check (exit codes, diagnostic counts) failed, which would make the figures meaningless.
  */
 import { benchJoin } from './join';
-import { benchTokens, tokenBenchRows } from './tokens';
+import { benchTokens, benchWorstCases, tokenBenchRows, worstCaseRows } from './tokens';
 import { existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -442,6 +442,8 @@ async function main(): Promise<void> {
     log(`\ntokens: the estimator against the raw tokenizer on ${tokenFile.spec.name}`);
     const tokens = await benchTokens(tokenFile.path, options.quick ? 1 : 3, log);
     rows.push(...tokenBenchRows(`tokens, ${tokens.requests.toLocaleString('en-US')} requests`, tokens));
+    log('\ntokens: worst cases for the tokenizer against prose of the same bytes');
+    rows.push(...worstCaseRows(benchWorstCases(tokenFile.path, options.quick ? 1 : 3, log)));
   }
 
   const runsNote = options.quick ? '1 run' : `median of ${options.runs} runs, ${options.runs * 3} for files under 32 MiB`;

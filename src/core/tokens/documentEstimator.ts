@@ -1,5 +1,6 @@
-import { estimateLine, EstimateTotals, type EstimateSummary, type LineEstimate } from './estimate';
+import { estimateLineSteps, EstimateTotals, type EstimateSummary, type LineEstimate } from './estimate';
 import { ModelResolver } from './models';
+import type { Steps } from './requestTokens';
 
 /** One line as last counted; `estimate` is undefined while the line waits to be (re)counted. */
 interface LineState {
@@ -10,13 +11,16 @@ interface LineState {
 /**
  * The estimate behind the editor: one estimate per line and running totals, so an edit recounts only the lines it
  * touched. Edits are recorded with {@link splice} as they happen (cheap) and counted by {@link flush}, which stops
- * at a deadline and resumes, so a large document never blocks its host for long. The same shape as
- * DocumentValidator; it gives what {@link estimateLine} gives for each line of the same text.
+ * at a deadline and resumes, so a large document never blocks its host for long. One line is counted in bounded
+ * steps too: a line of megabytes is counted across several flushes, never in one go. The same shape as
+ * DocumentValidator; it gives what `estimateLine` gives for each line of the same text.
  */
 export class DocumentEstimator {
   private states: LineState[] = [];
   private readonly pending = new Set<LineState>();
   private readonly totals = new EstimateTotals();
+  /** The line being counted and its remaining steps (it stays pending until they are done). */
+  private current: { readonly state: LineState; readonly steps: Steps<LineEstimate> } | undefined;
 
   constructor(private resolver: ModelResolver = new ModelResolver()) {}
 
@@ -32,6 +36,7 @@ export class DocumentEstimator {
 
   /** Forgets everything and marks `lineCount` lines for counting. */
   reset(lineCount: number): void {
+    this.current = undefined;
     this.states = [];
     this.pending.clear();
     this.totals.clear();
@@ -50,6 +55,9 @@ export class DocumentEstimator {
     for (const state of removed) {
       this.unindex(state);
       this.pending.delete(state);
+      if (this.current?.state === state) {
+        this.current = undefined;
+      }
     }
     if (insertCount !== deleteCount) {
       for (let line = start + insertCount; line < this.states.length; line++) {
@@ -60,6 +68,7 @@ export class DocumentEstimator {
 
   /** Marks every line for counting again. */
   invalidateAll(): void {
+    this.current = undefined;
     for (const state of this.states) {
       this.unindex(state);
       this.pending.add(state);
@@ -76,19 +85,32 @@ export class DocumentEstimator {
 
   /**
    * Counts the lines waiting for it, reading their text through `lineText`. Stops once `deadline` (a
-   * `performance.now()` time) has passed and returns false; call again to continue. Returns true when done.
+   * `performance.now()` time) has passed and returns false; call again to continue (a line cut short resumes where
+   * it stopped). Returns true when done.
    */
   flush(lineText: (line: number) => string, deadline = Infinity): boolean {
-    for (const state of this.pending) {
-      this.pending.delete(state);
-      state.estimate = estimateLine(lineText(state.line), this.resolver);
-      this.totals.add(state.estimate);
-      // One line can take a while (a long prompt): look at the clock after each.
+    for (;;) {
+      let current = this.current;
+      if (current === undefined) {
+        const state = this.pending.values().next();
+        if (state.done) {
+          return true;
+        }
+        current = { state: state.value, steps: estimateLineSteps(lineText(state.value.line), this.resolver) };
+        this.current = current;
+      }
+      const step = current.steps.next();
+      if (step.done) {
+        this.current = undefined;
+        this.pending.delete(current.state);
+        current.state.estimate = step.value;
+        this.totals.add(step.value);
+      }
+      // Look at the clock after every line and every step of a long one.
       if (performance.now() > deadline) {
         return this.pending.size === 0;
       }
     }
-    return true;
   }
 
   /** The counted estimate of a line; undefined while it is pending (or out of range). */

@@ -1,6 +1,8 @@
 import { endpointKind, type EndpointKind } from '../jsonl/endpoints';
+import { imageRatesFor } from './imageTokens';
 import { costUsd, type ModelResolver, type ResolvedModel } from './models';
-import { countChatPrompt, countEmbeddingsInput, countResponsesInput, maxOutputTokens } from './requestTokens';
+import { countChatPromptSteps, countEmbeddingsInputSteps, countResponsesInputSteps, maxOutputTokens, runSteps, type CountOptions, type Steps } from './requestTokens';
+import { textStepLength } from './tokenizer';
 
 /** The estimate of one request line. */
 export interface RequestEstimate {
@@ -37,6 +39,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * leading byte order mark is ignored. The tokenizer is the one of the deployment's model.
  */
 export function estimateLine(text: string, resolver: ModelResolver): LineEstimate {
+  return runSteps(estimateLineSteps(text, resolver));
+}
+
+/**
+ * {@link estimateLine} in bounded steps (parsing the line is one, then counting in pieces of bounded size), so one
+ * huge line can be estimated across several time slices.
+ */
+export function* estimateLineSteps(text: string, resolver: ModelResolver): Steps<LineEstimate> {
   if (text.length === 0 || whitespaceOnly.test(text)) {
     return blank;
   }
@@ -46,40 +56,81 @@ export function estimateLine(text: string, resolver: ModelResolver): LineEstimat
   } catch {
     return skipped;
   }
-  return isObject(value) ? estimateRequest(value, resolver) : skipped;
+  if (text.length > textStepLength) {
+    yield; // a long line: look at the clock between parsing and counting
+  }
+  return isObject(value) ? yield* estimateRequestSteps(value, resolver) : skipped;
+}
+
+/**
+ * Runs {@link estimateLineSteps} until it is done or `deadline` (a `performance.now()` time) has passed, checked
+ * between steps; undefined when time ran out.
+ */
+export function estimateLineWithin(text: string, resolver: ModelResolver, deadline: number): LineEstimate | undefined {
+  const steps = estimateLineSteps(text, resolver);
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) {
+      return step.value;
+    }
+    if (performance.now() > deadline) {
+      return undefined;
+    }
+  }
 }
 
 /** Estimates a parsed request line (see {@link estimateLine}). */
 export function estimateRequest(request: Record<string, unknown>, resolver: ModelResolver): LineEstimate {
+  return runSteps(estimateRequestSteps(request, resolver));
+}
+
+/** {@link estimateRequest} in steps. */
+export function* estimateRequestSteps(request: Record<string, unknown>, resolver: ModelResolver): Steps<LineEstimate> {
   const endpoint = typeof request.url === 'string' ? endpointKind(request.url) : undefined;
   const body = request.body;
   if (endpoint === undefined || !isObject(body)) {
     return skipped;
   }
   const deployment = typeof body.model === 'string' ? body.model : '';
-  const { encoding } = resolver.resolve(deployment, endpoint === 'embeddings');
+  const { encoding, model } = resolver.resolve(deployment, endpoint === 'embeddings');
+  const options = countOptionsFor(model);
   switch (endpoint) {
     case 'chat': {
       if (!Array.isArray(body.messages)) {
         return skipped;
       }
-      const inputTokens = countChatPrompt(body.messages, body.tools, encoding);
+      const inputTokens = yield* countChatPromptSteps(body.messages, body.tools, encoding, options);
       return { kind: 'request', endpoint, deployment, inputTokens, ...outputBound(body, choices(body.n)) };
     }
     case 'responses': {
       if (body.input === undefined || body.input === null) {
         return skipped;
       }
-      const inputTokens = countResponsesInput(body.input, body.instructions, body.tools, encoding);
+      const inputTokens = yield* countResponsesInputSteps(body.input, body.instructions, body.tools, encoding, options);
       return { kind: 'request', endpoint, deployment, inputTokens, ...outputBound(body, 1) };
     }
     case 'embeddings': {
       if (body.input === undefined || body.input === null) {
         return skipped;
       }
-      return { kind: 'request', endpoint, deployment, inputTokens: countEmbeddingsInput(body.input, encoding), outputTokens: 0, outputLimit: undefined, unbounded: false };
+      const inputTokens = yield* countEmbeddingsInputSteps(body.input, encoding);
+      return { kind: 'request', endpoint, deployment, inputTokens, outputTokens: 0, outputLimit: undefined, unbounded: false };
     }
   }
+}
+
+// The count options of each model, built once (model names are few; the family lookup is a few regexes).
+const optionsByModel = new Map<string, CountOptions>();
+
+function countOptionsFor(model: string): CountOptions {
+  let options = optionsByModel.get(model);
+  if (options === undefined) {
+    options = { images: imageRatesFor(model) };
+    if (optionsByModel.size >= 1024) {
+      optionsByModel.clear();
+    }
+    optionsByModel.set(model, options);
+  }
+  return options;
 }
 
 function choices(n: unknown): number {

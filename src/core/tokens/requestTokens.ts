@@ -1,4 +1,5 @@
-import { countText, defaultEncoding, type EncodingName } from './tokenizer';
+import { gpt4oImageRates, imagePartTokens, type ImageTokenRates } from './imageTokens';
+import { countText, countTextSteps, defaultEncoding, textStepLength, type EncodingName } from './tokenizer';
 
 // How a request body turns into prompt tokens. The chat rule is the one in OpenAI's cookbook ("How to count
 // tokens with tiktoken"), checked there against the API's usage: every message costs 3 tokens of framing
@@ -6,11 +7,22 @@ import { countText, defaultEncoding, type EncodingName } from './tokenizer';
 // plus 1, and the reply is primed with `<|im_start|>assistant<|im_sep|>` (3 tokens). gpt-tokenizer's `encodeChat`
 // renders the same frame, and its `countChatCompletionTokens` applies the same constants. Function tools follow the
 // cookbook's tool rule (also checked against the API there). Everything else (images, non-function tools, other
-// item types) is approximate.
+// item types) is approximate. Images are counted by Azure's image-token rules (imageTokens.ts).
+//
+// Every count has a step form (`...Steps`, a generator) that yields between bounded pieces of work, so the editor
+// can count one huge request across several time slices; the plain functions run the same steps to the end.
 
-// Rough vision costs (GPT-4o: 85 tokens for a low-detail image, a few 170-token tiles for the rest).
-const lowDetailImageTokens = 85;
-const imageTokens = 765;
+/** A count in steps: `next()` until done; each step is bounded whatever the input. */
+export type Steps<T> = Generator<void, T, void>;
+
+/** Runs steps to the end. */
+export function runSteps<T>(steps: Steps<T>): T {
+  let step = steps.next();
+  while (!step.done) {
+    step = steps.next();
+  }
+  return step.value;
+}
 
 const messageFraming = 3;
 const nameOverhead = 1;
@@ -20,10 +32,10 @@ const replyPriming = 3;
 const smallCache = new Map<string, number>();
 const smallCacheLimit = 4096;
 
+const smallLength = 32;
+
+/** A short string's tokens (at most {@link smallLength} units), cached. */
 function countSmall(text: string, encoding: EncodingName): number {
-  if (text.length > 32) {
-    return countText(text, encoding);
-  }
   const key = encoding === 'o200k_base' ? text : `${encoding}\u0000${text}`;
   let count = smallCache.get(key);
   if (count === undefined) {
@@ -43,14 +55,14 @@ const repeatedCache = new Map<string, number>();
 const repeatedCacheLimit = 256;
 const repeatedMaxLength = 16 * 1024; // UTF-16 units: the cache holds at most ~8 MB of text
 
-function countRepeated(text: string, encoding: EncodingName, count: () => number = () => countText(text, encoding)): number {
+function* countRepeated(text: string, encoding: EncodingName, count: () => Steps<number> = () => countTextSteps(text, encoding)): Steps<number> {
   if (text.length > repeatedMaxLength) {
-    return count();
+    return yield* count();
   }
   const key = encoding === 'o200k_base' ? text : `${encoding}\u0000${text}`;
   let tokens = repeatedCache.get(key);
   if (tokens === undefined) {
-    tokens = count();
+    tokens = yield* count();
     if (repeatedCache.size >= repeatedCacheLimit) {
       repeatedCache.clear();
     }
@@ -63,26 +75,37 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Options of the request counts. */
+export interface CountOptions {
+  /** What images cost the request's model (GPT-4o's by default). */
+  readonly images?: ImageTokenRates;
+}
+
 /** Tokens of a message `content`: a string, or an array of text / image / audio / file parts. */
-export function countContent(content: unknown, encoding: EncodingName = defaultEncoding): number {
+export function countContent(content: unknown, encoding: EncodingName = defaultEncoding, options: CountOptions = {}): number {
+  return runSteps(countContentSteps(content, encoding, options));
+}
+
+/** {@link countContent} in steps. */
+export function* countContentSteps(content: unknown, encoding: EncodingName = defaultEncoding, options: CountOptions = {}): Steps<number> {
   if (typeof content === 'string') {
-    return countText(content, encoding);
+    return content.length <= textStepLength ? countText(content, encoding) : yield* countTextSteps(content, encoding);
   }
   if (!Array.isArray(content)) {
-    return content === null || content === undefined ? 0 : countText(JSON.stringify(content), encoding);
+    return content === null || content === undefined ? 0 : yield* countTextSteps(JSON.stringify(content), encoding);
   }
   let total = 0;
   for (const part of content) {
     if (typeof part === 'string') {
-      total += countText(part, encoding);
+      total += yield* countTextSteps(part, encoding);
     } else if (isObject(part)) {
       if (typeof part.text === 'string') {
-        total += countText(part.text, encoding);
+        total += yield* countTextSteps(part.text, encoding);
       } else if (part.type === 'image_url' || part.type === 'input_image') {
-        const detail = (isObject(part.image_url) ? part.image_url.detail : part.detail) ?? 'auto';
-        total += detail === 'low' ? lowDetailImageTokens : imageTokens;
+        // Never the URL's text: a data URL is the image itself, billed by its size.
+        total += imagePartTokens(part, options.images ?? gpt4oImageRates);
       } else {
-        total += countText(JSON.stringify(part), encoding);
+        total += yield* countTextSteps(JSON.stringify(part), encoding);
       }
     }
   }
@@ -94,7 +117,12 @@ export function countContent(content: unknown, encoding: EncodingName = defaultE
  * name + 1, 3 to prime the reply), tool calls of assistant messages as their JSON text, and function tools by the
  * cookbook's tool rule.
  */
-export function countChatPrompt(messages: unknown, tools?: unknown, encoding: EncodingName = defaultEncoding): number {
+export function countChatPrompt(messages: unknown, tools?: unknown, encoding: EncodingName = defaultEncoding, options: CountOptions = {}): number {
+  return runSteps(countChatPromptSteps(messages, tools, encoding, options));
+}
+
+/** {@link countChatPrompt} in steps. */
+export function* countChatPromptSteps(messages: unknown, tools?: unknown, encoding: EncodingName = defaultEncoding, options: CountOptions = {}): Steps<number> {
   let total = replyPriming;
   if (Array.isArray(messages)) {
     for (const entry of messages) {
@@ -103,17 +131,19 @@ export function countChatPrompt(messages: unknown, tools?: unknown, encoding: En
       }
       const role = typeof entry.role === 'string' ? entry.role : 'user';
       const content =
-        typeof entry.content === 'string' && (role === 'system' || role === 'developer') ? countRepeated(entry.content, encoding) : countContent(entry.content, encoding);
-      total += messageFraming + countSmall(role, encoding) + content;
+        typeof entry.content === 'string' && (role === 'system' || role === 'developer')
+          ? yield* countRepeated(entry.content, encoding)
+          : yield* countContentSteps(entry.content, encoding, options);
+      total += messageFraming + (role.length <= smallLength ? countSmall(role, encoding) : yield* countTextSteps(role, encoding)) + content;
       if (typeof entry.name === 'string') {
-        total += countSmall(entry.name, encoding) + nameOverhead;
+        total += (entry.name.length <= smallLength ? countSmall(entry.name, encoding) : yield* countTextSteps(entry.name, encoding)) + nameOverhead;
       }
       if (entry.tool_calls !== undefined) {
-        total += countText(JSON.stringify(entry.tool_calls), encoding);
+        total += yield* countTextSteps(JSON.stringify(entry.tool_calls), encoding);
       }
     }
   }
-  return total + countTools(tools, encoding);
+  return total + (yield* countToolsSteps(tools, encoding));
 }
 
 /**
@@ -121,7 +151,18 @@ export function countChatPrompt(messages: unknown, tools?: unknown, encoding: En
  * string) or as items (messages are counted like chat messages, other items such as function call outputs as
  * their JSON text).
  */
-export function countResponsesInput(input: unknown, instructions?: unknown, tools?: unknown, encoding: EncodingName = defaultEncoding): number {
+export function countResponsesInput(input: unknown, instructions?: unknown, tools?: unknown, encoding: EncodingName = defaultEncoding, options: CountOptions = {}): number {
+  return runSteps(countResponsesInputSteps(input, instructions, tools, encoding, options));
+}
+
+/** {@link countResponsesInput} in steps. */
+export function* countResponsesInputSteps(
+  input: unknown,
+  instructions?: unknown,
+  tools?: unknown,
+  encoding: EncodingName = defaultEncoding,
+  options: CountOptions = {},
+): Steps<number> {
   const messages: unknown[] = [];
   let items = 0;
   if (typeof instructions === 'string') {
@@ -132,19 +173,24 @@ export function countResponsesInput(input: unknown, instructions?: unknown, tool
   } else if (Array.isArray(input)) {
     for (const item of input) {
       if (isObject(item) && item.role === undefined && typeof item.type === 'string' && item.type !== 'message') {
-        items += messageFraming + countText(JSON.stringify(item), encoding);
+        items += messageFraming + (yield* countTextSteps(JSON.stringify(item), encoding));
       } else {
         messages.push(item);
       }
     }
   }
-  return countChatPrompt(messages, tools, encoding) + items;
+  return (yield* countChatPromptSteps(messages, tools, encoding, options)) + items;
 }
 
 /** Tokens of an embeddings `input`: a string, strings, a token array or token arrays. No framing. */
 export function countEmbeddingsInput(input: unknown, encoding: EncodingName = defaultEncoding): number {
+  return runSteps(countEmbeddingsInputSteps(input, encoding));
+}
+
+/** {@link countEmbeddingsInput} in steps. */
+export function* countEmbeddingsInputSteps(input: unknown, encoding: EncodingName = defaultEncoding): Steps<number> {
   if (typeof input === 'string') {
-    return countText(input, encoding);
+    return yield* countTextSteps(input, encoding);
   }
   if (!Array.isArray(input)) {
     return 0;
@@ -154,7 +200,7 @@ export function countEmbeddingsInput(input: unknown, encoding: EncodingName = de
   }
   let total = 0;
   for (const item of input) {
-    total += typeof item === 'string' ? countText(item, encoding) : Array.isArray(item) ? item.length : 0;
+    total += typeof item === 'string' ? yield* countTextSteps(item, encoding) : Array.isArray(item) ? item.length : 0;
   }
   return total;
 }
@@ -184,13 +230,18 @@ const toolConstants = {
  * cookbook's rule; other tools (built-in ones) count as their JSON text.
  */
 export function countTools(tools: unknown, encoding: EncodingName = defaultEncoding): number {
+  return runSteps(countToolsSteps(tools, encoding));
+}
+
+/** {@link countTools} in steps. */
+export function* countToolsSteps(tools: unknown, encoding: EncodingName = defaultEncoding): Steps<number> {
   if (!Array.isArray(tools) || tools.length === 0) {
     return 0;
   }
-  return countRepeated(`tools\u0000${JSON.stringify(tools)}`, encoding, () => countToolList(tools, encoding));
+  return yield* countRepeated(`tools\u0000${JSON.stringify(tools)}`, encoding, () => countToolList(tools, encoding));
 }
 
-function countToolList(tools: readonly unknown[], encoding: EncodingName): number {
+function* countToolList(tools: readonly unknown[], encoding: EncodingName): Steps<number> {
   const k = toolConstants[encoding];
   let total = 0;
   let functions = 0;
@@ -200,11 +251,11 @@ function countToolList(tools: readonly unknown[], encoding: EncodingName): numbe
     }
     const fn = isObject(tool.function) ? tool.function : tool.type === 'function' ? tool : undefined;
     if (fn === undefined || typeof fn.name !== 'string') {
-      total += countText(JSON.stringify(tool), encoding);
+      total += (yield* countTextSteps(JSON.stringify(tool), encoding));
       continue;
     }
     functions++;
-    total += k.functionStart + countText(`${fn.name}:${withoutFinalPeriod(fn.description)}`, encoding);
+    total += k.functionStart + (yield* countTextSteps(`${fn.name}:${withoutFinalPeriod(fn.description)}`, encoding));
     const properties = isObject(fn.parameters) && isObject(fn.parameters.properties) ? fn.parameters.properties : undefined;
     if (properties === undefined || Object.keys(properties).length === 0) {
       continue;
@@ -216,11 +267,11 @@ function countToolList(tools: readonly unknown[], encoding: EncodingName): numbe
       if (Array.isArray(property.enum)) {
         total += k.enumStart;
         for (const item of property.enum) {
-          total += k.enumItem + countText(typeof item === 'string' ? item : JSON.stringify(item), encoding);
+          total += k.enumItem + (yield* countTextSteps(typeof item === 'string' ? item : JSON.stringify(item), encoding));
         }
       }
       const type = typeof property.type === 'string' ? property.type : JSON.stringify(property.type ?? 'object');
-      total += countText(`${key}:${type}:${withoutFinalPeriod(property.description)}`, encoding);
+      total += (yield* countTextSteps(`${key}:${type}:${withoutFinalPeriod(property.description)}`, encoding));
     }
   }
   return functions > 0 ? total + k.end : total;

@@ -1,5 +1,8 @@
 // The BPE encodings behind every count, loaded on first use: each takes ~100-200 ms and tens of MB to build, so
-// neither the extension's activation nor the CLI's other commands pay for one they do not use.
+// neither the extension's activation nor the CLI's other commands pay for one they do not use. Counts go through
+// BpeCounter (linear in the text, see bpe.ts), built from gpt-tokenizer's published rank tables and pre-token
+// expressions; encoding to token ids and decoding (the emulator's replies) use gpt-tokenizer itself.
+import { BpeCounter, defaultStepLength, type RankTable } from './bpe';
 
 /** The encodings of the models Azure OpenAI Batch runs: o200k_base (GPT-4o and later), cl100k_base (GPT-4, GPT-3.5, embeddings). */
 export type EncodingName = 'o200k_base' | 'cl100k_base';
@@ -8,9 +11,8 @@ export const encodingNames: readonly EncodingName[] = ['o200k_base', 'cl100k_bas
 
 export const defaultEncoding: EncodingName = 'o200k_base';
 
-/** The part of a gpt-tokenizer encoding module used here. */
+/** The part of a gpt-tokenizer encoding module used here (to encode and decode; counts go through BpeCounter). */
 interface EncodingModule {
-  countTokens(text: string, options?: EncodeOptions): number;
   encode(text: string, options?: EncodeOptions): number[];
   decode(tokens: Iterable<number>): string;
 }
@@ -44,19 +46,61 @@ function encoding(name: EncodingName): EncodingModule {
   return module;
 }
 
-/** Whether an encoding is loaded already (its first use costs a one-off load). */
+interface SplitExpressions {
+  O200K_TOKEN_SPLIT_REGEX: RegExp;
+  CL100K_TOKEN_SPLIT_REGEX: RegExp;
+}
+
+const counters = new Map<EncodingName, BpeCounter>();
+
+function loadCounter(name: EncodingName): BpeCounter {
+  // Literal paths, so the bundler includes them (the same modules gpt-tokenizer's encodings are built from).
+  const expressions = require('gpt-tokenizer/encodingParams/constants') as SplitExpressions;
+  switch (name) {
+    case 'cl100k_base':
+      return new BpeCounter((require('gpt-tokenizer/bpeRanks/cl100k_base') as { default: RankTable }).default, expressions.CL100K_TOKEN_SPLIT_REGEX);
+    case 'o200k_base':
+      return new BpeCounter((require('gpt-tokenizer/bpeRanks/o200k_base') as { default: RankTable }).default, expressions.O200K_TOKEN_SPLIT_REGEX);
+  }
+}
+
+function counter(name: EncodingName): BpeCounter {
+  let built = counters.get(name);
+  if (built === undefined) {
+    built = loadCounter(name);
+    counters.set(name, built);
+  }
+  return built;
+}
+
+/** Whether an encoding's counter is loaded already (its first use costs a one-off load). */
 export function isEncodingLoaded(name: EncodingName): boolean {
-  return loaded.has(name);
+  return counters.has(name);
 }
 
-/** Loads an encoding now, for callers that prefer to pay the load up front. */
+/** Loads an encoding's counter now, for callers that prefer to pay the load up front. */
 export function loadEncoding(name: EncodingName): void {
-  encoding(name);
+  counter(name);
 }
 
-/** Tokens of a plain text. */
+/**
+ * Tokens of a plain text, in time linear in its length. Exactly gpt-tokenizer's count, except for a pre-token
+ * longer than 4,096 UTF-16 units (a run with no break, such as one repeated character), counted in pieces: about one
+ * token of difference per 4,096 characters of such a run (see bpe.ts).
+ */
 export function countText(text: string, name: EncodingName = defaultEncoding): number {
-  return text.length === 0 ? 0 : encoding(name).countTokens(text, asText);
+  return text.length === 0 ? 0 : counter(name).count(text);
+}
+
+/** Texts at most this long are counted in one step by {@link countTextSteps}. */
+export const textStepLength = defaultStepLength;
+
+/** {@link countText} in bounded steps: yields about every {@link textStepLength} UTF-16 units, to stop and resume at a deadline. */
+export function* countTextSteps(text: string, name: EncodingName = defaultEncoding): Generator<void, number, void> {
+  if (text.length <= textStepLength) {
+    return countText(text, name);
+  }
+  return yield* counter(name).countSteps(text);
 }
 
 /** The token ids of a text (special-token text encoded as ordinary text). */

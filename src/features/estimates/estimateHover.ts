@@ -16,6 +16,10 @@ export class EstimateHoverProvider implements vscode.HoverProvider {
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     const info = this.controller.lineEstimate(document, position.line);
+    if (info === 'counting') {
+      const md = new vscode.MarkdownString(escapeMarkdown(vscode.l10n.t('Counting the tokens of this long request in the background: hover again in a moment.')));
+      return new vscode.Hover(md, document.lineAt(position.line).range);
+    }
     if (info === undefined || info.estimate.kind !== 'request' || info.model === undefined) {
       return undefined;
     }

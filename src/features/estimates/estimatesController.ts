@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { CONFIG_SECTION, settingId, Settings } from '../../constants';
 import { DocumentEstimator } from '../../core/tokens/documentEstimator';
-import { estimateLine, type EstimateSummary, type LineEstimate } from '../../core/tokens/estimate';
+import { estimateLineWithin, type EstimateSummary, type LineEstimate } from '../../core/tokens/estimate';
 import type { ResolvedModel } from '../../core/tokens/models';
 import { isBatchDocument } from '../validation/batchDocuments';
 import { countLines } from '../validation/validationController';
@@ -91,15 +91,22 @@ export class EstimatesController implements vscode.Disposable {
     return { kind: 'counting', progress: 1 - entry.estimator.pendingCount / total, last: entry.done?.summary };
   }
 
-  /** One line's estimate: the counted one when current, else counted now (one line). */
-  lineEstimate(document: vscode.TextDocument, line: number): LineEstimateInfo | undefined {
+  /**
+   * One line's estimate: the counted one when current, else counted now within one slice. `counting` when the
+   * line is too long for that (the background count, started if needed, gets to it).
+   */
+  lineEstimate(document: vscode.TextDocument, line: number): LineEstimateInfo | 'counting' | undefined {
     if (!this.appliesTo(document) || line < 0 || line >= document.lineCount) {
       return undefined;
     }
     const entry = this.entries.get(document.uri.toString());
     const resolver = entry?.estimator.modelResolver ?? resolverFor(document.uri);
     const counted = entry !== undefined && entry.estimator.lineCount === document.lineCount ? entry.estimator.lineEstimate(line) : undefined;
-    const estimate = counted ?? estimateLine(document.lineAt(line).text, resolver);
+    const estimate = counted ?? estimateLineWithin(document.lineAt(line).text, resolver, performance.now() + sliceMs);
+    if (estimate === undefined) {
+      this.entryFor(document);
+      return 'counting';
+    }
     const model = estimate.kind === 'request' ? resolver.resolve(estimate.deployment, estimate.endpoint === 'embeddings') : undefined;
     return { estimate, model };
   }
