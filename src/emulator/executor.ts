@@ -1,5 +1,6 @@
 import { endpointKind } from '../core/jsonl/endpoints';
 import { hash32, hashHex, hashUnit, ids, seededRandom } from './random';
+import { imageRatesFor } from '../core/tokens/imageTokens';
 import { countChatPrompt, countEmbeddingsInput, countResponsesInput, countText, maxOutputTokens, truncateToTokens } from './tokens';
 
 export interface ExecutorSettings {
@@ -175,7 +176,7 @@ function chatBody(body: Record<string, unknown>, model: string, seed: number): R
       content_filter_results: contentFilterResults(),
     };
   });
-  const promptTokens = countChatPrompt(body.messages, body.tools);
+  const promptTokens = countChatPrompt(body.messages, body.tools, undefined, { images: imageRatesFor(model) });
   return {
     id: ids.chatCompletion(),
     object: 'chat.completion',
@@ -225,7 +226,7 @@ function responsesBody(body: Record<string, unknown>, model: string, seed: numbe
   const full = structuredReply(text?.format, seed, key) ?? replyText(seed, key);
   const max = maxOutputTokens(body);
   const reply = max === undefined ? { text: full, tokens: countText(full), truncated: false } : truncateToTokens(full, max);
-  const inputTokens = countResponsesInput(body.input, body.instructions, body.tools);
+  const inputTokens = countResponsesInput(body.input, body.instructions, body.tools, undefined, { images: imageRatesFor(model) });
   return {
     id: ids.response(),
     object: 'response',
