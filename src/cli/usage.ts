@@ -2,7 +2,7 @@
 const connection = '--endpoint URL (--api-key K | --entra [--tenant T]) [--api-version V]';
 
 export const usages = {
-  validate: 'validate FILE [--json] [--max-requests N] [--max-size-mb N]',
+  validate: 'validate FILE [--json] [--max-diagnostics N] [--max-requests N] [--max-size-mb N]',
   estimate: 'estimate FILE [--json] [--model MODEL] [--deployment-models NAME=MODEL,...] [--prices FILE]',
   submit: `submit FILE ${connection} [--wait] [--out DIR] [--poll-ms N] [--force] [--split [--max-parallel N] [--max-requests N] [--max-size-mb N] [--max-tokens N]]`,
   status: `status [BATCH_ID] ${connection} [--json] [--limit N]`,

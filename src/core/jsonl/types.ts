@@ -1,4 +1,4 @@
-import type { DiagnosticCode, Severity } from './codes';
+import { severityOf, type DiagnosticCode, type Severity } from './codes';
 
 /**
  * A user-visible sentence kept with its template, so hosts that localise (the extension, through
@@ -40,11 +40,26 @@ export const defaultLimits: ValidationLimits = {
   maxBytes: 200 * 1024 * 1024,
 };
 
+/** How many diagnostics a validation keeps by default (the rest are counted, not kept). */
+export const defaultMaxDiagnostics = 1_000;
+
+/** The number of problems found per code, including those a capped validation did not keep. */
+export type DiagnosticCounts = Partial<Record<DiagnosticCode, number>>;
+
 /** What a whole-file validation reports. */
 export interface ValidationResult {
   readonly requests: number;
   readonly bytes: number;
+  /** The problems in file order: all of them, or only the first `maxDiagnostics` when {@link truncated}. */
   readonly diagnostics: readonly BatchDiagnostic[];
+  /** Every problem found, per code (also those left out of `diagnostics`). */
+  readonly counts: DiagnosticCounts;
+  /** Problems found in all: the sum of `counts`. */
+  readonly total: number;
+  /** True when `diagnostics` holds fewer problems than were found. */
+  readonly truncated: boolean;
+  /** True when the first non-blank line is shaped like a line of an output or results file (see `isOutputLine`). */
+  readonly startsWithOutputLine: boolean;
   /** The file's url (the first valid row's), if any row has one. */
   readonly endpoint?: string;
   /** The file's deployment (the first valid row's `body.model`), if any. */
@@ -58,4 +73,33 @@ export function message(template: string, ...args: (string | number)[]): Message
     return value === undefined ? whole : String(value);
   });
   return { text, template, args };
+}
+
+/** Errors, warnings and infos among per-code counts. */
+export function countBySeverity(counts: DiagnosticCounts): Record<Severity, number> {
+  const result: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const [code, n] of Object.entries(counts) as [DiagnosticCode, number][]) {
+    result[severityOf(code)] += n;
+  }
+  return result;
+}
+
+/** The number of errors among per-code counts, leaving out the codes in `except`. */
+export function errorCount(counts: DiagnosticCounts, except: ReadonlySet<string> = new Set()): number {
+  let errors = 0;
+  for (const [code, n] of Object.entries(counts) as [DiagnosticCode, number][]) {
+    if (severityOf(code) === 'error' && !except.has(code)) {
+      errors += n;
+    }
+  }
+  return errors;
+}
+
+/** Per-code counts of a list of diagnostics. */
+export function countCodes(diagnostics: readonly BatchDiagnostic[]): DiagnosticCounts {
+  const counts: DiagnosticCounts = {};
+  for (const d of diagnostics) {
+    counts[d.code] = (counts[d.code] ?? 0) + 1;
+  }
+  return counts;
 }
