@@ -123,9 +123,14 @@ export function oversizedLineDiagnostic(line: number, bytes: number, limit: numb
   };
 }
 
+/** The order of diagnostics: by position, then code. */
+export function compareDiagnostics(a: BatchDiagnostic, b: BatchDiagnostic): number {
+  return a.line - b.line || a.start - b.start || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
+}
+
 /** Orders diagnostics by position, then code, so output is stable. */
 export function sortDiagnostics(list: BatchDiagnostic[]): BatchDiagnostic[] {
-  return list.sort((a, b) => a.line - b.line || a.start - b.start || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  return list.sort(compareDiagnostics);
 }
 
 /** The span of the `custom_id`, `url` or `body.model` value on a line, or the trimmed line. */

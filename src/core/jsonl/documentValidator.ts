@@ -11,7 +11,7 @@ import {
 import { DiagnosticCodes, type DiagnosticCode } from './codes';
 import type { Span } from './jsonLocator';
 import { analyzeLine, type LineInfo } from './lineAnalysis';
-import { defaultLimits, type BatchDiagnostic, type DiagnosticCounts, type LineSpan, type ValidationLimits } from './types';
+import { defaultLimits, orderedCounts, type BatchDiagnostic, type DiagnosticCounts, type LineSpan, type ValidationLimits } from './types';
 
 /** What {@link DocumentValidator.report} returns: the first problems and the count of all of them. */
 export interface DocumentReport {
@@ -24,11 +24,45 @@ export interface DocumentReport {
   readonly truncated: boolean;
 }
 
+/**
+ * What is kept of a line's analysis: the values other lines are checked against and the codes of its problems.
+ * The problems themselves (messages, spans) are built again for the few lines a report shows, so a document of
+ * a million broken rows holds a few small fields per row, not a million messages.
+ */
+interface LineFacts {
+  readonly kind: LineInfo['kind'];
+  readonly customId?: string;
+  readonly url?: string;
+  readonly model?: string;
+  readonly codes: readonly DiagnosticCode[];
+}
+
+const noCodes: readonly DiagnosticCode[] = [];
+// Short code lists are shared between lines (a broken file repeats a few combinations).
+const sharedCodes = new Map<string, readonly DiagnosticCode[]>();
+
+function factsOf(info: LineInfo): LineFacts {
+  let codes = noCodes;
+  if (info.problems.length > 0) {
+    const list = info.problems.map((problem) => problem.code);
+    if (list.length <= 4) {
+      const key = list.join(' ');
+      codes = sharedCodes.get(key) ?? list;
+      if (codes === list) {
+        sharedCodes.set(key, list);
+      }
+    } else {
+      codes = list;
+    }
+  }
+  return { kind: info.kind, customId: info.customId, url: info.url, model: info.model, codes };
+}
+
 /** One line of the document as last analysed. `line` is kept current as lines are inserted and removed. */
 interface LineState {
   line: number;
   text: string;
-  info: LineInfo | undefined; // undefined while the line waits to be (re)analysed
+  info: LineFacts | undefined; // undefined while the line waits to be (re)analysed
   bytes: number;
   /** Columns the analysis is shifted by: 1 when line 1 starts with a byte order mark character. */
   shift: number;
@@ -47,7 +81,6 @@ const BOM = 0xfeff;
 export class DocumentValidator {
   private states: LineState[] = [];
   private readonly pending = new Set<LineState>();
-  private readonly withProblems = new Set<LineState>();
   // The lines holding each id: the line itself, or a set once the id is repeated (removal stays O(1)).
   private readonly ids = new Map<string, LineState | Set<LineState>>();
   private readonly duplicateIds = new Set<string>();
@@ -83,7 +116,6 @@ export class DocumentValidator {
   reset(lineCount: number): void {
     this.states = [];
     this.pending.clear();
-    this.withProblems.clear();
     this.ids.clear();
     this.duplicateIds.clear();
     this.problemCounts.clear();
@@ -190,7 +222,7 @@ export class DocumentValidator {
     }
     const lineLevel = total > fileLevel.length ? this.collect(maxDiagnostics) : [];
     const diagnostics = sortDiagnostics(lineLevel.concat(fileLevel)).slice(0, maxDiagnostics);
-    return { diagnostics, counts, total, truncated: diagnostics.length < total };
+    return { diagnostics, counts: orderedCounts(counts), total, truncated: diagnostics.length < total };
   }
 
   /** Per-code counts of the line problems (everything but the file-level ones), from the running counters. */
@@ -259,8 +291,10 @@ export class DocumentValidator {
         }
         continue;
       }
-      for (const problem of info.problems) {
-        result.push(lineDiagnostic(state.line, problem, state.shift));
+      if (info.codes.length > 0) {
+        for (const problem of analyzeLine(state.shift > 0 ? state.text.slice(state.shift) : state.text).problems) {
+          result.push(lineDiagnostic(state.line, problem, state.shift));
+        }
       }
       if (checkIds && info.customId !== undefined && this.duplicateIds.has(info.customId)) {
         const firstUse = firstUses.get(info.customId);
@@ -302,7 +336,7 @@ export class DocumentValidator {
       const info = state.info;
       if (
         info !== undefined &&
-        (info.problems.some((problem) => codes.has(problem.code)) ||
+        (info.codes.some((code) => codes.has(code)) ||
           (fileUrl !== undefined && info.url !== undefined && info.url !== fileUrl) ||
           (fileModel !== undefined && info.model !== undefined && info.model !== fileModel))
       ) {
@@ -381,7 +415,7 @@ export class DocumentValidator {
   private analyze(state: LineState, text: string): void {
     state.text = text;
     state.shift = state.line === 0 && text.charCodeAt(0) === BOM ? 1 : 0;
-    state.info = analyzeLine(state.shift > 0 ? text.slice(1) : text);
+    state.info = factsOf(analyzeLine(state.shift > 0 ? text.slice(1) : text));
     state.bytes = byteLength(text);
     state.spans = undefined;
     this.index(state);
@@ -393,10 +427,7 @@ export class DocumentValidator {
     if (info.kind !== 'blank') {
       this.requests++;
     }
-    if (info.kind === 'blank' || info.problems.length > 0) {
-      this.withProblems.add(state);
-      this.countProblems(info, 1);
-    }
+    this.countProblems(info, 1);
     if (info.customId !== undefined) {
       const holders = this.ids.get(info.customId);
       if (holders === undefined) {
@@ -414,12 +445,12 @@ export class DocumentValidator {
     addTo(this.models, info.model, state);
   }
 
-  private countProblems(info: LineInfo, delta: 1 | -1): void {
+  private countProblems(info: LineFacts, delta: 1 | -1): void {
     if (info.kind === 'blank') {
       this.problemCounts.set(DiagnosticCodes.blankLine, (this.problemCounts.get(DiagnosticCodes.blankLine) ?? 0) + delta);
     }
-    for (const problem of info.problems) {
-      this.problemCounts.set(problem.code, (this.problemCounts.get(problem.code) ?? 0) + delta);
+    for (const code of info.codes) {
+      this.problemCounts.set(code, (this.problemCounts.get(code) ?? 0) + delta);
     }
   }
 
@@ -433,9 +464,7 @@ export class DocumentValidator {
     if (info.kind !== 'blank') {
       this.requests--;
     }
-    if (this.withProblems.delete(state)) {
-      this.countProblems(info, -1);
-    }
+    this.countProblems(info, -1);
     if (info.customId !== undefined) {
       const holders = this.ids.get(info.customId);
       if (holders instanceof Set) {

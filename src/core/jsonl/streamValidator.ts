@@ -6,6 +6,7 @@ import {
   invalidEncodingDiagnostic,
   lineDiagnostic,
   modelMismatchDiagnostic,
+  compareDiagnostics,
   oversizedLineDiagnostic,
   sortDiagnostics,
   urlMismatchDiagnostic,
@@ -13,7 +14,7 @@ import {
 } from './diagnosticsBuilder';
 import { analyzeLine } from './lineAnalysis';
 import { isOutputLine } from './resultShape';
-import { defaultLimits, defaultMaxDiagnostics, type BatchDiagnostic, type DiagnosticCounts, type LineSpan, type ValidationLimits, type ValidationResult } from './types';
+import { defaultLimits, defaultMaxDiagnostics, orderedCounts, type BatchDiagnostic, type DiagnosticCounts, type LineSpan, type ValidationLimits, type ValidationResult } from './types';
 
 interface Reference {
   readonly value: string;
@@ -45,7 +46,7 @@ export class StreamValidator {
   private readonly maxDiagnostics: number;
   private readonly onDiagnostic: ((diagnostic: BatchDiagnostic) => void) | undefined;
   // The current line's diagnostics, sorted before they are reported.
-  private readonly lineBuffer: BatchDiagnostic[] = [];
+  private readonly lineBuffer: { readonly diagnostic: BatchDiagnostic; readonly firstLine?: number }[] = [];
   // The line of each id's first use. Where on that line it sits is looked up only for kept duplicates
   // (see `firstUseLines`), which keeps the common, clean path to one map insert a row.
   private readonly firstIds = new Map<string, number>();
@@ -58,7 +59,8 @@ export class StreamValidator {
   private firstExcessLine: number | undefined;
   private firstLineLength = 0;
   private hasBom = false;
-  private firstNonBlank: boolean | undefined;
+  // Whether the first non-blank line is an output line (see `isOutputLine`), once that line is seen.
+  private firstRequestIsOutput: boolean | undefined;
 
   constructor(
     private readonly limits: ValidationLimits = defaultLimits,
@@ -89,7 +91,7 @@ export class StreamValidator {
       return;
     }
     this.countRequest(line);
-    this.firstNonBlank ??= info.problems.length > 0 && isOutputLine(text);
+    this.firstRequestIsOutput ??= info.problems.length > 0 && isOutputLine(text);
     for (const problem of info.problems) {
       this.found(problem.code, () => lineDiagnostic(line, problem));
     }
@@ -133,7 +135,7 @@ export class StreamValidator {
       this.firstLineLength = bytes;
     }
     this.countRequest(line);
-    this.firstNonBlank ??= false;
+    this.firstRequestIsOutput ??= false;
     this.found(DiagnosticCodes.invalidRequest, () => oversizedLineDiagnostic(line, bytes, limit));
     this.endLine();
   }
@@ -187,10 +189,10 @@ export class StreamValidator {
       requests: this.requests,
       bytes,
       diagnostics,
-      counts: { ...this.counts },
+      counts: orderedCounts(this.counts),
       total: this.total,
       truncated: diagnostics.length < this.total,
-      startsWithOutputLine: this.firstNonBlank ?? false,
+      startsWithOutputLine: this.firstRequestIsOutput ?? false,
       endpoint: this.url?.value,
       deployment: this.model?.value,
     };
@@ -209,37 +211,36 @@ export class StreamValidator {
   }
 
   /**
-   * Counts a problem of the current line; builds it (`make`) only when it is kept or streamed, so a file with
-   * millions of problems costs a counter each. `firstLine` marks a duplicate whose first use is placed later.
+   * Counts a problem of the current line; builds it (`make`) only when it may be kept or is streamed, so a
+   * file with millions of problems costs a counter each past the cap. `firstLine` marks a duplicate whose
+   * first use is placed by {@link finish}.
    */
   private found(code: DiagnosticCode, make: () => BatchDiagnostic, firstLine?: number): void {
     this.count(code);
-    const keep = this.kept.length + this.lineBuffer.length < this.maxDiagnostics;
-    if (!keep && this.onDiagnostic === undefined) {
+    // While there is room, every problem of the line is built: the line's first ones by position are kept.
+    if (this.kept.length >= this.maxDiagnostics && this.onDiagnostic === undefined) {
       return;
     }
-    const diagnostic = make();
-    if (keep && firstLine !== undefined) {
-      this.keptDuplicates.push({ index: this.kept.length + this.lineBuffer.length, firstLine });
-    }
-    this.lineBuffer.push(diagnostic);
+    this.lineBuffer.push({ diagnostic: make(), firstLine });
   }
 
-  // Streams the current line's diagnostics in position order and keeps those that fit (in arrival order, which
-  // the indexes in `keptDuplicates` refer to; `finish` sorts).
+  // Streams the current line's diagnostics in position order and keeps the first of them that fit.
   private endLine(): void {
     const buffer = this.lineBuffer;
     if (buffer.length === 0) {
       return;
     }
-    if (this.onDiagnostic) {
-      for (const d of buffer.length > 1 ? sortDiagnostics(buffer.slice()) : buffer) {
-        this.onDiagnostic(d);
-      }
+    if (buffer.length > 1) {
+      buffer.sort((a, b) => compareDiagnostics(a.diagnostic, b.diagnostic));
     }
-    const room = this.maxDiagnostics - this.kept.length;
-    for (let i = 0; i < buffer.length && i < room; i++) {
-      this.kept.push(buffer[i]!);
+    for (const { diagnostic, firstLine } of buffer) {
+      this.onDiagnostic?.(diagnostic);
+      if (this.kept.length < this.maxDiagnostics) {
+        if (firstLine !== undefined) {
+          this.keptDuplicates.push({ index: this.kept.length, firstLine });
+        }
+        this.kept.push(diagnostic);
+      }
     }
     buffer.length = 0;
   }
