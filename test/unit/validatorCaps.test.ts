@@ -70,6 +70,24 @@ describe('capped validation: the first N diagnostics and a count of all', () => 
     );
   });
 
+  it('reports the same from a document with many broken lines (walking the lines, not the indexes)', function () {
+    this.timeout(60_000);
+    const rows = fc.sample(rowArb, { numRuns: 30_000, seed: 7 });
+    const text = rows.join('\n');
+    const wide: ValidationLimits = { maxRequests: 1_000_000, maxBytes: 100 * 1024 * 1024 };
+    const lines = text.split('\n');
+    const document = new DocumentValidator(wide);
+    document.reset(lines.length);
+    document.flush((line) => lines[line]!);
+    for (const max of [1000, 25_000]) {
+      const expected = validateText(text, wide, { maxDiagnostics: max });
+      const report = document.report(max);
+      assert.ok(expected.total > 20_000, `${expected.total} problems`);
+      assert.deepEqual(report.diagnostics, expected.diagnostics, `max ${max}`);
+      assert.deepEqual(report.counts, expected.counts);
+    }
+  });
+
   it('streams every diagnostic once, lines in file order, the file-level ones last', () => {
     fc.assert(
       fc.property(fileArb, fc.integer({ min: 0, max: 10 }), (text, max) => {

@@ -70,6 +70,8 @@ interface LineState {
 }
 
 const BOM = 0xfeff;
+// Up to this many lines with problems, a report finds them through the indexes instead of walking every line.
+const indexedReportLimit = 20_000;
 
 /**
  * The validator behind the editor: keeps one analysis per line and the cross-line indexes (ids, urls,
@@ -84,6 +86,8 @@ export class DocumentValidator {
   // The lines holding each id: the line itself, or a set once the id is repeated (removal stays O(1)).
   private readonly ids = new Map<string, LineState | Set<LineState>>();
   private readonly duplicateIds = new Set<string>();
+  // Lines with a problem of their own (blank lines included), for reports on documents with few problems.
+  private readonly withProblems = new Set<LineState>();
   // Running counts: line problems per code (blank lines included) and repeats of duplicated ids.
   private readonly problemCounts = new Map<DiagnosticCode, number>();
   private duplicateCount = 0;
@@ -118,6 +122,7 @@ export class DocumentValidator {
     this.pending.clear();
     this.ids.clear();
     this.duplicateIds.clear();
+    this.withProblems.clear();
     this.problemCounts.clear();
     this.duplicateCount = 0;
     this.urls.clear();
@@ -264,32 +269,31 @@ export class DocumentValidator {
   }
 
   /**
-   * The line problems of the first lines, in line order, until at least `max` are found (the whole last line
-   * is included, so sorting and cutting gives the first `max` by position). The file's url and deployment are
-   * the first ones met, and the first holder of a duplicated id is met before its repeats, so one walk suffices.
+   * The line problems of the first lines with problems, in line order, until at least `max` are found (the
+   * whole last line is included, so sorting and cutting gives the first `max` by position). When few lines have
+   * problems they are found through the indexes; otherwise by walking the lines from the top, which stops at the
+   * cap. Either way only the lines reported are analysed again to build their messages.
    */
   private collect(max: number): BatchDiagnostic[] {
     const result: BatchDiagnostic[] = [];
-    const checkUrls = this.urls.size > 1;
-    const checkModels = this.models.size > 1;
+    const urlReference = this.urls.size > 1 ? this.firstWith('url') : undefined;
+    const modelReference = this.models.size > 1 ? this.firstWith('model') : undefined;
+    const url = urlReference && { value: urlReference.info!.url!, at: { line: urlReference.line, ...this.spanOf(urlReference, 'url') } };
+    const model = modelReference && { value: modelReference.info!.model!, at: { line: modelReference.line, ...this.spanOf(modelReference, 'body.model') } };
     const checkIds = this.duplicateIds.size > 0;
-    let url: { value: string; at: LineSpan } | undefined;
-    let model: { value: string; at: LineSpan } | undefined;
+    // The first holder of a duplicated id comes before its repeats in line order.
     const firstUses = new Map<string, LineSpan>();
     const lastLine = this.states.length - 1;
-    for (const state of this.states) {
-      if (result.length >= max) {
-        break;
-      }
+    const visit = (state: LineState) => {
       const info = state.info;
       if (info === undefined) {
-        continue;
+        return;
       }
       if (info.kind === 'blank') {
         if (!(state.text.length === state.shift && state.line === lastLine)) {
           result.push(blankLineDiagnostic(state.line, state.text));
         }
-        continue;
+        return;
       }
       if (info.codes.length > 0) {
         for (const problem of analyzeLine(state.shift > 0 ? state.text.slice(state.shift) : state.text).problems) {
@@ -305,22 +309,60 @@ export class DocumentValidator {
           result.push(duplicateDiagnostic(at, firstUse, info.customId));
         }
       }
-      if (checkUrls && info.url !== undefined) {
-        if (url === undefined) {
-          url = { value: info.url, at: { line: state.line, ...this.spanOf(state, 'url') } };
-        } else if (info.url !== url.value) {
-          result.push(urlMismatchDiagnostic({ line: state.line, ...this.spanOf(state, 'url') }, info.url, url.at, url.value));
+      if (url && info.url !== undefined && info.url !== url.value) {
+        result.push(urlMismatchDiagnostic({ line: state.line, ...this.spanOf(state, 'url') }, info.url, url.at, url.value));
+      }
+      if (model && info.model !== undefined && info.model !== model.value) {
+        result.push(modelMismatchDiagnostic({ line: state.line, ...this.spanOf(state, 'body.model') }, info.model, model.at, model.value));
+      }
+    };
+    const candidates = this.linesWithProblems(url?.value, model?.value);
+    for (const state of candidates ?? this.states) {
+      if (result.length >= max) {
+        break;
+      }
+      visit(state);
+    }
+    return result;
+  }
+
+  /**
+   * The lines with a problem of their own or across lines, in line order, when there are few of them (a
+   * sort of the indexes beats a walk over every line); undefined when there are many.
+   */
+  private linesWithProblems(fileUrl: string | undefined, fileModel: string | undefined): LineState[] | undefined {
+    const others = (index: Map<string, Set<LineState>>, reference: string | undefined) => {
+      let n = 0;
+      if (reference !== undefined) {
+        for (const [value, holders] of index) {
+          n += value === reference ? 0 : holders.size;
         }
       }
-      if (checkModels && info.model !== undefined) {
-        if (model === undefined) {
-          model = { value: info.model, at: { line: state.line, ...this.spanOf(state, 'body.model') } };
-        } else if (info.model !== model.value) {
-          result.push(modelMismatchDiagnostic({ line: state.line, ...this.spanOf(state, 'body.model') }, info.model, model.at, model.value));
+      return n;
+    };
+    const estimate = this.withProblems.size + this.duplicateCount + this.duplicateIds.size + others(this.urls, fileUrl) + others(this.models, fileModel);
+    if (estimate > indexedReportLimit) {
+      return undefined;
+    }
+    const found = new Set<LineState>(this.withProblems);
+    for (const id of this.duplicateIds) {
+      for (const state of this.ids.get(id) as Set<LineState>) {
+        found.add(state);
+      }
+    }
+    for (const [index, reference] of [[this.urls, fileUrl], [this.models, fileModel]] as const) {
+      if (reference === undefined) {
+        continue;
+      }
+      for (const [value, holders] of index) {
+        if (value !== reference) {
+          for (const state of holders) {
+            found.add(state);
+          }
         }
       }
     }
-    return result;
+    return [...found].sort((a, b) => a.line - b.line);
   }
 
   /**
@@ -427,7 +469,10 @@ export class DocumentValidator {
     if (info.kind !== 'blank') {
       this.requests++;
     }
-    this.countProblems(info, 1);
+    if (info.kind === 'blank' || info.codes.length > 0) {
+      this.withProblems.add(state);
+      this.countProblems(info, 1);
+    }
     if (info.customId !== undefined) {
       const holders = this.ids.get(info.customId);
       if (holders === undefined) {
@@ -464,7 +509,9 @@ export class DocumentValidator {
     if (info.kind !== 'blank') {
       this.requests--;
     }
-    this.countProblems(info, -1);
+    if (this.withProblems.delete(state)) {
+      this.countProblems(info, -1);
+    }
     if (info.customId !== undefined) {
       const holders = this.ids.get(info.customId);
       if (holders instanceof Set) {
