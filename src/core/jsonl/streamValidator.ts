@@ -1,12 +1,12 @@
 import { DiagnosticCodes, type DiagnosticCode } from './codes';
 import {
   blankLineDiagnostic,
+  compareDiagnostics,
   duplicateDiagnostic,
   fileDiagnostics,
   invalidEncodingDiagnostic,
   lineDiagnostic,
   modelMismatchDiagnostic,
-  compareDiagnostics,
   oversizedLineDiagnostic,
   sortDiagnostics,
   urlMismatchDiagnostic,
