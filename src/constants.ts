@@ -43,6 +43,7 @@ export const Settings = {
   filePatterns: 'validation.filePatterns',
   maxRequests: 'validation.maxRequests',
   maxFileSizeMB: 'validation.maxFileSizeMB',
+  maxDiagnostics: 'validation.maxDiagnostics',
   debounceMs: 'validation.debounceMs',
   deployments: 'deployments',
   resultsFolder: 'results.folder',

@@ -1,17 +1,17 @@
-import { stat } from 'node:fs/promises';
+import { checkInputPath, describeInputProblem } from '../core/jsonl/inputFile';
 
-/** True when `file` is a readable regular file; otherwise says why on `err` (the caller exits with 2). */
-export async function checkInputFile(file: string, err: NodeJS.WritableStream): Promise<boolean> {
-  try {
-    if (!(await stat(file)).isFile()) {
-      err.write(`error: ${file} is not a file\n`);
-      return false;
-    }
-    return true;
-  } catch (error) {
-    err.write(`error: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
-    return false;
+/**
+ * The check every command that reads an input file makes first (`validate`, `estimate`, `submit`): the path
+ * must be a regular file, looked at without opening it (a FIFO would block, `/dev/zero` never ends). Returns
+ * its size, or undefined after saying why on `err` (the caller exits with 2).
+ */
+export async function checkInputFile(file: string, err: NodeJS.WritableStream): Promise<{ readonly size: number } | undefined> {
+  const check = await checkInputPath(file);
+  if (!check.ok) {
+    err.write(`error: ${describeInputProblem(file, check.problem)}\n`);
+    return undefined;
   }
+  return { size: check.size };
 }
 
 /** A parsed command line: positional arguments and `--name value` / `--flag` options. */
@@ -51,6 +51,19 @@ export function parseArgs(argv: readonly string[], valued: readonly string[], fl
     }
   }
   return { positionals, options };
+}
+
+/** Reads a non-negative integer option (a count such as `--max-diagnostics`), or `fallback` when absent. */
+export function countOption(args: ParsedArgs, name: string, fallback: number): number {
+  const raw = args.options.get(name);
+  if (raw === undefined) {
+    return fallback;
+  }
+  const value = raw === true || raw.trim() === '' ? Number.NaN : Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new UsageError(`--${name} takes a whole number, 0 or more`);
+  }
+  return value;
 }
 
 /** Reads a positive number option, or `fallback` when absent. */

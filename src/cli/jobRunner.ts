@@ -4,6 +4,7 @@ import { SOURCE_FILE_KEY } from '../core/batch/client';
 import { SubmissionMayExistError } from '../core/batch/errors';
 import { isTerminal, jobState } from '../core/batch/status';
 import { validateFile } from '../core/jsonl/fileValidator';
+import { countBySeverity } from '../core/jsonl/types';
 import { sleep } from '../core/batch/retry';
 import { existingFiles, FileExistsError } from '../core/atomicFile';
 import { formatRepeatedIds } from '../core/format';
@@ -19,10 +20,10 @@ export class InvalidInputError extends Error {}
 /** Validates, uploads and creates a job for one file, reporting progress on `err`. */
 export async function submitFile(client: BatchClient, file: string, err: NodeJS.WritableStream, signal?: AbortSignal): Promise<Batch> {
   const validation = await validateFile(file);
-  const errors = validation.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) {
+  const errors = countBySeverity(validation.counts).error;
+  if (errors > 0) {
     err.write(formatListing(file, validation));
-    throw new InvalidInputError(`${file} has ${errors.length} validation error(s); fix them before submitting.`);
+    throw new InvalidInputError(`${file} has ${errors} validation error(s); fix them before submitting.`);
   }
   const endpoint = validation.endpoint ?? '/chat/completions';
   const progress = new ProgressLine(err);

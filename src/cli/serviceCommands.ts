@@ -6,7 +6,7 @@ import { SOURCE_FILE_KEY, type Batch } from '../core/batch/client';
 import { BatchServiceError, OperationCancelledError } from '../core/batch/errors';
 import { jobState } from '../core/batch/status';
 import { terminalJson, terminalSafe } from '../core/terminalText';
-import { parseArgs, UsageError, numberOption } from './args';
+import { checkInputFile, parseArgs, UsageError, numberOption } from './args';
 import { clientFromArgs, connectionFlags, connectionValued, isLoopback, stringOption } from './connectionOptions';
 import { usages } from './usage';
 import { downloadResults, InvalidInputError, plannedResultFiles, submitFile, waitForJob, warnAboutRepeatedIds } from './jobRunner';
@@ -68,6 +68,9 @@ export async function runSubmit(argv: readonly string[], ...[out, err]: Streams)
   const args = parseArgs(argv, [...connectionValued, 'out', 'poll-ms', 'max-parallel', 'max-requests', 'max-size-mb', 'max-tokens'], [...connectionFlags, 'wait', 'force', 'split']);
   if (args.positionals.length !== 1) {
     throw new UsageError(`usage: ${submitUsage}`);
+  }
+  if (!(await checkInputFile(args.positionals[0]!, err))) {
+    return 2;
   }
   const client = await clientFromArgs(args);
   if (args.options.has('split')) {

@@ -8,7 +8,7 @@ import { sleep } from '../core/batch/retry';
 import { splitFile, type LineTokenEstimator, type PartLimits } from '../core/batch/split';
 import { DiagnosticCodes } from '../core/jsonl/codes';
 import { validateFile } from '../core/jsonl/fileValidator';
-import { defaultLimits } from '../core/jsonl/types';
+import { defaultLimits, errorCount } from '../core/jsonl/types';
 import { existingFiles, FileExistsError } from '../core/atomicFile';
 import { formatRepeatedIds } from '../core/format';
 import { allGroupFiles, downloadGroupResults, groupResultPaths } from '../core/results/groupResults';
@@ -37,9 +37,10 @@ export interface SplitSubmitOptions {
 export async function submitSplit(client: BatchClient, file: string, options: SplitSubmitOptions, err: NodeJS.WritableStream): Promise<GroupState> {
   const validation = await validateFile(file, { limits: { maxRequests: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER } });
   const blocking = validation.diagnostics.filter((d) => d.severity === 'error' && !splittable.has(d.code));
-  if (blocking.length > 0) {
+  const blockingErrors = errorCount(validation.counts, splittable);
+  if (blockingErrors > 0) {
     err.write(formatListing(file, { ...validation, diagnostics: blocking }));
-    throw new InvalidInputError(`${file} has ${blocking.length} validation error(s); fix them before submitting.`);
+    throw new InvalidInputError(`${file} has ${blockingErrors} validation error(s); fix them before submitting.`);
   }
   const partsDir = await mkdtemp(join(tmpdir(), 'aoai-batch-parts-'));
   const started = Date.now();

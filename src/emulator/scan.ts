@@ -1,10 +1,10 @@
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { endpointKind } from '../core/jsonl/endpoints';
-import { firstBadColumn } from '../core/jsonl/fileValidator';
+import { firstBadColumn, lineLimit } from '../core/jsonl/fileValidator';
 import { isBlankLine } from '../core/jsonl/lineAnalysis';
 import { StreamValidator } from '../core/jsonl/streamValidator';
-import type { BatchDiagnostic, ValidationLimits } from '../core/jsonl/types';
+import { defaultLimits, type BatchDiagnostic, type ValidationLimits } from '../core/jsonl/types';
 import { countChatPrompt, countEmbeddingsInput, countResponsesInput, maxOutputTokens } from './tokens';
 
 /** What validating an input file found: the core validator's diagnostics plus what the quota needs. */
@@ -12,7 +12,10 @@ export interface ScanResult {
   readonly bytes: number;
   readonly requests: number;
   readonly hasBom: boolean;
-  /** Errors only (warnings such as blank lines do not fail a batch). */
+  /**
+   * Errors only (warnings such as blank lines do not fail a batch): the file-level ones, then the first
+   * {@link keptScanErrors} of the lines in file order (one per placeholder deployment name).
+   */
   readonly errors: readonly BatchDiagnostic[];
   /** The file's deployment (the first usable `body.model`) and its 0-based line. */
   readonly deployment?: string;
@@ -27,19 +30,38 @@ export interface ScanResult {
 const chunkSize = 256 * 1024;
 
 /**
- * Calls `onLine` for every line of a file (bytes without the line break, and the byte offset where it starts),
- * reading it in chunks so memory stays bounded by the longest line. A leading UTF-8 BOM is skipped and reported.
+ * Calls `onLine` for every line of a file (bytes without the line break, the byte offset where it starts and
+ * its length), reading it in chunks. A line longer than `maxLineBytes` is never accumulated: `onLine` gets
+ * `undefined` bytes and its length, so memory stays bounded by the limit. A leading UTF-8 BOM is skipped and reported.
  */
 export async function forEachLine(
   path: string,
-  onLine: (bytes: Buffer, start: number) => void,
+  onLine: (bytes: Buffer | undefined, start: number, length: number) => void,
   onBom?: () => void,
   signal?: AbortSignal,
+  maxLineBytes: number = lineLimit(defaultLimits),
 ): Promise<number> {
   let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let skipping = false;
   let pendingStart = 0;
   let offset = 0;
   let first = true;
+  let lastPendingByte = 0;
+  // Ends the line begun in earlier chunks with `piece` (its rest, without the line break).
+  const finishPending = (piece: Buffer) => {
+    const total = pendingBytes + piece.length;
+    const lastByte = piece.length > 0 ? piece[piece.length - 1] : lastPendingByte;
+    const length = total - (lastByte === 13 ? 1 : 0);
+    if (skipping || length > maxLineBytes) {
+      onLine(undefined, pendingStart, length);
+    } else {
+      onLine(stripCr(pending.length > 0 ? Buffer.concat([...pending, piece]) : piece), pendingStart, length);
+    }
+    pending = [];
+    pendingBytes = 0;
+    skipping = false;
+  };
   for await (const raw of createReadStream(path, { highWaterMark: chunkSize, signal }) as AsyncIterable<Buffer>) {
     let chunk = raw;
     let chunkStart = offset;
@@ -50,26 +72,39 @@ export async function forEachLine(
         onBom?.();
         chunk = chunk.subarray(3);
         chunkStart += 3;
-        pendingStart = chunkStart;
       }
+      pendingStart = chunkStart;
     }
     let from = 0;
     for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, from)) {
-      const piece = chunk.subarray(from, nl);
-      const bytes = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
-      onLine(stripCr(bytes), pending.length > 0 ? pendingStart : chunkStart + from);
-      pending = [];
+      if (pendingBytes > 0 || skipping) {
+        finishPending(chunk.subarray(from, nl));
+      } else {
+        const bytes = stripCr(chunk.subarray(from, nl));
+        if (bytes.length > maxLineBytes) {
+          onLine(undefined, chunkStart + from, bytes.length);
+        } else {
+          onLine(bytes, chunkStart + from, bytes.length);
+        }
+      }
       from = nl + 1;
+      pendingStart = chunkStart + from;
     }
     if (from < chunk.length) {
-      if (pending.length === 0) {
-        pendingStart = chunkStart + from;
+      const rest = chunk.subarray(from);
+      pendingBytes += rest.length;
+      lastPendingByte = rest[rest.length - 1]!;
+      if (!skipping && pendingBytes > maxLineBytes + 1) {
+        skipping = true;
+        pending = [];
       }
-      pending.push(chunk.subarray(from));
+      if (!skipping) {
+        pending.push(rest);
+      }
     }
   }
-  if (pending.length > 0) {
-    onLine(stripCr(Buffer.concat(pending)), pendingStart);
+  if (pendingBytes > 0 || skipping) {
+    finishPending(Buffer.alloc(0));
   }
   return offset;
 }
@@ -103,9 +138,43 @@ function requestTokens(text: string): number {
   return prompt + (maxOutputTokens(body) ?? 0);
 }
 
-/** Validates an input file with the core validator and estimates its tokens, in one streaming pass. */
+/** How many validation errors a scan keeps: more than Azure lists (see `validationErrors`), never all of them. */
+export const keptScanErrors = 1_000;
+
+/**
+ * Validates an input file with the core validator and estimates its tokens, in one streaming pass. Memory stays
+ * bounded by the longest line, the id index and {@link keptScanErrors}, however many rows are broken.
+ */
 export async function scanInputFile(path: string, limits: ValidationLimits, signal?: AbortSignal): Promise<ScanResult> {
-  const validator = new StreamValidator(limits);
+  const lineErrors: BatchDiagnostic[] = [];
+  const fileErrors: BatchDiagnostic[] = [];
+  let linesDone = false;
+  // A placeholder deployment is listed once per name (as Azure's model_not_found): keep one of each.
+  const placeholders = new Set<string>();
+  const validator = new StreamValidator(limits, {
+    maxDiagnostics: 0,
+    onDiagnostic: (d) => {
+      if (d.severity !== 'error') {
+        return;
+      }
+      if (linesDone) {
+        fileErrors.push(d);
+        return;
+      }
+      if (lineErrors.length >= keptScanErrors) {
+        return;
+      }
+      if (d.code === 'placeholder_model') {
+        const model = String(d.message.args[0] ?? '');
+        if (placeholders.has(model)) {
+          return;
+        }
+        placeholders.add(model);
+      }
+      lineErrors.push(d);
+    },
+  });
+  const maxLine = lineLimit(limits);
   let hasBom = false;
   let line = 0;
   let deploymentLine: number | undefined;
@@ -113,7 +182,12 @@ export async function scanInputFile(path: string, limits: ValidationLimits, sign
   let estimatedTokens = 0;
   const bytes = await forEachLine(
     path,
-    (raw) => {
+    (raw, _start, length) => {
+      if (raw === undefined) {
+        validator.addOversizedLine(length, maxLine);
+        line++;
+        return;
+      }
       const text = raw.toString('utf8');
       validator.addLine(text, isUtf8(raw) ? undefined : firstBadColumn(raw));
       if (deploymentLine === undefined && validator.deployment !== undefined) {
@@ -132,13 +206,15 @@ export async function scanInputFile(path: string, limits: ValidationLimits, sign
       validator.markBom();
     },
     signal,
+    maxLine,
   );
+  linesDone = true;
   const result = validator.finish(bytes);
   return {
     bytes,
     requests: result.requests,
     hasBom,
-    errors: result.diagnostics.filter((d) => d.severity === 'error'),
+    errors: [...fileErrors, ...lineErrors],
     deployment: validator.deployment,
     deploymentLine,
     endpoint: validator.endpoint,
@@ -162,8 +238,9 @@ function isBlankBytes(raw: Buffer): boolean {
 export async function indexRequests(path: string, signal?: AbortSignal): Promise<Float64Array> {
   let ranges = new Float64Array(1024);
   let count = 0;
-  await forEachLine(path, (raw, start) => {
-    if (isBlankBytes(raw)) {
+  await forEachLine(path, (raw, start, length) => {
+    // A line too long to read is not blank (it failed validation; it is never executed).
+    if (raw !== undefined && isBlankBytes(raw)) {
       return;
     }
     if (count * 2 + 2 > ranges.length) {
@@ -172,7 +249,7 @@ export async function indexRequests(path: string, signal?: AbortSignal): Promise
       ranges = grown;
     }
     ranges[count * 2] = start;
-    ranges[count * 2 + 1] = start + raw.length;
+    ranges[count * 2 + 1] = start + length;
     count++;
   }, undefined, signal);
   return ranges.subarray(0, count * 2);

@@ -1,7 +1,10 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { startEmulator } from '../../src/emulator';
+import type { Connection } from '../../src/features/connections/connectionStore';
 import { codeOf, diagnosticsOf, extensionApi, fixtureUri, openDocument, quickFixesAt, waitFor, workspaceRoot } from './helpers';
 
 async function closeAll(): Promise<void> {
@@ -167,5 +170,119 @@ describe('Validate Batch File (from disk)', function () {
     const summaries = await vscode.commands.executeCommand<{ requests: number; errors: number }[]>('azureOpenAIBatch.validateFile', fixtureUri('clean.jsonl'), [fixtureUri('clean.jsonl'), fixtureUri('broken.jsonl')]);
     assert.deepEqual(summaries?.map((s) => s.requests), [5, 7]);
     assert.ok(summaries![1]!.errors > 0);
+  });
+});
+
+describe('validation: results are not input, problems are capped and go with the document', function () {
+  this.timeout(120_000);
+  afterEach(closeAll);
+
+  const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Azure OpenAI Batch');
+  const lensTitles = async (uri: vscode.Uri) =>
+    ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? []).map((l) => l.command?.title ?? '').filter((t) => /requests? · /.test(t));
+  const outputLines = [
+    JSON.stringify({ id: 'batch_req_1', custom_id: 'task-1', response: { status_code: 200, request_id: 'r1', body: { choices: [{ message: { role: 'assistant', content: 'Hi' } }], usage: { prompt_tokens: 8, completion_tokens: 2 } } }, error: null }),
+    JSON.stringify({ id: 'batch_req_2', custom_id: 'task-2', response: null, error: { code: 'server_error', message: 'failed' } }),
+    JSON.stringify({ custom_id: 'task-3', status: 'succeeded', status_code: 200, response: { body: {} }, error: null }),
+  ];
+
+  async function writeAndOpen(name: string, lines: readonly string[]): Promise<vscode.TextDocument> {
+    const uri = vscode.Uri.file(path.join(workspaceRoot(), name));
+    await fs.writeFile(uri.fsPath, lines.join('\n') + '\n');
+    const document = await vscode.workspace.openTextDocument(uri);
+    // Not a preview: the next file opened must not replace (close) this one's tab.
+    await vscode.window.showTextDocument(document, { preview: false });
+    return document;
+  }
+
+  it('does not validate or estimate the files results are written to, nor a document of output lines', async () => {
+    const api = await extensionApi();
+    // A batch file next to them is validated (so the validator is running), and keeps its problems.
+    const input = await writeAndOpen('results-neighbour.jsonl', ['{}']);
+    assert.ok((await diagnosticsOf(input.uri)).length > 0);
+    const documents: vscode.TextDocument[] = [];
+    for (const name of ['jobs.output.jsonl', 'jobs.errors.jsonl', 'jobs.results.jsonl', 'pasted-output.jsonl']) {
+      documents.push(await writeAndOpen(name, outputLines));
+    }
+    // Named like results, even with lines that would be wrong as input.
+    documents.push(await writeAndOpen('broken.results.jsonl', ['{}', '{bad']));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    for (const document of documents) {
+      const name = path.basename(document.uri.fsPath);
+      assert.equal(document.languageId, 'jsonl', name);
+      assert.equal(api.validation.isTracked(document.uri), false, `${name} is not validated`);
+      assert.deepEqual(ours(document.uri), [], `${name} has no problems`);
+      assert.equal(api.validation.summaryFor(document.uri), undefined, `${name} has no status`);
+      assert.deepEqual(await lensTitles(document.uri), [], `${name} has no estimate CodeLens`);
+    }
+    assert.ok(ours(input.uri).length > 0, 'the batch file keeps its problems');
+    // A retry file is batch input.
+    const retry = await writeAndOpen('jobs.retry-1.jsonl', ['{}']);
+    assert.ok((await diagnosticsOf(retry.uri)).length > 0);
+  });
+
+  it('publishes at most the setting\'s worth of problems per document, with a note of how many more', async () => {
+    const api = await extensionApi();
+    const document = await writeAndOpen('five-thousand-bad.jsonl', Array.from({ length: 5000 }, () => '{}'));
+    const diagnostics = await diagnosticsOf(document.uri);
+    assert.equal(diagnostics.length, 1001);
+    const notes = diagnostics.filter((d) => d.severity === vscode.DiagnosticSeverity.Information);
+    assert.equal(notes.length, 1);
+    assert.equal(notes[0]!.range.start.line, 0);
+    assert.match(notes[0]!.message, /^19,000 more problems are not shown: the file has 20,000 in all/);
+    // The summary (status bar) counts every problem, not only those shown.
+    assert.equal(api.validation.summaryFor(document.uri)?.errors, 20_000);
+    const config = vscode.workspace.getConfiguration('azureOpenAIBatch');
+    await config.update('validation.maxDiagnostics', 10, vscode.ConfigurationTarget.Workspace);
+    try {
+      await waitFor('the smaller cap', async () => (await diagnosticsOf(document.uri)).length === 11 || undefined);
+      assert.match(ours(document.uri).find((d) => d.severity === vscode.DiagnosticSeverity.Information)!.message, /^19,990 more problems/);
+    } finally {
+      await config.update('validation.maxDiagnostics', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  it('Validate Batch File and Submit refuse a FIFO, a device and a folder at once, and skip result files', async () => {
+    const fifo = path.join(workspaceRoot(), 'pipe.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    const emulator = await startEmulator({ port: 0, apiKey: 'fifo-test-key' });
+    try {
+      const connection = (await vscode.commands.executeCommand<Connection>('azureOpenAIBatch.addConnection', {
+        name: 'FIFO test',
+        endpoint: emulator.url,
+        apiVersion: '2025-04-01-preview',
+        auth: 'apiKey',
+        apiKey: 'fifo-test-key',
+      }))!;
+      for (const target of [fifo, '/dev/zero', workspaceRoot()]) {
+        const uri = vscode.Uri.file(target);
+        const started = Date.now();
+        assert.deepEqual(await vscode.commands.executeCommand('azureOpenAIBatch.validateFile', uri), [], target);
+        assert.deepEqual(await vscode.commands.executeCommand('azureOpenAIBatch.submit', uri, undefined, { connectionId: connection.id, deployment: 'gpt-4o-batch' }), [], target);
+        assert.ok(Date.now() - started < 10_000, `${target} answered at once`);
+        assert.deepEqual(ours(uri), []);
+      }
+      assert.equal(emulator.files().length, 0, 'nothing was uploaded');
+      await vscode.commands.executeCommand('azureOpenAIBatch.removeConnection', connection.id, true);
+    } finally {
+      await emulator.close();
+      await fs.rm(fifo, { force: true });
+    }
+    const results = path.join(workspaceRoot(), 'disk.results.jsonl');
+    const pasted = path.join(workspaceRoot(), 'disk-output.jsonl');
+    await fs.writeFile(results, '{}\n');
+    await fs.writeFile(pasted, outputLines.join('\n') + '\n');
+    assert.deepEqual(await vscode.commands.executeCommand('azureOpenAIBatch.validateFile', vscode.Uri.file(results), [vscode.Uri.file(results), vscode.Uri.file(pasted)]), []);
+    assert.deepEqual(ours(vscode.Uri.file(results)), []);
+    assert.deepEqual(ours(vscode.Uri.file(pasted)), []);
+  });
+
+  it('clears a document\'s problems when its editor closes, and shows them again when it is reopened', async () => {
+    const document = await openDocument('broken.jsonl');
+    assert.ok((await diagnosticsOf(document.uri)).length > 0);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await waitFor('the problems to go', () => ours(document.uri).length === 0 || undefined, 10_000);
+    await vscode.window.showTextDocument(document.uri);
+    await waitFor('the problems to come back', async () => (await diagnosticsOf(document.uri)).length > 0 || undefined, 10_000);
   });
 });

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
 import { BadRequestError } from 'openai';
 import type { RunningEmulator } from '../../src/emulator/index';
-import { bomMessage } from '../../src/emulator/validationErrors';
+import { indexRequests, keptScanErrors, scanInputFile } from '../../src/emulator/scan';
+import { bomMessage, validationErrors } from '../../src/emulator/validationErrors';
 import { azure, call, GA, jsonl, PREVIEW, scratch, startFast, terminal, waitFor } from './emulatorHelpers';
 import { request, requests } from './helpers';
 
@@ -130,6 +131,37 @@ describe('emulator: input validation fails batches the way Azure does', function
       outcome.errors!.data.map((e) => e.line),
       [1, 2, 3, 4, 5],
     );
+  });
+
+  it('a file of 150,000 broken rows fails with a bounded errors.data list: the file-level error, then by line', async function () {
+    this.timeout(60_000);
+    const outcome = await run('many-bad.jsonl', '{}\n'.repeat(150_000));
+    const data = outcome.errors!.data;
+    assert.equal(outcome.status, 'failed');
+    assert.equal(data.length, 100);
+    assert.deepEqual([data[0]!.code, data[0]!.line], ['too_many_tasks', null]);
+    const lines = data.slice(1).map((e) => e.line!);
+    assert.deepEqual(lines.slice(0, 8), [1, 1, 1, 1, 2, 2, 2, 2]);
+    assert.ok(data.slice(1).every((e) => e.code === 'invalid_request'));
+  });
+
+  it('keeps a bounded list of errors while scanning, however many rows are broken', async function () {
+    this.timeout(60_000);
+    const path = tmp.write('scan-bad.jsonl', Buffer.concat([Buffer.from('{}\n'.repeat(200_000)), Buffer.from('{"custom_id": "x", "method": "POST", "url": "/chat/completions", "body": {"model": "YOUR_DEPLOYMENT", "messages": []}}\n'.repeat(5000))]));
+    const scan = await scanInputFile(path, { maxRequests: 100_000, maxBytes: 200 * 1024 * 1024 });
+    assert.equal(scan.requests, 205_000);
+    assert.ok(scan.errors.length <= keptScanErrors + 4, `${scan.errors.length} errors kept`);
+    assert.equal(scan.errors[0]!.code, 'too_many_tasks');
+    assert.deepEqual(validationErrors(scan, '/chat/completions', new Map()).length, 100);
+  });
+
+  it('scans a file without a line break, longer than the limit, without reading the line', async () => {
+    const path = tmp.write('one-line.jsonl', Buffer.alloc(8 * 1024 * 1024, 'a'));
+    const limits = { maxRequests: 100_000, maxBytes: 1024 * 1024 };
+    const scan = await scanInputFile(path, limits);
+    assert.deepEqual(scan.errors.map((e) => e.code), ['file_too_large', 'invalid_request']);
+    assert.match(scan.errors[1]!.message.text, /The line is 8\.0 MB, longer than 1\.0 MB/);
+    assert.deepEqual([...(await indexRequests(path))], [0, 8 * 1024 * 1024]);
   });
 
   it('warnings (blank lines, unknown fields) do not fail a batch', async () => {

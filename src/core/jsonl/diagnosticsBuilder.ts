@@ -111,9 +111,26 @@ export function invalidEncodingDiagnostic(line: number, column: number): BatchDi
   };
 }
 
+/** A line too long to read (see `StreamValidator.addOversizedLine`), underlined from its start. */
+export function oversizedLineDiagnostic(line: number, bytes: number, limit: number): BatchDiagnostic {
+  return {
+    line,
+    start: 0,
+    end: 1,
+    code: DiagnosticCodes.invalidRequest,
+    severity: severityOf(DiagnosticCodes.invalidRequest),
+    message: message('The line is {0}, longer than {1}: too long to be one request of a batch file, so it was not checked.', formatBytes(bytes), formatBytes(limit)),
+  };
+}
+
+/** The order of diagnostics: by position, then code. */
+export function compareDiagnostics(a: BatchDiagnostic, b: BatchDiagnostic): number {
+  return a.line - b.line || a.start - b.start || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
+}
+
 /** Orders diagnostics by position, then code, so output is stable. */
 export function sortDiagnostics(list: BatchDiagnostic[]): BatchDiagnostic[] {
-  return list.sort((a, b) => a.line - b.line || a.start - b.start || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  return list.sort(compareDiagnostics);
 }
 
 /** The span of the `custom_id`, `url` or `body.model` value on a line, or the trimmed line. */

@@ -8,15 +8,61 @@ import {
   urlMismatchDiagnostic,
   valueSpanOn,
 } from './diagnosticsBuilder';
+import { DiagnosticCodes, type DiagnosticCode } from './codes';
 import type { Span } from './jsonLocator';
 import { analyzeLine, type LineInfo } from './lineAnalysis';
-import { defaultLimits, type BatchDiagnostic, type ValidationLimits } from './types';
+import { defaultLimits, orderedCounts, type BatchDiagnostic, type DiagnosticCounts, type LineSpan, type ValidationLimits } from './types';
+
+/** What {@link DocumentValidator.report} returns: the first problems and the count of all of them. */
+export interface DocumentReport {
+  /** The first `maxDiagnostics` problems, in position order. */
+  readonly diagnostics: BatchDiagnostic[];
+  /** Every problem per code. */
+  readonly counts: DiagnosticCounts;
+  readonly total: number;
+  /** True when `diagnostics` holds fewer than `total`. */
+  readonly truncated: boolean;
+}
+
+/**
+ * What is kept of a line's analysis: the values other lines are checked against and the codes of its problems.
+ * The problems themselves (messages, spans) are built again for the few lines a report shows, so a document of
+ * a million broken rows holds a few small fields per row, not a million messages.
+ */
+interface LineFacts {
+  readonly kind: LineInfo['kind'];
+  readonly customId?: string;
+  readonly url?: string;
+  readonly model?: string;
+  readonly codes: readonly DiagnosticCode[];
+}
+
+const noCodes: readonly DiagnosticCode[] = [];
+// Short code lists are shared between lines (a broken file repeats a few combinations).
+const sharedCodes = new Map<string, readonly DiagnosticCode[]>();
+
+function factsOf(info: LineInfo): LineFacts {
+  let codes = noCodes;
+  if (info.problems.length > 0) {
+    const list = info.problems.map((problem) => problem.code);
+    if (list.length <= 4) {
+      const key = list.join(' ');
+      codes = sharedCodes.get(key) ?? list;
+      if (codes === list) {
+        sharedCodes.set(key, list);
+      }
+    } else {
+      codes = list;
+    }
+  }
+  return { kind: info.kind, customId: info.customId, url: info.url, model: info.model, codes };
+}
 
 /** One line of the document as last analysed. `line` is kept current as lines are inserted and removed. */
 interface LineState {
   line: number;
   text: string;
-  info: LineInfo | undefined; // undefined while the line waits to be (re)analysed
+  info: LineFacts | undefined; // undefined while the line waits to be (re)analysed
   bytes: number;
   /** Columns the analysis is shifted by: 1 when line 1 starts with a byte order mark character. */
   shift: number;
@@ -24,6 +70,8 @@ interface LineState {
 }
 
 const BOM = 0xfeff;
+// Up to this many lines with problems, a report finds them through the indexes instead of walking every line.
+const indexedReportLimit = 20_000;
 
 /**
  * The validator behind the editor: keeps one analysis per line and the cross-line indexes (ids, urls,
@@ -35,10 +83,14 @@ const BOM = 0xfeff;
 export class DocumentValidator {
   private states: LineState[] = [];
   private readonly pending = new Set<LineState>();
-  private readonly withProblems = new Set<LineState>();
   // The lines holding each id: the line itself, or a set once the id is repeated (removal stays O(1)).
   private readonly ids = new Map<string, LineState | Set<LineState>>();
   private readonly duplicateIds = new Set<string>();
+  // Lines with a problem of their own (blank lines included), for reports on documents with few problems.
+  private readonly withProblems = new Set<LineState>();
+  // Running counts: line problems per code (blank lines included) and repeats of duplicated ids.
+  private readonly problemCounts = new Map<DiagnosticCode, number>();
+  private duplicateCount = 0;
   private readonly urls = new Map<string, Set<LineState>>();
   private readonly models = new Map<string, Set<LineState>>();
   private requests = 0;
@@ -68,9 +120,11 @@ export class DocumentValidator {
   reset(lineCount: number): void {
     this.states = [];
     this.pending.clear();
-    this.withProblems.clear();
     this.ids.clear();
     this.duplicateIds.clear();
+    this.withProblems.clear();
+    this.problemCounts.clear();
+    this.duplicateCount = 0;
     this.urls.clear();
     this.models.clear();
     this.requests = 0;
@@ -143,40 +197,195 @@ export class DocumentValidator {
 
   /** All problems in the document, sorted. Call when {@link pendingCount} is 0. */
   diagnostics(): BatchDiagnostic[] {
-    const result: BatchDiagnostic[] = [];
-    for (const state of this.withProblems) {
-      const info = state.info!;
-      // The empty "line" after a final line break is not a line of the file (nor is a lone byte order mark).
-      if (info.kind === 'blank' && !(state.text.length === state.shift && state.line === this.states.length - 1)) {
-        result.push(blankLineDiagnostic(state.line, state.text));
-      }
-      for (const problem of info.problems) {
-        result.push(lineDiagnostic(state.line, problem, state.shift));
-      }
-    }
-    for (const id of this.duplicateIds) {
-      const holders = [...(this.ids.get(id) as Set<LineState>)].sort((a, b) => a.line - b.line);
-      const first = { line: holders[0]!.line, ...this.spanOf(holders[0]!, 'custom_id') };
-      for (const repeat of holders.slice(1)) {
-        result.push(duplicateDiagnostic({ line: repeat.line, ...this.spanOf(repeat, 'custom_id') }, first, id));
-      }
-    }
-    this.addMismatches(result, this.urls, 'url');
-    this.addMismatches(result, this.models, 'body.model');
+    return this.report().diagnostics;
+  }
+
+  /**
+   * The first `maxDiagnostics` problems in position order and the count of all of them per code. Call when
+   * {@link pendingCount} is 0. Counts are kept as lines are analysed and the problems are collected in one
+   * walk over the lines that stops at the cap, so a document with a million broken rows builds a thousand.
+   */
+  report(maxDiagnostics = Infinity): DocumentReport {
     const first = this.states[0];
-    result.push(
-      ...fileDiagnostics(
-        {
-          requests: this.requests,
-          bytes: this.bytes,
-          hasBom: this.bomOnDisk || (first !== undefined && first.shift > 0),
-          firstExcessLine: this.requests > this.limits.maxRequests ? this.nthRequestLine(this.limits.maxRequests + 1) : undefined,
-          firstLineLength: first?.text.length ?? 0,
-        },
-        this.limits,
-      ),
+    const fileLevel = fileDiagnostics(
+      {
+        requests: this.requests,
+        bytes: this.bytes,
+        hasBom: this.bomOnDisk || (first !== undefined && first.shift > 0),
+        firstExcessLine: this.requests > this.limits.maxRequests ? this.nthRequestLine(this.limits.maxRequests + 1) : undefined,
+        firstLineLength: first?.text.length ?? 0,
+      },
+      this.limits,
     );
-    return sortDiagnostics(result);
+    const counts = this.lineCounts();
+    for (const d of fileLevel) {
+      counts[d.code] = (counts[d.code] ?? 0) + 1;
+    }
+    let total = 0;
+    for (const n of Object.values(counts)) {
+      total += n;
+    }
+    const lineLevel = total > fileLevel.length ? this.collect(maxDiagnostics) : [];
+    const diagnostics = sortDiagnostics(lineLevel.concat(fileLevel)).slice(0, maxDiagnostics);
+    return { diagnostics, counts: orderedCounts(counts), total, truncated: diagnostics.length < total };
+  }
+
+  /** Per-code counts of the line problems (everything but the file-level ones), from the running counters. */
+  private lineCounts(): DiagnosticCounts {
+    const counts: DiagnosticCounts = {};
+    for (const [code, n] of this.problemCounts) {
+      if (n > 0) {
+        counts[code] = n;
+      }
+    }
+    const last = this.states[this.states.length - 1];
+    if (last?.info?.kind === 'blank' && last.text.length === last.shift && counts.blank_line !== undefined) {
+      // The empty "line" after a final line break is not a line of the file (nor is a lone byte order mark).
+      counts.blank_line--;
+      if (counts.blank_line === 0) {
+        delete counts.blank_line;
+      }
+    }
+    if (this.duplicateCount > 0) {
+      counts.duplicate_custom_id = this.duplicateCount;
+    }
+    this.addMismatchCount(counts, this.urls, 'url');
+    this.addMismatchCount(counts, this.models, 'model');
+    return counts;
+  }
+
+  private addMismatchCount(counts: DiagnosticCounts, index: Map<string, Set<LineState>>, field: 'url' | 'model'): void {
+    if (index.size < 2) {
+      return;
+    }
+    const reference = this.firstWith(field)!.info![field]!;
+    let others = 0;
+    for (const [value, holders] of index) {
+      if (value !== reference) {
+        others += holders.size;
+      }
+    }
+    counts[field === 'url' ? 'url_mismatch' : 'model_mismatch'] = others;
+  }
+
+  /**
+   * The line problems of the first lines with problems, in line order, until at least `max` are found (the
+   * whole last line is included, so sorting and cutting gives the first `max` by position). When few lines have
+   * problems they are found through the indexes; otherwise by walking the lines from the top, which stops at the
+   * cap. Either way only the lines reported are analysed again to build their messages.
+   */
+  private collect(max: number): BatchDiagnostic[] {
+    const result: BatchDiagnostic[] = [];
+    const urlReference = this.urls.size > 1 ? this.firstWith('url') : undefined;
+    const modelReference = this.models.size > 1 ? this.firstWith('model') : undefined;
+    const url = urlReference && { value: urlReference.info!.url!, at: { line: urlReference.line, ...this.spanOf(urlReference, 'url') } };
+    const model = modelReference && { value: modelReference.info!.model!, at: { line: modelReference.line, ...this.spanOf(modelReference, 'body.model') } };
+    const checkIds = this.duplicateIds.size > 0;
+    // The first holder of a duplicated id comes before its repeats in line order.
+    const firstUses = new Map<string, LineSpan>();
+    const lastLine = this.states.length - 1;
+    const visit = (state: LineState) => {
+      const info = state.info;
+      if (info === undefined) {
+        return;
+      }
+      if (info.kind === 'blank') {
+        if (!(state.text.length === state.shift && state.line === lastLine)) {
+          result.push(blankLineDiagnostic(state.line, state.text));
+        }
+        return;
+      }
+      if (info.codes.length > 0) {
+        for (const problem of analyzeLine(state.shift > 0 ? state.text.slice(state.shift) : state.text).problems) {
+          result.push(lineDiagnostic(state.line, problem, state.shift));
+        }
+      }
+      if (checkIds && info.customId !== undefined && this.duplicateIds.has(info.customId)) {
+        const firstUse = firstUses.get(info.customId);
+        const at = { line: state.line, ...this.spanOf(state, 'custom_id') };
+        if (firstUse === undefined) {
+          firstUses.set(info.customId, at);
+        } else {
+          result.push(duplicateDiagnostic(at, firstUse, info.customId));
+        }
+      }
+      if (url && info.url !== undefined && info.url !== url.value) {
+        result.push(urlMismatchDiagnostic({ line: state.line, ...this.spanOf(state, 'url') }, info.url, url.at, url.value));
+      }
+      if (model && info.model !== undefined && info.model !== model.value) {
+        result.push(modelMismatchDiagnostic({ line: state.line, ...this.spanOf(state, 'body.model') }, info.model, model.at, model.value));
+      }
+    };
+    const candidates = this.linesWithProblems(url?.value, model?.value);
+    for (const state of candidates ?? this.states) {
+      if (result.length >= max) {
+        break;
+      }
+      visit(state);
+    }
+    return result;
+  }
+
+  /**
+   * The lines with a problem of their own or across lines, in line order, when there are few of them (a
+   * sort of the indexes beats a walk over every line); undefined when there are many.
+   */
+  private linesWithProblems(fileUrl: string | undefined, fileModel: string | undefined): LineState[] | undefined {
+    const others = (index: Map<string, Set<LineState>>, reference: string | undefined) => {
+      let n = 0;
+      if (reference !== undefined) {
+        for (const [value, holders] of index) {
+          n += value === reference ? 0 : holders.size;
+        }
+      }
+      return n;
+    };
+    const estimate = this.withProblems.size + this.duplicateCount + this.duplicateIds.size + others(this.urls, fileUrl) + others(this.models, fileModel);
+    if (estimate > indexedReportLimit) {
+      return undefined;
+    }
+    const found = new Set<LineState>(this.withProblems);
+    for (const id of this.duplicateIds) {
+      for (const state of this.ids.get(id) as Set<LineState>) {
+        found.add(state);
+      }
+    }
+    for (const [index, reference] of [[this.urls, fileUrl], [this.models, fileModel]] as const) {
+      if (reference === undefined) {
+        continue;
+      }
+      for (const [value, holders] of index) {
+        if (value !== reference) {
+          for (const state of holders) {
+            found.add(state);
+          }
+        }
+      }
+    }
+    return [...found].sort((a, b) => a.line - b.line);
+  }
+
+  /**
+   * The lines that have a problem of one of `codes`, in order: line problems, and for `url_mismatch` /
+   * `model_mismatch` the rows whose value differs from the file's. For fixes that touch every such row,
+   * which may be more than the diagnostics kept. Call when {@link pendingCount} is 0.
+   */
+  linesWith(codes: ReadonlySet<DiagnosticCode>): number[] {
+    const fileUrl = codes.has(DiagnosticCodes.urlMismatch) && this.urls.size > 1 ? this.endpoint : undefined;
+    const fileModel = codes.has(DiagnosticCodes.modelMismatch) && this.models.size > 1 ? this.deployment : undefined;
+    const lines: number[] = [];
+    for (const state of this.states) {
+      const info = state.info;
+      if (
+        info !== undefined &&
+        (info.codes.some((code) => codes.has(code)) ||
+          (fileUrl !== undefined && info.url !== undefined && info.url !== fileUrl) ||
+          (fileModel !== undefined && info.model !== undefined && info.model !== fileModel))
+      ) {
+        lines.push(state.line);
+      }
+    }
+    return lines;
   }
 
   /** The file's deployment: the first usable `body.model`. */
@@ -198,24 +407,6 @@ export class DocumentValidator {
   get bytes(): number {
     const breaks = Math.max(this.states.length - 1, 0) * this.eolBytes;
     return this.textBytes + breaks + (this.bomOnDisk ? 3 : 0);
-  }
-
-  private addMismatches(result: BatchDiagnostic[], index: Map<string, Set<LineState>>, field: 'url' | 'body.model'): void {
-    if (index.size < 2) {
-      return;
-    }
-    const reference = this.firstWith(field === 'url' ? 'url' : 'model')!;
-    const value = field === 'url' ? reference.info!.url! : reference.info!.model!;
-    const at = { line: reference.line, ...this.spanOf(reference, field) };
-    for (const [other, holders] of index) {
-      if (other === value) {
-        continue;
-      }
-      for (const state of holders) {
-        const span = { line: state.line, ...this.spanOf(state, field) };
-        result.push(field === 'url' ? urlMismatchDiagnostic(span, other, at, value) : modelMismatchDiagnostic(span, other, at, value));
-      }
-    }
   }
 
   private firstWith(field: 'url' | 'model'): LineState | undefined {
@@ -266,7 +457,7 @@ export class DocumentValidator {
   private analyze(state: LineState, text: string): void {
     state.text = text;
     state.shift = state.line === 0 && text.charCodeAt(0) === BOM ? 1 : 0;
-    state.info = analyzeLine(state.shift > 0 ? text.slice(1) : text);
+    state.info = factsOf(analyzeLine(state.shift > 0 ? text.slice(1) : text));
     state.bytes = byteLength(text);
     state.spans = undefined;
     this.index(state);
@@ -278,8 +469,9 @@ export class DocumentValidator {
     if (info.kind !== 'blank') {
       this.requests++;
     }
-    if (info.kind === 'blank' || info.problems.length > 0) {
+    if (info.kind === 'blank' || info.codes.length > 0) {
       this.withProblems.add(state);
+      this.countProblems(info, 1);
     }
     if (info.customId !== undefined) {
       const holders = this.ids.get(info.customId);
@@ -287,13 +479,24 @@ export class DocumentValidator {
         this.ids.set(info.customId, state);
       } else if (holders instanceof Set) {
         holders.add(state);
+        this.duplicateCount++;
       } else {
         this.ids.set(info.customId, new Set([holders, state]));
         this.duplicateIds.add(info.customId);
+        this.duplicateCount++;
       }
     }
     addTo(this.urls, info.url, state);
     addTo(this.models, info.model, state);
+  }
+
+  private countProblems(info: LineFacts, delta: 1 | -1): void {
+    if (info.kind === 'blank') {
+      this.problemCounts.set(DiagnosticCodes.blankLine, (this.problemCounts.get(DiagnosticCodes.blankLine) ?? 0) + delta);
+    }
+    for (const code of info.codes) {
+      this.problemCounts.set(code, (this.problemCounts.get(code) ?? 0) + delta);
+    }
   }
 
   private unindex(state: LineState): void {
@@ -306,11 +509,14 @@ export class DocumentValidator {
     if (info.kind !== 'blank') {
       this.requests--;
     }
-    this.withProblems.delete(state);
+    if (this.withProblems.delete(state)) {
+      this.countProblems(info, -1);
+    }
     if (info.customId !== undefined) {
       const holders = this.ids.get(info.customId);
       if (holders instanceof Set) {
         holders.delete(state);
+        this.duplicateCount--;
         if (holders.size === 1) {
           this.ids.set(info.customId, holders.values().next().value!);
           this.duplicateIds.delete(info.customId);

@@ -1,30 +1,70 @@
-import { isUtf8 } from 'node:buffer';
+import { isUtf8, constants as bufferConstants } from 'node:buffer';
 import { createReadStream } from 'node:fs';
-import { StreamValidator } from './streamValidator';
-import { defaultLimits, type ValidationLimits, type ValidationResult } from './types';
+import { checkInputPath, InputFileError } from './inputFile';
+import { StreamValidator, type StreamValidatorOptions } from './streamValidator';
+import { defaultLimits, type BatchDiagnostic, type ValidationLimits, type ValidationResult } from './types';
 
 export interface FileValidationOptions {
   readonly limits?: ValidationLimits;
+  /** Most diagnostics kept in the result (default 1,000); the rest are counted. */
+  readonly maxDiagnostics?: number;
+  /** Every diagnostic as it is found (see {@link StreamValidatorOptions.onDiagnostic}). */
+  readonly onDiagnostic?: (diagnostic: BatchDiagnostic) => void;
+  /**
+   * Asked between small slices of the file when `onDiagnostic` is set: a promise pauses reading until it
+   * settles, so a slow consumer of the streamed diagnostics (a pipe) bounds what waits in memory.
+   */
+  readonly backpressure?: () => Promise<void> | undefined;
   /** Called now and then with the bytes read so far. */
   readonly onProgress?: (bytesRead: number) => void;
   readonly signal?: AbortSignal;
 }
 
 const chunkSize = 1024 * 1024;
+// With streamed diagnostics a slice of `{}` rows yields about 70 times its size in messages: keep slices small.
+const streamSliceSize = 16 * 1024;
 
 /**
- * Validates a file on disk without loading it whole: reads 1 MB chunks, checks UTF-8 on line-aligned
- * segments (a line break byte never sits inside a multi-byte character), and feeds lines to a
- * {@link StreamValidator}. Memory stays bounded by the largest line plus the id index.
+ * The longest line that is read as text: longer than the file may be it cannot be a request, and longer than
+ * the runtime's longest string it cannot be decoded at all. Longer lines are counted, never accumulated.
+ */
+export function lineLimit(limits: ValidationLimits): number {
+  return Math.max(1, Math.min(limits.maxBytes, bufferConstants.MAX_STRING_LENGTH - 16));
+}
+
+/**
+ * Validates a file on disk without loading it whole: checks it is a regular file (a FIFO or a device is never
+ * opened), reads 1 MB chunks, checks UTF-8 on line-aligned segments (a line break byte never sits inside a
+ * multi-byte character), and feeds lines to a {@link StreamValidator}. Memory stays bounded by the line limit,
+ * the id index and the diagnostics cap, whatever the number of problems. Throws {@link InputFileError} for a
+ * path that is not a readable regular file.
  */
 export async function validateFile(path: string, options: FileValidationOptions = {}): Promise<ValidationResult> {
-  const validator = new StreamValidator(options.limits ?? defaultLimits);
-  const lines = new LineSplitter(validator);
+  const check = await checkInputPath(path);
+  if (!check.ok) {
+    throw new InputFileError(path, check.problem);
+  }
+  const limits = options.limits ?? defaultLimits;
+  const validatorOptions: StreamValidatorOptions = { maxDiagnostics: options.maxDiagnostics, onDiagnostic: options.onDiagnostic };
+  const validator = new StreamValidator(limits, validatorOptions);
+  const maxLine = lineLimit(limits);
+  const lines = new LineSplitter(validator, maxLine);
+  const sliced = options.onDiagnostic !== undefined;
   let bytes = 0;
   const stream = createReadStream(path, { highWaterMark: chunkSize, signal: options.signal });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     bytes += chunk.length;
-    lines.push(chunk);
+    if (sliced) {
+      for (let at = 0; at < chunk.length; at += streamSliceSize) {
+        lines.push(chunk.subarray(at, at + streamSliceSize));
+        const wait = options.backpressure?.();
+        if (wait) {
+          await wait;
+        }
+      }
+    } else {
+      lines.push(chunk);
+    }
     options.onProgress?.(bytes);
   }
   lines.end();
@@ -33,15 +73,19 @@ export async function validateFile(path: string, options: FileValidationOptions 
   const texts = new Map<number, string>();
   if (needed.size > 0) {
     let index = 0;
-    const collector = new LineSplitter({
-      markBom: () => undefined,
-      addLine: (text) => {
-        if (needed.has(index)) {
-          texts.set(index, text);
-        }
-        index++;
+    const collector = new LineSplitter(
+      {
+        markBom: () => undefined,
+        addLine: (text) => {
+          if (needed.has(index)) {
+            texts.set(index, text);
+          }
+          index++;
+        },
+        addOversizedLine: () => void index++,
       },
-    });
+      maxLine,
+    );
     for await (const chunk of createReadStream(path, { highWaterMark: chunkSize, signal: options.signal }) as AsyncIterable<Buffer>) {
       collector.push(chunk);
     }
@@ -54,16 +98,29 @@ export async function validateFile(path: string, options: FileValidationOptions 
 export interface LineSink {
   markBom(): void;
   addLine(text: string, badByteColumn?: number): void;
+  /** A line longer than the splitter's limit: only its length in bytes, never its text. */
+  addOversizedLine(bytes: number, limit: number): void;
 }
 
-/** Splits byte chunks into decoded lines for a validator, flagging lines that are not valid UTF-8. */
+/**
+ * Splits byte chunks into decoded lines for a validator, flagging lines that are not valid UTF-8. A line
+ * longer than `maxLineBytes` is not accumulated: its bytes are counted and dropped as they arrive, so a file
+ * without a single line break costs no more memory than a chunk.
+ */
 export class LineSplitter {
+  // The start of the current line (from earlier chunks), unless it is being skipped.
   private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private lastPendingByte = 0;
+  private skipping = false;
   private started = false;
   /** The file's first bytes while there are fewer than the three a byte order mark takes. */
   private head: Buffer | undefined;
 
-  constructor(private readonly validator: LineSink) {}
+  constructor(
+    private readonly validator: LineSink,
+    private readonly maxLineBytes = lineLimit(defaultLimits),
+  ) {}
 
   push(chunk: Buffer): void {
     let data = chunk;
@@ -84,15 +141,63 @@ export class LineSplitter {
   }
 
   private take(data: Buffer): void {
+    let from = 0;
+    if (this.pendingBytes > 0 || this.skipping) {
+      // Finish the line begun in earlier chunks on its own, so no segment is ever longer than one line.
+      const newline = data.indexOf(10);
+      if (newline < 0) {
+        this.extend(data);
+        return;
+      }
+      this.finishPending(data.subarray(0, newline + 1));
+      from = newline + 1;
+    }
     const lastNewline = data.lastIndexOf(10);
-    if (lastNewline < 0) {
-      this.pending.push(data);
+    if (lastNewline < from) {
+      this.extend(data.subarray(from));
       return;
     }
-    const head = data.subarray(0, lastNewline + 1);
-    const segment = this.pending.length > 0 ? Buffer.concat([...this.pending, head]) : head;
-    this.pending = lastNewline + 1 < data.length ? [data.subarray(lastNewline + 1)] : [];
-    this.feedSegment(segment);
+    this.feedSegment(data.subarray(from, lastNewline + 1));
+    if (lastNewline + 1 < data.length) {
+      this.extend(data.subarray(lastNewline + 1));
+    }
+  }
+
+  /** Adds bytes to the current, unfinished line; past the limit they are only counted. */
+  private extend(bytes: Buffer): void {
+    if (bytes.length === 0) {
+      return;
+    }
+    this.pendingBytes += bytes.length;
+    this.lastPendingByte = bytes[bytes.length - 1]!;
+    if (this.skipping) {
+      return;
+    }
+    // (+1: a CR before the line break is not part of the line.)
+    if (this.pendingBytes > this.maxLineBytes + 1) {
+      this.skipping = true;
+      this.pending = [];
+      return;
+    }
+    this.pending.push(bytes);
+  }
+
+  /** Ends the current line with `tail` (which holds its line break, unless at the end of the file). */
+  private finishPending(tail: Buffer, last = false): void {
+    const withCr = this.pendingBytes + tail.length - (last ? 0 : 1);
+    const lastByte = tail.length > (last ? 0 : 1) ? tail[withCr - this.pendingBytes - 1] : this.lastPendingByte;
+    const length = withCr - (lastByte === 13 ? 1 : 0);
+    if (this.skipping || length > this.maxLineBytes) {
+      this.validator.addOversizedLine(length, this.maxLineBytes);
+    } else {
+      const whole = this.pending.length > 0 ? Buffer.concat([...this.pending, tail]) : tail;
+      if (whole.length > 0) {
+        this.feedSegment(whole, last);
+      }
+    }
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.skipping = false;
   }
 
   /** Flushes the last line when the file does not end with a line break. */
@@ -103,18 +208,15 @@ export class LineSplitter {
       this.take(this.head);
       this.head = undefined;
     }
-    if (this.pending.length > 0) {
-      const rest = Buffer.concat(this.pending);
-      this.pending = [];
-      if (rest.length > 0) {
-        this.feedSegment(rest, true);
-      }
+    if (this.pendingBytes > 0 || this.skipping) {
+      this.finishPending(Buffer.alloc(0), true);
     }
   }
 
   // A segment holds whole lines, each ended by '\n' unless `last`.
   private feedSegment(segment: Buffer, last = false): void {
-    if (isUtf8(segment)) {
+    // Only a segment longer than the line limit can hold a line over it (with the default limits, never).
+    if (segment.length <= this.maxLineBytes && isUtf8(segment)) {
       const text = segment.toString('utf8');
       let start = 0;
       for (;;) {
@@ -129,7 +231,7 @@ export class LineSplitter {
         start = newline + 1;
       }
     }
-    // Rare: find the bad lines one by one.
+    // Rare: line by line, to find the bad lines (or the ones over the limit).
     let start = 0;
     for (;;) {
       const newline = segment.indexOf(10, start);
@@ -137,9 +239,14 @@ export class LineSplitter {
       if (newline < 0 && (!last || start >= segment.length)) {
         return;
       }
-      const bytes = segment.subarray(start, end);
-      const text = stripCr(bytes.toString('utf8'));
-      this.validator.addLine(text, isUtf8(bytes) ? undefined : firstBadColumn(bytes));
+      const length = end - start - (end > start && segment[end - 1] === 13 ? 1 : 0);
+      if (length > this.maxLineBytes) {
+        this.validator.addOversizedLine(length, this.maxLineBytes);
+      } else {
+        const bytes = segment.subarray(start, end);
+        const text = stripCr(bytes.toString('utf8'));
+        this.validator.addLine(text, isUtf8(bytes) ? undefined : firstBadColumn(bytes));
+      }
       if (newline < 0) {
         return;
       }

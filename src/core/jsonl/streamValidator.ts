@@ -1,33 +1,57 @@
+import { DiagnosticCodes, type DiagnosticCode } from './codes';
 import {
   blankLineDiagnostic,
+  compareDiagnostics,
   duplicateDiagnostic,
   fileDiagnostics,
   invalidEncodingDiagnostic,
   lineDiagnostic,
   modelMismatchDiagnostic,
+  oversizedLineDiagnostic,
   sortDiagnostics,
   urlMismatchDiagnostic,
   valueSpanOn,
 } from './diagnosticsBuilder';
 import { analyzeLine } from './lineAnalysis';
-import { defaultLimits, type BatchDiagnostic, type LineSpan, type ValidationLimits, type ValidationResult } from './types';
+import { isOutputLine } from './resultShape';
+import { defaultLimits, defaultMaxDiagnostics, orderedCounts, type BatchDiagnostic, type DiagnosticCounts, type LineSpan, type ValidationLimits, type ValidationResult } from './types';
 
 interface Reference {
   readonly value: string;
   readonly at: LineSpan;
 }
 
+/** How a {@link StreamValidator} hands out what it finds. */
+export interface StreamValidatorOptions {
+  /** Most diagnostics kept for the result (default 1,000); the rest are only counted. */
+  readonly maxDiagnostics?: number;
+  /**
+   * Called with every diagnostic as it is found, also those past the cap: line problems in file order (sorted
+   * within a line), file-level ones from {@link StreamValidator.finish}. A streamed duplicate's related location
+   * is the start of the line of the id's first use.
+   */
+  readonly onDiagnostic?: (diagnostic: BatchDiagnostic) => void;
+}
+
 /**
  * Validates a batch file fed one line at a time, in order, keeping only what later lines are checked
- * against (first use of each `custom_id`, the file's url and deployment). Memory grows with the number of
- * ids, not with the file size; used by the CLI, the "Validate Batch File" command and the emulator.
+ * against (first use of each `custom_id`, the file's url and deployment), the first `maxDiagnostics`
+ * diagnostics and a count per code. Memory grows with the number of ids, never with the number of problems;
+ * used by the CLI, the "Validate Batch File" command and the emulator.
  */
 export class StreamValidator {
-  private readonly diagnostics: BatchDiagnostic[] = [];
-  // The line of each id's first use. Where on that line it sits is looked up only for ids that turn out
-  // to be duplicated (see `firstUseLines`), which keeps the common, clean path to one map insert a row.
+  private readonly kept: BatchDiagnostic[] = [];
+  private readonly counts: DiagnosticCounts = {};
+  private total = 0;
+  private readonly maxDiagnostics: number;
+  private readonly onDiagnostic: ((diagnostic: BatchDiagnostic) => void) | undefined;
+  // The current line's diagnostics, sorted before they are reported.
+  private readonly lineBuffer: { readonly diagnostic: BatchDiagnostic; readonly firstLine?: number }[] = [];
+  // The line of each id's first use. Where on that line it sits is looked up only for kept duplicates
+  // (see `firstUseLines`), which keeps the common, clean path to one map insert a row.
   private readonly firstIds = new Map<string, number>();
-  private readonly duplicates: { readonly at: LineSpan; readonly firstLine: number; readonly id: string }[] = [];
+  // Kept duplicates whose related location waits for the text of the first use: index in `kept`, first line.
+  private readonly keptDuplicates: { readonly index: number; readonly firstLine: number }[] = [];
   private url: Reference | undefined;
   private model: Reference | undefined;
   private line = 0;
@@ -35,8 +59,16 @@ export class StreamValidator {
   private firstExcessLine: number | undefined;
   private firstLineLength = 0;
   private hasBom = false;
+  // Whether the first non-blank line is an output line (see `isOutputLine`), once that line is seen.
+  private firstRequestIsOutput: boolean | undefined;
 
-  constructor(private readonly limits: ValidationLimits = defaultLimits) {}
+  constructor(
+    private readonly limits: ValidationLimits = defaultLimits,
+    options: StreamValidatorOptions = {},
+  ) {
+    this.maxDiagnostics = Math.max(0, options.maxDiagnostics ?? defaultMaxDiagnostics);
+    this.onDiagnostic = options.onDiagnostic;
+  }
 
   /** Records that the file began with a UTF-8 byte order mark (already removed from the text). */
   markBom(): void {
@@ -50,42 +82,62 @@ export class StreamValidator {
       this.firstLineLength = text.length;
     }
     if (badByteColumn !== undefined) {
-      this.diagnostics.push(invalidEncodingDiagnostic(line, badByteColumn));
+      this.found(DiagnosticCodes.invalidEncoding, () => invalidEncodingDiagnostic(line, badByteColumn));
     }
     const info = analyzeLine(text);
     if (info.kind === 'blank') {
-      this.diagnostics.push(blankLineDiagnostic(line, text));
+      this.found(DiagnosticCodes.blankLine, () => blankLineDiagnostic(line, text));
+      this.endLine();
       return;
     }
-    this.requests++;
-    if (this.requests === this.limits.maxRequests + 1) {
-      this.firstExcessLine = line;
-    }
+    this.countRequest(line);
+    this.firstRequestIsOutput ??= info.problems.length > 0 && isOutputLine(text);
     for (const problem of info.problems) {
-      this.diagnostics.push(lineDiagnostic(line, problem));
+      this.found(problem.code, () => lineDiagnostic(line, problem));
     }
     if (info.customId !== undefined) {
       const firstLine = this.firstIds.get(info.customId);
       if (firstLine === undefined) {
         this.firstIds.set(info.customId, line);
       } else {
-        this.duplicates.push({ at: { line, ...valueSpanOn(text, ['custom_id']) }, firstLine, id: info.customId });
+        const id = info.customId;
+        this.found(DiagnosticCodes.duplicateCustomId, () => duplicateDiagnostic({ line, ...valueSpanOn(text, ['custom_id']) }, { line: firstLine, start: 0, end: 1 }, id), firstLine);
       }
     }
     if (info.url !== undefined) {
       if (this.url === undefined) {
         this.url = { value: info.url, at: { line, ...valueSpanOn(text, ['url']) } };
       } else if (info.url !== this.url.value) {
-        this.diagnostics.push(urlMismatchDiagnostic({ line, ...valueSpanOn(text, ['url']) }, info.url, this.url.at, this.url.value));
+        const url = info.url;
+        const reference = this.url;
+        this.found(DiagnosticCodes.urlMismatch, () => urlMismatchDiagnostic({ line, ...valueSpanOn(text, ['url']) }, url, reference.at, reference.value));
       }
     }
     if (info.model !== undefined) {
       if (this.model === undefined) {
         this.model = { value: info.model, at: { line, ...valueSpanOn(text, ['body', 'model']) } };
       } else if (info.model !== this.model.value) {
-        this.diagnostics.push(modelMismatchDiagnostic({ line, ...valueSpanOn(text, ['body', 'model']) }, info.model, this.model.at, this.model.value));
+        const model = info.model;
+        const reference = this.model;
+        this.found(DiagnosticCodes.modelMismatch, () => modelMismatchDiagnostic({ line, ...valueSpanOn(text, ['body', 'model']) }, model, reference.at, reference.value));
       }
     }
+    this.endLine();
+  }
+
+  /**
+   * Counts the next line without reading it: `bytes` long, more than `limit` (see `lineLimit` in fileValidator),
+   * so too long to be one request, and never decoded into a string. It is reported as a request that cannot be sent.
+   */
+  addOversizedLine(bytes: number, limit: number): void {
+    const line = this.line++;
+    if (line === 0) {
+      this.firstLineLength = bytes;
+    }
+    this.countRequest(line);
+    this.firstRequestIsOutput ??= false;
+    this.found(DiagnosticCodes.invalidRequest, () => oversizedLineDiagnostic(line, bytes, limit));
+    this.endLine();
   }
 
   /** The file's deployment (first valid row's `model`), once seen. */
@@ -102,35 +154,101 @@ export class StreamValidator {
     return this.requests;
   }
 
-  /** The lines holding the first use of a duplicated id: pass their texts to {@link finish} to place them. */
+  /** The lines holding the first use of a kept duplicate's id: pass their texts to {@link finish} to place them. */
   firstUseLines(): Set<number> {
-    return new Set(this.duplicates.map((duplicate) => duplicate.firstLine));
+    return new Set(this.keptDuplicates.map((duplicate) => duplicate.firstLine));
   }
 
   /**
-   * Adds the duplicate and file-level checks and returns everything found, sorted by position.
-   * `firstUseTexts` (line → text, for {@link firstUseLines}) lets the duplicates point at the exact first
-   * `custom_id`; without it they point at the start of its line.
+   * Adds the file-level checks and returns what was kept, sorted by position, with the counts of everything
+   * found. `firstUseTexts` (line → text, for {@link firstUseLines}) lets the duplicates point at the exact
+   * first `custom_id`; without it they point at the start of its line.
    */
   finish(bytes: number, firstUseTexts?: ReadonlyMap<number, string>): ValidationResult {
-    for (const duplicate of this.duplicates) {
+    for (const duplicate of this.keptDuplicates) {
       const text = firstUseTexts?.get(duplicate.firstLine);
-      const span = text === undefined ? { start: 0, end: 1 } : valueSpanOn(text, ['custom_id']);
-      this.diagnostics.push(duplicateDiagnostic(duplicate.at, { line: duplicate.firstLine, ...span }, duplicate.id));
+      const kept = this.kept[duplicate.index]!;
+      if (text !== undefined && kept.related?.[0]) {
+        const first = kept.related[0];
+        this.kept[duplicate.index] = { ...kept, related: [{ ...first, ...valueSpanOn(text, ['custom_id']) }] };
+      }
     }
-    const all = this.diagnostics.concat(
+    const fileLevel = sortDiagnostics(
       fileDiagnostics(
         { requests: this.requests, bytes, hasBom: this.hasBom, firstExcessLine: this.firstExcessLine, firstLineLength: this.firstLineLength },
         this.limits,
       ),
     );
-    return { requests: this.requests, bytes, diagnostics: sortDiagnostics(all), endpoint: this.url?.value, deployment: this.model?.value };
+    for (const d of fileLevel) {
+      this.count(d.code);
+      this.onDiagnostic?.(d);
+    }
+    // File-level problems sit on line 1, so they come first: keep them, and as many line problems as fit.
+    const diagnostics = sortDiagnostics(this.kept.concat(fileLevel)).slice(0, this.maxDiagnostics);
+    return {
+      requests: this.requests,
+      bytes,
+      diagnostics,
+      counts: orderedCounts(this.counts),
+      total: this.total,
+      truncated: diagnostics.length < this.total,
+      startsWithOutputLine: this.firstRequestIsOutput ?? false,
+      endpoint: this.url?.value,
+      deployment: this.model?.value,
+    };
+  }
+
+  private countRequest(line: number): void {
+    this.requests++;
+    if (this.requests === this.limits.maxRequests + 1) {
+      this.firstExcessLine = line;
+    }
+  }
+
+  private count(code: DiagnosticCode): void {
+    this.counts[code] = (this.counts[code] ?? 0) + 1;
+    this.total++;
+  }
+
+  /**
+   * Counts a problem of the current line; builds it (`make`) only when it may be kept or is streamed, so a
+   * file with millions of problems costs a counter each past the cap. `firstLine` marks a duplicate whose
+   * first use is placed by {@link finish}.
+   */
+  private found(code: DiagnosticCode, make: () => BatchDiagnostic, firstLine?: number): void {
+    this.count(code);
+    // While there is room, every problem of the line is built: the line's first ones by position are kept.
+    if (this.kept.length >= this.maxDiagnostics && this.onDiagnostic === undefined) {
+      return;
+    }
+    this.lineBuffer.push({ diagnostic: make(), firstLine });
+  }
+
+  // Streams the current line's diagnostics in position order and keeps the first of them that fit.
+  private endLine(): void {
+    const buffer = this.lineBuffer;
+    if (buffer.length === 0) {
+      return;
+    }
+    if (buffer.length > 1) {
+      buffer.sort((a, b) => compareDiagnostics(a.diagnostic, b.diagnostic));
+    }
+    for (const { diagnostic, firstLine } of buffer) {
+      this.onDiagnostic?.(diagnostic);
+      if (this.kept.length < this.maxDiagnostics) {
+        if (firstLine !== undefined) {
+          this.keptDuplicates.push({ index: this.kept.length, firstLine });
+        }
+        this.kept.push(diagnostic);
+      }
+    }
+    buffer.length = 0;
   }
 }
 
 /** Validates a whole text held in memory (tests, small files, the emulator's uploads). */
-export function validateText(text: string, limits: ValidationLimits = defaultLimits): ValidationResult {
-  const validator = new StreamValidator(limits);
+export function validateText(text: string, limits: ValidationLimits = defaultLimits, options: StreamValidatorOptions = {}): ValidationResult {
+  const validator = new StreamValidator(limits, options);
   let body = text;
   if (body.charCodeAt(0) === 0xfeff) {
     validator.markBom();

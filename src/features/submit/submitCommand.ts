@@ -11,12 +11,14 @@ import type { GroupRecord, GroupStore } from '../groups/groupStore';
 import { resolveInside } from '../../core/atomicFile';
 import { writeWithDeployment } from '../../core/batch/prepare';
 import { validateFile } from '../../core/jsonl/fileValidator';
+import { countBySeverity, errorCount } from '../../core/jsonl/types';
 import type { Connection, ConnectionStore } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
 import type { JobPoller } from '../jobs/poller';
 import type { JobRecord, JobStore } from '../jobs/jobStore';
 import { confirmInUntrustedWorkspace } from '../trust';
-import { limitsFor } from '../validation/batchDocuments';
+import { limitsFor, maxDiagnosticsFor } from '../validation/batchDocuments';
+import { inputFileProblem } from '../validation/inputFileCheck';
 import type { ValidationController } from '../validation/validationController';
 import { submitPreparedFile } from './submission';
 
@@ -102,14 +104,19 @@ async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.U
     }
   }
 
-  const validation = await validateFile(uri.fsPath, { limits: limitsFor(uri) });
-  deps.validation.publish(uri, validation.diagnostics, validation.requests);
+  const problem = await inputFileProblem(uri);
+  if (problem) {
+    void vscode.window.showErrorMessage(problem);
+    return undefined;
+  }
+  const validation = await validateFile(uri.fsPath, { limits: limitsFor(uri), maxDiagnostics: maxDiagnosticsFor(uri) });
+  deps.validation.publish(uri, validation);
   // Over the per-file limits (or the configured token quota) the file goes out in parts, as one job group.
   const overLimits = validation.diagnostics.filter((d) => splitCodes.has(d.code));
   const config = vscode.workspace.getConfiguration(CONFIG_SECTION, uri);
   const quota = config.get<number>(Settings.splitMaxEnqueuedTokens, 0);
-  const errors = validation.diagnostics.filter((d) => d.severity === 'error' && !splitCodes.has(d.code)).length;
-  const warnings = validation.diagnostics.filter((d) => d.severity === 'warning').length;
+  const errors = errorCount(validation.counts, splitCodes);
+  const warnings = countBySeverity(validation.counts).warning;
   if (errors === 0 && (overLimits.length > 0 || (quota > 0 && (await estimateFileTokens(uri.fsPath)) > quota))) {
     if (!options.split) {
       const split = vscode.l10n.t('Split and Submit');

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { CONFIG_SECTION, Commands, Settings } from '../../constants';
-import { DiagnosticCodes } from '../../core/jsonl/codes';
+import { DiagnosticCodes, type DiagnosticCode } from '../../core/jsonl/codes';
 import {
   removeBlankLineEdits,
   removeBomEdit,
@@ -128,11 +128,15 @@ export class BatchQuickFixProvider implements vscode.CodeActionProvider<vscode.C
       fix.isPreferred = true;
       actions.push(fix);
     }
-    const affected = this.controller.diagnosticsFor(document.uri).filter((d) => d.code === code || (key === 'url' && (d.code === DiagnosticCodes.invalidUrl || d.code === DiagnosticCodes.urlMismatch)));
-    if (affected.length > 1 && once(`${key}:all`)) {
+    const codes = new Set<DiagnosticCode>(key === 'url' ? [DiagnosticCodes.invalidUrl, DiagnosticCodes.urlMismatch] : [code as DiagnosticCode]);
+    // Counted over the whole document (the Problems view may show only the first of them).
+    const counts = this.controller.countsFor(document.uri);
+    const affected = [...codes].reduce((n, c) => n + (counts[c] ?? 0), 0);
+    const validator = this.controller.validatorFor(document.uri);
+    if (affected > 1 && validator && once(`${key}:all`)) {
       actions.push(
         new LazyFix(allTitle, document.uri, () =>
-          [...new Set(affected.map((d) => d.line))].flatMap((row) => {
+          validator.linesWith(codes).flatMap((row) => {
             const edit = setPropertyEdit(row, lines.lineText(row), [], key, value);
             return edit ? [edit] : [];
           }),

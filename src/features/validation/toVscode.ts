@@ -28,6 +28,25 @@ export function toVscodeDiagnostic(uri: vscode.Uri, d: BatchDiagnostic): vscode.
   return diagnostic;
 }
 
+/**
+ * The note on line 1 of a document with more problems than are published: how many more, and the setting
+ * that raises the cap. Information, so it does not count as one more error.
+ */
+export function moreProblemsDiagnostic(hidden: number, total: number, shown: number): vscode.Diagnostic {
+  const diagnostic = new vscode.Diagnostic(
+    new vscode.Range(0, 0, 0, 0),
+    vscode.l10n.t(
+      '{0} more problems are not shown: the file has {1} in all and the Problems view lists the first {2} (setting azureOpenAIBatch.validation.maxDiagnostics).',
+      hidden.toLocaleString(),
+      total.toLocaleString(),
+      shown.toLocaleString(),
+    ),
+    vscode.DiagnosticSeverity.Information,
+  );
+  diagnostic.source = DIAGNOSTIC_SOURCE;
+  return diagnostic;
+}
+
 /** The code of one of our diagnostics, or undefined for other sources. */
 export function codeOf(diagnostic: vscode.Diagnostic): string | undefined {
   if (diagnostic.source !== DIAGNOSTIC_SOURCE) {

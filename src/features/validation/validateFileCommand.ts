@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { validateFile } from '../../core/jsonl/fileValidator';
-import { limitsFor } from './batchDocuments';
+import { isResultFileName } from '../../core/jsonl/resultShape';
+import { limitsFor, maxDiagnosticsFor } from './batchDocuments';
+import { inputFileProblem } from './inputFileCheck';
 import type { ValidationController, ValidationSummary } from './validationController';
 
 /**
@@ -13,6 +15,9 @@ export async function validateFiles(controller: ValidationController, clicked?: 
   const summaries: ValidationSummary[] = [];
   for (const uri of targets) {
     const summary = await validateOne(controller, uri);
+    if (summary === 'skipped') {
+      continue;
+    }
     if (!summary) {
       break;
     }
@@ -39,7 +44,8 @@ async function pickTargets(): Promise<vscode.Uri[]> {
   );
 }
 
-async function validateOne(controller: ValidationController, uri: vscode.Uri): Promise<ValidationSummary | undefined> {
+/** A summary; 'skipped' for a file of results (not batch input); undefined when cancelled or unreadable. */
+async function validateOne(controller: ValidationController, uri: vscode.Uri): Promise<ValidationSummary | 'skipped' | undefined> {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (open && controller.isTracked(uri)) {
     // The editor's copy (perhaps with unsaved edits) is what the user sees: report on it.
@@ -51,6 +57,15 @@ async function validateOne(controller: ValidationController, uri: vscode.Uri): P
     return undefined;
   }
   const name = vscode.workspace.asRelativePath(uri);
+  if (isResultFileName(uri.path)) {
+    void vscode.window.showInformationMessage(notInputMessage(name));
+    return 'skipped';
+  }
+  const problem = await inputFileProblem(uri);
+  if (problem) {
+    void vscode.window.showErrorMessage(problem);
+    return undefined;
+  }
   let size = 0;
   try {
     size = (await vscode.workspace.fs.stat(uri)).size;
@@ -67,6 +82,7 @@ async function validateOne(controller: ValidationController, uri: vscode.Uri): P
       try {
         const result = await validateFile(uri.fsPath, {
           limits: limitsFor(uri),
+          maxDiagnostics: maxDiagnosticsFor(uri),
           signal: abort.signal,
           onProgress: (bytes) => {
             const percent = size > 0 ? Math.floor((bytes / size) * 100) : 100;
@@ -76,7 +92,12 @@ async function validateOne(controller: ValidationController, uri: vscode.Uri): P
             }
           },
         });
-        return controller.publish(uri, result.diagnostics, result.requests);
+        if (result.startsWithOutputLine) {
+          controller.clear(uri);
+          void vscode.window.showInformationMessage(notInputMessage(name));
+          return 'skipped';
+        }
+        return controller.publish(uri, result);
       } catch (error) {
         if (abort.signal.aborted) {
           return undefined;
@@ -88,6 +109,10 @@ async function validateOne(controller: ValidationController, uri: vscode.Uri): P
       }
     },
   );
+}
+
+function notInputMessage(name: string): string {
+  return vscode.l10n.t('{0} holds batch results (output lines), not batch input: it is not validated.', name);
 }
 
 async function report(summaries: readonly ValidationSummary[]): Promise<void> {

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import { CONFIG_SECTION, settingId, Settings } from '../../constants';
 import { DocumentValidator } from '../../core/jsonl/documentValidator';
-import type { BatchDiagnostic } from '../../core/jsonl/types';
-import { isBatchDocument, limitsFor } from './batchDocuments';
-import { toVscodeDiagnostic } from './toVscode';
+import { countBySeverity, type BatchDiagnostic, type DiagnosticCounts } from '../../core/jsonl/types';
+import { isBatchDocument, isResultDocument, limitsFor, maxDiagnosticsFor } from './batchDocuments';
+import { moreProblemsDiagnostic, toVscodeDiagnostic } from './toVscode';
 
 /** What the last validation of a document found. */
 export interface ValidationSummary {
@@ -13,11 +13,21 @@ export interface ValidationSummary {
   readonly warnings: number;
 }
 
+/** A validation to publish: the diagnostics kept (perhaps capped) and the counts of all problems. */
+export interface PublishedValidation {
+  readonly requests: number;
+  readonly diagnostics: readonly BatchDiagnostic[];
+  readonly counts: DiagnosticCounts;
+  readonly total: number;
+}
+
 interface Entry {
   readonly document: vscode.TextDocument;
   readonly validator: DocumentValidator;
   timer: NodeJS.Timeout | undefined;
+  /** The diagnostics published (at most the `maxDiagnostics` setting's worth). */
   diagnostics: readonly BatchDiagnostic[];
+  counts: DiagnosticCounts;
   summary: ValidationSummary | undefined;
   idle: Promise<void>;
   settle: (() => void) | undefined;
@@ -29,7 +39,10 @@ const sliceMs = 15;
 /**
  * Keeps diagnostics current for every open batch document. Edits are recorded line by line as they
  * arrive (cheap), analysed after a short debounce in time-boxed slices, then published through one
- * DiagnosticCollection. Files validated from disk (too large to open) are published here too.
+ * DiagnosticCollection: at most the `maxDiagnostics` setting's worth per document, with a note on line 1
+ * when there are more. Files validated from disk (too large to open) are published here too, and keep
+ * their problems until validated again; an open document's problems go when its last editor tab closes.
+ * Result files (see {@link isResultDocument}) are never validated.
  */
 export class ValidationController implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection(CONFIG_SECTION);
@@ -47,6 +60,9 @@ export class ValidationController implements vscode.Disposable {
       this.validatedEmitter,
       vscode.workspace.onDidOpenTextDocument((document) => this.track(document)),
       vscode.workspace.onDidCloseTextDocument((document) => this.untrack(document.uri, true)),
+      // The editor keeps a closed tab's document alive for a while: clear its problems when the tab goes,
+      // and validate it again if a tab shows it again.
+      vscode.window.tabGroups.onDidChangeTabs((event) => this.onTabsChanged(event)),
       vscode.workspace.onDidChangeTextDocument((event) => this.onChange(event)),
       vscode.workspace.onDidSaveTextDocument((document) => this.onSave(document)),
       vscode.workspace.onDidChangeConfiguration((event) => {
@@ -65,9 +81,14 @@ export class ValidationController implements vscode.Disposable {
     return this.entries.get(uri.toString())?.validator;
   }
 
-  /** The core diagnostics last published for an open document. */
+  /** The core diagnostics last published for an open document (at most the `maxDiagnostics` setting's worth). */
   diagnosticsFor(uri: vscode.Uri): readonly BatchDiagnostic[] {
     return this.entries.get(uri.toString())?.diagnostics ?? [];
+  }
+
+  /** How many problems of each code an open document has, also those not published. */
+  countsFor(uri: vscode.Uri): DiagnosticCounts {
+    return this.entries.get(uri.toString())?.counts ?? {};
   }
 
   summaryFor(uri: vscode.Uri): ValidationSummary | undefined {
@@ -83,13 +104,21 @@ export class ValidationController implements vscode.Disposable {
     return this.entries.get(uri.toString())?.idle ?? Promise.resolve();
   }
 
-  /** Publishes a validation done elsewhere (a file streamed from disk). */
-  publish(uri: vscode.Uri, diagnostics: readonly BatchDiagnostic[], requests: number): ValidationSummary {
-    this.collection.set(uri, diagnostics.map((d) => toVscodeDiagnostic(uri, d)));
-    const summary = summarize(uri, diagnostics, requests);
+  /** Publishes a validation done elsewhere (a file streamed from disk), capped like an open document's. */
+  publish(uri: vscode.Uri, validation: PublishedValidation): ValidationSummary {
+    this.collection.set(uri, toPublished(uri, validation, maxDiagnosticsFor(uri)));
+    const summary = summarize(uri, validation.counts, validation.requests);
     this.summaries.set(uri.toString(), summary);
     this.validatedEmitter.fire(summary);
     return summary;
+  }
+
+  /** Removes what was published for a file that is not open (validated from disk). */
+  clear(uri: vscode.Uri): void {
+    if (!this.entries.has(uri.toString())) {
+      this.collection.delete(uri);
+      this.summaries.delete(uri.toString());
+    }
   }
 
   dispose(): void {
@@ -113,7 +142,7 @@ export class ValidationController implements vscode.Disposable {
     const validator = new DocumentValidator(limitsFor(document.uri), document.eol === vscode.EndOfLine.CRLF ? 2 : 1);
     validator.setBomOnDisk(hasBomEncoding(document));
     validator.reset(document.lineCount);
-    const entry: Entry = { document, validator, timer: undefined, diagnostics: [], summary: undefined, idle: Promise.resolve(), settle: undefined };
+    const entry: Entry = { document, validator, timer: undefined, diagnostics: [], counts: {}, summary: undefined, idle: Promise.resolve(), settle: undefined };
     this.entries.set(key, entry);
     this.schedule(entry, 0);
   }
@@ -138,10 +167,37 @@ export class ValidationController implements vscode.Disposable {
       if (entry && isBatchDocument(document)) {
         if (limitsChanged) {
           entry.validator.setLimits(limitsFor(document.uri));
-          this.schedule(entry, 0);
         }
+        // (Also for a new `maxDiagnostics`: publishing again is cheap.)
+        this.schedule(entry, 0);
       } else {
         this.track(document);
+      }
+    }
+  }
+
+  private onTabsChanged(event: vscode.TabChangeEvent): void {
+    const shown = new Set<string>();
+    for (const group of vscode.window.tabGroups.all) {
+      for (const tab of group.tabs) {
+        for (const uri of tabUris(tab)) {
+          shown.add(uri.toString());
+        }
+      }
+    }
+    for (const tab of event.closed) {
+      for (const uri of tabUris(tab)) {
+        if (!shown.has(uri.toString()) && this.entries.has(uri.toString())) {
+          this.untrack(uri, true);
+        }
+      }
+    }
+    for (const tab of [...event.opened, ...event.changed]) {
+      for (const uri of tabUris(tab)) {
+        const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+        if (document && !this.entries.has(uri.toString())) {
+          this.track(document);
+        }
       }
     }
   }
@@ -192,18 +248,25 @@ export class ValidationController implements vscode.Disposable {
       return;
     }
     const document = entry.document;
+    if (isResultDocument(document)) {
+      // Edited into results (output lines pasted into it): not batch input, so no problems and no summary.
+      this.untrack(document.uri, true);
+      this.validatedEmitter.fire({ uri: document.uri, requests: 0, errors: 0, warnings: 0 });
+      return;
+    }
     const done = entry.validator.flush((line) => document.lineAt(line).text, performance.now() + sliceMs);
     if (!done) {
       // Yield so typing and other extensions stay responsive, then continue.
       entry.timer = setTimeout(() => this.run(entry), 0);
       return;
     }
-    entry.diagnostics = entry.validator.diagnostics();
-    this.collection.set(
-      document.uri,
-      entry.diagnostics.map((d) => toVscodeDiagnostic(document.uri, d)),
-    );
-    const summary = summarize(document.uri, entry.diagnostics, entry.validator.requestCount);
+    const max = maxDiagnosticsFor(document.uri);
+    const report = entry.validator.report(max);
+    entry.diagnostics = report.diagnostics;
+    entry.counts = report.counts;
+    const requests = entry.validator.requestCount;
+    this.collection.set(document.uri, toPublished(document.uri, { ...report, requests }, max));
+    const summary = summarize(document.uri, report.counts, requests);
     entry.summary = summary;
     this.summaries.set(key, summary);
     const settle = entry.settle;
@@ -213,17 +276,31 @@ export class ValidationController implements vscode.Disposable {
   }
 }
 
-function summarize(uri: vscode.Uri, diagnostics: readonly BatchDiagnostic[], requests: number): ValidationSummary {
-  let errors = 0;
-  let warnings = 0;
-  for (const d of diagnostics) {
-    if (d.severity === 'error') {
-      errors++;
-    } else if (d.severity === 'warning') {
-      warnings++;
-    }
+/** The editor's diagnostics for a validation: the first `max`, and a note on line 1 when there are more. */
+function toPublished(uri: vscode.Uri, validation: PublishedValidation, max: number): vscode.Diagnostic[] {
+  const shown = validation.diagnostics.slice(0, max);
+  const published = shown.map((d) => toVscodeDiagnostic(uri, d));
+  if (validation.total > shown.length) {
+    published.push(moreProblemsDiagnostic(validation.total - shown.length, validation.total, shown.length));
   }
-  return { uri, requests, errors, warnings };
+  return published;
+}
+
+function summarize(uri: vscode.Uri, counts: DiagnosticCounts, requests: number): ValidationSummary {
+  const severities = countBySeverity(counts);
+  return { uri, requests, errors: severities.error, warnings: severities.warning };
+}
+
+/** The documents a tab shows (a diff shows two). */
+function tabUris(tab: vscode.Tab): vscode.Uri[] {
+  const input = tab.input;
+  if (input instanceof vscode.TabInputText) {
+    return [input.uri];
+  }
+  if (input instanceof vscode.TabInputTextDiff) {
+    return [input.original, input.modified];
+  }
+  return [];
 }
 
 /** Number of lines a piece of inserted text spans (one more than its line breaks). */
