@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { UsageError } from '../../src/cli/args';
 import { usages } from '../../src/cli/usage';
-import { runEmulatorCli } from '../../src/emulator/cli';
+import { runEmulatorCli } from '../../src/cli/emulatorCommand';
 import { emulatorFlags } from '../../src/emulator/cliOptions';
 import { resolveOptions } from '../../src/emulator/options';
 import { scratch } from './emulatorHelpers';
