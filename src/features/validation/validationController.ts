@@ -4,6 +4,7 @@ import { DocumentValidator } from '../../core/jsonl/documentValidator';
 import type { BatchDiagnostic } from '../../core/jsonl/types';
 import { isBatchDocument, limitsFor } from './batchDocuments';
 import { toVscodeDiagnostic } from './toVscode';
+import { Disposable } from '../lifecycle';
 
 /** What the last validation of a document found. */
 export interface ValidationSummary {
@@ -31,18 +32,18 @@ const sliceMs = 15;
  * arrive (cheap), analysed after a short debounce in time-boxed slices, then published through one
  * DiagnosticCollection. Files validated from disk (too large to open) are published here too.
  */
-export class ValidationController implements vscode.Disposable {
+export class ValidationController extends Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection(CONFIG_SECTION);
   private readonly entries = new Map<string, Entry>();
   private readonly summaries = new Map<string, ValidationSummary>();
-  private readonly disposables: vscode.Disposable[] = [];
   private readonly validatedEmitter = new vscode.EventEmitter<ValidationSummary>();
 
   /** Fires after a document's diagnostics were published. */
   readonly onDidValidate = this.validatedEmitter.event;
 
   constructor() {
-    this.disposables.push(
+    super();
+    this.registerAll(
       this.collection,
       this.validatedEmitter,
       vscode.workspace.onDidOpenTextDocument((document) => this.track(document)),
@@ -92,13 +93,13 @@ export class ValidationController implements vscode.Disposable {
     return summary;
   }
 
-  dispose(): void {
+  override dispose(): void {
     for (const entry of this.entries.values()) {
       clearTimeout(entry.timer);
       entry.settle?.();
     }
     this.entries.clear();
-    vscode.Disposable.from(...this.disposables).dispose();
+    super.dispose();
   }
 
   private track(document: vscode.TextDocument): void {
