@@ -10,7 +10,7 @@ import { emulatorFlags } from '../../src/emulator/cliOptions';
 import { resolveOptions } from '../../src/emulator/options';
 import { scratch } from './emulatorHelpers';
 
-const cliModule = join(__dirname, '..', '..', 'src', 'emulator', 'cli.js');
+const cliModule = join(__dirname, '..', '..', 'src', 'cli', 'emulatorCommand.js');
 
 const builtCli = resolve(__dirname, '../../../dist/cli.js');
 
