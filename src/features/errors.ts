@@ -53,7 +53,8 @@ export function classifyError(error: unknown): ErrorReport {
   if (isCancellation(error)) {
     return { kind: 'cancelled' };
   }
-  const text = error instanceof Error ? error.message : typeof error === 'string' ? error : safeString(error);
+  // Nothing thrown (undefined, null) says nothing: the boundary shows its own sentence then.
+  const text = error instanceof Error ? error.message : error === undefined || error === null ? '' : safeString(error);
   return {
     kind: 'error',
     message: firstSentence(redactSecrets(text)),
@@ -85,7 +86,7 @@ export function firstSentence(text: string): string {
 export function errorDetails(error: unknown): string {
   const lines: string[] = [];
   let current: unknown = error;
-  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
+  for (let depth = 0; depth < 8 && (depth === 0 || (current !== undefined && current !== null)); depth++) {
     const prefix = depth === 0 ? '' : 'Caused by: ';
     if (current instanceof Error) {
       lines.push(prefix + (current.stack ?? `${current.name}: ${current.message}`));
