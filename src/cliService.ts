@@ -2,4 +2,4 @@
 // and loaded only when one of them runs, so `validate` starts without loading the SDKs.
 export { runCancel, runDownload, runStatus, runSubmit } from './cli/serviceCommands';
 export { runDemo } from './cli/demoCommand';
-export { runEmulatorCli } from './emulator/cli';
+export { runEmulatorCli } from './cli/emulatorCommand';

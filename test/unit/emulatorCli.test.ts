@@ -5,12 +5,12 @@ import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { UsageError } from '../../src/cli/args';
 import { usages } from '../../src/cli/usage';
-import { runEmulatorCli } from '../../src/emulator/cli';
+import { runEmulatorCli } from '../../src/cli/emulatorCommand';
 import { emulatorFlags } from '../../src/emulator/cliOptions';
 import { resolveOptions } from '../../src/emulator/options';
 import { scratch } from './emulatorHelpers';
 
-const cliModule = join(__dirname, '..', '..', 'src', 'emulator', 'cli.js');
+const cliModule = join(__dirname, '..', '..', 'src', 'cli', 'emulatorCommand.js');
 
 const builtCli = resolve(__dirname, '../../../dist/cli.js');
 

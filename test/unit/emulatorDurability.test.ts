@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { jsonl, scratch, sleep } from './emulatorHelpers';
 import { requests } from './helpers';
 
-const cliModule = join(__dirname, '..', '..', 'src', 'emulator', 'cli.js');
+const cliModule = join(__dirname, '..', '..', 'src', 'cli', 'emulatorCommand.js');
 const key = 'durable-key';
 
 interface Child {

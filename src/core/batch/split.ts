@@ -1,6 +1,7 @@
 import { basename, join } from 'node:path';
 import { AtomicFile } from '../atomicFile';
 import { readLocatedLines } from '../results/byteLines';
+import { throwIfAborted } from './retry';
 
 /** What one part may hold at most. */
 export interface PartLimits {
@@ -34,9 +35,16 @@ export const roughTokenEstimate: LineTokenEstimator = (line) => {
  * Splits a batch file on line boundaries into parts that each fit the limits, never splitting a
  * request; ids stay unique because every request goes to exactly one part. Streams the input and
  * writes `STEM.part-001.jsonl`, ... into `directory` (each part written atomically). Blank lines are
- * dropped. A single request larger than a limit gets a part of its own.
+ * dropped. A single request larger than a limit gets a part of its own. An aborted `signal` stops it with
+ * `OperationCancelledError`, leaving no partly written part behind.
  */
-export async function splitFile(inputPath: string, directory: string, limits: PartLimits, estimate: LineTokenEstimator = roughTokenEstimate): Promise<PartFile[]> {
+export async function splitFile(
+  inputPath: string,
+  directory: string,
+  limits: PartLimits,
+  estimate: LineTokenEstimator = roughTokenEstimate,
+  options: { readonly signal?: AbortSignal } = {},
+): Promise<PartFile[]> {
   const stem = basename(inputPath).replace(/\.jsonl$/i, '');
   const parts: PartFile[] = [];
   let current: { out: AtomicFile; path: string; requests: number; bytes: number; tokens: number; firstLine: number } | undefined;
@@ -52,6 +60,7 @@ export async function splitFile(inputPath: string, directory: string, limits: Pa
   const opened: AtomicFile[] = [];
   try {
     for await (const { text, line } of readLocatedLines(inputPath)) {
+      throwIfAborted(options.signal);
       if (text.trim().length === 0) {
         continue;
       }

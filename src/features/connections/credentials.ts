@@ -1,13 +1,19 @@
 import * as vscode from 'vscode';
+import { Commands } from '../../constants';
 import { BatchClient } from '../../core/batch/client';
 import { cachingTokenProvider, COGNITIVE_SERVICES_SCOPE, defaultAzureCredentialProvider, type ConnectionConfig } from '../../core/batch/connection';
 import { normalizeEndpoint, type Connection, type ConnectionStore } from './connectionStore';
 import type { EmbeddedEmulator } from './embeddedEmulator';
+import { UserFacingError, type ErrorAction } from '../errors';
 
 /** The user has to act (sign in, enter a key, confirm a host) before this connection can be used. */
-export class CredentialRequiredError extends Error {
-  constructor(message: string, readonly connectionId: string) {
-    super(message);
+export class CredentialRequiredError extends UserFacingError {
+  constructor(
+    message: string,
+    readonly connectionId: string,
+    actions: readonly ErrorAction[] = [],
+  ) {
+    super(message, actions);
     this.name = 'CredentialRequiredError';
   }
 }
@@ -43,7 +49,8 @@ export class ClientFactory {
     let target = connection;
     const stored = await this.connections.readKey(connection);
     if (!stored) {
-      throw new CredentialRequiredError(vscode.l10n.t('No API key is stored for "{0}". Edit the connection to enter it.', connection.name), connection.id);
+      const edit: ErrorAction = { title: vscode.l10n.t('Edit Connection'), run: () => vscode.commands.executeCommand(Commands.editConnection, connection.id) };
+      throw new CredentialRequiredError(vscode.l10n.t('No API key is stored for "{0}". Edit the connection to enter it.', connection.name), connection.id, [edit]);
     }
     if (connection.emulator) {
       // The embedded emulator picks a new loopback port at each start; its key follows it.

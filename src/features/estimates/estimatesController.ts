@@ -6,6 +6,7 @@ import type { ResolvedModel } from '../../core/tokens/models';
 import { isBatchDocument } from '../validation/batchDocuments';
 import { countLines } from '../validation/validationController';
 import { estimatesEnabled, estimatesSection, resolverFor, resolverKey } from './estimateSettings';
+import { Disposable } from '../lifecycle';
 
 /** Where a document's estimate stands. */
 export type EstimateState =
@@ -43,16 +44,16 @@ const inlineMs = 5;
  * as they arrive (cheap) and only the changed lines are recounted, after the validation debounce. Counting
  * resumes where it stopped when more edits arrive, so a burst of typing costs one recount.
  */
-export class EstimatesController implements vscode.Disposable {
+export class EstimatesController extends Disposable {
   private readonly entries = new Map<string, Entry>();
-  private readonly disposables: vscode.Disposable[] = [];
   private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri | undefined>();
 
   /** Fires when a document's estimate is complete (undefined: every document, e.g. after a settings change). */
   readonly onDidChange = this.changeEmitter.event;
 
   constructor() {
-    this.disposables.push(
+    super();
+    this.registerAll(
       this.changeEmitter,
       vscode.workspace.onDidCloseTextDocument((document) => this.untrack(document.uri)),
       vscode.workspace.onDidChangeTextDocument((event) => this.onChange(event)),
@@ -120,13 +121,13 @@ export class EstimatesController implements vscode.Disposable {
     return this.entries.has(uri.toString());
   }
 
-  dispose(): void {
+  override dispose(): void {
     for (const entry of this.entries.values()) {
       clearTimeout(entry.timer);
       entry.settle?.();
     }
     this.entries.clear();
-    vscode.Disposable.from(...this.disposables).dispose();
+    super.dispose();
   }
 
   private entryFor(document: vscode.TextDocument): Entry | undefined {

@@ -6,6 +6,7 @@ import type { JoinSummary } from '../../core/results/join';
 import type { ConnectionStore } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
 import type { JobRecord } from '../jobs/jobStore';
+import { withCancellableProgress } from '../progress';
 import { resultsFolder, summaryMarkdown } from '../results/resultsService';
 import { confirmReplace, describeWriteError } from '../results/safeWrites';
 import type { GroupStore } from './groupStore';
@@ -35,8 +36,8 @@ export async function downloadGroup(groups: GroupStore, connections: ConnectionS
     if (consent === undefined) {
       return undefined;
     }
-    const merged = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Downloading and merging the results of {0}', record.state.name) }, () =>
-      downloadGroupResults(client, record.state, folder, { overwrite: consent }),
+    const merged = await withCancellableProgress(vscode.l10n.t('Downloading and merging the results of {0}', record.state.name), (_report, signal) =>
+      downloadGroupResults(client, record.state, folder, { overwrite: consent, signal }),
     );
     await writeFileAtomically(merged.summaryPath, (write) => write(summaryMarkdown(pseudoJob, merged.summary)), { overwrite: consent });
     await groups.update(groupId, (current) => ({ ...current, results: merged.results }));

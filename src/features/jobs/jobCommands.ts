@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { Commands } from '../../constants';
 import { BatchServiceError } from '../../core/batch/errors';
 import { fileIdsOf } from '../../core/batch/jobVisibility';
 import type { JobPhase } from '../../core/batch/status';
@@ -217,8 +218,12 @@ export class JobCommands {
     const anew = vscode.l10n.t('Submit Anew');
     void vscode.window
       .showInformationMessage(vscode.l10n.t('No job with the submission id {0} was found on {1} yet. Look again later, or submit {2} anew.', record.submissionId, connection.name, record.sourceName), anew)
-      .then((choice) => (choice === anew ? this.submitAnew({ connectionId: connection.id, submissionId: record.submissionId }) : undefined))
-      .then(undefined, (error: unknown) => void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error)));
+      .then((choice) => {
+        if (choice === anew) {
+          // Through the command, so its errors meet the same boundary as a click in the view.
+          void vscode.commands.executeCommand(Commands.submitAnew, { connectionId: connection.id, submissionId: record.submissionId });
+        }
+      });
     return marked;
   }
 

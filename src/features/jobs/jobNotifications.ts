@@ -4,33 +4,27 @@ import type { Batch } from '../../core/batch/client';
 import { jobState } from '../../core/batch/status';
 import type { GroupScheduler } from '../groups/groupScheduler';
 import type { GroupRecord } from '../groups/groupStore';
+import { Disposable } from '../lifecycle';
 import type { JobsModel } from './jobsModel';
 
 /**
  * Tells the user when a job they submitted reaches a terminal state, with "Download Results" and, when
  * requests failed, "Retry Failed". A status bar item counts the running jobs and opens the view.
  */
-export class JobNotifications implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('azureOpenAIBatch.jobs', vscode.StatusBarAlignment.Left, 49);
-  private readonly disposables: vscode.Disposable[] = [];
+export class JobNotifications extends Disposable {
+  private readonly item = this.register(vscode.window.createStatusBarItem('azureOpenAIBatch.jobs', vscode.StatusBarAlignment.Left, 49));
 
   constructor(
     private readonly model: JobsModel,
     scheduler: GroupScheduler,
   ) {
+    super();
     this.item.name = vscode.l10n.t('Azure OpenAI Batch: running jobs');
     this.item.command = `${VIEW_ID}.focus`;
-    this.disposables.push(
-      this.item,
-      model.onDidChange(() => this.updateStatus()),
-      model.onDidFinishJob(({ connection, transition }) => void this.announce(connection.id, transition.record.sourceName, transition.batch)),
-      scheduler.onDidFinishGroup((group) => void this.announceGroup(group)),
-    );
+    this.register(model.onDidChange(() => this.updateStatus()));
+    this.register(model.onDidFinishJob(({ connection, transition }) => void this.announce(connection.id, transition.record.sourceName, transition.batch)));
+    this.register(scheduler.onDidFinishGroup((group) => void this.announceGroup(group)));
     this.updateStatus();
-  }
-
-  dispose(): void {
-    vscode.Disposable.from(...this.disposables).dispose();
   }
 
   private async announceGroup(group: GroupRecord): Promise<void> {

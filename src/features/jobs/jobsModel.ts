@@ -5,6 +5,7 @@ import { jobState, type JobPhase } from '../../core/batch/status';
 import type { Connection, ConnectionStore } from '../connections/connectionStore';
 import { CredentialRequiredError, type ClientFactory } from '../connections/credentials';
 import type { GroupStore } from '../groups/groupStore';
+import { Disposable } from '../lifecycle';
 import type { JobMarks } from './jobMarks';
 import type { JobRecord, JobStore, JobTransition } from './jobStore';
 
@@ -36,11 +37,10 @@ const maxActivePages = 5;
  * (jobs created in the portal or by scripts), per connection, less the jobs the user removed and the parts
  * of job groups (shown under their group). Fires `onDidChange` when anything moves.
  */
-export class JobsModel implements vscode.Disposable {
+export class JobsModel extends Disposable {
   private readonly listings = new Map<string, RemoteListing>();
-  private readonly changed = new vscode.EventEmitter<void>();
-  private readonly transitions = new vscode.EventEmitter<{ connection: Connection; transition: JobTransition }>();
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly changed = this.register(new vscode.EventEmitter<void>());
+  private readonly transitions = this.register(new vscode.EventEmitter<{ connection: Connection; transition: JobTransition }>());
   private phaseFilter: ReadonlySet<JobPhase> | undefined;
 
   readonly onDidChange = this.changed.event;
@@ -54,14 +54,11 @@ export class JobsModel implements vscode.Disposable {
     private readonly groups: GroupStore,
     readonly marks: JobMarks,
   ) {
-    this.disposables.push(
-      this.changed,
-      this.transitions,
-      store.onDidChange(() => this.changed.fire()),
-      connections.onDidChange(() => this.changed.fire()),
-      groups.onDidChange(() => this.changed.fire()),
-      marks.onDidChange(() => this.changed.fire()),
-    );
+    super();
+    this.register(store.onDidChange(() => this.changed.fire()));
+    this.register(connections.onDidChange(() => this.changed.fire()));
+    this.register(groups.onDidChange(() => this.changed.fire()));
+    this.register(marks.onDidChange(() => this.changed.fire()));
   }
 
   get filter(): ReadonlySet<JobPhase> | undefined {
@@ -193,10 +190,6 @@ export class JobsModel implements vscode.Disposable {
       this.transitions.fire({ connection, transition });
     }
     return changed || pendingSubmissions.length > 0;
-  }
-
-  dispose(): void {
-    vscode.Disposable.from(...this.disposables).dispose();
   }
 
   // What the service listed and what the store remembers, one entry per job (pending ones by submission id).

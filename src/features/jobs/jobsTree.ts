@@ -7,6 +7,7 @@ import type { PartState } from '../../core/batch/groupRunner';
 import { groupElapsedMs } from '../../core/batch/groupTiming';
 import { jobState } from '../../core/batch/status';
 import type { GroupRecord, GroupStore } from '../groups/groupStore';
+import { Disposable } from '../lifecycle';
 import { formatDuration } from './jobPresentation';
 import type { JobsModel, JobView } from './jobsModel';
 
@@ -24,16 +25,16 @@ export type JobsNode =
  * The "Batch Jobs" view: connections at the top, their jobs beneath (newest first, retries under the job
  * they retry), and each job's files and validation errors. Data comes from {@link JobsModel}.
  */
-export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<JobsNode | undefined>();
+export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvider<JobsNode> {
+  private readonly changed = this.register(new vscode.EventEmitter<JobsNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscription: vscode.Disposable;
 
   constructor(
     private readonly model: JobsModel,
     private readonly groups: GroupStore,
   ) {
-    this.subscription = vscode.Disposable.from(
+    super();
+    this.registerAll(
       model.onDidChange(() => this.changed.fire(undefined)),
       groups.onDidChange(() => this.changed.fire(undefined)),
     );
@@ -112,11 +113,6 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
       return { kind: 'group', connection: node.connection, group: node.group };
     }
     return node.kind === 'connection' ? undefined : { kind: 'connection', connection: node.connection };
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
-    this.changed.dispose();
   }
 
   private connectionChildren(connection: Connection): JobsNode[] {

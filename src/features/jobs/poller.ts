@@ -3,6 +3,7 @@ import { CONFIG_SECTION, Settings } from '../../constants';
 import { isLoopbackEndpoint } from '../../core/batch/connection';
 import { azurePollSettings, emulatorPollSettings, nextPollDelay, type PollSettings } from '../../core/batch/pollSchedule';
 import type { Connection } from '../connections/connectionStore';
+import { Disposable } from '../lifecycle';
 import type { JobsModel } from './jobsModel';
 
 interface Schedule {
@@ -16,17 +17,17 @@ interface Schedule {
  * backing off while nothing changes; paused while the window is unfocused (and checked again on focus);
  * stopped when no job is active. One list call per connection per tick.
  */
-export class JobPoller implements vscode.Disposable {
+export class JobPoller extends Disposable {
   private readonly schedules = new Map<string, Schedule>();
-  private readonly disposables: vscode.Disposable[] = [];
   private paused = false;
 
   constructor(
     private readonly model: JobsModel,
     private readonly log: vscode.LogOutputChannel,
   ) {
+    super();
     this.paused = !vscode.window.state.focused;
-    this.disposables.push(
+    this.register(
       vscode.window.onDidChangeWindowState((state) => {
         const wasPaused = this.paused;
         this.paused = !state.focused;
@@ -57,12 +58,12 @@ export class JobPoller implements vscode.Disposable {
     }
   }
 
-  dispose(): void {
+  override dispose(): void {
     for (const schedule of this.schedules.values()) {
       clearTimeout(schedule.timer);
     }
     this.schedules.clear();
-    vscode.Disposable.from(...this.disposables).dispose();
+    super.dispose();
   }
 
   private schedule(connectionId: string): Schedule {

@@ -14,6 +14,7 @@ import type { ClientFactory } from '../connections/credentials';
 import type { JobRecord, JobStore } from '../jobs/jobStore';
 import type { JobPoller } from '../jobs/poller';
 import { escapeMarkdown } from '../markdown';
+import { withCancellableProgress } from '../progress';
 import { confirmInUntrustedWorkspace } from '../trust';
 import { submitPreparedFile } from '../submit/submission';
 import { confirmReplace, describeWriteError } from './safeWrites';
@@ -78,29 +79,20 @@ export class ResultsService {
     if (overwrite === undefined) {
       return { declined: true };
     }
-    const downloaded = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Downloading results of {0}', record.sourceName), cancellable: true },
-      async (progress, token) => {
-        const abort = new AbortController();
-        const cancel = token.onCancellationRequested(() => abort.abort());
-        try {
-          const result: { output?: string; errors?: string } = {};
-          if (batch.output_file_id) {
-            progress.report({ message: vscode.l10n.t('output file') });
-            await client.downloadFile(batch.output_file_id, paths.output, { overwrite, signal: abort.signal });
-            result.output = paths.output;
-          }
-          if (batch.error_file_id) {
-            progress.report({ message: vscode.l10n.t('error file') });
-            await client.downloadFile(batch.error_file_id, paths.errors, { overwrite, signal: abort.signal });
-            result.errors = paths.errors;
-          }
-          return result;
-        } finally {
-          cancel.dispose();
-        }
-      },
-    );
+    const downloaded = await withCancellableProgress(vscode.l10n.t('Downloading results of {0}', record.sourceName), async (report, signal) => {
+      const result: { output?: string; errors?: string } = {};
+      if (batch.output_file_id) {
+        report({ message: vscode.l10n.t('output file') });
+        await client.downloadFile(batch.output_file_id, paths.output, { overwrite, signal });
+        result.output = paths.output;
+      }
+      if (batch.error_file_id) {
+        report({ message: vscode.l10n.t('error file') });
+        await client.downloadFile(batch.error_file_id, paths.errors, { overwrite, signal });
+        result.errors = paths.errors;
+      }
+      return result;
+    });
     await this.store.update(connection.id, batchId, (r) => ({ ...r, snapshot: batch, downloaded: { ...r.downloaded, ...downloaded } }));
     const merged = await this.joinFamily(connection, rootId, overwrite);
     return { ...downloaded, ...merged };

@@ -3,12 +3,13 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { Commands } from '../../constants';
 import { SOURCE_FILE_KEY, type BatchClient } from '../../core/batch/client';
-import { BatchServiceError, OperationCancelledError, SubmissionMayExistError } from '../../core/batch/errors';
+import { BatchServiceError, SubmissionMayExistError } from '../../core/batch/errors';
 import { formatBytes } from '../../core/format';
 import type { Connection } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
 import type { JobPoller } from '../jobs/poller';
 import type { JobRecord, JobStore } from '../jobs/jobStore';
+import { withCancellableProgress, type ReportProgress } from '../progress';
 
 export interface SubmissionRequest {
   readonly connection: Connection;
@@ -37,28 +38,14 @@ export interface SubmissionDeps {
  */
 export async function submitPreparedFile(request: SubmissionRequest, deps: SubmissionDeps): Promise<JobRecord> {
   const name = basename(request.sourceUri.fsPath);
-  return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Submitting {0}', name), cancellable: true },
-    async (progress, token) => {
-      const abort = new AbortController();
-      const cancel = token.onCancellationRequested(() => abort.abort());
-      try {
-        const client = await deps.clients.clientFor(request.connection, { interactive: true });
-        const fileId = (request.inputFileId && (await stillUploaded(client, request.inputFileId, abort.signal))) || (await upload(client, request, name, progress, abort.signal));
-        if (token.isCancellationRequested) {
-          throw new vscode.CancellationError();
-        }
-        return await createRecordedJob(client, request, fileId, name, progress, deps);
-      } catch (error) {
-        if (error instanceof OperationCancelledError) {
-          throw new vscode.CancellationError();
-        }
-        throw error;
-      } finally {
-        cancel.dispose();
-      }
-    },
-  );
+  return withCancellableProgress(vscode.l10n.t('Submitting {0}', name), async (report, signal) => {
+    const client = await deps.clients.clientFor(request.connection, { interactive: true });
+    const fileId = (request.inputFileId && (await stillUploaded(client, request.inputFileId, signal))) || (await upload(client, request, name, report, signal));
+    if (signal.aborted) {
+      throw new vscode.CancellationError();
+    }
+    return createRecordedJob(client, request, fileId, name, report, deps);
+  });
 }
 
 /**
@@ -108,7 +95,7 @@ export function offerMayExistChoices(record: JobRecord): void {
     });
 }
 
-async function upload(client: BatchClient, request: SubmissionRequest, name: string, progress: vscode.Progress<{ message?: string; increment?: number }>, signal: AbortSignal): Promise<string> {
+async function upload(client: BatchClient, request: SubmissionRequest, name: string, report: ReportProgress, signal: AbortSignal): Promise<string> {
   let reported = 0;
   const file = await client.uploadFile(request.uploadPath, {
     filename: name,
@@ -116,12 +103,12 @@ async function upload(client: BatchClient, request: SubmissionRequest, name: str
     onProgress: (sent, total) => {
       const percent = total > 0 ? Math.floor((sent / total) * 100) : 100;
       if (percent > reported) {
-        progress.report({ increment: (percent - reported) * 0.9, message: vscode.l10n.t('uploading {0} of {1} ({2}%)', formatBytes(sent), formatBytes(total), percent) });
+        report({ increment: (percent - reported) * 0.9, message: vscode.l10n.t('uploading {0} of {1} ({2}%)', formatBytes(sent), formatBytes(total), percent) });
         reported = percent;
       }
     },
   });
-  progress.report({ message: vscode.l10n.t('waiting for the service to process the file') });
+  report({ message: vscode.l10n.t('waiting for the service to process the file') });
   await client.waitForFileProcessed(file.id, { signal, pollMs: 500 });
   return file.id;
 }
@@ -144,7 +131,7 @@ async function createRecordedJob(
   request: SubmissionRequest,
   fileId: string,
   name: string,
-  progress: vscode.Progress<{ message?: string; increment?: number }>,
+  report: ReportProgress,
   deps: SubmissionDeps,
 ): Promise<JobRecord> {
   const submissionId = randomUUID();
@@ -163,7 +150,7 @@ async function createRecordedJob(
     endpoint: request.endpoint,
   };
   await deps.store.upsert(pending);
-  progress.report({ message: vscode.l10n.t('creating the batch job') });
+  report({ message: vscode.l10n.t('creating the batch job') });
   try {
     // Not cancellable from here on: the job may already exist; at-most-once creation finds it.
     const { batch } = await client.createBatch({
@@ -171,7 +158,7 @@ async function createRecordedJob(
       endpoint: request.endpoint,
       submissionId,
       metadata: { [SOURCE_FILE_KEY]: name },
-      onUnclearAnswer: () => progress.report({ message: vscode.l10n.t('no clear answer from the service; looking for the job') }),
+      onUnclearAnswer: () => report({ message: vscode.l10n.t('no clear answer from the service; looking for the job') }),
     });
     const record: JobRecord = { ...pending, batchId: batch.id, snapshot: batch };
     await deps.store.upsert(record);

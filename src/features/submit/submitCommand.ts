@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { CONFIG_SECTION, Commands, Settings, VIEW_ID } from '../../constants';
 import { newGroup } from '../../core/batch/groupRunner';
-import { roughTokenEstimate, splitFile, type PartLimits } from '../../core/batch/split';
+import { roughTokenEstimate, splitFile, type PartFile, type PartLimits } from '../../core/batch/split';
 import { DiagnosticCodes } from '../../core/jsonl/codes';
 import { readLocatedLines } from '../../core/results/byteLines';
 import type { GroupScheduler } from '../groups/groupScheduler';
@@ -16,6 +16,7 @@ import type { Connection, ConnectionStore } from '../connections/connectionStore
 import type { ClientFactory } from '../connections/credentials';
 import type { JobPoller } from '../jobs/poller';
 import type { JobRecord, JobStore } from '../jobs/jobStore';
+import { withCancellableProgress } from '../progress';
 import { confirmInUntrustedWorkspace } from '../trust';
 import { limitsFor, maxDiagnosticsFor } from '../validation/batchDocuments';
 import { inputFileProblem } from '../validation/inputFileCheck';
@@ -166,7 +167,14 @@ async function submitGroup(deps: SubmitDeps, connection: Connection, uri: vscode
   const folder = join(deps.storage.fsPath, 'groups');
   await mkdir(folder, { recursive: true });
   const directory = await mkdtemp(join(folder, 'group-'));
-  const parts = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Splitting {0}', name) }, () => splitFile(uri.fsPath, directory, limits));
+  let parts: PartFile[];
+  try {
+    parts = await withCancellableProgress(vscode.l10n.t('Splitting {0}', name), (_report, signal) => splitFile(uri.fsPath, directory, limits, undefined, { signal }));
+  } catch (error) {
+    // Cancelled or failed: the parts written so far belong to no group.
+    await rm(directory, { recursive: true, force: true });
+    throw error;
+  }
   const state = newGroup({ name, sourcePath: uri.fsPath, endpoint, maxParallel, tokenLimit: limits.maxTokens }, parts);
   const record: GroupRecord = { connectionId: connection.id, sourceUri: uri.toString(), state, finished: false };
   await deps.groups.save(record);

@@ -1,15 +1,16 @@
 import * as vscode from 'vscode';
+import { Disposable } from '../lifecycle';
 import type { ValidationController } from './validationController';
 
 /** Shows the active batch file's request and error counts; a click opens the Problems view. */
-export class ValidationStatusItem implements vscode.Disposable {
+export class ValidationStatusItem extends Disposable {
   private readonly item = vscode.window.createStatusBarItem('azureOpenAIBatch.validation', vscode.StatusBarAlignment.Left, 50);
-  private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly controller: ValidationController) {
+    super();
     this.item.name = vscode.l10n.t('Azure OpenAI Batch: file check');
     this.item.command = 'workbench.actions.view.problems';
-    this.disposables.push(
+    this.registerAll(
       this.item,
       vscode.window.onDidChangeActiveTextEditor(() => this.update()),
       controller.onDidValidate((summary) => {
@@ -40,9 +41,5 @@ export class ValidationStatusItem implements vscode.Disposable {
     }
     this.item.tooltip = vscode.l10n.t('Azure OpenAI Batch: {0} requests, {1} errors, {2} warnings. Click to open the Problems view.', summary.requests, summary.errors, summary.warnings);
     this.item.show();
-  }
-
-  dispose(): void {
-    vscode.Disposable.from(...this.disposables).dispose();
   }
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { validateFile } from '../../core/jsonl/fileValidator';
 import { isResultFileName } from '../../core/jsonl/resultShape';
+import { withCancellableProgress } from '../progress';
 import { limitsFor, maxDiagnosticsFor } from './batchDocuments';
 import { inputFileProblem } from './inputFileCheck';
 import type { ValidationController, ValidationSummary } from './validationController';
@@ -69,25 +70,22 @@ async function validateOne(controller: ValidationController, uri: vscode.Uri): P
   let size = 0;
   try {
     size = (await vscode.workspace.fs.stat(uri)).size;
-  } catch {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Cannot read {0}.', name));
-    return undefined;
+  } catch (error) {
+    throw new Error(vscode.l10n.t('Cannot read {0}.', name), { cause: error });
   }
-  return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Validating {0}', name), cancellable: true },
-    async (progress, token) => {
-      const abort = new AbortController();
-      const cancel = token.onCancellationRequested(() => abort.abort());
+  return withCancellableProgress(
+    vscode.l10n.t('Validating {0}', name),
+    async (report, signal) => {
       let reported = 0;
       try {
         const result = await validateFile(uri.fsPath, {
           limits: limitsFor(uri),
           maxDiagnostics: maxDiagnosticsFor(uri),
-          signal: abort.signal,
+          signal,
           onProgress: (bytes) => {
             const percent = size > 0 ? Math.floor((bytes / size) * 100) : 100;
             if (percent > reported) {
-              progress.report({ increment: percent - reported, message: `${percent}%` });
+              report({ increment: percent - reported, message: `${percent}%` });
               reported = percent;
             }
           },
@@ -99,13 +97,11 @@ async function validateOne(controller: ValidationController, uri: vscode.Uri): P
         }
         return controller.publish(uri, result);
       } catch (error) {
-        if (abort.signal.aborted) {
+        if (signal.aborted) {
+          // Cancelled: stop here and report the files validated so far.
           return undefined;
         }
-        void vscode.window.showErrorMessage(vscode.l10n.t('Cannot validate {0}: {1}', name, error instanceof Error ? error.message : String(error)));
-        return undefined;
-      } finally {
-        cancel.dispose();
+        throw new Error(vscode.l10n.t('Cannot validate {0}: {1}', name, error instanceof Error ? error.message : String(error)), { cause: error });
       }
     },
   );

@@ -4,6 +4,7 @@ import { DocumentValidator } from '../../core/jsonl/documentValidator';
 import { countBySeverity, type BatchDiagnostic, type DiagnosticCounts } from '../../core/jsonl/types';
 import { isBatchDocument, isResultDocument, limitsFor, maxDiagnosticsFor } from './batchDocuments';
 import { moreProblemsDiagnostic, toVscodeDiagnostic } from './toVscode';
+import { Disposable } from '../lifecycle';
 
 /** What the last validation of a document found. */
 export interface ValidationSummary {
@@ -44,18 +45,18 @@ const sliceMs = 15;
  * their problems until validated again; an open document's problems go when its last editor tab closes.
  * Result files (see {@link isResultDocument}) are never validated.
  */
-export class ValidationController implements vscode.Disposable {
+export class ValidationController extends Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection(CONFIG_SECTION);
   private readonly entries = new Map<string, Entry>();
   private readonly summaries = new Map<string, ValidationSummary>();
-  private readonly disposables: vscode.Disposable[] = [];
   private readonly validatedEmitter = new vscode.EventEmitter<ValidationSummary>();
 
   /** Fires after a document's diagnostics were published. */
   readonly onDidValidate = this.validatedEmitter.event;
 
   constructor() {
-    this.disposables.push(
+    super();
+    this.registerAll(
       this.collection,
       this.validatedEmitter,
       vscode.workspace.onDidOpenTextDocument((document) => this.track(document)),
@@ -121,13 +122,13 @@ export class ValidationController implements vscode.Disposable {
     }
   }
 
-  dispose(): void {
+  override dispose(): void {
     for (const entry of this.entries.values()) {
       clearTimeout(entry.timer);
       entry.settle?.();
     }
     this.entries.clear();
-    vscode.Disposable.from(...this.disposables).dispose();
+    super.dispose();
   }
 
   private track(document: vscode.TextDocument): void {

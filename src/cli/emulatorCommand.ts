@@ -1,10 +1,10 @@
-import { parseArgs, UsageError, type ParsedArgs } from '../cli/args';
-import { readSecretLine } from '../cli/secretInput';
-import { emulatorFlags, emulatorKeyEnv, emulatorTokenEnv, emulatorUsage, type EmulatorFlag } from './cliOptions';
-import { startEmulator, type EmulatorOptions } from './index';
-import { defaultApiKey, defaultDeployments } from './options';
+import { parseArgs, UsageError, type ParsedArgs } from './args';
+import { readSecretLine } from './secretInput';
+import { emulatorFlags, emulatorKeyEnv, emulatorTokenEnv, emulatorUsage, type EmulatorFlag } from '../emulator/cliOptions';
+import { startEmulator, type EmulatorOptions } from '../emulator';
+import { defaultApiKey, defaultDeployments } from '../emulator/options';
 
-export { emulatorUsage } from './cliOptions';
+export { emulatorUsage } from '../emulator/cliOptions';
 
 /** The value of one flag, checked against its kind. */
 function flagValue(args: ParsedArgs, flag: EmulatorFlag): unknown {
