@@ -202,6 +202,20 @@ describe('connections, submit, jobs tree, results', function () {
     assert.equal(await status({}), 401);
     assert.equal(await status({ 'api-key': 'emulator-key' }), 401);
     assert.equal(await status({ authorization: 'Bearer anything' }), 401);
+
+    // A browser-hosted workbench keeps secrets in memory only: after a reload the emulator's key is gone. The
+    // embedded emulator's key is the extension's own, so the connection goes on working with a fresh one.
+    await api.connections.forgetKey(local.id);
+    api.emulator.dispose();
+    await vscode.commands.executeCommand('azureOpenAIBatch.refreshConnection', local.id);
+    const again = path.join(workspaceRoot(), 'local-again.jsonl');
+    await fs.writeFile(again, chat('l-2', 'hello again') + '\n');
+    const [second] = (await vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(again), undefined, { deployment: 'gpt-4o-batch' }))!;
+    assert.ok(second, 'submitted after the key was lost');
+    await waitForDescription(local, second!.batchId, /^completed/);
+    const fresh = (await api.connections.readKey(local))!.key;
+    assert.ok(fresh.length >= 32 && fresh !== stored, 'a fresh random key was stored');
+    assert.ok(api.jobs.jobsFor(local.id).some((view) => view.batchId === record!.batchId), 'the earlier job survives in the emulator\'s data');
   });
 
   it('removes a connection and its secret', async () => {

@@ -78,7 +78,7 @@ export class ConnectionStore implements vscode.Disposable {
   }
 
   async remove(id: string): Promise<void> {
-    await this.context.secrets.delete(secretKey(id));
+    await this.forgetKey(id);
     await this.context.globalState.update(
       CONNECTIONS_KEY,
       this.all().filter((c) => c.id !== id),
@@ -101,6 +101,11 @@ export class ConnectionStore implements vscode.Disposable {
     } catch {
       return undefined;
     }
+  }
+
+  /** Deletes the stored key of a connection (SecretStorage may also lose it on its own: a web workbench keeps it in memory). */
+  async forgetKey(id: string): Promise<void> {
+    await this.context.secrets.delete(secretKey(id));
   }
 
   /** Re-binds the stored key to the connection's current endpoint (after the user confirmed the new host). */

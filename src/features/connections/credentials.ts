@@ -3,7 +3,7 @@ import { Commands } from '../../constants';
 import { BatchClient } from '../../core/batch/client';
 import { cachingTokenProvider, COGNITIVE_SERVICES_SCOPE, defaultAzureCredentialProvider, type ConnectionConfig } from '../../core/batch/connection';
 import { normalizeEndpoint, type Connection, type ConnectionStore } from './connectionStore';
-import type { EmbeddedEmulator } from './embeddedEmulator';
+import { newEmulatorKey, type EmbeddedEmulator } from './embeddedEmulator';
 import { UserFacingError, type ErrorAction } from '../errors';
 
 /** The user has to act (sign in, enter a key, confirm a host) before this connection can be used. */
@@ -48,18 +48,20 @@ export class ClientFactory {
   private async apiKeyConfig(connection: Connection, options: ClientOptions): Promise<ConnectionConfig> {
     let target = connection;
     const stored = await this.connections.readKey(connection);
-    if (!stored) {
-      const edit: ErrorAction = { title: vscode.l10n.t('Edit Connection'), run: () => vscode.commands.executeCommand(Commands.editConnection, connection.id) };
-      throw new CredentialRequiredError(vscode.l10n.t('No API key is stored for "{0}". Edit the connection to enter it.', connection.name), connection.id, [edit]);
-    }
     if (connection.emulator) {
-      // The embedded emulator picks a new loopback port at each start; its key follows it.
-      const running = await this.emulator.ensureRunning(stored.key);
-      if (normalizeEndpoint(running.url) !== normalizeEndpoint(connection.endpoint) || running.apiKey !== stored.key) {
+      // The embedded emulator's key is ours, not the user's: when SecretStorage lost it (a browser-hosted
+      // workbench keeps secrets in memory only), the emulator starts with a fresh one, and its data survives.
+      const running = await this.emulator.ensureRunning(stored?.key || newEmulatorKey());
+      if (!stored || normalizeEndpoint(running.url) !== normalizeEndpoint(connection.endpoint) || running.apiKey !== stored.key) {
+        // The embedded emulator picks a new loopback port at each start; its key follows it.
         target = { ...connection, endpoint: running.url };
         await this.connections.update(target, running.apiKey);
       }
       return { endpoint: target.endpoint, apiVersion: target.apiVersion, credential: { kind: 'apiKey', apiKey: running.apiKey } };
+    }
+    if (!stored) {
+      const edit: ErrorAction = { title: vscode.l10n.t('Edit Connection'), run: () => vscode.commands.executeCommand(Commands.editConnection, connection.id) };
+      throw new CredentialRequiredError(vscode.l10n.t('No API key is stored for "{0}". Edit the connection to enter it.', connection.name), connection.id, [edit]);
     }
     if (stored.endpoint !== normalizeEndpoint(connection.endpoint)) {
       // The endpoint changed since the key was saved (an edited connection, a setting from a workspace):
