@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { withCancellableProgress } from '../progress';
 import { BatchClient } from '../../core/batch/client';
 import { DEFAULT_API_VERSION, V1_API_VERSION, type ConnectionConfig } from '../../core/batch/connection';
 import type { AuthKind, Connection, ConnectionStore } from './connectionStore';
@@ -117,23 +118,43 @@ function refuseCredentialsInEndpoint(endpoint: string): void {
   }
 }
 
+/** How long the connection check waits for one answer: a check, not a job, so well under the SDK's default. */
+const checkTimeoutMs = 20_000;
+
+/**
+ * Checks a connection with one list call, under a cancellable progress notification. When it fails the user
+ * chooses: save it anyway (an endpoint that is down now, or not reachable from here) or not.
+ */
 async function checkConnection(draft: Omit<Connection, 'id'>, apiKey: string | undefined, clients: ClientFactory): Promise<void> {
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking {0}...', draft.endpoint) }, async () => {
-    let config: ConnectionConfig;
-    if (draft.auth === 'apiKey') {
-      if (!apiKey) {
-        throw new Error(vscode.l10n.t('An API key is needed for this connection.'));
-      }
-      config = { endpoint: draft.endpoint, apiVersion: draft.apiVersion, credential: { kind: 'apiKey', apiKey } };
-    } else {
-      config = await clients.configFor({ ...draft, id: 'draft' }, { interactive: true });
+  let config: ConnectionConfig;
+  if (draft.auth === 'apiKey') {
+    if (!apiKey) {
+      throw new Error(vscode.l10n.t('An API key is needed for this connection.'));
     }
+    config = { endpoint: draft.endpoint, apiVersion: draft.apiVersion, credential: { kind: 'apiKey', apiKey } };
+  } else {
+    config = await clients.configFor({ ...draft, id: 'draft' }, { interactive: true });
+  }
+  let failure: unknown;
+  await withCancellableProgress(vscode.l10n.t('Checking {0}...', draft.endpoint), async (_report, signal) => {
     try {
-      await new BatchClient(config, { retries: 1, baseDelayMs: 500, maxDelayMs: 2000 }).listBatches({ limit: 1 });
+      await new BatchClient({ ...config, timeoutMs: checkTimeoutMs }, { retries: 1, baseDelayMs: 500, maxDelayMs: 2000 }).listBatches({ limit: 1, signal });
     } catch (error) {
-      throw new Error(vscode.l10n.t('The connection check failed: {0}', error instanceof Error ? error.message : String(error)));
+      if (signal.aborted) {
+        throw error;
+      }
+      failure = error;
     }
   });
+  if (failure === undefined) {
+    return;
+  }
+  const reason = failure instanceof Error ? failure.message : String(failure);
+  const saveAnyway = vscode.l10n.t('Save Anyway');
+  const choice = await vscode.window.showWarningMessage(vscode.l10n.t('The connection check of "{0}" failed: {1}', draft.name, reason), { modal: true }, saveAnyway);
+  if (choice !== saveAnyway) {
+    throw new vscode.CancellationError();
+  }
 }
 
 async function askConnection(current: Connection | undefined, presetAuth: AuthKind | undefined): Promise<ConnectionInput | undefined> {
