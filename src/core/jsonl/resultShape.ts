@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
-import { resultPaths } from '../results/names';
+import { resultFileSuffixes } from '../results/names';
 
 // The endings of the files results are downloaded to (`NAME.output.jsonl`, `NAME.errors.jsonl`,
 // `NAME.results.jsonl`), from the function that names them. Retry files (`NAME.retry-N.jsonl`) are input.
-const resultSuffixes = Object.values(resultPaths('', 'x')).map((path) => basename(path).slice(1).toLowerCase());
+const resultSuffixes = [resultFileSuffixes.output, resultFileSuffixes.errors, resultFileSuffixes.results].map((suffix) => `.${suffix}`);
 
 /** True for a file named like the results this tool writes: output, error and merged results files. */
 export function isResultFileName(path: string): boolean {

@@ -69,12 +69,15 @@ export interface ResultPaths {
   readonly summary: string;
 }
 
+/** The endings of a job's downloaded files, after `NAME.`; the `.jsonl` ones are results, never batch input. */
+export const resultFileSuffixes = { output: 'output.jsonl', errors: 'errors.jsonl', results: 'results.jsonl', summary: 'summary.md' } as const;
+
 /**
  * Where a job's files go: `NAME.output.jsonl`, `NAME.errors.jsonl`, `NAME.results.jsonl`, `NAME.summary.md`,
  * each checked to stay inside `directory` (which must exist). `stem` must come from {@link safeFileStem}.
  */
 export async function resultPaths(directory: string, stem: string): Promise<ResultPaths> {
-  const [output, errors, results, summary] = await Promise.all(['output.jsonl', 'errors.jsonl', 'results.jsonl', 'summary.md'].map((suffix) => resolveInside(directory, `${stem}.${suffix}`)));
+  const [output, errors, results, summary] = await Promise.all([resultFileSuffixes.output, resultFileSuffixes.errors, resultFileSuffixes.results, resultFileSuffixes.summary].map((suffix) => resolveInside(directory, `${stem}.${suffix}`)));
   return { output: output!, errors: errors!, results: results!, summary: summary! };
 }
 
