@@ -202,7 +202,7 @@ export function formatJobTable(jobs: readonly Batch[]): string {
     ].map(terminalSafe);
   });
   const header = ['ID', 'STATUS', 'REQUESTS', 'CREATED (UTC)', 'SOURCE'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const widths = header.map((h, i) => rows.reduce((width, r) => Math.max(width, r[i]!.length), h.length));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }

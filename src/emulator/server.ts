@@ -178,6 +178,53 @@ async function drain(req: IncomingMessage, limit: number): Promise<void> {
   }
 }
 
+/**
+ * After a refused request was answered: reads up to `limit` more bytes of its body, so a small one ends
+ * cleanly; past that it stops reading (the client's sending stalls) and the connection is closed after
+ * `ms` at the latest, which leaves the client time to read the answer before the close resets it.
+ */
+function drainRefused(req: IncomingMessage, limit: number, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (req.readableEnded || req.destroyed || req.socket.destroyed) {
+      resolve();
+      return;
+    }
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) {
+        req.off('data', onData);
+        req.pause();
+      }
+    };
+    const finish = () => {
+      clearTimeout(deadline);
+      // A kept-alive socket serves more requests: nothing of this one stays attached to it.
+      req.off('data', onData);
+      req.off('end', finish);
+      req.off('close', finish);
+      req.socket.off('close', finish);
+      resolve();
+    };
+    const deadline = setTimeout(() => {
+      req.socket.destroy();
+      finish();
+    }, ms);
+    req.on('data', onData);
+    req.once('end', finish);
+    req.once('close', finish);
+    req.socket.once('close', finish);
+    req.resume();
+  });
+}
+
+/**
+ * What is read of the body of a refused request (no valid key, another host, no such route) and for how
+ * long: it is answered first, then at most this much is read before the connection is closed, so a client
+ * without the key cannot make the emulator read 200 MB or hold a connection by sending a byte now and then.
+ */
+const refusedDrain = { bytes: 1024 * 1024, ms: 5_000 };
+
 const loopbackNames: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
@@ -657,6 +704,8 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
     const found = route(method, url.pathname);
     let outcome = '';
     const drainLimit = options.maxFileBytes + 1024 * 1024;
+    // Set once the request carries the key: until then its body is not worth reading.
+    let trusted = false;
     try {
       let reply: Reply;
       if (!hostAllowed(req.headers.host, deps.listenHost)) {
@@ -671,6 +720,7 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
           throw notFound();
         }
         authenticate(req);
+        trusted = true;
         const api = apiContext(found.surface!, url.searchParams.get('api-version'));
         const operation = found.operation;
         if (operation === undefined) {
@@ -759,6 +809,14 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
       } else {
         options.log?.(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         httpError = new HttpError(500, azureError('InternalServerError', 'The emulator failed to process the request.'));
+      }
+      if (!trusted && !req.complete) {
+        outcome += ' (refused before its body)';
+        // Reading starts before the answer, or Node would read (and discard) the whole body once it is sent.
+        const drained = drainRefused(req, refusedDrain.bytes, refusedDrain.ms);
+        await send(res, { status: httpError.status, headers: httpError.headers, json: httpError.body satisfies AzureErrorBody }).catch(() => undefined);
+        await drained;
+        return;
       }
       await drain(req, drainLimit);
       await send(res, { status: httpError.status, headers: httpError.headers, json: httpError.body satisfies AzureErrorBody }).catch(() => undefined);

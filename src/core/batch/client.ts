@@ -54,6 +54,8 @@ export interface BatchClientOptions {
   readonly lookup?: Partial<LookupOptions>;
   /** The clock (tests). */
   readonly now?: () => number;
+  /** Pages read at most when a list keeps saying `has_more` (default {@link MAX_LIST_PAGES}). */
+  readonly maxListPages?: number;
 }
 
 export interface CreatedBatch {
@@ -94,6 +96,7 @@ export class BatchClient {
   private readonly sdk: OpenAI;
   private readonly lookup: LookupOptions;
   private readonly now: () => number;
+  private readonly maxListPages: number;
 
   constructor(
     readonly config: ConnectionConfig,
@@ -103,6 +106,7 @@ export class BatchClient {
     this.sdk = createSdkClient(config);
     this.lookup = { ...defaultLookup, ...options.lookup };
     this.now = options.now ?? Date.now;
+    this.maxListPages = options.maxListPages ?? MAX_LIST_PAGES;
   }
 
   /** Streams a file to the service (bounded memory), reporting bytes sent. Retried as a whole on transient errors. */
@@ -284,18 +288,24 @@ export class BatchClient {
     const oldest = options.since === undefined ? undefined : options.since - this.lookup.clockSkewMs;
     const seen = new Set<string>();
     let after: string | undefined;
-    for (;;) {
+    for (let pages = 1; ; pages++) {
       const result = await this.listBatches({ after, limit: 100, signal: options.signal });
       const found = result.data.find((batch) => batch.metadata?.[SUBMISSION_ID_KEY] === submissionId);
       if (found) {
         return found;
       }
-      // Compared on the page's newest job, so a page not sorted within itself cannot end the search early.
-      const newest = Math.max(...result.data.map((batch) => batch.created_at * 1000));
-      const exhausted = !result.hasMore || result.lastId === undefined || seen.has(result.lastId);
+      // Compared on the page's newest job, so a page not sorted within itself cannot end the search early
+      // (a loop, not Math.max(...), which overflows the stack on a page of a few hundred thousand jobs).
+      let newest = -Infinity;
+      for (const batch of result.data) {
+        newest = Math.max(newest, batch.created_at * 1000);
+      }
+      // An empty page that says there is more would be asked for again and again.
+      const exhausted = !result.hasMore || result.lastId === undefined || result.data.length === 0 || seen.has(result.lastId);
       if (exhausted || (oldest !== undefined && newest < oldest)) {
         return undefined;
       }
+      checkPageCount(pages, this.maxListPages);
       seen.add(result.lastId!);
       after = result.lastId;
     }
@@ -314,16 +324,22 @@ export class BatchClient {
     }, this.retryWith(options.signal));
   }
 
-  /** Every job (all pages), up to `max`. */
+  /** Every job (all pages), up to `max`; stops at a page that is empty or repeats an earlier one. */
   async listAllBatches(options: { max?: number; signal?: AbortSignal } = {}): Promise<Batch[]> {
     const all: Batch[] = [];
+    const seen = new Set<string>();
     let after: string | undefined;
-    for (;;) {
+    for (let pages = 1; ; pages++) {
       const page = await this.listBatches({ after, limit: 100, signal: options.signal });
-      all.push(...page.data);
-      if (!page.hasMore || page.lastId === undefined || all.length >= (options.max ?? Infinity)) {
+      for (const batch of page.data) {
+        // Not push(...page.data): a page of a few hundred thousand jobs would overflow the stack.
+        all.push(batch);
+      }
+      if (!page.hasMore || page.lastId === undefined || page.data.length === 0 || seen.has(page.lastId) || all.length >= (options.max ?? Infinity)) {
         return all;
       }
+      checkPageCount(pages, this.maxListPages);
+      seen.add(page.lastId);
       after = page.lastId;
     }
   }
@@ -378,6 +394,21 @@ export class BatchClient {
 
   private retryWith(signal: AbortSignal | undefined): RetryOptions {
     return { ...this.retry, signal };
+  }
+}
+
+/** More pages than any real list of jobs has (100 jobs a page): a list that keeps saying `has_more` is not believed. */
+export const MAX_LIST_PAGES = 1000;
+
+/** Throws once `pages` pages were read and the service still says there are more. */
+function checkPageCount(pages: number, max: number): void {
+  if (pages >= max) {
+    throw new BatchServiceError(
+      `The service's list of jobs did not end after ${max} pages (each said "has_more" with a new "last_id"); reading stopped. Check the endpoint.`,
+      undefined,
+      'list_unbounded',
+      false,
+    );
   }
 }
 

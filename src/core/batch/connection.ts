@@ -1,5 +1,6 @@
 import { AzureOpenAI, OpenAI } from 'openai';
 import { RedirectRefusedError } from './errors';
+import { secretRedactingFetch } from './secretRedaction';
 
 /** The API version Microsoft documents as generally available for batch. */
 export const DEFAULT_API_VERSION = '2024-10-21';
@@ -25,13 +26,15 @@ export interface ConnectionConfig {
  * Builds the official SDK client for batch work. Never passes `deployment`: with it the SDK rewrites
  * `POST /batches` to `/deployments/{name}/batches`, which Azure answers with 404. The SDK's own retries
  * are off; {@link withRetry} decides, so that job creation stays at-most-once. Redirects go through
- * {@link sameOriginFetch}, so credentials never follow one to another host.
+ * {@link sameOriginFetch}, so credentials never follow one to another host, and answers pass through
+ * {@link secretRedactingFetch}, so a service echoing the credential never shows it to anyone.
  */
 export function createSdkClient(config: ConnectionConfig): OpenAI {
   checkEndpoint(config.endpoint);
   const endpoint = config.endpoint.replace(/\/+$/, '');
   const timeout = config.timeoutMs ?? 120_000;
-  const fetch = sameOriginFetch();
+  // Outermost, so a refused redirect's message is redacted too.
+  const fetch = secretRedactingFetch(sameOriginFetch(), config.credential.kind === 'apiKey' ? [config.credential.apiKey] : []);
   if (config.apiVersion === V1_API_VERSION) {
     const common = { baseURL: `${endpoint}/openai/v1`, timeout, maxRetries: 0, fetch };
     return config.credential.kind === 'apiKey'

@@ -106,9 +106,12 @@ function nonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
 }
 
+/** The largest time a JavaScript date can hold, in seconds either side of 1970: anything beyond cannot be shown. */
+const maxDateSeconds = 8.64e12;
+
 function unixSeconds(value: unknown): number | undefined {
   if (typeof value === 'number') {
-    return Number.isFinite(value) ? value : undefined;
+    return Number.isFinite(value) && Math.abs(value) <= maxDateSeconds ? value : undefined;
   }
   if (typeof value === 'string') {
     const ms = Date.parse(value);

@@ -161,8 +161,9 @@ export class JobsModel extends Disposable {
     let after: string | undefined;
     for (let page = 0; page < maxActivePages && (wanted.size > 0 || page === 0); page++) {
       const result = await client.listBatches({ after, limit: 100 });
-      seen.push(...result.data);
       for (const batch of result.data) {
+        // Not push(...result.data): a page of a few hundred thousand jobs would overflow the stack.
+        seen.push(batch);
         wanted.delete(batch.id);
       }
       if (!result.hasMore) {
