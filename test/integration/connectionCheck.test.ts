@@ -2,23 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as vscode from 'vscode';
 import type { Connection } from '../../src/features/connections/connectionStore';
-import { extensionApi } from './helpers';
-
-/** Answers the extension's warning questions in turn (recording them) while `body` runs. */
-async function answering<T>(answers: (string | undefined)[], body: (asked: string[]) => Promise<T>): Promise<T> {
-  const window = vscode.window as { showWarningMessage: typeof vscode.window.showWarningMessage };
-  const original = window.showWarningMessage;
-  const asked: string[] = [];
-  window.showWarningMessage = (async (message: string) => {
-    asked.push(message);
-    return answers.shift();
-  }) as typeof vscode.window.showWarningMessage;
-  try {
-    return await body(asked);
-  } finally {
-    window.showWarningMessage = original;
-  }
-}
+import { answering, extensionApi } from './helpers';
 
 /** A loopback port nothing listens on (bound, then closed). */
 async function deadPort(): Promise<number> {

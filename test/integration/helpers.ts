@@ -67,3 +67,22 @@ export async function quickFixesAt(uri: vscode.Uri, diagnostic: vscode.Diagnosti
   // The command returns plain actions (title, kind, edit, command, isPreferred): `diagnostics` is not carried.
   return actions;
 }
+
+/** Answers the extension's warning questions in turn (recording them) while `body` runs; no modal is left open. */
+export async function answering<T>(answers: (string | undefined)[], body: (asked: string[]) => Promise<T>): Promise<T> {
+  const window = vscode.window as { showWarningMessage: typeof vscode.window.showWarningMessage };
+  const original = window.showWarningMessage;
+  const asked: string[] = [];
+  window.showWarningMessage = (async (message: string) => {
+    asked.push(message);
+    return answers.shift();
+  }) as typeof vscode.window.showWarningMessage;
+  if (window.showWarningMessage === original) {
+    throw new Error('the test cannot answer the questions: vscode.window.showWarningMessage is read-only here');
+  }
+  try {
+    return await body(asked);
+  } finally {
+    window.showWarningMessage = original;
+  }
+}

@@ -9,26 +9,9 @@ import type { JobRecord } from '../../src/features/jobs/jobStore';
 import type { DownloadOutcome } from '../../src/features/results/resultsService';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { stubService } from '../unit/stubService';
-import { extensionApi, waitFor, workspaceRoot } from './helpers';
+import { answering, extensionApi, waitFor, workspaceRoot } from './helpers';
 
 const requestLine = (id: string) => JSON.stringify({ custom_id: id, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'user', content: id }] } });
-
-/** Answers the extension's modal questions in turn (recording them) while `body` runs; no modal is left open. */
-async function answering<T>(answers: (string | undefined)[], body: (asked: string[]) => Promise<T>): Promise<T> {
-  const window = vscode.window as { showWarningMessage: typeof vscode.window.showWarningMessage };
-  const original = window.showWarningMessage;
-  const asked: string[] = [];
-  window.showWarningMessage = (async (message: string) => {
-    asked.push(message);
-    return answers.shift();
-  }) as typeof vscode.window.showWarningMessage;
-  assert.notEqual(window.showWarningMessage, original, 'the test can answer the questions');
-  try {
-    return await body(asked);
-  } finally {
-    window.showWarningMessage = original;
-  }
-}
 
 async function exists(file: string): Promise<boolean> {
   return fs.lstat(file).then(
