@@ -3,9 +3,7 @@ import type { DeploymentEstimate } from '../core/tokens/estimate';
 import { estimateFile, formatPrice, formatUsd, type FileEstimate } from '../core/tokens/fileEstimate';
 import { ModelResolver } from '../core/tokens/models';
 import { checkInputFile, parseArgs, UsageError } from './args';
-
-/** The usage line (also the entry for `src/cli/usage.ts`). */
-export const estimateUsage = 'estimate FILE [--json] [--model MODEL] [--deployment-models NAME=MODEL,...] [--prices FILE]';
+import { usages } from './usage';
 
 export const pricingPage = 'https://azure.microsoft.com/pricing/details/cognitive-services/openai-service/';
 
@@ -49,7 +47,7 @@ export interface JsonEstimate {
 export async function runEstimate(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   const args = parseArgs(argv, ['model', 'deployment-models', 'prices'], ['json']);
   if (args.positionals.length !== 1) {
-    throw new UsageError(`usage: ${estimateUsage}`);
+    throw new UsageError(`usage: ${usages.estimate}`);
   }
   const file = args.positionals[0]!;
   const model = stringOption(args.options.get('model'), 'model');

@@ -14,8 +14,6 @@ export const usages = {
   demo: 'demo [--examples DIR] [--out DIR]',
 } as const;
 
-export const connectionUsage = connection;
-
 /** What `--help` of the commands that talk to a service adds: where the key may come from. */
 const connectionNotes = [
   'The key: --api-key K, $AZURE_OPENAI_API_KEY, or --api-key-stdin (the first line of standard input).',

@@ -93,8 +93,3 @@ export async function splitFile(
     await Promise.all(opened.map((file) => file.discard()));
   }
 }
-
-/** Whether a file of this size needs splitting at all. */
-export function needsSplit(facts: { requests: number; bytes: number; tokens?: number }, limits: PartLimits): boolean {
-  return facts.requests > limits.maxRequests || facts.bytes > limits.maxBytes || (limits.maxTokens !== undefined && facts.tokens !== undefined && facts.tokens > limits.maxTokens);
-}

@@ -160,13 +160,6 @@ export class DocumentValidator {
     }
   }
 
-  /** Marks every line for analysis again (for example after the limits changed). */
-  invalidateAll(): void {
-    for (const state of this.states) {
-      this.markPending(state);
-    }
-  }
-
   get lineCount(): number {
     return this.states.length;
   }

@@ -212,11 +212,6 @@ export function locateAll(text: string, maxDepth: number): Map<string, Located> 
   }
 }
 
-/** The span of the top-level property named `key` (its name, quotes included). */
-export function locateKey(text: string, key: string): Span | undefined {
-  return locate(text, [key])?.key;
-}
-
 /** The span of a line's content without surrounding whitespace (at least one character). */
 export function trimmedSpan(text: string): Span {
   const start = text.length - text.trimStart().length;

@@ -7,8 +7,6 @@ import { BpeCounter, defaultStepLength, type RankTable } from './bpe';
 /** The encodings of the models Azure OpenAI Batch runs: o200k_base (GPT-4o and later), cl100k_base (GPT-4, GPT-3.5, embeddings). */
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
-export const encodingNames: readonly EncodingName[] = ['o200k_base', 'cl100k_base'];
-
 export const defaultEncoding: EncodingName = 'o200k_base';
 
 /** The part of a gpt-tokenizer encoding module used here (to encode and decode; counts go through BpeCounter). */
@@ -71,16 +69,6 @@ function counter(name: EncodingName): BpeCounter {
     counters.set(name, built);
   }
   return built;
-}
-
-/** Whether an encoding's counter is loaded already (its first use costs a one-off load). */
-export function isEncodingLoaded(name: EncodingName): boolean {
-  return counters.has(name);
-}
-
-/** Loads an encoding's counter now, for callers that prefer to pay the load up front. */
-export function loadEncoding(name: EncodingName): void {
-  counter(name);
 }
 
 /**

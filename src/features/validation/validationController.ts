@@ -29,7 +29,6 @@ interface Entry {
   /** The diagnostics published (at most the `maxDiagnostics` setting's worth). */
   diagnostics: readonly BatchDiagnostic[];
   counts: DiagnosticCounts;
-  summary: ValidationSummary | undefined;
   idle: Promise<void>;
   settle: (() => void) | undefined;
 }
@@ -143,7 +142,7 @@ export class ValidationController extends Disposable {
     const validator = new DocumentValidator(limitsFor(document.uri), document.eol === vscode.EndOfLine.CRLF ? 2 : 1);
     validator.setBomOnDisk(hasBomEncoding(document));
     validator.reset(document.lineCount);
-    const entry: Entry = { document, validator, timer: undefined, diagnostics: [], counts: {}, summary: undefined, idle: Promise.resolve(), settle: undefined };
+    const entry: Entry = { document, validator, timer: undefined, diagnostics: [], counts: {}, idle: Promise.resolve(), settle: undefined };
     this.entries.set(key, entry);
     this.schedule(entry, 0);
   }
@@ -268,7 +267,6 @@ export class ValidationController extends Disposable {
     const requests = entry.validator.requestCount;
     this.collection.set(document.uri, toPublished(document.uri, { ...report, requests }, max));
     const summary = summarize(document.uri, report.counts, requests);
-    entry.summary = summary;
     this.summaries.set(key, summary);
     const settle = entry.settle;
     entry.settle = undefined;
