@@ -160,16 +160,25 @@ describe('Azure OpenAI Batch in the VS Code workbench (UI)', function () {
   });
 
   it('offers the "set the deployment" quick fix on the placeholder model (Ctrl+.)', async function () {
-    this.timeout(60_000);
+    this.timeout(90_000);
     await quickOpen(page, 'broken.jsonl');
     const firstLine = fs.readFileSync(path.join(workspace, 'broken.jsonl'), 'utf8').split('\n')[0];
     const column = firstLine.indexOf('REPLACE-WITH-MODEL-DEPLOYMENT-NAME');
     assert.ok(column >= 0, 'broken.jsonl line 1 no longer has the placeholder model');
     await goTo(1, column + 4);
 
-    await page.keyboard.press('Control+.');
+    // The first Ctrl+. can land while the workbench is still moving focus (the Problems view had it) or before
+    // the code actions are computed; a user presses it again, and so does this test.
     const menu = page.locator('.action-widget').first();
-    await waitUntil('the quick fix menu (Ctrl+.)', () => menu.isVisible());
+    let tries = 0;
+    await waitUntil('the quick fix menu (Ctrl+.)', async () => {
+      if (tries++ > 0) {
+        await page.keyboard.press('Escape');
+        await goTo(1, column + 4);
+      }
+      await page.keyboard.press('Control+.');
+      return waitUntil('the quick fix menu to appear', () => menu.isVisible(), { timeout: 4_000 }).then(() => true, () => false);
+    }, { timeout: 40_000, interval: 500 });
     const items = menu.locator('.monaco-list-row');
     await waitUntil(`the quick fix "${deploymentFix}"`, async () => (await items.allInnerTexts()).some((t) => t.trim() === deploymentFix), {
       timeout: 10_000,
