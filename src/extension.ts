@@ -21,6 +21,8 @@ import { submitFiles, type SubmitOptions } from './features/submit/submitCommand
 import { EstimateCodeLensProvider } from './features/estimates/estimateCodeLens';
 import { EstimateHoverProvider } from './features/estimates/estimateHover';
 import { EstimatesController } from './features/estimates/estimatesController';
+import { EstimateStatus } from './features/estimates/estimateStatus';
+import { BatchDocumentTracker } from './features/documents/batchDocumentTracker';
 import { BatchQuickFixProvider } from './features/validation/quickFixes';
 import { removeBom } from './features/validation/removeBomCommand';
 import { setDeployment } from './features/validation/setDeploymentCommand';
@@ -51,25 +53,24 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = vscode.window.createOutputChannel('Azure OpenAI Batch', { log: true });
   context.subscriptions.push(log);
 
-  // Writing: validation, quick fixes, file checks.
-  const validation = new ValidationController();
+  // Writing: validation, quick fixes, file checks, and the estimates (CodeLens, hovers), which follow the same
+  // open batch documents and share the host's time with the validation.
+  const documents = new BatchDocumentTracker();
+  const validation = new ValidationController(documents);
+  const estimates = new EstimatesController(documents);
   context.subscriptions.push(
+    documents,
     validation,
-    new ValidationStatusItem(validation),
+    estimates,
+    new ValidationStatusItem(validation, new EstimateStatus(estimates)),
     // Any scheme and language: files matched by the glob setting are validated whatever their language.
     vscode.languages.registerCodeActionsProvider({ scheme: '*' }, new BatchQuickFixProvider(validation), BatchQuickFixProvider.metadata),
+    vscode.languages.registerCodeLensProvider({ scheme: '*' }, new EstimateCodeLensProvider(estimates)),
+    vscode.languages.registerHoverProvider({ scheme: '*' }, new EstimateHoverProvider(estimates)),
   );
   registerCommand(context, log, Commands.validateFile, (clicked?: vscode.Uri, selected?: vscode.Uri[]) => validateFiles(validation, clicked, selected));
   registerCommand(context, log, Commands.setDeployment, (uri?: vscode.Uri) => setDeployment(validation, uri));
   registerCommand(context, log, Commands.removeBom, (uri?: vscode.Uri) => removeBom(uri));
-
-  // Estimates: input tokens and batch cost of batch files (CodeLens, hovers), counted in the background.
-  const estimates = new EstimatesController();
-  context.subscriptions.push(
-    estimates,
-    vscode.languages.registerCodeLensProvider({ scheme: '*' }, new EstimateCodeLensProvider(estimates)),
-    vscode.languages.registerHoverProvider({ scheme: '*' }, new EstimateHoverProvider(estimates)),
-  );
 
   // Connections and the jobs they run.
   const connections = new ConnectionStore(context);

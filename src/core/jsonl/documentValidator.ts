@@ -10,6 +10,7 @@ import {
 } from './diagnosticsBuilder';
 import { DiagnosticCodes, type DiagnosticCode } from './codes';
 import type { Span } from './jsonLocator';
+import { IncrementalLines, type IncrementalDocument } from '../documents/incrementalLines';
 import { analyzeLine, type LineInfo } from './lineAnalysis';
 import { defaultLimits, orderedCounts, type BatchDiagnostic, type DiagnosticCounts, type LineSpan, type ValidationLimits } from './types';
 
@@ -80,9 +81,9 @@ const indexedReportLimit = 20_000;
  * document never blocks its host for long. It reports exactly what {@link StreamValidator} reports for
  * the same text.
  */
-export class DocumentValidator {
-  private states: LineState[] = [];
-  private readonly pending = new Set<LineState>();
+export class DocumentValidator implements IncrementalDocument {
+  // A look at the clock every 64 lines: a line's analysis is short next to it only in bulk.
+  private readonly lines = new IncrementalLines<LineState>({ create: newLineState, removed: (state) => this.unindex(state) }, 64);
   // The lines holding each id: the line itself, or a set once the id is repeated (removal stays O(1)).
   private readonly ids = new Map<string, LineState | Set<LineState>>();
   private readonly duplicateIds = new Set<string>();
@@ -118,8 +119,6 @@ export class DocumentValidator {
 
   /** Forgets everything and marks `lineCount` lines for analysis. */
   reset(lineCount: number): void {
-    this.states = [];
-    this.pending.clear();
     this.ids.clear();
     this.duplicateIds.clear();
     this.withProblems.clear();
@@ -129,43 +128,29 @@ export class DocumentValidator {
     this.models.clear();
     this.requests = 0;
     this.textBytes = 0;
-    for (let line = 0; line < lineCount; line++) {
-      this.states.push(this.newPending(line));
-    }
+    this.lines.reset(lineCount);
   }
 
   /** Lines [start, start + deleteCount) were replaced by `insertCount` lines, whose text `flush` reads. */
   splice(start: number, deleteCount: number, insertCount: number): void {
-    const inserted: LineState[] = [];
-    for (let i = 0; i < insertCount; i++) {
-      inserted.push(this.newPending(start + i));
-    }
-    const removed = this.states.splice(start, deleteCount, ...inserted);
-    for (const state of removed) {
-      this.unindex(state);
-      this.pending.delete(state);
-    }
-    if (insertCount !== deleteCount) {
-      for (let line = start + insertCount; line < this.states.length; line++) {
-        this.states[line]!.line = line;
-      }
-    }
+    this.lines.splice(start, deleteCount, insertCount);
     // A line that was analysed as line 1 without its byte order mark must be looked at again once it moves;
     // so must a line starting with that character that moves up to line 1 (it was analysed with it).
     if (start === 0) {
       const moved = this.states[insertCount];
       if (moved && (moved.shift > 0 || (insertCount === 0 && moved.text.charCodeAt(0) === BOM))) {
-        this.markPending(moved);
+        this.unindex(moved);
+        this.lines.markPending(moved);
       }
     }
   }
 
   get lineCount(): number {
-    return this.states.length;
+    return this.lines.lineCount;
   }
 
   get pendingCount(): number {
-    return this.pending.size;
+    return this.lines.pendingCount;
   }
 
   get requestCount(): number {
@@ -177,15 +162,10 @@ export class DocumentValidator {
    * (a `performance.now()` time) has passed and returns false; call again to continue.
    */
   flush(lineText: (line: number) => string, deadline = Infinity): boolean {
-    let count = 0;
-    for (const state of this.pending) {
-      this.pending.delete(state);
+    return this.lines.flush((state) => {
       this.analyze(state, lineText(state.line));
-      if ((++count & 63) === 0 && performance.now() > deadline) {
-        return this.pending.size === 0;
-      }
-    }
-    return true;
+      return true;
+    }, deadline);
   }
 
   /** All problems in the document, sorted. Call when {@link pendingCount} is 0. */
@@ -436,15 +416,9 @@ export class DocumentValidator {
     return span;
   }
 
-  private newPending(line: number): LineState {
-    const state: LineState = { line, text: '', info: undefined, bytes: 0, shift: 0 };
-    this.pending.add(state);
-    return state;
-  }
-
-  private markPending(state: LineState): void {
-    this.unindex(state);
-    this.pending.add(state);
+  /** The lines in order. */
+  private get states(): readonly LineState[] {
+    return this.lines.slots;
   }
 
   private analyze(state: LineState, text: string): void {
@@ -521,6 +495,10 @@ export class DocumentValidator {
     removeFrom(this.urls, info.url, state);
     removeFrom(this.models, info.model, state);
   }
+}
+
+function newLineState(line: number): LineState {
+  return { line, text: '', info: undefined, bytes: 0, shift: 0 };
 }
 
 function addTo(index: Map<string, Set<LineState>>, key: string | undefined, state: LineState): void {

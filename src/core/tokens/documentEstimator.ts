@@ -1,6 +1,7 @@
 import { estimateLineSteps, EstimateTotals, type EstimateSummary, type LineEstimate } from './estimate';
 import { ModelResolver } from './models';
 import type { Steps } from './requestTokens';
+import { IncrementalLines, type IncrementalDocument } from '../documents/incrementalLines';
 
 /** One line as last counted; `estimate` is undefined while the line waits to be (re)counted. */
 interface LineState {
@@ -12,15 +13,14 @@ interface LineState {
  * The estimate behind the editor: one estimate per line and running totals, so an edit recounts only the lines it
  * touched. Edits are recorded with {@link splice} as they happen (cheap) and counted by {@link flush}, which stops
  * at a deadline and resumes, so a large document never blocks its host for long. One line is counted in bounded
- * steps too: a line of megabytes is counted across several flushes, never in one go. The same shape as
- * DocumentValidator; it gives what `estimateLine` gives for each line of the same text.
+ * steps too: a line of megabytes is counted across several flushes, never in one go. The same line bookkeeping
+ * as DocumentValidator (IncrementalLines); it gives what `estimateLine` gives for each line of the same text.
  */
-export class DocumentEstimator {
-  private states: LineState[] = [];
-  private readonly pending = new Set<LineState>();
+export class DocumentEstimator implements IncrementalDocument {
+  private readonly lines = new IncrementalLines<LineState>({ create: (line) => ({ line, estimate: undefined }), removed: (state) => this.unindex(state) });
   private readonly totals = new EstimateTotals();
-  /** The line being counted and its remaining steps (it stays pending until they are done). */
-  private current: { readonly state: LineState; readonly steps: Steps<LineEstimate> } | undefined;
+  /** The remaining steps of the line being counted (IncrementalLines resumes it until they are done). */
+  private steps: Steps<LineEstimate> | undefined;
 
   constructor(private resolver: ModelResolver = new ModelResolver()) {}
 
@@ -36,97 +36,61 @@ export class DocumentEstimator {
 
   /** Forgets everything and marks `lineCount` lines for counting. */
   reset(lineCount: number): void {
-    this.current = undefined;
-    this.states = [];
-    this.pending.clear();
+    this.steps = undefined;
     this.totals.clear();
-    for (let line = 0; line < lineCount; line++) {
-      this.states.push(this.newPending(line));
-    }
+    this.lines.reset(lineCount);
   }
 
   /** Lines [start, start + deleteCount) were replaced by `insertCount` lines, whose text `flush` reads. */
   splice(start: number, deleteCount: number, insertCount: number): void {
-    const inserted: LineState[] = [];
-    for (let i = 0; i < insertCount; i++) {
-      inserted.push(this.newPending(start + i));
-    }
-    const removed = this.states.splice(start, deleteCount, ...inserted);
-    for (const state of removed) {
-      this.unindex(state);
-      this.pending.delete(state);
-      if (this.current?.state === state) {
-        this.current = undefined;
-      }
-    }
-    if (insertCount !== deleteCount) {
-      for (let line = start + insertCount; line < this.states.length; line++) {
-        this.states[line]!.line = line;
-      }
-    }
+    this.lines.splice(start, deleteCount, insertCount);
   }
 
   /** Marks every line for counting again. */
-  invalidateAll(): void {
-    this.current = undefined;
-    for (const state of this.states) {
+  private invalidateAll(): void {
+    for (const state of this.lines.slots) {
       this.unindex(state);
-      this.pending.add(state);
     }
+    this.lines.markAllPending();
   }
 
   get lineCount(): number {
-    return this.states.length;
+    return this.lines.lineCount;
   }
 
   get pendingCount(): number {
-    return this.pending.size;
+    return this.lines.pendingCount;
   }
 
   /**
    * Counts the lines waiting for it, reading their text through `lineText`. Stops once `deadline` (a
    * `performance.now()` time) has passed and returns false; call again to continue (a line cut short resumes where
-   * it stopped). Returns true when done.
+   * it stopped). Returns true when done. The clock is read after every line and every step of a long one.
    */
   flush(lineText: (line: number) => string, deadline = Infinity): boolean {
-    for (;;) {
-      let current = this.current;
-      if (current === undefined) {
-        const state = this.pending.values().next();
-        if (state.done) {
-          return true;
-        }
-        current = { state: state.value, steps: estimateLineSteps(lineText(state.value.line), this.resolver) };
-        this.current = current;
+    return this.lines.flush((state, resumed) => {
+      if (!resumed || this.steps === undefined) {
+        this.steps = estimateLineSteps(lineText(state.line), this.resolver);
       }
-      const step = current.steps.next();
-      if (step.done) {
-        this.current = undefined;
-        this.pending.delete(current.state);
-        current.state.estimate = step.value;
-        this.totals.add(step.value);
+      const step = this.steps.next();
+      if (!step.done) {
+        return false;
       }
-      // Look at the clock after every line and every step of a long one.
-      if (performance.now() > deadline) {
-        return this.pending.size === 0;
-      }
-    }
+      this.steps = undefined;
+      state.estimate = step.value;
+      this.totals.add(step.value);
+      return true;
+    }, deadline);
   }
 
   /** The counted estimate of a line; undefined while it is pending (or out of range). */
   lineEstimate(line: number): LineEstimate | undefined {
-    return this.states[line]?.estimate;
+    return this.lines.slots[line]?.estimate;
   }
 
   /** The totals so far: complete when {@link pendingCount} is 0. */
   summary(): EstimateSummary {
     return this.totals.summarize(this.resolver);
-  }
-
-  private newPending(line: number): LineState {
-    const state: LineState = { line, estimate: undefined };
-    this.pending.add(state);
-    return state;
   }
 
   private unindex(state: LineState): void {

@@ -49,8 +49,8 @@ function deploymentLine(d: DeploymentEstimate): string {
     : line;
 }
 
-/** The lens tooltip: what the figures are made of and how far to trust them. */
-export function lensTooltip(summary: EstimateSummary, updating: boolean): string {
+/** The lens tooltip: what the figures are made of and how far to trust them (`clickable`: a click opens the settings). */
+export function lensTooltip(summary: EstimateSummary, updating: boolean, clickable = true): string {
   const inputCost = summary.deployments.reduce((sum, d) => sum + (d.inputTokens * d.model.price.input) / 1_000_000, 0);
   const lines = [vscode.l10n.t('Azure OpenAI Batch estimate at batch prices (an estimate, not a quote):')];
   if (updating) {
@@ -73,7 +73,11 @@ export function lensTooltip(summary: EstimateSummary, updating: boolean): string
   if (summary.skipped > 0) {
     lines.push(`• ${vscode.l10n.t('{0} lines skipped: not valid requests (see the Problems view).', formatTokens(summary.skipped))}`);
   }
-  lines.push(vscode.l10n.t('Prices are estimates to check against the Azure OpenAI pricing page. Click to change the prices or the models behind your deployments.'));
+  lines.push(
+    clickable
+      ? vscode.l10n.t('Prices are estimates to check against the Azure OpenAI pricing page. Click to change the prices or the models behind your deployments.')
+      : vscode.l10n.t('Prices are estimates to check against the Azure OpenAI pricing page.'),
+  );
   return lines.join('\n');
 }
 

@@ -3,8 +3,8 @@ import { CONFIG_SECTION, settingId, Settings } from '../../constants';
 import { DocumentEstimator } from '../../core/tokens/documentEstimator';
 import { estimateLineWithin, type EstimateSummary, type LineEstimate } from '../../core/tokens/estimate';
 import type { ResolvedModel } from '../../core/tokens/models';
-import { isBatchDocument } from '../validation/batchDocuments';
-import { countLines } from '../validation/validationController';
+import type { BatchDocumentTracker, DocumentFeature, TrackedFeature } from '../documents/batchDocumentTracker';
+import { isBatchDocument } from '../documents/isBatchDocument';
 import { estimatesEnabled, estimatesSection, resolverFor, resolverKey } from './estimateSettings';
 import { Disposable } from '../lifecycle';
 
@@ -21,48 +21,42 @@ export interface LineEstimateInfo {
   readonly model: ResolvedModel | undefined;
 }
 
+/** What the estimates keep per tracked document. */
 interface Entry {
-  readonly document: vscode.TextDocument;
-  readonly estimator: DocumentEstimator;
+  readonly lines: DocumentEstimator;
   settingsKey: string;
-  timer: NodeJS.Timeout | undefined;
   /** The last complete estimate and the version it is for. */
   done: { readonly version: number; readonly summary: EstimateSummary } | undefined;
-  idle: Promise<void>;
-  settle: (() => void) | undefined;
 }
 
-// The longest stretch of counting before yielding to the extension host's event loop.
-const sliceMs = 15;
-// What a CodeLens request may spend finishing a small recount itself (typically a one-line edit), so the lens
-// shows the new figures at once instead of flashing "estimating".
-const inlineMs = 5;
+// A hover counts its line itself when the background count has not reached it: at least this long, even when
+// this turn's shared budget is spent (one line, once, on a user's request).
+const hoverMinMs = 5;
 
 /**
- * Keeps token estimates for the batch documents the editor shows. A document is counted from the first time
- * its CodeLens or a hover asks for it, in time-boxed slices off the typing path; edits are recorded line by line
- * as they arrive (cheap) and only the changed lines are recounted, after the validation debounce. Counting
- * resumes where it stopped when more edits arrive, so a burst of typing costs one recount.
+ * Keeps token estimates for the open batch documents, which the {@link BatchDocumentTracker} follows: a document
+ * is counted as soon as it is validated, in slices of the host's shared budget after the validation of the same
+ * edits; edits are recorded line by line as they arrive (cheap) and only the changed lines are recounted, after the
+ * debounce. Counting resumes where it stopped when more edits arrive, so a burst of typing costs one recount.
  */
-export class EstimatesController extends Disposable {
-  private readonly entries = new Map<string, Entry>();
+export class EstimatesController extends Disposable implements DocumentFeature<Entry> {
   private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri | undefined>();
+  private readonly documents: TrackedFeature<Entry>;
 
   /** Fires when a document's estimate is complete (undefined: every document, e.g. after a settings change). */
   readonly onDidChange = this.changeEmitter.event;
 
-  constructor() {
+  constructor(private readonly tracker: BatchDocumentTracker) {
     super();
     this.registerAll(
       this.changeEmitter,
-      vscode.workspace.onDidCloseTextDocument((document) => this.untrack(document.uri)),
-      vscode.workspace.onDidChangeTextDocument((event) => this.onChange(event)),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration(CONFIG_SECTION)) {
           this.onConfiguration(event);
         }
       }),
     );
+    this.documents = tracker.join<Entry>(this);
   }
 
   /** Whether estimates are shown for a document (a batch file, with estimates enabled). */
@@ -71,39 +65,40 @@ export class EstimatesController extends Disposable {
   }
 
   /**
-   * The estimate of a document, starting to count it if needed. Finishes a small recount inline (a few ms at
-   * most); otherwise reports progress and fires {@link onDidChange} when done. Undefined when estimates do not
-   * apply to the document.
+   * The estimate of a document, starting to count it if needed. Finishes a small recount inline, within what is
+   * left of this turn's shared budget; otherwise reports progress and fires {@link onDidChange} when done.
+   * Undefined when estimates do not apply to the document.
    */
   stateFor(document: vscode.TextDocument): EstimateState | undefined {
     const entry = this.entryFor(document);
     if (entry === undefined) {
       return undefined;
     }
-    if (entry.done?.version === document.version && entry.estimator.pendingCount === 0) {
+    if (entry.done?.version === document.version && entry.lines.pendingCount === 0) {
       return { kind: 'done', version: entry.done.version, summary: entry.done.summary };
     }
-    if (entry.estimator.lineCount === document.lineCount && entry.estimator.flush((line) => document.lineAt(line).text, performance.now() + inlineMs)) {
+    if (this.documents.runNow(document)) {
       // The caller gets the new figures now: no need to ask it to come back.
-      this.complete(entry, false);
-      return { kind: 'done', version: entry.done!.version, summary: entry.done!.summary };
+      const done = this.complete(document, entry, false);
+      return { kind: 'done', version: done.version, summary: done.summary };
     }
-    const total = Math.max(entry.estimator.lineCount, 1);
-    return { kind: 'counting', progress: 1 - entry.estimator.pendingCount / total, last: entry.done?.summary };
+    const total = Math.max(entry.lines.lineCount, 1);
+    return { kind: 'counting', progress: 1 - entry.lines.pendingCount / total, last: entry.done?.summary };
   }
 
   /**
-   * One line's estimate: the counted one when current, else counted now within one slice. `counting` when the
-   * line is too long for that (the background count, started if needed, gets to it).
+   * One line's estimate: the counted one when current, else counted now (see {@link hoverMinMs}). `counting` when
+   * the line is too long for that (the background count gets to it).
    */
   lineEstimate(document: vscode.TextDocument, line: number): LineEstimateInfo | 'counting' | undefined {
     if (!this.appliesTo(document) || line < 0 || line >= document.lineCount) {
       return undefined;
     }
-    const entry = this.entries.get(document.uri.toString());
-    const resolver = entry?.estimator.modelResolver ?? resolverFor(document.uri);
-    const counted = entry !== undefined && entry.estimator.lineCount === document.lineCount ? entry.estimator.lineEstimate(line) : undefined;
-    const estimate = counted ?? estimateLineWithin(document.lineAt(line).text, resolver, performance.now() + sliceMs);
+    const entry = this.documents.workFor(document.uri);
+    const resolver = entry?.lines.modelResolver ?? resolverFor(document.uri);
+    const counted = entry !== undefined && entry.lines.lineCount === document.lineCount ? entry.lines.lineEstimate(line) : undefined;
+    const deadline = Math.max(this.tracker.budget.deadline(), performance.now() + hoverMinMs);
+    const estimate = counted ?? estimateLineWithin(document.lineAt(line).text, resolver, deadline);
     if (estimate === undefined) {
       this.entryFor(document);
       return 'counting';
@@ -114,76 +109,57 @@ export class EstimatesController extends Disposable {
 
   /** Resolves once the document's estimate is complete (immediately when it is not tracked). */
   whenIdle(uri: vscode.Uri): Promise<void> {
-    return this.entries.get(uri.toString())?.idle ?? Promise.resolve();
+    return this.documents.whenIdle(uri);
   }
 
   isTracked(uri: vscode.Uri): boolean {
-    return this.entries.has(uri.toString());
+    return this.documents.workFor(uri) !== undefined;
   }
 
-  override dispose(): void {
-    for (const entry of this.entries.values()) {
-      clearTimeout(entry.timer);
-      entry.settle?.();
-    }
-    this.entries.clear();
-    super.dispose();
+  /** @internal {@link DocumentFeature} */
+  applies(document: vscode.TextDocument): boolean {
+    return estimatesEnabled(document.uri);
   }
 
-  private entryFor(document: vscode.TextDocument): Entry | undefined {
-    const key = document.uri.toString();
-    const existing = this.entries.get(key);
-    if (existing !== undefined) {
-      return existing;
-    }
-    if (document.isClosed || !this.appliesTo(document)) {
-      return undefined;
-    }
+  /** @internal {@link DocumentFeature} */
+  attach(document: vscode.TextDocument): Entry {
     const estimator = new DocumentEstimator(resolverFor(document.uri));
     estimator.reset(document.lineCount);
-    const entry: Entry = { document, estimator, settingsKey: resolverKey(document.uri), timer: undefined, done: undefined, idle: Promise.resolve(), settle: undefined };
-    this.entries.set(key, entry);
-    this.schedule(entry, 0);
-    return entry;
+    return { lines: estimator, settingsKey: resolverKey(document.uri), done: undefined };
   }
 
-  private untrack(uri: vscode.Uri): void {
-    const key = uri.toString();
-    const entry = this.entries.get(key);
-    if (entry) {
-      clearTimeout(entry.timer);
-      entry.settle?.();
-      this.entries.delete(key);
-    }
+  /** @internal {@link DocumentFeature} */
+  completed(document: vscode.TextDocument, entry: Entry): void {
+    this.complete(document, entry, true);
   }
 
-  private onChange(event: vscode.TextDocumentChangeEvent): void {
-    const entry = this.entries.get(event.document.uri.toString());
-    if (!entry || event.contentChanges.length === 0) {
-      return;
+  /** @internal {@link DocumentFeature} */
+  released(): void {
+    // Nothing is shown but the lens and hovers, which ask again.
+  }
+
+  /** The entry of a document, tracking it if it is batch input the tracker does not follow yet. */
+  private entryFor(document: vscode.TextDocument): Entry | undefined {
+    const existing = this.documents.workFor(document.uri);
+    if (existing !== undefined || document.isClosed || !this.appliesTo(document)) {
+      return existing;
     }
-    // VS Code applies the changes of one event in order, each against the text the previous one left.
-    for (const change of event.contentChanges) {
-      const start = change.range.start.line;
-      entry.estimator.splice(start, change.range.end.line - start + 1, countLines(change.text));
-    }
-    // A new edit postpones the running recount (it resumes with the lines it has not reached, plus these).
-    this.schedule(entry, debounceMs());
+    this.documents.track(document);
+    return this.documents.workFor(document.uri);
   }
 
   private onConfiguration(event: vscode.ConfigurationChangeEvent): void {
-    for (const [key, entry] of [...this.entries]) {
-      if (entry.document.isClosed || !this.appliesTo(entry.document)) {
-        this.untrack(entry.document.uri);
-        continue;
-      }
-      if (event.affectsConfiguration(estimatesSection, entry.document.uri)) {
-        const settingsKey = resolverKey(entry.document.uri);
-        if (settingsKey !== entry.settingsKey && this.entries.get(key) === entry) {
+    // Documents estimates were turned on or off for.
+    this.documents.review();
+    for (const document of vscode.workspace.textDocuments) {
+      const entry = this.documents.workFor(document.uri);
+      if (entry !== undefined && event.affectsConfiguration(estimatesSection, document.uri)) {
+        const settingsKey = resolverKey(document.uri);
+        if (settingsKey !== entry.settingsKey) {
           entry.settingsKey = settingsKey;
-          entry.estimator.setResolver(resolverFor(entry.document.uri));
+          entry.lines.setResolver(resolverFor(document.uri));
           entry.done = undefined;
-          this.schedule(entry, 0);
+          this.documents.rerun(document.uri);
         }
       }
     }
@@ -192,48 +168,14 @@ export class EstimatesController extends Disposable {
     }
   }
 
-  private schedule(entry: Entry, delay: number): void {
-    clearTimeout(entry.timer);
-    if (!entry.settle) {
-      entry.idle = new Promise<void>((resolve) => (entry.settle = resolve));
-    }
-    entry.timer = setTimeout(() => this.run(entry), delay);
-  }
-
-  private run(entry: Entry): void {
-    entry.timer = undefined;
-    const document = entry.document;
-    if (this.entries.get(document.uri.toString()) !== entry || document.isClosed) {
-      return;
-    }
-    if (entry.estimator.lineCount !== document.lineCount) {
-      // Out of step with the document (an event was missed): count it again from scratch.
-      entry.estimator.reset(document.lineCount);
-    }
-    const done = entry.estimator.flush((line) => document.lineAt(line).text, performance.now() + sliceMs);
-    if (!done) {
-      // Yield so typing and other extensions stay responsive, then continue.
-      entry.timer = setTimeout(() => this.run(entry), 0);
-      return;
-    }
-    this.complete(entry);
-  }
-
-  private complete(entry: Entry, notify = true): void {
-    clearTimeout(entry.timer);
-    entry.timer = undefined;
-    const version = entry.document.version;
+  private complete(document: vscode.TextDocument, entry: Entry, notify: boolean): NonNullable<Entry['done']> {
+    const version = document.version;
     const isNew = entry.done?.version !== version;
-    entry.done = { version, summary: entry.estimator.summary() };
-    const settle = entry.settle;
-    entry.settle = undefined;
-    settle?.();
+    const done = { version, summary: entry.lines.summary() };
+    entry.done = done;
     if (isNew && notify) {
-      this.changeEmitter.fire(entry.document.uri);
+      this.changeEmitter.fire(document.uri);
     }
+    return done;
   }
-}
-
-function debounceMs(): number {
-  return vscode.workspace.getConfiguration(CONFIG_SECTION).get<number>(Settings.debounceMs, 150);
 }

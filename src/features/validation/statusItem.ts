@@ -2,11 +2,25 @@ import * as vscode from 'vscode';
 import { Disposable } from '../lifecycle';
 import type { ValidationController } from './validationController';
 
-/** Shows the active batch file's request and error counts; a click opens the Problems view. */
+/** An estimate for the status item to show, where the editor shows no CodeLens (documents over 20 MiB). */
+export interface StatusEstimates {
+  /** Fires when an estimate may have changed. */
+  readonly onDidChange: vscode.Event<unknown>;
+  /** The text to add after the counts and the tooltip to add to the item's, or undefined to add nothing. */
+  statusFor(document: vscode.TextDocument): { readonly text: string; readonly tooltip: string } | undefined;
+}
+
+/**
+ * Shows the active batch file's request and error counts, and its estimate where the CodeLens cannot; a click
+ * opens the Problems view.
+ */
 export class ValidationStatusItem extends Disposable {
   private readonly item = vscode.window.createStatusBarItem('azureOpenAIBatch.validation', vscode.StatusBarAlignment.Left, 50);
 
-  constructor(private readonly controller: ValidationController) {
+  constructor(
+    private readonly controller: ValidationController,
+    private readonly estimates?: StatusEstimates,
+  ) {
     super();
     this.item.name = vscode.l10n.t('Azure OpenAI Batch: file check');
     this.item.command = 'workbench.actions.view.problems';
@@ -19,11 +33,15 @@ export class ValidationStatusItem extends Disposable {
         }
       }),
     );
+    if (estimates) {
+      this.register(estimates.onDidChange(() => this.update()));
+    }
     this.update();
   }
 
   private update(): void {
-    const uri = vscode.window.activeTextEditor?.document.uri;
+    const document = vscode.window.activeTextEditor?.document;
+    const uri = document?.uri;
     const summary = uri && this.controller.isTracked(uri) ? this.controller.summaryFor(uri) : undefined;
     if (!summary) {
       this.item.hide();
@@ -40,6 +58,11 @@ export class ValidationStatusItem extends Disposable {
       this.item.backgroundColor = undefined;
     }
     this.item.tooltip = vscode.l10n.t('Azure OpenAI Batch: {0} requests, {1} errors, {2} warnings. Click to open the Problems view.', summary.requests, summary.errors, summary.warnings);
+    const estimate = document && this.estimates?.statusFor(document);
+    if (estimate) {
+      this.item.text += ` · ${estimate.text}`;
+      this.item.tooltip += `\n\n${estimate.tooltip}`;
+    }
     this.item.show();
   }
 }

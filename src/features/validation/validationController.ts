@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { CONFIG_SECTION, settingId, Settings } from '../../constants';
 import { DocumentValidator } from '../../core/jsonl/documentValidator';
 import { countBySeverity, type BatchDiagnostic, type DiagnosticCounts } from '../../core/jsonl/types';
-import { isBatchDocument, isResultDocument, limitsFor, maxDiagnosticsFor } from './batchDocuments';
+import { limitsFor, maxDiagnosticsFor } from './batchDocuments';
+import type { BatchDocumentTracker, DocumentFeature, ReleaseReason, TrackedFeature } from '../documents/batchDocumentTracker';
 import { moreProblemsDiagnostic, toVscodeDiagnostic } from './toVscode';
 import { Disposable } from '../lifecycle';
 
@@ -22,73 +23,61 @@ export interface PublishedValidation {
   readonly total: number;
 }
 
+/** What validation keeps per tracked document. */
 interface Entry {
-  readonly document: vscode.TextDocument;
-  readonly validator: DocumentValidator;
-  timer: NodeJS.Timeout | undefined;
+  readonly lines: DocumentValidator;
   /** The diagnostics published (at most the `maxDiagnostics` setting's worth). */
   diagnostics: readonly BatchDiagnostic[];
   counts: DiagnosticCounts;
-  idle: Promise<void>;
-  settle: (() => void) | undefined;
 }
 
-// The longest stretch of analysis before yielding to the extension host's event loop.
-const sliceMs = 15;
-
 /**
- * Keeps diagnostics current for every open batch document. Edits are recorded line by line as they
- * arrive (cheap), analysed after a short debounce in time-boxed slices, then published through one
- * DiagnosticCollection: at most the `maxDiagnostics` setting's worth per document, with a note on line 1
- * when there are more. Files validated from disk (too large to open) are published here too, and keep
- * their problems until validated again; an open document's problems go when its last editor tab closes.
- * Result files (see {@link isResultDocument}) are never validated.
+ * Keeps diagnostics current for every open batch document, which the {@link BatchDocumentTracker} follows: it
+ * records edits line by line, and after a short debounce the validator analyses the changed lines in slices of
+ * the host's shared budget; then they are published through one DiagnosticCollection: at most the
+ * `maxDiagnostics` setting's worth per document, with a note on line 1 when there are more. Files validated from
+ * disk (too large to open) are published here too, and keep their problems until validated again; an open
+ * document's problems go when its last editor tab closes. Result files (see `isResultDocument`) are never
+ * validated.
  */
-export class ValidationController extends Disposable {
+export class ValidationController extends Disposable implements DocumentFeature<Entry> {
   private readonly collection = vscode.languages.createDiagnosticCollection(CONFIG_SECTION);
-  private readonly entries = new Map<string, Entry>();
   private readonly summaries = new Map<string, ValidationSummary>();
   private readonly validatedEmitter = new vscode.EventEmitter<ValidationSummary>();
+  private readonly documents: TrackedFeature<Entry>;
 
   /** Fires after a document's diagnostics were published. */
   readonly onDidValidate = this.validatedEmitter.event;
 
-  constructor() {
+  constructor(tracker: BatchDocumentTracker) {
     super();
     this.registerAll(
       this.collection,
       this.validatedEmitter,
-      vscode.workspace.onDidOpenTextDocument((document) => this.track(document)),
-      vscode.workspace.onDidCloseTextDocument((document) => this.untrack(document.uri, true)),
-      // The editor keeps a closed tab's document alive for a while: clear its problems when the tab goes,
-      // and validate it again if a tab shows it again.
-      vscode.window.tabGroups.onDidChangeTabs((event) => this.onTabsChanged(event)),
-      vscode.workspace.onDidChangeTextDocument((event) => this.onChange(event)),
-      vscode.workspace.onDidSaveTextDocument((document) => this.onSave(document)),
+      // What was published for a document the tracker did not follow (validated from disk) goes when it closes.
+      vscode.workspace.onDidCloseTextDocument((document) => this.clear(document.uri)),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration(CONFIG_SECTION)) {
-          this.retrackAll(event.affectsConfiguration(settingId(Settings.maxRequests)) || event.affectsConfiguration(settingId(Settings.maxFileSizeMB)));
+          this.onConfiguration(event.affectsConfiguration(settingId(Settings.maxRequests)) || event.affectsConfiguration(settingId(Settings.maxFileSizeMB)));
         }
       }),
     );
-    for (const document of vscode.workspace.textDocuments) {
-      this.track(document);
-    }
+    this.documents = tracker.join<Entry>(this);
   }
 
   /** The incremental validator of an open batch document, once its first pass is done. */
   validatorFor(uri: vscode.Uri): DocumentValidator | undefined {
-    return this.entries.get(uri.toString())?.validator;
+    return this.documents.workFor(uri)?.lines;
   }
 
   /** The core diagnostics last published for an open document (at most the `maxDiagnostics` setting's worth). */
   diagnosticsFor(uri: vscode.Uri): readonly BatchDiagnostic[] {
-    return this.entries.get(uri.toString())?.diagnostics ?? [];
+    return this.documents.workFor(uri)?.diagnostics ?? [];
   }
 
   /** How many problems of each code an open document has, also those not published. */
   countsFor(uri: vscode.Uri): DiagnosticCounts {
-    return this.entries.get(uri.toString())?.counts ?? {};
+    return this.documents.workFor(uri)?.counts ?? {};
   }
 
   summaryFor(uri: vscode.Uri): ValidationSummary | undefined {
@@ -96,12 +85,12 @@ export class ValidationController extends Disposable {
   }
 
   isTracked(uri: vscode.Uri): boolean {
-    return this.entries.has(uri.toString());
+    return this.documents.workFor(uri) !== undefined;
   }
 
   /** Resolves once the document's pending edits are analysed and published (immediately when untracked). */
   whenIdle(uri: vscode.Uri): Promise<void> {
-    return this.entries.get(uri.toString())?.idle ?? Promise.resolve();
+    return this.documents.whenIdle(uri);
   }
 
   /** Publishes a validation done elsewhere (a file streamed from disk), capped like an open document's. */
@@ -115,163 +104,64 @@ export class ValidationController extends Disposable {
 
   /** Removes what was published for a file that is not open (validated from disk). */
   clear(uri: vscode.Uri): void {
-    if (!this.entries.has(uri.toString())) {
+    if (!this.isTracked(uri)) {
       this.collection.delete(uri);
       this.summaries.delete(uri.toString());
     }
   }
 
-  override dispose(): void {
-    for (const entry of this.entries.values()) {
-      clearTimeout(entry.timer);
-      entry.settle?.();
-    }
-    this.entries.clear();
-    super.dispose();
+  /** @internal {@link DocumentFeature}: every batch document is validated. */
+  applies(): boolean {
+    return true;
   }
 
-  private track(document: vscode.TextDocument): void {
-    const key = document.uri.toString();
-    if (!isBatchDocument(document)) {
-      this.untrack(document.uri, this.entries.has(key));
-      return;
-    }
-    if (this.entries.has(key)) {
-      return;
-    }
-    const validator = new DocumentValidator(limitsFor(document.uri), document.eol === vscode.EndOfLine.CRLF ? 2 : 1);
-    validator.setBomOnDisk(hasBomEncoding(document));
+  /** @internal {@link DocumentFeature} */
+  attach(document: vscode.TextDocument): Entry {
+    const validator = new DocumentValidator(limitsFor(document.uri), eolBytes(document));
     validator.reset(document.lineCount);
-    const entry: Entry = { document, validator, timer: undefined, diagnostics: [], counts: {}, idle: Promise.resolve(), settle: undefined };
-    this.entries.set(key, entry);
-    this.schedule(entry, 0);
+    return { lines: validator, diagnostics: [], counts: {} };
   }
 
-  private untrack(uri: vscode.Uri, clear: boolean): void {
-    const key = uri.toString();
-    const entry = this.entries.get(key);
-    if (entry) {
-      clearTimeout(entry.timer);
-      entry.settle?.();
-      this.entries.delete(key);
-    }
-    if (clear) {
-      this.collection.delete(uri);
-      this.summaries.delete(key);
-    }
+  /** @internal {@link DocumentFeature}: the line ends and the encoding, which edits and saves can change. */
+  prepare(document: vscode.TextDocument, entry: Entry): void {
+    entry.lines.setEolBytes(eolBytes(document));
+    entry.lines.setBomOnDisk(hasBomEncoding(document));
   }
 
-  private retrackAll(limitsChanged: boolean): void {
-    for (const document of vscode.workspace.textDocuments) {
-      const entry = this.entries.get(document.uri.toString());
-      if (entry && isBatchDocument(document)) {
-        if (limitsChanged) {
-          entry.validator.setLimits(limitsFor(document.uri));
-        }
-        // (Also for a new `maxDiagnostics`: publishing again is cheap.)
-        this.schedule(entry, 0);
-      } else {
-        this.track(document);
-      }
-    }
-  }
-
-  private onTabsChanged(event: vscode.TabChangeEvent): void {
-    const shown = new Set<string>();
-    for (const group of vscode.window.tabGroups.all) {
-      for (const tab of group.tabs) {
-        for (const uri of tabUris(tab)) {
-          shown.add(uri.toString());
-        }
-      }
-    }
-    for (const tab of event.closed) {
-      for (const uri of tabUris(tab)) {
-        if (!shown.has(uri.toString()) && this.entries.has(uri.toString())) {
-          this.untrack(uri, true);
-        }
-      }
-    }
-    for (const tab of [...event.opened, ...event.changed]) {
-      for (const uri of tabUris(tab)) {
-        const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-        if (document && !this.entries.has(uri.toString())) {
-          this.track(document);
-        }
-      }
-    }
-  }
-
-  private onChange(event: vscode.TextDocumentChangeEvent): void {
-    const entry = this.entries.get(event.document.uri.toString());
-    if (!entry) {
-      return;
-    }
-    if (event.contentChanges.length === 0) {
-      // An event without changes reports a new encoding (for example "UTF-8 with BOM" to "UTF-8").
-      entry.validator.setBomOnDisk(hasBomEncoding(event.document));
-      this.schedule(entry, 0);
-      return;
-    }
-    // VS Code applies the changes of one event in order, each against the text the previous one left.
-    for (const change of event.contentChanges) {
-      const start = change.range.start.line;
-      entry.validator.splice(start, change.range.end.line - start + 1, countLines(change.text));
-    }
-    entry.validator.setEolBytes(event.document.eol === vscode.EndOfLine.CRLF ? 2 : 1);
-    this.schedule(entry, debounceMs());
-  }
-
-  private onSave(document: vscode.TextDocument): void {
-    const entry = this.entries.get(document.uri.toString());
-    if (entry) {
-      // Saving can change the encoding (for example "Save with Encoding" dropping the BOM).
-      entry.validator.setBomOnDisk(hasBomEncoding(document));
-      this.schedule(entry, 0);
-    } else {
-      this.track(document);
-    }
-  }
-
-  private schedule(entry: Entry, delay: number): void {
-    clearTimeout(entry.timer);
-    if (!entry.settle) {
-      entry.idle = new Promise<void>((resolve) => (entry.settle = resolve));
-    }
-    entry.timer = setTimeout(() => this.run(entry), delay);
-  }
-
-  private run(entry: Entry): void {
-    entry.timer = undefined;
-    const key = entry.document.uri.toString();
-    if (this.entries.get(key) !== entry || entry.document.isClosed) {
-      return;
-    }
-    const document = entry.document;
-    if (isResultDocument(document)) {
-      // Edited into results (output lines pasted into it): not batch input, so no problems and no summary.
-      this.untrack(document.uri, true);
-      this.validatedEmitter.fire({ uri: document.uri, requests: 0, errors: 0, warnings: 0 });
-      return;
-    }
-    const done = entry.validator.flush((line) => document.lineAt(line).text, performance.now() + sliceMs);
-    if (!done) {
-      // Yield so typing and other extensions stay responsive, then continue.
-      entry.timer = setTimeout(() => this.run(entry), 0);
-      return;
-    }
+  /** @internal {@link DocumentFeature} */
+  completed(document: vscode.TextDocument, entry: Entry): void {
     const max = maxDiagnosticsFor(document.uri);
-    const report = entry.validator.report(max);
+    const report = entry.lines.report(max);
     entry.diagnostics = report.diagnostics;
     entry.counts = report.counts;
-    const requests = entry.validator.requestCount;
+    const requests = entry.lines.requestCount;
     this.collection.set(document.uri, toPublished(document.uri, { ...report, requests }, max));
     const summary = summarize(document.uri, report.counts, requests);
-    this.summaries.set(key, summary);
-    const settle = entry.settle;
-    entry.settle = undefined;
-    settle?.();
+    this.summaries.set(document.uri.toString(), summary);
     this.validatedEmitter.fire(summary);
+  }
+
+  /** @internal {@link DocumentFeature} */
+  released(document: vscode.TextDocument, _entry: Entry, reason: ReleaseReason): void {
+    this.collection.delete(document.uri);
+    this.summaries.delete(document.uri.toString());
+    if (reason === 'results') {
+      // Edited into results: not batch input, so no problems and no summary.
+      this.validatedEmitter.fire({ uri: document.uri, requests: 0, errors: 0, warnings: 0 });
+    }
+  }
+
+  private onConfiguration(limitsChanged: boolean): void {
+    for (const document of vscode.workspace.textDocuments) {
+      const entry = this.documents.workFor(document.uri);
+      if (entry) {
+        if (limitsChanged) {
+          entry.lines.setLimits(limitsFor(document.uri));
+        }
+        // (Also for a new `maxDiagnostics`: publishing again is cheap.)
+        this.documents.rerun(document.uri);
+      }
+    }
   }
 }
 
@@ -290,40 +180,12 @@ function summarize(uri: vscode.Uri, counts: DiagnosticCounts, requests: number):
   return { uri, requests, errors: severities.error, warnings: severities.warning };
 }
 
-/** The documents a tab shows (a diff shows two). */
-function tabUris(tab: vscode.Tab): vscode.Uri[] {
-  const input = tab.input;
-  if (input instanceof vscode.TabInputText) {
-    return [input.uri];
-  }
-  if (input instanceof vscode.TabInputTextDiff) {
-    return [input.original, input.modified];
-  }
-  return [];
-}
-
-/** Number of lines a piece of inserted text spans (one more than its line breaks). */
-export function countLines(text: string): number {
-  let lines = 1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) {
-      lines++;
-    } else if (c === 13) {
-      lines++;
-      if (text.charCodeAt(i + 1) === 10) {
-        i++;
-      }
-    }
-  }
-  return lines;
-}
-
 function hasBomEncoding(document: vscode.TextDocument): boolean {
   // `encoding` is reported by VS Code 1.100 and later; older hosts keep the BOM in the text instead.
   return (document as { encoding?: string }).encoding === 'utf8bom';
 }
 
-function debounceMs(): number {
-  return vscode.workspace.getConfiguration(CONFIG_SECTION).get<number>(Settings.debounceMs, 150);
+/** Bytes each line break takes. */
+function eolBytes(document: vscode.TextDocument): number {
+  return document.eol === vscode.EndOfLine.CRLF ? 2 : 1;
 }
