@@ -2,7 +2,7 @@ import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { joinResults } from '../src/core/results/join';
-import { readLocatedLines } from '../src/core/results/byteLines';
+import { readLocatedLines } from '../src/core/io/lineReader';
 
 export interface JoinBenchResult {
   readonly rows: number;

@@ -11,7 +11,7 @@ import { validateFile } from '../core/jsonl/fileValidator';
 import { defaultLimits, errorCount } from '../core/jsonl/types';
 import { existingFiles, FileExistsError } from '../core/atomicFile';
 import { formatRepeatedIds } from '../core/format';
-import { allGroupFiles, downloadGroupResults, groupResultPaths } from '../core/results/groupResults';
+import { allGroupFiles, downloadGroupResults, groupResultPaths } from '../core/recipes/groupResults';
 import { terminalSafe } from '../core/terminalText';
 import { InvalidInputError } from './jobRunner';
 import { ProgressLine } from './progress';

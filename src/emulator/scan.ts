@@ -1,7 +1,7 @@
-import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
+import { LineSplitter, readLines } from '../core/io/lineReader';
 import { endpointKind } from '../core/jsonl/endpoints';
-import { firstBadColumn, lineLimit } from '../core/jsonl/fileValidator';
+import { lineLimit } from '../core/jsonl/fileValidator';
 import { isBlankLine } from '../core/jsonl/lineAnalysis';
 import { StreamValidator } from '../core/jsonl/streamValidator';
 import { defaultLimits, type BatchDiagnostic, type ValidationLimits } from '../core/jsonl/types';
@@ -30,87 +30,27 @@ export interface ScanResult {
 const chunkSize = 256 * 1024;
 
 /**
- * Calls `onLine` for every line of a file (bytes without the line break, the byte offset where it starts and
- * its length), reading it in chunks. A line longer than `maxLineBytes` is never accumulated: `onLine` gets
- * `undefined` bytes and its length, so memory stays bounded by the limit. A leading UTF-8 BOM is skipped and reported.
+ * Calls `onLine` for every line of a file (its text without the line break, the byte offset where it starts,
+ * its length in bytes and, for a line that is not UTF-8, the column of the first bad byte), reading it with the
+ * core line reader. A line longer than `maxLineBytes` is never accumulated: `onLine` gets `undefined` text and
+ * its length, so memory stays bounded by the limit. A leading UTF-8 BOM is skipped and reported.
  */
 export async function forEachLine(
   path: string,
-  onLine: (bytes: Buffer | undefined, start: number, length: number) => void,
+  onLine: (text: string | undefined, start: number, length: number, badByteColumn?: number) => void,
   onBom?: () => void,
   signal?: AbortSignal,
   maxLineBytes: number = lineLimit(defaultLimits),
 ): Promise<number> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let skipping = false;
-  let pendingStart = 0;
-  let offset = 0;
-  let first = true;
-  let lastPendingByte = 0;
-  // Ends the line begun in earlier chunks with `piece` (its rest, without the line break).
-  const finishPending = (piece: Buffer) => {
-    const total = pendingBytes + piece.length;
-    const lastByte = piece.length > 0 ? piece[piece.length - 1] : lastPendingByte;
-    const length = total - (lastByte === 13 ? 1 : 0);
-    if (skipping || length > maxLineBytes) {
-      onLine(undefined, pendingStart, length);
-    } else {
-      onLine(stripCr(pending.length > 0 ? Buffer.concat([...pending, piece]) : piece), pendingStart, length);
-    }
-    pending = [];
-    pendingBytes = 0;
-    skipping = false;
-  };
-  for await (const raw of createReadStream(path, { highWaterMark: chunkSize, signal }) as AsyncIterable<Buffer>) {
-    let chunk = raw;
-    let chunkStart = offset;
-    offset += raw.length;
-    if (first) {
-      first = false;
-      if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
-        onBom?.();
-        chunk = chunk.subarray(3);
-        chunkStart += 3;
-      }
-      pendingStart = chunkStart;
-    }
-    let from = 0;
-    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, from)) {
-      if (pendingBytes > 0 || skipping) {
-        finishPending(chunk.subarray(from, nl));
-      } else {
-        const bytes = stripCr(chunk.subarray(from, nl));
-        if (bytes.length > maxLineBytes) {
-          onLine(undefined, chunkStart + from, bytes.length);
-        } else {
-          onLine(bytes, chunkStart + from, bytes.length);
-        }
-      }
-      from = nl + 1;
-      pendingStart = chunkStart + from;
-    }
-    if (from < chunk.length) {
-      const rest = chunk.subarray(from);
-      pendingBytes += rest.length;
-      lastPendingByte = rest[rest.length - 1]!;
-      if (!skipping && pendingBytes > maxLineBytes + 1) {
-        skipping = true;
-        pending = [];
-      }
-      if (!skipping) {
-        pending.push(rest);
-      }
-    }
-  }
-  if (pendingBytes > 0 || skipping) {
-    finishPending(Buffer.alloc(0));
-  }
-  return offset;
-}
-
-function stripCr(bytes: Buffer): Buffer {
-  return bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.subarray(0, -1) : bytes;
+  const splitter = new LineSplitter(
+    {
+      markBom: () => onBom?.(),
+      addLine: (text, badByteColumn, offset, bytes) => onLine(text, offset, bytes, badByteColumn),
+      addOversizedLine: (bytes, _limit, offset) => onLine(undefined, offset, bytes),
+    },
+    maxLineBytes,
+  );
+  return readLines(path, splitter, { chunkSize, signal });
 }
 
 function requestTokens(text: string): number {
@@ -182,14 +122,13 @@ export async function scanInputFile(path: string, limits: ValidationLimits, sign
   let estimatedTokens = 0;
   const bytes = await forEachLine(
     path,
-    (raw, _start, length) => {
-      if (raw === undefined) {
+    (text, _start, length, badByteColumn) => {
+      if (text === undefined) {
         validator.addOversizedLine(length, maxLine);
         line++;
         return;
       }
-      const text = raw.toString('utf8');
-      validator.addLine(text, isUtf8(raw) ? undefined : firstBadColumn(raw));
+      validator.addLine(text, badByteColumn);
       if (deploymentLine === undefined && validator.deployment !== undefined) {
         deploymentLine = line;
       }
@@ -223,24 +162,13 @@ export async function scanInputFile(path: string, limits: ValidationLimits, sign
   };
 }
 
-/** The validator's notion of a blank line, without decoding long lines that plainly are not blank. */
-function isBlankBytes(raw: Buffer): boolean {
-  for (const b of raw) {
-    if (b === 0x20 || (b >= 0x09 && b <= 0x0d)) {
-      continue;
-    }
-    return b < 0x80 ? false : isBlankLine(raw.toString('utf8'));
-  }
-  return true;
-}
-
 /** Byte ranges `[start, end)` of the request lines (non-blank) of a file, as pairs. */
 export async function indexRequests(path: string, signal?: AbortSignal): Promise<Float64Array> {
   let ranges = new Float64Array(1024);
   let count = 0;
-  await forEachLine(path, (raw, start, length) => {
+  await forEachLine(path, (text, start, length) => {
     // A line too long to read is not blank (it failed validation; it is never executed).
-    if (raw !== undefined && isBlankBytes(raw)) {
+    if (text !== undefined && isBlankLine(text)) {
       return;
     }
     if (count * 2 + 2 > ranges.length) {

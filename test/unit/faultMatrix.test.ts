@@ -8,7 +8,7 @@ import { GroupRunner, newGroup, type GroupState } from '../../src/core/batch/gro
 import type { RetryOptions } from '../../src/core/batch/retry';
 import { splitFile } from '../../src/core/batch/split';
 import { isTerminal } from '../../src/core/batch/status';
-import { downloadGroupResults } from '../../src/core/results/groupResults';
+import { downloadGroupResults } from '../../src/core/recipes/groupResults';
 import { joinResults, writeRetryFile } from '../../src/core/results/join';
 import { startEmulator, type FaultRule, type RunningEmulator } from '../../src/emulator/index';
 import { request } from './helpers';

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstBadByte, LineSplitter, validateFile } from '../../src/core/jsonl/fileValidator';
+import { firstBadByte, LineSplitter } from '../../src/core/io/lineReader';
+import { validateFile } from '../../src/core/jsonl/fileValidator';
 import { StreamValidator, validateText } from '../../src/core/jsonl/streamValidator';
 import { brief, codes, request, requests } from './helpers';
 

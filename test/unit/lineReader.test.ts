@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { LineTooLongError, readLocatedLines, type LocatedLine } from '../../src/core/results/byteLines';
+import { LineTooLongError, readLocatedLines, type LocatedLine } from '../../src/core/io/lineReader';
 import { estimateFile } from '../../src/core/tokens/fileEstimate';
 import { ModelResolver } from '../../src/core/tokens/models';
 

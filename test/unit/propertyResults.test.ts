@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as fc from 'fast-check';
-import { readLocatedLines } from '../../src/core/results/byteLines';
+import { readLocatedLines } from '../../src/core/io/lineReader';
 import { joinResults, type Attempt, type JoinedLine, type JoinSummary } from '../../src/core/results/join';
 import { failureKey, MalformedResultLine, parseResultLine } from '../../src/core/results/outputLine';
 import { summarizeResultFiles } from '../../src/core/results/summary';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { BatchClient } from '../../src/core/batch/client';
 import { GroupRunner, newGroup } from '../../src/core/batch/groupRunner';
 import { roughTokenEstimate, splitFile } from '../../src/core/batch/split';
-import { downloadGroupResults } from '../../src/core/results/groupResults';
+import { downloadGroupResults } from '../../src/core/recipes/groupResults';
 import type { RunningEmulator } from '../../src/emulator/index';
 import { scratch, startFast } from './emulatorHelpers';
 import { request } from './helpers';

@@ -1,6 +1,6 @@
 import { writeFileAtomically } from '../atomicFile';
 import { setPropertyEdit } from '../jsonl/fixes';
-import { readLocatedLines } from '../results/byteLines';
+import { readLocatedLines } from '../io/lineReader';
 
 /**
  * Writes a copy of a batch file with `body.model` set to `deployment` on every request, keeping each

@@ -1,6 +1,6 @@
 import { basename, join } from 'node:path';
 import { AtomicFile } from '../atomicFile';
-import { readLocatedLines } from '../results/byteLines';
+import { readLocatedLines } from '../io/lineReader';
 import { throwIfAborted } from './retry';
 
 /** What one part may hold at most. */

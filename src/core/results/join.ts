@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { writeFileAtomically, type LineWriter, type WriteOptions } from '../atomicFile';
-import { readLocatedLines } from './byteLines';
+import { readLocatedLines } from '../io/lineReader';
 import { failureKey, MalformedResultLine, parseResultLine, rankFailures, type ResultLine } from './outputLine';
 import { RepeatedIds, type ResultSummary } from './summary';
 

@@ -1,4 +1,4 @@
-import { readLocatedLines } from './byteLines';
+import { readLocatedLines } from '../io/lineReader';
 import { failureKey, MalformedResultLine, parseResultLine, rankFailures } from './outputLine';
 
 /** What a job's output and error files say, in numbers. */

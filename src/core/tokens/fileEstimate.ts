@@ -1,4 +1,4 @@
-import { readLocatedLines, type LineReaderOptions } from '../results/byteLines';
+import { readLocatedLines, type LineReaderOptions } from '../io/lineReader';
 import { estimateLine, EstimateTotals, type EstimateSummary } from './estimate';
 import type { ModelResolver } from './models';
 

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { writeFileAtomically } from '../../core/atomicFile';
-import { allGroupFiles, downloadGroupResults, groupResultPaths } from '../../core/results/groupResults';
+import { allGroupFiles, downloadGroupResults, groupResultPaths } from '../../core/recipes/groupResults';
 import type { JoinSummary } from '../../core/results/join';
 import type { ConnectionStore } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';

@@ -5,7 +5,7 @@ import { CONFIG_SECTION, Commands, Settings, VIEW_ID } from '../../constants';
 import { newGroup } from '../../core/batch/groupRunner';
 import { roughTokenEstimate, splitFile, type PartFile, type PartLimits } from '../../core/batch/split';
 import { DiagnosticCodes } from '../../core/jsonl/codes';
-import { readLocatedLines } from '../../core/results/byteLines';
+import { readLocatedLines } from '../../core/io/lineReader';
 import type { GroupScheduler } from '../groups/groupScheduler';
 import type { GroupRecord, GroupStore } from '../groups/groupStore';
 import { resolveInside } from '../../core/atomicFile';

@@ -2,8 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import type { WriteOptions } from '../atomicFile';
 import type { BatchClient } from '../batch/client';
 import type { GroupState } from '../batch/groupRunner';
-import { joinResults, type Attempt, type JoinSummary } from './join';
-import { resultPaths, resultStem } from './names';
+import { joinResults, type Attempt, type JoinSummary } from '../results/join';
+import { resultPaths, resultStem } from '../results/names';
 
 /** Where a group's files go in `directory`: each part's output and error file, the merged results and summary. */
 export interface GroupResultPaths {
