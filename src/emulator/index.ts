@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { FaultController } from './faults';
 import { resolveOptions, type EmulatorOptions } from './options';
 import { BatchRunner } from './runner';
-import { createHandler, emptyStats, type RequestStats } from './server';
+import { createHandler } from './server';
+import { emptyStats, type RequestStats } from './stats';
 import { Store } from './store';
 import { guardTimeouts } from './timeouts';
 import { batchView, fileView } from './views';
@@ -11,7 +12,7 @@ import { batchView, fileView } from './views';
 export type { EmulatorOptions } from './options';
 export type { FaultDecision, FaultInfo, FaultKind, FaultRule, Operation, OperationMatcher } from './faults';
 export { FaultController, operations } from './faults';
-export type { RequestStats } from './server';
+export type { RequestStats } from './stats';
 
 /** A running emulator. */
 export interface RunningEmulator {

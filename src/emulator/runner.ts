@@ -5,9 +5,9 @@ import type { ResolvedOptions } from './options';
 import { hash32, ids, permutation } from './random';
 import { indexRequests, scanInputFile, type ScanResult } from './scan';
 import { StateSaveError, terminalStatuses, type BatchError, type BatchRecord, type Store } from './store';
+import { cancelOutcome, moveTo, unixNow } from './transitions';
 import { validationErrors } from './validationErrors';
 
-const unixNow = (): number => Math.floor(Date.now() / 1000);
 const saveRetryMs = 1000;
 
 interface Sleeper {
@@ -89,14 +89,11 @@ export class BatchRunner {
 
   /** Moves a validating or running batch to `cancelling`; false when its status does not allow it. */
   cancel(batch: BatchRecord): boolean {
-    if (batch.status === 'cancelling' || batch.status === 'cancelled') {
-      return true;
+    const outcome = cancelOutcome(batch.status);
+    if (outcome !== 'move') {
+      return outcome === 'same';
     }
-    if (batch.status !== 'validating' && batch.status !== 'in_progress') {
-      return false;
-    }
-    batch.status = 'cancelling';
-    batch.cancelling_at = unixNow();
+    moveTo(batch, 'cancelling');
     this.store.changed();
     this.wake(batch.id);
     this.start(batch.id);
@@ -209,8 +206,7 @@ export class BatchRunner {
   }
 
   private fail(batch: BatchRecord, errors: BatchError[]): void {
-    batch.status = 'failed';
-    batch.failed_at = unixNow();
+    moveTo(batch, 'failed');
     batch.errors = { object: 'list', data: errors };
     this.store.changed();
   }
@@ -244,8 +240,7 @@ export class BatchRunner {
     }
     batch.internal.deployment = deployment;
     batch.internal.estimatedTokens = scan.estimatedTokens;
-    batch.status = 'in_progress';
-    batch.in_progress_at = unixNow();
+    moveTo(batch, 'in_progress');
     batch.request_counts.total = scan.requests;
     this.store.changed();
   }
@@ -314,8 +309,7 @@ export class BatchRunner {
         internal.processed++;
         this.store.changed();
       }
-      batch.status = 'finalizing';
-      batch.finalizing_at = unixNow();
+      moveTo(batch, 'finalizing');
       this.store.changed();
     } finally {
       await Promise.allSettled([input.close(), output.close(), errors.close()]);
@@ -339,8 +333,7 @@ export class BatchRunner {
     }
     internal.processed = count;
     await this.publishResults(batch);
-    batch.status = 'expired';
-    batch.expired_at = unixNow();
+    moveTo(batch, 'expired');
     this.store.changed();
   }
 
@@ -350,8 +343,7 @@ export class BatchRunner {
       return;
     }
     await this.publishResults(batch);
-    batch.status = 'completed';
-    batch.completed_at = unixNow();
+    moveTo(batch, 'completed');
     this.store.changed();
   }
 
@@ -364,8 +356,7 @@ export class BatchRunner {
       // What finished is kept: an output file with the finished rows, an error file with the failed ones.
       await this.publishResults(batch);
     }
-    batch.status = 'cancelled';
-    batch.cancelled_at = unixNow();
+    moveTo(batch, 'cancelled');
     this.store.changed();
   }
 
