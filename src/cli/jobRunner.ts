@@ -10,6 +10,7 @@ import { existingFiles, FileExistsError } from '../core/atomicFile';
 import { formatRepeatedIds } from '../core/format';
 import { resultPaths, resultStem } from '../core/results/names';
 import { summarizeResultFiles } from '../core/results/summary';
+import { downloadJobFiles } from '../core/recipes/downloadJob';
 import { terminalSafe } from '../core/terminalText';
 import { formatBytes, ProgressLine } from './progress';
 import { formatListing } from './validateCommand';
@@ -93,16 +94,7 @@ export async function downloadResults(client: BatchClient, batch: Batch, directo
   if (existing.length > 0 && !overwrite) {
     throw new FileExistsError(existing[0]!);
   }
-  const written: { output?: string; errors?: string } = {};
-  if (batch.output_file_id) {
-    await client.downloadFile(batch.output_file_id, paths.output, { overwrite, signal });
-    written.output = paths.output;
-  }
-  if (batch.error_file_id) {
-    await client.downloadFile(batch.error_file_id, paths.errors, { overwrite, signal });
-    written.errors = paths.errors;
-  }
-  return written;
+  return downloadJobFiles(client, batch, paths, { overwrite, signal });
 }
 
 /** Warns on `err` when a job answered some custom_ids more than once (the files are kept as the service wrote them). */

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import * as fc from 'fast-check';
 import type { RunningEmulator } from '../../src/emulator/index';
-import { startFast } from './emulatorHelpers';
+import { useEmulator } from './emulatorFixture';
 
 // A request the emulator refuses (no key or a wrong one, another Host, no such route) is answered before its
 // body is read, and its connection is closed after a bounded read: a client without the key can neither make
@@ -69,8 +69,7 @@ const refusals = [
 describe('refused requests are answered first and their bodies read only so far', function () {
   this.timeout(120_000);
   let emulator: RunningEmulator;
-  before(async () => (emulator = await startFast({ apiKey: 'test-key-12345' })));
-  after(() => emulator.close());
+  useEmulator({ apiKey: 'test-key-12345' }, { onStart: (started) => (emulator = started) });
 
   it('answers a refused body that is large, or trickles in, at once and closes within a few seconds', async () => {
     await fc.assert(

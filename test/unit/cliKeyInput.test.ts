@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { parseArgs, UsageError } from '../../src/cli/args';
 import { clientFromArgs, connectionFlags, connectionValued } from '../../src/cli/connectionOptions';
 import type { RunningEmulator } from '../../src/emulator/index';
-import { startFast } from './emulatorHelpers';
+import { useEmulator } from './emulatorFixture';
 
 const cli = resolve(__dirname, '../../../dist/cli.js');
 
@@ -27,8 +27,7 @@ const parse = (argv: string[]) => parseArgs(argv, connectionValued, connectionFl
 describe('CLI: the service key from the environment or standard input', function () {
   this.timeout(30_000);
   let emulator: RunningEmulator;
-  before(async () => (emulator = await startFast({ apiKey: 'piped-key' })));
-  after(async () => emulator.close());
+  useEmulator({ apiKey: 'piped-key' }, { onStart: (started) => (emulator = started) });
 
   it('reads --api-key-stdin from the first line of standard input', async () => {
     for (const input of [['piped-key\n'], ['piped-key\r\nsecond line\n'], ['pip', 'ed-k', 'ey'], ['piped-key']]) {

@@ -5,7 +5,8 @@ import { join, resolve, sep } from 'node:path';
 import { BatchClient } from '../../src/core/batch/client';
 import { isTerminal } from '../../src/core/batch/status';
 import type { RunningEmulator } from '../../src/emulator/index';
-import { scratch, startFast } from './emulatorHelpers';
+import { scratch } from './emulatorHelpers';
+import { useEmulator } from './emulatorFixture';
 import { request } from './helpers';
 import { resultLine, stubService } from './stubService';
 
@@ -37,13 +38,12 @@ describe('CLI: submit, status, download, cancel against the emulator', function 
   let files: ReturnType<typeof scratch>;
   let connection: string[];
 
+  const fixture = useEmulator({ apiKey: 'cli-key' }, { onStart: (started) => (emulator = started) });
   before(async () => {
-    emulator = await startFast({ apiKey: 'cli-key' });
     files = scratch();
     connection = ['--endpoint', emulator.url, '--api-key', 'cli-key', '--poll-ms', '100'];
   });
   after(async () => {
-    await emulator.close();
     files.cleanup();
   });
 
@@ -93,8 +93,7 @@ describe('CLI: submit, status, download, cancel against the emulator', function 
   });
 
   it('cancels a job', async () => {
-    await emulator.close();
-    emulator = await startFast({ apiKey: 'cli-key', port: emulator.port, requestDelayMs: 500 });
+    await fixture.restart({ port: emulator.port, requestDelayMs: 500 });
     const input = files.write('slow.jsonl', Array.from({ length: 10 }, (_, i) => request({ custom_id: `s${i}` })).join('\n') + '\n');
     const submitted = await run(['submit', input, ...connection]);
     assert.equal(submitted.code, 0, submitted.stderr);

@@ -5,13 +5,14 @@ import { BatchClient, FileExistsError, type Batch } from '../../src/core/batch/c
 import { BatchServiceError, OperationCancelledError } from '../../src/core/batch/errors';
 import { isTerminal, jobState } from '../../src/core/batch/status';
 import type { RunningEmulator } from '../../src/emulator/index';
-import { scratch, startFast } from './emulatorHelpers';
+import { emulatorClient, useEmulator } from './emulatorFixture';
+import { scratch } from './emulatorHelpers';
 import { requests } from './helpers';
 
 const quickRetry = { retries: 4, baseDelayMs: 20, maxDelayMs: 100 };
 
 function clientFor(emulator: RunningEmulator, apiVersion = '2025-04-01-preview', timeoutMs?: number): BatchClient {
-  return new BatchClient({ endpoint: emulator.url, apiVersion, credential: { kind: 'apiKey', apiKey: emulator.apiKey }, timeoutMs }, quickRetry);
+  return emulatorClient(emulator, { apiVersion, timeoutMs, retry: quickRetry });
 }
 
 async function finish(client: BatchClient, id: string): Promise<Batch> {
@@ -30,13 +31,12 @@ describe('BatchClient against the emulator', function () {
   let files: ReturnType<typeof scratch>;
   let input: string;
 
+  const fixture = useEmulator({}, { each: true, onStart: (started) => (emulator = started) });
   beforeEach(async () => {
-    emulator = await startFast();
     files = scratch();
     input = files.write('input.jsonl', requests(5).join('\n') + '\n');
   });
   afterEach(async () => {
-    await emulator.close();
     files.cleanup();
   });
 
@@ -156,8 +156,7 @@ describe('BatchClient against the emulator', function () {
   });
 
   it('cancels a running job and stops on an aborted signal', async () => {
-    await emulator.close();
-    emulator = await startFast({ requestDelayMs: 300 });
+    await fixture.restart({ requestDelayMs: 300 });
     const client = clientFor(emulator);
     const fileId = await uploaded(client);
     const created = await client.createBatch({ inputFileId: fileId, endpoint: '/chat/completions' });

@@ -6,7 +6,8 @@ import { BatchServiceError, SubmissionMayExistError } from '../../src/core/batch
 import { GroupRunner, newGroup } from '../../src/core/batch/groupRunner';
 import { splitFile } from '../../src/core/batch/split';
 import type { RunningEmulator } from '../../src/emulator/index';
-import { scratch, startFast } from './emulatorHelpers';
+import { emulatorClient, useEmulator } from './emulatorFixture';
+import { scratch } from './emulatorHelpers';
 import { requests } from './helpers';
 
 // The two double-creates of one submission id, reproduced with the emulator's faults: (a) the service finishes
@@ -18,11 +19,7 @@ const quickRetry = { retries: 3, baseDelayMs: 20, maxDelayMs: 100 };
 const quickLookup: Partial<LookupOptions> = { windowMs: 4000, firstDelayMs: 100, maxDelayMs: 400 };
 
 function clientFor(emulator: RunningEmulator, options: { timeoutMs?: number; lookup?: Partial<LookupOptions>; apiVersion?: string } = {}): BatchClient {
-  return new BatchClient(
-    { endpoint: emulator.url, apiVersion: options.apiVersion ?? '2025-04-01-preview', credential: { kind: 'apiKey', apiKey: emulator.apiKey }, timeoutMs: options.timeoutMs },
-    quickRetry,
-    { lookup: options.lookup ?? quickLookup },
-  );
+  return emulatorClient(emulator, { apiVersion: options.apiVersion, timeoutMs: options.timeoutMs, retry: quickRetry, client: { lookup: options.lookup ?? quickLookup } });
 }
 
 const withSubmission = (emulator: RunningEmulator, id: string) => emulator.batches().filter((b) => (b.metadata as Record<string, string> | null)?.submission_id === id);
@@ -33,8 +30,8 @@ describe('at-most-once job creation under unclear answers', function () {
   let files: ReturnType<typeof scratch>;
   let fileId: string;
 
+  useEmulator({ maxEnqueuedTokens: 1e12 }, { each: true, onStart: (started) => (emulator = started) });
   beforeEach(async () => {
-    emulator = await startFast({ maxEnqueuedTokens: 1e12 });
     files = scratch();
     const client = clientFor(emulator);
     const file = await client.uploadFile(files.write('input.jsonl', requests(2).join('\n') + '\n'));
@@ -43,7 +40,6 @@ describe('at-most-once job creation under unclear answers', function () {
     emulator.resetStats();
   });
   afterEach(async () => {
-    await emulator.close();
     files.cleanup();
   });
 

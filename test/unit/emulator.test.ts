@@ -13,19 +13,18 @@ import {
   parseJsonl,
   PREVIEW,
   scratch,
-  startFast,
   terminal,
   v1,
   waitFor,
 } from './emulatorHelpers';
+import { useEmulator } from './emulatorFixture';
 import { request, requests } from './helpers';
 
 describe('emulator: files and batches through the SDK', function () {
   let emulator: RunningEmulator;
   const tmp = scratch();
-  before(async () => (emulator = await startFast()));
+  useEmulator({}, { onStart: (started) => (emulator = started) });
   after(async () => {
-    await emulator.close();
     tmp.cleanup();
   });
 

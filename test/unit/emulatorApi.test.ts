@@ -18,6 +18,7 @@ import {
   v1,
   waitFor,
 } from './emulatorHelpers';
+import { useEmulator } from './emulatorFixture';
 import { requests } from './helpers';
 
 const accessDenied = {
@@ -34,14 +35,13 @@ describe('emulator: REST surface against the published examples', function () {
   const tmp = scratch();
   let inputText: string;
   let uploadedId: string;
+  useEmulator({}, { onStart: (started) => (emulator = started) });
   before(async () => {
-    emulator = await startFast();
     inputText = jsonl(requests(3));
     const upload = await rawUpload(emulator, `/openai/files?api-version=${GA}`, { purpose: 'batch' }, { name: 'puppy.jsonl', content: inputText });
     uploadedId = upload.json.id;
   });
   after(async () => {
-    await emulator.close();
     tmp.cleanup();
   });
 

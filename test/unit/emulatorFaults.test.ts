@@ -5,6 +5,7 @@ import { APIConnectionError, InternalServerError, RateLimitError } from 'openai'
 import type { RunningEmulator } from '../../src/emulator/index';
 import { FaultController } from '../../src/emulator/faults';
 import { azure, call, GA, jsonl, PREVIEW, scratch, startFast, terminal, waitSnapshot } from './emulatorHelpers';
+import { useEmulator } from './emulatorFixture';
 import { requests } from './helpers';
 
 describe('emulator: fault injection', function () {
@@ -12,8 +13,8 @@ describe('emulator: fault injection', function () {
   const tmp = scratch();
   let input: string;
   let fileId: string;
+  useEmulator({}, { onStart: (started) => (emulator = started) });
   before(async () => {
-    emulator = await startFast();
     input = tmp.write('input.jsonl', jsonl(requests(3)));
     fileId = (await azure(emulator).files.create({ file: createReadStream(input), purpose: 'batch' })).id;
   });
@@ -22,7 +23,6 @@ describe('emulator: fault injection', function () {
     emulator.resetStats();
   });
   after(async () => {
-    await emulator.close();
     tmp.cleanup();
   });
   const createBody = () => ({ input_file_id: fileId, endpoint: '/chat/completions' as never, completion_window: '24h' as const });

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import type { RunningEmulator } from '../../src/emulator/index';
 import { MultipartError, parseMultipart } from '../../src/emulator/multipart';
 import { call, scratch, sleep, startFast } from './emulatorHelpers';
+import { useEmulator } from './emulatorFixture';
 
 const boundary = 'limits-boundary';
 
@@ -44,8 +45,7 @@ describe('emulator: what one request may hold', function () {
 
   describe('multipart uploads', () => {
     let emulator: RunningEmulator;
-    before(async () => (emulator = await startFast()));
-    after(async () => emulator.close());
+    useEmulator({}, { onStart: (started) => (emulator = started) });
 
     it('refuses 6,000 fields quickly with a 400 that says why, keeping nothing', async () => {
       const body = manyFields(6000, 1000);

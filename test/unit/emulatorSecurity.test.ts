@@ -3,7 +3,8 @@ import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
 import type { RunningEmulator } from '../../src/emulator/index';
 import { hostAllowed } from '../../src/emulator/server';
-import { call, GA, startFast, v1 } from './emulatorHelpers';
+import { call, GA, v1 } from './emulatorHelpers';
+import { useEmulator } from './emulatorFixture';
 
 /** A raw request with exactly these headers (fetch would not let a test set `Host`). */
 function raw(emulator: RunningEmulator, method: string, path: string, headers: Record<string, string>): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -40,14 +41,8 @@ const controlRoutes = [
 describe('emulator: authentication and the Host header', function () {
   let emulator: RunningEmulator;
   let withToken: RunningEmulator;
-  before(async () => {
-    emulator = await startFast({ apiKey: 'the-key' });
-    withToken = await startFast({ apiKey: 'the-key', token: 'the-token' });
-  });
-  after(async () => {
-    await emulator.close();
-    await withToken.close();
-  });
+  useEmulator({ apiKey: 'the-key' }, { onStart: (started) => (emulator = started) });
+  useEmulator({ apiKey: 'the-key', token: 'the-token' }, { onStart: (started) => (withToken = started) });
 
   it('never accepts a bearer token without a configured token (random Authorization headers)', async () => {
     await fc.assert(

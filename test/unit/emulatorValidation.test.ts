@@ -5,6 +5,7 @@ import type { RunningEmulator } from '../../src/emulator/index';
 import { indexRequests, keptScanErrors, scanInputFile } from '../../src/emulator/scan';
 import { bomMessage, validationErrors } from '../../src/emulator/validationErrors';
 import { azure, call, GA, jsonl, PREVIEW, scratch, startFast, terminal, waitFor } from './emulatorHelpers';
+import { useEmulator } from './emulatorFixture';
 import { request, requests } from './helpers';
 
 interface Outcome {
@@ -17,9 +18,8 @@ interface Outcome {
 describe('emulator: input validation fails batches the way Azure does', function () {
   let emulator: RunningEmulator;
   const tmp = scratch();
-  before(async () => (emulator = await startFast({ maxRequestsPerFile: 5 })));
+  useEmulator({ maxRequestsPerFile: 5 }, { onStart: (started) => (emulator = started) });
   after(async () => {
-    await emulator.close();
     tmp.cleanup();
   });
 

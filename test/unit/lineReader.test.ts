@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { LineTooLongError, readLocatedLines, type LocatedLine } from '../../src/core/io/lineReader';
+import { LineSplitter, LineTooLongError, readLocatedLines, type LocatedLine } from '../../src/core/io/lineReader';
 import { estimateFile } from '../../src/core/tokens/fileEstimate';
 import { ModelResolver } from '../../src/core/tokens/models';
 
@@ -79,5 +79,66 @@ describe('line reader: lines longer than it keeps', function () {
     assert.equal(estimate.lines, 3);
     assert.equal(estimate.requests, 2);
     assert.equal(estimate.skipped, 1);
+  });
+});
+
+describe('line splitter: where each line sits in the input', () => {
+  type Seen = [kind: 'line' | 'over' | 'bom', offset: number, bytes: number, cr: boolean];
+  /** Splits `bytes` fed in pieces of `size`, recording every line's offset, length without the CR, and CR. */
+  function split(bytes: Buffer, size: number, limit: number): Seen[] {
+    const seen: Seen[] = [];
+    const splitter = new LineSplitter(
+      {
+        markBom: () => void seen.push(['bom', 0, 3, false]),
+        addLine: (_text, _bad, offset, length, cr) => void seen.push(['line', offset, length, cr]),
+        addOversizedLine: (length, _limit, offset, cr) => void seen.push(['over', offset, length, cr]),
+      },
+      limit,
+    );
+    for (let at = 0; at < bytes.length; at += size) {
+      splitter.push(bytes.subarray(at, at + size));
+    }
+    splitter.end();
+    return seen;
+  }
+
+  it('property: offsets and lengths are the bytes of the input, with or without a BOM, CRLF, multi-byte text or a final break', () => {
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.array(fc.record({ text: fc.constantFrom('', 'a', '{}', 'é', '😀x', 'abc def'), cr: fc.boolean() }), { minLength: 1, maxLength: 12 }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 12 }),
+        (bom, lines, finalBreak, size, limit) => {
+          const body = lines.map((line) => line.text + (line.cr ? '\r' : '')).join('\n') + (finalBreak ? '\n' : '');
+          const bytes = Buffer.concat([bom ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), Buffer.from(body)]);
+          const expected: Seen[] = bom ? [['bom', 0, 3, false]] : [];
+          let offset = bom ? 3 : 0;
+          for (const line of lines) {
+            if (offset >= bytes.length) {
+              break;
+            }
+            const length = Buffer.byteLength(line.text);
+            expected.push([length > limit ? 'over' : 'line', offset, length, line.cr]);
+            offset += length + (line.cr ? 1 : 0) + 1;
+          }
+          assert.deepEqual(split(bytes, size, limit), expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reports a line that is not UTF-8 with the column of its first bad byte and its offset', () => {
+    const bytes = Buffer.concat([Buffer.from('ok\r\nab'), Buffer.from([0xff]), Buffer.from('c\n')]);
+    const seen: unknown[] = [];
+    const splitter = new LineSplitter({ markBom: () => undefined, addLine: (...args) => void seen.push(args), addOversizedLine: () => assert.fail('no line is over the limit') }, 100);
+    splitter.push(bytes);
+    splitter.end();
+    assert.deepEqual(seen, [
+      ['ok', undefined, 0, 2, true],
+      ['ab\ufffdc', 2, 4, 4, false],
+    ]);
   });
 });

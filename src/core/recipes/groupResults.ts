@@ -4,6 +4,7 @@ import type { BatchClient } from '../batch/client';
 import type { GroupState } from '../batch/groupRunner';
 import { joinResults, type Attempt, type JoinSummary } from '../results/join';
 import { resultPaths, resultStem } from '../results/names';
+import { downloadJobFiles } from './downloadJob';
 
 /** Where a group's files go in `directory`: each part's output and error file, the merged results and summary. */
 export interface GroupResultPaths {
@@ -40,17 +41,8 @@ export async function downloadGroupResults(
   const attempts: Attempt[] = [];
   const files: string[] = [];
   for (const [i, part] of group.parts.entries()) {
-    const attempt: { output?: string; errors?: string } = {};
-    if (part.outputFileId) {
-      attempt.output = paths.parts[i]!.output;
-      await client.downloadFile(part.outputFileId, attempt.output, options);
-      files.push(attempt.output);
-    }
-    if (part.errorFileId) {
-      attempt.errors = paths.parts[i]!.errors;
-      await client.downloadFile(part.errorFileId, attempt.errors, options);
-      files.push(attempt.errors);
-    }
+    const attempt = await downloadJobFiles(client, { output_file_id: part.outputFileId, error_file_id: part.errorFileId }, paths.parts[i]!, options);
+    files.push(...[attempt.output, attempt.errors].filter((path): path is string => path !== undefined));
     attempts.push(attempt);
   }
   const summary = await joinResults(group.sourcePath, attempts, paths.results, options);

@@ -8,6 +8,7 @@ import type { Batch } from '../../core/batch/client';
 import { isTerminal } from '../../core/batch/status';
 import { formatCount } from '../../core/format';
 import { joinResults, writeRetryFile, type Attempt, type JoinSummary } from '../../core/results/join';
+import { downloadJobFiles } from '../../core/recipes/downloadJob';
 import { resultPaths, resultStem, retryPath, type ResultPaths } from '../../core/results/names';
 import type { Connection } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
@@ -79,20 +80,13 @@ export class ResultsService {
     if (overwrite === undefined) {
       return { declined: true };
     }
-    const downloaded = await withCancellableProgress(vscode.l10n.t('Downloading results of {0}', record.sourceName), async (report, signal) => {
-      const result: { output?: string; errors?: string } = {};
-      if (batch.output_file_id) {
-        report({ message: vscode.l10n.t('output file') });
-        await client.downloadFile(batch.output_file_id, paths.output, { overwrite, signal });
-        result.output = paths.output;
-      }
-      if (batch.error_file_id) {
-        report({ message: vscode.l10n.t('error file') });
-        await client.downloadFile(batch.error_file_id, paths.errors, { overwrite, signal });
-        result.errors = paths.errors;
-      }
-      return result;
-    });
+    const downloaded = await withCancellableProgress(vscode.l10n.t('Downloading results of {0}', record.sourceName), (report, signal) =>
+      downloadJobFiles(client, batch, paths, {
+        overwrite,
+        signal,
+        onFile: (which) => report({ message: which === 'output' ? vscode.l10n.t('output file') : vscode.l10n.t('error file') }),
+      }),
+    );
     await this.store.update(connection.id, batchId, (r) => ({ ...r, snapshot: batch, downloaded: { ...r.downloaded, ...downloaded } }));
     const merged = await this.joinFamily(connection, rootId, overwrite);
     return { ...downloaded, ...merged };
