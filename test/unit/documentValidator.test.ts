@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { DocumentValidator } from '../../src/core/jsonl/documentValidator';
 import { validateText } from '../../src/core/jsonl/streamValidator';
-import { codes, request, requests } from './helpers';
+import { codes, request, requests, seeded } from './helpers';
 
 /** A document model like the editor's: lines split on line breaks, edited by replacing line ranges. */
 class FakeDocument {
@@ -23,14 +23,6 @@ class FakeDocument {
   get text(): string {
     return this.lines.join('\n');
   }
-}
-
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  };
 }
 
 describe('DocumentValidator', () => {

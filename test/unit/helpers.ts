@@ -30,3 +30,12 @@ export function brief(diagnostics: readonly BatchDiagnostic[]): string[] {
 export function codes(diagnostics: readonly BatchDiagnostic[]): string[] {
   return diagnostics.map((d) => d.code);
 }
+
+/** A small seeded generator of numbers in [0, 1) (a linear congruential one), so random edits repeat from run to run. */
+export function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+}

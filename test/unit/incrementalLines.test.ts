@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { countLines, IncrementalLines, type LineSlot } from '../../src/core/documents/incrementalLines';
+import { seeded } from './helpers';
 
 interface Slot extends LineSlot {
   /** The text the worker last saw for this line; undefined until processed. */
@@ -72,14 +73,6 @@ class Harness {
   pendingLines(): number[] {
     return this.engine.slots.filter((s) => s.seen === undefined).map((s) => s.line);
   }
-}
-
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  };
 }
 
 describe('IncrementalLines', () => {
