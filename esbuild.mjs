@@ -20,13 +20,44 @@ const common = {
   mainFields: ['module', 'main'],
 };
 
+// Modules loaded only when first used, each bundled into a file of its own beside the bundles that use them, so the
+// extension host neither parses nor evaluates them at activation (the SDK is ~1 MB, the tokenizer's tables ~7 MB).
+// `match` is how the code imports them; the code itself defers the `require` to first use (see sdk.ts, tokenizer.ts).
+const lazyModules = [
+  { match: /^openai$/, file: 'openai.js', contents: "module.exports = require('openai');" },
+  { match: /^@azure\/identity$/, file: 'azureIdentity.js', contents: "module.exports = require('@azure/identity');" },
+  { match: /^\.\/encodingData$/, file: 'tokenizerData.js', entry: 'src/core/tokens/encodingData.ts' },
+  // The local emulator: the extension starts it only for "Try the Local Emulator", the CLI for `emulator` and `demo`.
+  { match: /^(\.\.\/)+emulator$/, file: 'emulator.js', entry: 'src/emulator/index.ts', lazyInside: true },
+];
+
+/** Rewrites imports of the lazy modules into requires of their own files (`./openai.js`), left to run time. */
+const lazyModulesPlugin = {
+  name: 'lazy-modules',
+  setup(build) {
+    for (const { match, file } of lazyModules) {
+      build.onResolve({ filter: match }, (args) => (args.kind === 'entry-point' ? undefined : { path: `./${file}`, external: true }));
+    }
+  },
+};
+
+const withLazyModules = { ...common, plugins: [lazyModulesPlugin] };
+
+// A lazy module that itself uses lazy modules (the emulator counts tokens) is built with the plugin too.
+const lazyBuilds = lazyModules.map(({ file, contents, entry, lazyInside }) => ({
+  ...(lazyInside ? withLazyModules : common),
+  outfile: `dist/${file}`,
+  ...(entry ? { entryPoints: [entry] } : { stdin: { contents, resolveDir: '.', loader: 'js' } }),
+}));
+
 const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  ...lazyBuilds,
+  { ...withLazyModules, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  { ...withLazyModules, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The service commands and the emulator, loaded by the CLI only when used (keeps `validate` quick to start).
-  { ...common, entryPoints: ['src/cliService.ts'], outfile: 'dist/cliService.js' },
+  { ...withLazyModules, entryPoints: ['src/cliService.ts'], outfile: 'dist/cliService.js' },
   // `estimate` and the tokenizer's tables, loaded by the CLI only when used.
-  { ...common, entryPoints: ['src/cli/estimateCommand.ts'], outfile: 'dist/cliEstimate.js' },
+  { ...withLazyModules, entryPoints: ['src/cli/estimateCommand.ts'], outfile: 'dist/cliEstimate.js' },
 ];
 
 if (watch) {

@@ -1,7 +1,6 @@
 // The pure half of the command boundary: what an error means for the user (nothing, when it is a
 // cancellation; one sentence otherwise) and what goes to the log. No `vscode` import, so it is unit-tested.
-import { APIUserAbortError } from 'openai';
-import { OperationCancelledError, redactSecrets } from '../core/batch/errors';
+import { isAbort, OperationCancelledError, redactSecrets } from '../core/batch/errors';
 
 /** A button on an error notification. */
 export interface ErrorAction {
@@ -38,7 +37,7 @@ export type ErrorReport =
  * abort, an aborted fetch or stream (`AbortError`), and VS Code's `CancellationError` (named `Canceled`).
  */
 export function isCancellation(error: unknown): boolean {
-  if (error instanceof OperationCancelledError || error instanceof APIUserAbortError) {
+  if (error instanceof OperationCancelledError || isAbort(error)) {
     return true;
   }
   if (typeof error !== 'object' || error === null) {

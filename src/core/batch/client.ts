@@ -4,11 +4,11 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import type { OpenAI } from 'openai';
-import { toStreamingFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import type { FileObject } from 'openai/resources/files';
 import { FileExistsError, UnsafePathError, writeFileAtomically } from '../atomicFile';
-import { createSdkClient, type ConnectionConfig } from './connection';
+import { checkEndpoint, createSdkClient, type ConnectionConfig } from './connection';
+import { openaiSdk } from './sdk';
 import { BatchServiceError, OperationCancelledError, SubmissionMayExistError, toServiceError } from './errors';
 import { defaultRetry, sleep, throwIfAborted, withRetry, type RetryOptions } from './retry';
 import { asBatch, asBatchList, asFileObject, unexpectedAnswer } from './shapes';
@@ -93,7 +93,7 @@ export { FileExistsError, UnsafePathError };
  * with retries, cancellation, byte progress, atomic downloads and at-most-once job creation.
  */
 export class BatchClient {
-  private readonly sdk: OpenAI;
+  private sdkClient: OpenAI | undefined;
   private readonly lookup: LookupOptions;
   private readonly now: () => number;
   private readonly maxListPages: number;
@@ -103,10 +103,16 @@ export class BatchClient {
     private readonly retry: RetryOptions = defaultRetry,
     options: BatchClientOptions = {},
   ) {
-    this.sdk = createSdkClient(config);
+    // Refuse a bad endpoint now; build the SDK client (and load the SDK) on the first request.
+    checkEndpoint(config.endpoint);
     this.lookup = { ...defaultLookup, ...options.lookup };
     this.now = options.now ?? Date.now;
     this.maxListPages = options.maxListPages ?? MAX_LIST_PAGES;
+  }
+
+  private get sdk(): OpenAI {
+    this.sdkClient ??= createSdkClient(this.config);
+    return this.sdkClient;
   }
 
   /** Streams a file to the service (bounded memory), reporting bytes sent. Retried as a whole on transient errors. */
@@ -124,7 +130,7 @@ export class BatchClient {
         }
       };
       try {
-        return asFileObject(await this.sdk.files.create({ file: toStreamingFile(counted(), name, { type: 'application/jsonl' }), purpose: 'batch' }, { signal: options.signal }));
+        return asFileObject(await this.sdk.files.create({ file: openaiSdk().toStreamingFile(counted(), name, { type: 'application/jsonl' }), purpose: 'batch' }, { signal: options.signal }));
       } finally {
         source.destroy();
       }

@@ -1,5 +1,6 @@
-import { AzureOpenAI, OpenAI } from 'openai';
+import type { OpenAI } from 'openai';
 import { RedirectRefusedError } from './errors';
+import { openaiSdk } from './sdk';
 import { secretRedactingFetch } from './secretRedaction';
 
 /** The API version Microsoft documents as generally available for batch. */
@@ -34,6 +35,7 @@ export function createSdkClient(config: ConnectionConfig): OpenAI {
   const endpoint = config.endpoint.replace(/\/+$/, '');
   const timeout = config.timeoutMs ?? 120_000;
   // Outermost, so a refused redirect's message is redacted too.
+  const { AzureOpenAI, OpenAI } = openaiSdk();
   const fetch = secretRedactingFetch(sameOriginFetch(), config.credential.kind === 'apiKey' ? [config.credential.apiKey] : []);
   if (config.apiVersion === V1_API_VERSION) {
     const common = { baseURL: `${endpoint}/openai/v1`, timeout, maxRetries: 0, fetch };

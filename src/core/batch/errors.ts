@@ -1,4 +1,4 @@
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from 'openai';
+import { sdkFor } from './sdk';
 
 /** What is known about whether a failed request reached the service. */
 export interface DeliveryFacts {
@@ -106,22 +106,33 @@ const retryableStatuses = new Set([408, 409, 429, 500, 502, 503, 504]);
 const notSentCodes = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL|UND_ERR_CONNECT_TIMEOUT|ERR_TLS_.*|CERT_.*|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_.*)$/;
 const networkCodes = /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|UND_ERR_SOCKET|UND_ERR_CLOSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT|ERR_STREAM_PREMATURE_CLOSE)$/;
 
+/** True for the SDK's abort (`APIUserAbortError`) and an aborted fetch or stream (`AbortError`). */
+export function isAbort(error: unknown): boolean {
+  if (error instanceof Error && error.name === 'AbortError') {
+    return true;
+  }
+  const sdk = sdkFor(error);
+  return sdk !== undefined && error instanceof sdk.APIUserAbortError;
+}
+
 /** Converts an SDK or network error into a {@link BatchServiceError} carrying the service's message and code. */
 export function toServiceError(error: unknown): BatchServiceError | OperationCancelledError {
   if (error instanceof BatchServiceError || error instanceof OperationCancelledError) {
     return error;
   }
-  if (error instanceof APIUserAbortError || (error instanceof Error && error.name === 'AbortError')) {
+  if (isAbort(error)) {
     return new OperationCancelledError();
   }
   const redirect = findInCauses(error, (e): e is RedirectRefusedError => e instanceof RedirectRefusedError);
   if (redirect) {
     return new BatchServiceError(redirect.message, redirect.status, 'redirect_refused', false);
   }
-  if (error instanceof APIConnectionTimeoutError) {
+  // Only an error the SDK made can be one of its classes; `sdk` is undefined for every other error.
+  const sdk = sdkFor(error);
+  if (sdk && error instanceof sdk.APIConnectionTimeoutError) {
     return new BatchServiceError('The service did not answer in time.', undefined, 'timeout', true);
   }
-  if (error instanceof APIConnectionError) {
+  if (sdk && error instanceof sdk.APIConnectionError) {
     const cause = (error as { cause?: unknown }).cause;
     const innermost = deepestCause(cause);
     const detail = innermost instanceof Error && innermost !== cause && innermost.message ? `: ${innermost.message}` : cause instanceof Error ? `: ${cause.message}` : '';
@@ -129,7 +140,7 @@ export function toServiceError(error: unknown): BatchServiceError | OperationCan
     const notSent = codes.some((code) => notSentCodes.test(code));
     return new BatchServiceError(`Could not reach the service${detail}.`, undefined, 'network', true, undefined, { notSent });
   }
-  if (error instanceof APIError) {
+  if (sdk && error instanceof sdk.APIError) {
     const body = error.error as { code?: unknown; message?: unknown } | undefined;
     const code = body?.code !== undefined && body.code !== null ? String(body.code) : error.code !== undefined && error.code !== null ? String(error.code) : undefined;
     const serviceMessage = typeof body?.message === 'string' ? body.message : error.message;
@@ -145,7 +156,7 @@ export function toServiceError(error: unknown): BatchServiceError | OperationCan
       { serviceAnswered },
     );
   }
-  if (error instanceof OpenAIError) {
+  if (sdk && error instanceof sdk.OpenAIError) {
     // The SDK's own errors other than APIError come before sending: a token source that failed, bad options.
     return new BatchServiceError(error.message, undefined, undefined, false, undefined, { notSent: true });
   }

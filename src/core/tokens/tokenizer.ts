@@ -2,18 +2,13 @@
 // neither the extension's activation nor the CLI's other commands pay for one they do not use. Counts go through
 // BpeCounter (linear in the text, see bpe.ts), built from gpt-tokenizer's published rank tables and pre-token
 // expressions; encoding to token ids and decoding (the emulator's replies) use gpt-tokenizer itself.
-import { BpeCounter, defaultStepLength, type RankTable } from './bpe';
+import { BpeCounter, defaultStepLength } from './bpe';
+import type { EncodingModule } from './encodingData';
 
 /** The encodings of the models Azure OpenAI Batch runs: o200k_base (GPT-4o and later), cl100k_base (GPT-4, GPT-3.5, embeddings). */
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
 export const defaultEncoding: EncodingName = 'o200k_base';
-
-/** The part of a gpt-tokenizer encoding module used here (to encode and decode; counts go through BpeCounter). */
-interface EncodingModule {
-  encode(text: string, options?: EncodeOptions): number[];
-  decode(tokens: Iterable<number>): string;
-}
 
 interface EncodeOptions {
   disallowedSpecial?: Set<string>;
@@ -23,49 +18,34 @@ interface EncodeOptions {
 // disallowed set gpt-tokenizer neither throws on it nor encodes it as one special token.
 const asText: EncodeOptions = { disallowedSpecial: new Set<string>() };
 
-const loaded = new Map<EncodingName, EncodingModule>();
+type EncodingData = typeof import('./encodingData');
+let data: EncodingData | undefined;
 
-function load(name: EncodingName): EncodingModule {
-  // Literal paths, so the bundler includes them; `require` defers the cost to the first count.
-  switch (name) {
-    case 'cl100k_base':
-      return require('gpt-tokenizer/encoding/cl100k_base') as EncodingModule;
-    case 'o200k_base':
-      return require('gpt-tokenizer/encoding/o200k_base') as EncodingModule;
-  }
+/** The tables, required on first use: a static import would load them with whoever imports this module. */
+function encodingData(): EncodingData {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose
+  data ??= require('./encodingData') as EncodingData;
+  return data;
 }
+
+const loaded = new Map<EncodingName, EncodingModule>();
 
 function encoding(name: EncodingName): EncodingModule {
   let module = loaded.get(name);
   if (module === undefined) {
-    module = load(name);
+    module = encodingData().encodingModule(name);
     loaded.set(name, module);
   }
   return module;
 }
 
-interface SplitExpressions {
-  O200K_TOKEN_SPLIT_REGEX: RegExp;
-  CL100K_TOKEN_SPLIT_REGEX: RegExp;
-}
-
 const counters = new Map<EncodingName, BpeCounter>();
-
-function loadCounter(name: EncodingName): BpeCounter {
-  // Literal paths, so the bundler includes them (the same modules gpt-tokenizer's encodings are built from).
-  const expressions = require('gpt-tokenizer/encodingParams/constants') as SplitExpressions;
-  switch (name) {
-    case 'cl100k_base':
-      return new BpeCounter((require('gpt-tokenizer/bpeRanks/cl100k_base') as { default: RankTable }).default, expressions.CL100K_TOKEN_SPLIT_REGEX);
-    case 'o200k_base':
-      return new BpeCounter((require('gpt-tokenizer/bpeRanks/o200k_base') as { default: RankTable }).default, expressions.O200K_TOKEN_SPLIT_REGEX);
-  }
-}
 
 function counter(name: EncodingName): BpeCounter {
   let built = counters.get(name);
   if (built === undefined) {
-    built = loadCounter(name);
+    const { ranks, split } = encodingData().rankTable(name);
+    built = new BpeCounter(ranks, split);
     counters.set(name, built);
   }
   return built;
