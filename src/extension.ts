@@ -6,7 +6,7 @@ import { addConnection, editConnection, removeConnection, tryEmulator, type Conn
 import { ConnectionStore, type Connection } from './features/connections/connectionStore';
 import { ClientFactory } from './features/connections/credentials';
 import { EmbeddedEmulator } from './features/connections/embeddedEmulator';
-import { JobCommands, resolveConnection, resolveJob, type JobArgument, type SubmissionArgument } from './features/jobs/jobCommands';
+import { JobCommands, resolveConnection, resolveGroupId, resolveJob, type JobArgument, type SubmissionArgument } from './features/jobs/jobCommands';
 import { downloadGroup } from './features/groups/groupResults';
 import { GroupScheduler } from './features/groups/groupScheduler';
 import { GroupStore } from './features/groups/groupStore';
@@ -81,12 +81,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const marks = new JobMarks(context.globalState);
   const jobs = new JobsModel(connections, store, clients, groups, marks);
   const poller = new JobPoller(jobs, log);
-  const scheduler = new GroupScheduler(groups, connections, clients, log);
-  const tree = new JobsTreeProvider(jobs, groups);
+  const scheduler = new GroupScheduler(groups, connections, clients, log, poller);
+  const tree = new JobsTreeProvider(jobs);
   const view = vscode.window.createTreeView<JobsNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const results = new ResultsService(clients, store, poller);
   const jobCommands = new JobCommands(jobs, clients, poller);
-  context.subscriptions.push(connections, emulator, store, marks, jobs, poller, groups, scheduler, tree, view, new JobNotifications(jobs, scheduler));
+  context.subscriptions.push(connections, emulator, store, marks, jobs, poller, groups, scheduler, tree, view, new JobNotifications(jobs));
   void vscode.commands.executeCommand('setContext', 'azureOpenAIBatch.hasConnections', connections.all().length > 0);
   context.subscriptions.push(
     connections.onDidChange(() => void vscode.commands.executeCommand('setContext', 'azureOpenAIBatch.hasConnections', connections.all().length > 0)),
@@ -147,13 +147,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerCommand(context, log, Commands.showJobs, () => vscode.commands.executeCommand(`${VIEW_ID}.focus`));
 
   // Job groups (split submissions).
-  const groupId = (arg?: JobsNode | string): string => {
-    const id = typeof arg === 'string' ? arg : arg?.kind === 'group' || arg?.kind === 'part' ? arg.group.state.id : undefined;
-    if (!id) {
-      throw new Error(vscode.l10n.t('Choose a job group in the Batch Jobs view.'));
-    }
-    return id;
-  };
+  const groupId = (arg?: JobsNode | string): string => resolveGroupId(jobs, arg);
   registerCommand(context, log, Commands.downloadGroupResults, (arg?: JobsNode | string, options?: ResultOptions) => downloadGroup(groups, connections, clients, groupId(arg), options?.overwrite));
   registerCommand(context, log, Commands.cancelGroup, async (arg?: JobsNode | string, confirmed?: boolean) => {
     const id = groupId(arg);
@@ -196,7 +190,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
           const state = context.globalState;
           const parts = [new JobStore(state), new GroupStore(state), new JobMarks(state)] as const;
           const model = new JobsModel(connections, parts[0], clients, parts[1], parts[2]);
-          const reopened = new JobsTreeProvider(model, parts[1]);
+          const reopened = new JobsTreeProvider(model);
           return { jobs: model, tree: reopened, dispose: () => vscode.Disposable.from(reopened, model, ...parts).dispose() };
         }
       : undefined;
