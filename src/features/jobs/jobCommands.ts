@@ -59,7 +59,7 @@ export class JobCommands {
     await Promise.all(this.model.connections.all().map((connection) => this.model.refresh(connection, true)));
   }
 
-  async refresh(arg?: JobsNode | string): Promise<void> {
+  async refresh(arg?: unknown): Promise<void> {
     const connection = resolveConnection(this.model, arg);
     if (connection) {
       await this.model.refresh(connection, true);
@@ -68,7 +68,7 @@ export class JobCommands {
     }
   }
 
-  async loadMore(arg?: JobsNode | string): Promise<void> {
+  async loadMore(arg?: unknown): Promise<void> {
     const connection = resolveConnection(this.model, arg);
     if (connection) {
       await this.model.loadMore(connection);
