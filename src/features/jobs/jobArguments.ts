@@ -1,5 +1,6 @@
 // What a command's first argument names, without `vscode`: a tree node, an id string, `{ connectionId, batchId }`,
 // `{ connectionId, submissionId }`, a file's URI, or nothing. One resolver for every job, group and connection command.
+import { PENDING_PREFIX as PENDING } from './jobListing';
 import type { JobsNode } from './jobsTree';
 
 /** A job on a connection. */
@@ -31,7 +32,6 @@ export interface ArgumentLookup {
   groupsFromSource(uri: string): string[];
 }
 
-import { PENDING_PREFIX as PENDING } from './jobListing';
 const nothing: ArgumentTarget = { jobs: [] };
 
 /** A URI as commands receive it (`vscode.Uri`), recognised by shape so this module stays free of `vscode`. */
