@@ -33,3 +33,23 @@ export function nextPollDelay(previousMs: number | undefined, changed: boolean, 
   }
   return Math.min(settings.maxMs, Math.max(settings.floorMs, Math.round(previousMs * 1.5)));
 }
+
+/** Queues (job groups) step no more often than this, even when a wake time is nearer. */
+export const MIN_WAKE_MS = 100;
+
+/**
+ * The wait before a queue's next step: until the time it asked to be woken (a token-limit backoff ending),
+ * but no sooner than {@link MIN_WAKE_MS} and no later than the floor; the floor when it asked for nothing.
+ */
+export function wakeDelay(wakeAt: number | undefined, floorMs: number, now: number): number {
+  return wakeAt !== undefined ? Math.max(MIN_WAKE_MS, Math.min(floorMs, wakeAt - now)) : floorMs;
+}
+
+/**
+ * One poll loop for everything on a connection: the jobs' backed-off delay (when jobs are running) and each
+ * queue's wake delay; the loop waits for the soonest. Undefined when nothing is left to poll.
+ */
+export function loopDelay(jobsMs: number | undefined, queueMs: readonly number[]): number | undefined {
+  const all = jobsMs === undefined ? queueMs : [jobsMs, ...queueMs];
+  return all.length === 0 ? undefined : Math.min(...all);
+}

@@ -1,41 +1,41 @@
 import * as vscode from 'vscode';
-import { CONFIG_SECTION, Settings } from '../../constants';
-import { isLoopbackEndpoint } from '../../core/batch/connection';
 import { GroupRunner, type GroupState } from '../../core/batch/groupRunner';
-import type { ConnectionStore } from '../connections/connectionStore';
+import type { Connection, ConnectionStore } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
+import type { JobPoller, PollSource } from '../jobs/poller';
+import { Disposable } from '../lifecycle';
 import type { GroupRecord, GroupStore } from './groupStore';
 
 /**
- * Drives every unfinished job group: one {@link GroupRunner} step per tick (one list call per group),
- * submitting parts as the quota allows. State is saved after every change, and groups left unfinished
- * by a reload or crash resume at start-up.
+ * Drives every unfinished job group on the jobs' poll loop: one {@link GroupRunner} step per round (one list
+ * call per group), submitting parts as the quota allows; paused with the loop while the window is unfocused.
+ * State is saved after every change, and groups left unfinished by a reload or crash resume at start-up.
  */
-export class GroupScheduler implements vscode.Disposable {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+export class GroupScheduler extends Disposable implements PollSource {
   private readonly running = new Set<string>();
-  private readonly finished = new vscode.EventEmitter<GroupRecord>();
-  /** A group's last part reached a terminal state. */
-  readonly onDidFinishGroup = this.finished.event;
-  private disposed = false;
 
   constructor(
     private readonly groups: GroupStore,
     private readonly connections: ConnectionStore,
     private readonly clients: ClientFactory,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+    private readonly poller: JobPoller,
+  ) {
+    super();
+    this.register(poller.addSource(this));
+  }
 
   /** Starts a new group (or wakes one up) right away. */
   start(groupId: string): void {
-    this.schedule(groupId, 0);
+    const record = this.groups.get(groupId);
+    if (record && !this.isDisposed) {
+      this.poller.kick(record.connectionId, true);
+    }
   }
 
   /** Resumes every unfinished group (at activation). */
   resumeAll(): void {
-    for (const group of this.groups.all().filter((g) => !g.finished)) {
-      this.schedule(group.state.id, 0);
-    }
+    this.poller.resumeAll();
   }
 
   /** Cancels the running parts of a group and drops its queued ones. */
@@ -46,31 +46,34 @@ export class GroupScheduler implements vscode.Disposable {
     }
     const runner = await this.runnerFor(record, true);
     await runner.cancel();
-    this.schedule(groupId, 0);
+    this.start(groupId);
   }
 
-  dispose(): void {
-    this.disposed = true;
-    for (const timer of this.timers.values()) {
-      clearTimeout(timer);
+  activeConnections(): Set<string> {
+    return new Set(this.unfinished().map((group) => group.connectionId));
+  }
+
+  /** One step of each unfinished group on the connection; asks to be woken when the soonest of them wants to. */
+  async poll(connection: Connection): Promise<{ wakeAt?: number }> {
+    let wakeAt: number | undefined;
+    for (const group of this.unfinished().filter((g) => g.connectionId === connection.id)) {
+      const wake = await this.step(group.state.id);
+      if (wake !== undefined) {
+        wakeAt = Math.min(wakeAt ?? wake, wake);
+      }
     }
-    this.timers.clear();
-    this.finished.dispose();
+    return { wakeAt };
   }
 
-  private schedule(groupId: string, delay: number): void {
-    if (this.disposed) {
-      return;
-    }
-    clearTimeout(this.timers.get(groupId));
-    this.timers.set(groupId, setTimeout(() => void this.tick(groupId), delay));
+  private unfinished(): GroupRecord[] {
+    return this.groups.all().filter((group) => !group.finished);
   }
 
-  private async tick(groupId: string): Promise<void> {
-    this.timers.delete(groupId);
+  // A group's step; returns when its runner wants the next one (a token-limit backoff ending), if it said.
+  private async step(groupId: string): Promise<number | undefined> {
     const record = this.groups.get(groupId);
     if (!record || record.finished || this.running.has(groupId)) {
-      return;
+      return undefined;
     }
     this.running.add(groupId);
     let runner: GroupRunner | undefined;
@@ -83,16 +86,11 @@ export class GroupScheduler implements vscode.Disposable {
       this.running.delete(groupId);
     }
     const latest = this.groups.get(groupId);
-    if (!latest) {
-      return;
+    if (latest && runner?.done) {
+      // The jobs model sees the group finish in the store and announces it.
+      await this.groups.save({ ...latest, finished: true, finishedAt: Math.floor(Date.now() / 1000) });
     }
-    if (runner?.done) {
-      const done: GroupRecord = { ...latest, finished: true, finishedAt: Math.floor(Date.now() / 1000) };
-      await this.groups.save(done);
-      this.finished.fire(done);
-      return;
-    }
-    this.schedule(groupId, this.delayFor(latest, runner?.nextWakeAt));
+    return runner?.nextWakeAt;
   }
 
   private async runnerFor(record: GroupRecord, interactive: boolean): Promise<GroupRunner> {
@@ -107,13 +105,5 @@ export class GroupScheduler implements vscode.Disposable {
       log: (line) => this.log.info(`[${record.state.name}] ${line}`),
       persist: (next) => this.groups.update(record.state.id, (current) => ({ ...current, state: JSON.parse(JSON.stringify(next)) as GroupState })),
     });
-  }
-
-  private delayFor(record: GroupRecord, wakeAt: number | undefined): number {
-    const connection = this.connections.get(record.connectionId);
-    const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
-    const local = connection?.emulator || (connection && isLoopbackEndpoint(connection.endpoint));
-    const interval = (local ? config.get<number>(Settings.emulatorPollIntervalSeconds, 1) : Math.max(60, config.get<number>(Settings.pollIntervalSeconds, 60))) * 1000;
-    return wakeAt !== undefined ? Math.max(100, Math.min(interval, wakeAt - Date.now())) : interval;
   }
 }

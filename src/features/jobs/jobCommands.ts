@@ -7,6 +7,7 @@ import { jobState } from '../../core/batch/status';
 import type { Connection } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
 import { submitAnew } from '../submit/submission';
+import { resolveArgument } from './jobArguments';
 import type { JobsModel } from './jobsModel';
 import { PENDING_PREFIX, type JobRecord } from './jobStore';
 import type { JobsNode } from './jobsTree';
@@ -20,28 +21,30 @@ export interface ResolvedJob {
   readonly batchId: string;
 }
 
-export function resolveJob(model: JobsModel, arg: JobArgument | undefined): ResolvedJob {
-  if (arg && 'kind' in arg && (arg.kind === 'job' || arg.kind === 'file' || arg.kind === 'validationError')) {
-    return { connection: arg.connection, batchId: arg.view.batchId };
+/** The job an argument names (see {@link resolveArgument}); the newest one for a source file's URI. */
+export function resolveJob(model: JobsModel, arg: unknown): ResolvedJob {
+  const target = resolveArgument(arg, model);
+  const job = target.jobs[0];
+  const connection = job && model.connection(job.connectionId);
+  if (!job || !connection) {
+    throw new Error(vscode.l10n.t('Choose a job in the Batch Jobs view.'));
   }
-  if (arg && 'kind' in arg && arg.kind === 'part' && arg.part.batchId) {
-    return { connection: arg.connection, batchId: arg.part.batchId };
-  }
-  if (arg && 'connectionId' in arg) {
-    const connection = model.connections.get(arg.connectionId);
-    if (connection) {
-      return { connection, batchId: arg.batchId };
-    }
-  }
-  throw new Error(vscode.l10n.t('Choose a job in the Batch Jobs view.'));
+  return { connection, batchId: job.batchId };
 }
 
-/** A connection named by a tree node or by its id. */
-export function resolveConnection(model: JobsModel, arg: JobsNode | string | undefined): Connection | undefined {
-  if (typeof arg === 'string') {
-    return model.connections.get(arg);
+/** The connection an argument names (see {@link resolveArgument}). */
+export function resolveConnection(model: JobsModel, arg: unknown): Connection | undefined {
+  const id = resolveArgument(arg, model).connectionId;
+  return id === undefined ? undefined : model.connection(id);
+}
+
+/** The job group an argument names (see {@link resolveArgument}). */
+export function resolveGroupId(model: JobsModel, arg: unknown): string {
+  const id = resolveArgument(arg, model).groupId;
+  if (id === undefined) {
+    throw new Error(vscode.l10n.t('Choose a job group in the Batch Jobs view.'));
   }
-  return arg && 'connection' in arg ? arg.connection : undefined;
+  return id;
 }
 
 /** Job actions of the tree: cancel, copy id, reveal the source, delete remote files, remove from the list. */
@@ -56,7 +59,7 @@ export class JobCommands {
     await Promise.all(this.model.connections.all().map((connection) => this.model.refresh(connection, true)));
   }
 
-  async refresh(arg?: JobsNode | string): Promise<void> {
+  async refresh(arg?: unknown): Promise<void> {
     const connection = resolveConnection(this.model, arg);
     if (connection) {
       await this.model.refresh(connection, true);
@@ -65,7 +68,7 @@ export class JobCommands {
     }
   }
 
-  async loadMore(arg?: JobsNode | string): Promise<void> {
+  async loadMore(arg?: unknown): Promise<void> {
     const connection = resolveConnection(this.model, arg);
     if (connection) {
       await this.model.loadMore(connection);
@@ -245,14 +248,7 @@ export class JobCommands {
   }
 
   private resolveSubmission(arg: SubmissionArgument | undefined): { connection: Connection; record: JobRecord } {
-    let connectionId: string | undefined;
-    let submissionId: string | undefined;
-    if (arg && 'kind' in arg && arg.kind === 'job') {
-      connectionId = arg.connection.id;
-      submissionId = arg.view.record?.submissionId ?? (arg.view.batchId.startsWith(PENDING_PREFIX) ? arg.view.batchId.slice(PENDING_PREFIX.length) : undefined);
-    } else if (arg && 'submissionId' in arg) {
-      ({ connectionId, submissionId } = arg);
-    }
+    const { connectionId, submissionId } = resolveArgument(arg, this.model);
     const connection = connectionId ? this.model.connections.get(connectionId) : undefined;
     const record = connection && submissionId ? this.model.store.findSubmission(connection.id, submissionId) : undefined;
     if (!connection || !record) {

@@ -2,28 +2,25 @@ import * as vscode from 'vscode';
 import { CONFIG_SECTION, Commands, Settings, VIEW_ID } from '../../constants';
 import type { Batch } from '../../core/batch/client';
 import { jobState } from '../../core/batch/status';
-import type { GroupScheduler } from '../groups/groupScheduler';
 import type { GroupRecord } from '../groups/groupStore';
 import { Disposable } from '../lifecycle';
 import type { JobsModel } from './jobsModel';
 
 /**
  * Tells the user when a job they submitted reaches a terminal state, with "Download Results" and, when
- * requests failed, "Retry Failed". A status bar item counts the running jobs and opens the view.
+ * requests failed, "Retry Failed"; the same for a job group. A status bar item counts the running jobs and
+ * opens the view. Reads only the jobs model.
  */
 export class JobNotifications extends Disposable {
   private readonly item = this.register(vscode.window.createStatusBarItem('azureOpenAIBatch.jobs', vscode.StatusBarAlignment.Left, 49));
 
-  constructor(
-    private readonly model: JobsModel,
-    scheduler: GroupScheduler,
-  ) {
+  constructor(private readonly model: JobsModel) {
     super();
     this.item.name = vscode.l10n.t('Azure OpenAI Batch: running jobs');
     this.item.command = `${VIEW_ID}.focus`;
     this.register(model.onDidChange(() => this.updateStatus()));
     this.register(model.onDidFinishJob(({ connection, transition }) => void this.announce(connection.id, transition.record.sourceName, transition.batch)));
-    this.register(scheduler.onDidFinishGroup((group) => void this.announceGroup(group)));
+    this.register(model.onDidFinishGroup((group) => void this.announceGroup(group)));
     this.updateStatus();
   }
 
@@ -43,7 +40,7 @@ export class JobNotifications extends Disposable {
   }
 
   private updateStatus(): void {
-    const running = this.model.store.active().length;
+    const running = this.model.activeJobCount();
     if (running === 0) {
       this.item.hide();
       return;

@@ -1,18 +1,15 @@
 import * as vscode from 'vscode';
 import type { Batch } from '../../core/batch/client';
 import type { FileRole } from '../../core/batch/jobVisibility';
-import { jobState, type JobState } from '../../core/batch/status';
 import { escapeMarkdown } from '../markdown';
-import type { JobView } from './jobsModel';
-import { isMayExist } from './jobStore';
+import { formatDuration, jobIconToken, mayExistIconToken, stateOf, viewMayExist, type IconToken } from './jobItemTokens';
+import type { JobView } from './jobListing';
+
+export { formatDuration, stateOf, viewMayExist } from './jobItemTokens';
 
 /** The name a job goes by: its source file, else its id. */
 export function jobLabel(view: Pick<JobView, 'batch' | 'record' | 'batchId'>): string {
   return view.record?.sourceName ?? view.batch?.metadata?.source_file ?? (view.batchId.startsWith('pending:') ? vscode.l10n.t('(submitting)') : view.batchId);
-}
-
-export function stateOf(batch: Batch | undefined): JobState | undefined {
-  return batch ? jobState(batch.status, batch.request_counts) : undefined;
 }
 
 const statusWords: Record<string, () => string> = {
@@ -46,38 +43,13 @@ export function jobDescription(batch: Batch | undefined, now = Date.now()): stri
   return parts.join(' · ');
 }
 
-export function formatDuration(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 60) {
-    return `${seconds}s`;
-  }
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) {
-    return `${minutes}m`;
-  }
-  const hours = Math.floor(minutes / 60);
-  return hours < 48 ? `${hours}h ${minutes % 60}m` : `${Math.floor(hours / 24)}d`;
+/** A theme icon from its token. */
+export function themeIcon(token: IconToken): vscode.ThemeIcon {
+  return new vscode.ThemeIcon(token.id, token.color ? new vscode.ThemeColor(token.color) : undefined);
 }
 
 export function jobIcon(batch: Batch | undefined): vscode.ThemeIcon {
-  const state = stateOf(batch);
-  if (!batch || !state) {
-    return new vscode.ThemeIcon('loading~spin');
-  }
-  switch (state.phase) {
-    case 'active':
-      return new vscode.ThemeIcon(batch.status === 'in_progress' ? 'sync~spin' : 'loading~spin');
-    case 'succeeded':
-      return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
-    case 'partial':
-      return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
-    case 'failed':
-      return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
-    case 'cancelled':
-      return new vscode.ThemeIcon('circle-slash');
-    case 'expired':
-      return new vscode.ThemeIcon('watch');
-  }
+  return themeIcon(jobIconToken(batch));
 }
 
 const fileRoleWords: Record<FileRole, () => string> = {
@@ -86,18 +58,13 @@ const fileRoleWords: Record<FileRole, () => string> = {
   errors: () => vscode.l10n.t('error file'),
 };
 
-/** Whether the view is a submission whose job may or may not exist (no clear answer, not found). */
-export function viewMayExist(view: Pick<JobView, 'batch' | 'record'>): boolean {
-  return !view.batch && view.record !== undefined && isMayExist(view.record);
-}
-
 /** The description of a submission that may exist. */
 export function mayExistDescription(): string {
   return vscode.l10n.t('may exist · no clear answer, not found');
 }
 
 export function mayExistIcon(): vscode.ThemeIcon {
-  return new vscode.ThemeIcon('question', new vscode.ThemeColor('list.warningForeground'));
+  return themeIcon(mayExistIconToken);
 }
 
 /** A markdown tooltip with ids, timestamps, counts and errors. */

@@ -43,22 +43,8 @@ export interface JobTransition {
 
 const JOBS_KEY = 'azureOpenAIBatch.jobs';
 
-/** How the tree names a submission whose job is not known: `pending:SUBMISSION_ID`. */
-export const PENDING_PREFIX = 'pending:';
-
-/**
- * A create still unanswered after this long belongs to a window or process that is gone (a reload or a
- * crash mid-create): it is shown as "may exist" and no longer keeps the poller running.
- */
-export const STALE_PENDING_MS = 10 * 60_000;
-
-/** True for a submission whose job may or may not exist: marked so, or left unanswered for too long. */
-export function isMayExist(record: JobRecord, now = Date.now()): boolean {
-  if (record.batchId !== '') {
-    return false;
-  }
-  return record.mayExist === true || now - (record.attemptedAt ?? record.createdAt * 1000) > STALE_PENDING_MS;
-}
+export { isMayExist, PENDING_PREFIX, STALE_PENDING_MS } from './jobListing';
+import { isMayExist, PENDING_PREFIX } from './jobListing';
 
 /** The jobs list, persisted in global state so no job is forgotten after a reload. */
 export class JobStore implements vscode.Disposable {

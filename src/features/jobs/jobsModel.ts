@@ -1,25 +1,17 @@
 import * as vscode from 'vscode';
 import type { Batch } from '../../core/batch/client';
-import { isListedJob, withoutDeletedFiles, type FileRole, type ListingMarks } from '../../core/batch/jobVisibility';
-import { jobState, type JobPhase } from '../../core/batch/status';
+import { withoutDeletedFiles, type FileRole } from '../../core/batch/jobVisibility';
+import type { JobPhase } from '../../core/batch/status';
 import type { Connection, ConnectionStore } from '../connections/connectionStore';
 import { CredentialRequiredError, type ClientFactory } from '../connections/credentials';
-import type { GroupStore } from '../groups/groupStore';
+import type { GroupRecord, GroupStore } from '../groups/groupStore';
 import { Disposable } from '../lifecycle';
+import type { ArgumentLookup, JobTarget } from './jobArguments';
+import { listEntries, listJobs, mergeListing, recordKey, type JobView, type ListEntry } from './jobListing';
 import type { JobMarks } from './jobMarks';
 import type { JobRecord, JobStore, JobTransition } from './jobStore';
 
-/** A job as the tree shows it: what the service said, and what we remember about it. */
-export interface JobView {
-  readonly connectionId: string;
-  readonly batchId: string;
-  readonly batch?: Batch;
-  readonly record?: JobRecord;
-  /** Files of this job deleted on the service (cleared from `batch`). */
-  readonly deletedFiles?: readonly FileRole[];
-  /** Retries of this job's failed rows. */
-  readonly retries: JobView[];
-}
+export type { JobView } from './jobListing';
 
 interface RemoteListing {
   jobs: Batch[];
@@ -33,11 +25,12 @@ const pageSize = 20;
 const maxActivePages = 5;
 
 /**
- * The data behind the jobs tree: jobs we submitted (persisted) merged with the service's own listing
- * (jobs created in the portal or by scripts), per connection, less the jobs the user removed and the parts
- * of job groups (shown under their group). Fires `onDidChange` when anything moves.
+ * The data behind the jobs tree and the notifications: jobs we submitted (persisted) merged with the service's
+ * own listing (jobs created in the portal or by scripts) and the job groups, per connection, less the jobs the
+ * user removed and the parts of groups (shown under their group only). Filtering happens here, once. Fires
+ * `onDidChange` when anything moves; the tree and the notifications read nothing but this model.
  */
-export class JobsModel extends Disposable {
+export class JobsModel extends Disposable implements ArgumentLookup {
   private readonly listings = new Map<string, RemoteListing>();
   private readonly changed = this.register(new vscode.EventEmitter<void>());
   private readonly transitions = this.register(new vscode.EventEmitter<{ connection: Connection; transition: JobTransition }>());
@@ -46,6 +39,10 @@ export class JobsModel extends Disposable {
   readonly onDidChange = this.changed.event;
   /** A job we track reached a terminal state. */
   readonly onDidFinishJob = this.transitions.event;
+  private readonly groupsFinished = this.register(new vscode.EventEmitter<GroupRecord>());
+  /** A job group's last part reached a terminal state (seen once per group and window). */
+  readonly onDidFinishGroup = this.groupsFinished.event;
+  private unfinishedGroups: Set<string>;
 
   constructor(
     readonly connections: ConnectionStore,
@@ -55,10 +52,70 @@ export class JobsModel extends Disposable {
     readonly marks: JobMarks,
   ) {
     super();
+    this.unfinishedGroups = new Set(groups.all().filter((group) => !group.finished).map((group) => group.state.id));
     this.register(store.onDidChange(() => this.changed.fire()));
     this.register(connections.onDidChange(() => this.changed.fire()));
-    this.register(groups.onDidChange(() => this.changed.fire()));
+    this.register(groups.onDidChange(() => this.groupsChanged()));
     this.register(marks.onDidChange(() => this.changed.fire()));
+  }
+
+  /** The connections, in the order the view lists them. */
+  connectionList(): readonly Connection[] {
+    return this.connections.all();
+  }
+
+  connection(connectionId: string): Connection | undefined {
+    return this.connections.get(connectionId);
+  }
+
+  isDefaultConnection(connectionId: string): boolean {
+    return this.connections.defaultConnection()?.id === connectionId;
+  }
+
+  /** A job group by its id. */
+  group(groupId: string): GroupRecord | undefined {
+    return this.groups.get(groupId);
+  }
+
+  /** How many jobs we track are still running (or waiting for their create to answer). */
+  activeJobCount(): number {
+    return this.store.active().length;
+  }
+
+  /** The top of a connection's list: its groups and jobs, filtered, newest first. */
+  entriesFor(connectionId: string): ListEntry[] {
+    return listEntries(this.listingInput(connectionId));
+  }
+
+  hasConnection(connectionId: string): boolean {
+    return this.connections.get(connectionId) !== undefined;
+  }
+
+  groupConnection(groupId: string): string | undefined {
+    return this.groups.get(groupId)?.connectionId;
+  }
+
+  jobsWithId(batchId: string): JobTarget[] {
+    return this.connections
+      .all()
+      .filter((connection) => this.merged(connection.id).has(batchId))
+      .map((connection) => ({ connectionId: connection.id, batchId }));
+  }
+
+  jobsFromSource(uri: string): JobTarget[] {
+    return this.store
+      .all()
+      .filter((record) => record.sourceUri === uri)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map((record) => ({ connectionId: record.connectionId, batchId: recordKey(record) }));
+  }
+
+  groupsFromSource(uri: string): string[] {
+    return this.groups
+      .all()
+      .filter((group) => group.sourceUri === uri)
+      .sort((a, b) => b.state.createdAt - a.state.createdAt)
+      .map((group) => group.state.id);
   }
 
   get filter(): ReadonlySet<JobPhase> | undefined {
@@ -74,33 +131,9 @@ export class JobsModel extends Disposable {
     return this.listings.get(connectionId);
   }
 
-  /** Top-level jobs of a connection, newest first, retries nested under their parent. */
+  /** Top-level jobs of a connection (groups aside), newest first, retries nested under their parent. */
   jobsFor(connectionId: string): JobView[] {
-    const marks = this.listingMarks(connectionId);
-    const deleted = this.marks.deletedFiles(connectionId);
-    const all = [...this.merged(connectionId)]
-      .filter(([batchId, v]) => isListedJob(batchId, v.batch, marks))
-      .map(([batchId, v]): JobView & { retries: JobView[] } => {
-        const shown = v.batch && deleted.size > 0 ? withoutDeletedFiles(v.batch, deleted) : undefined;
-        return { connectionId, batchId, batch: shown?.batch ?? v.batch, record: v.record, deletedFiles: shown?.deleted, retries: [] };
-      });
-    const byId = new Map(all.map((view) => [view.batchId, view]));
-    const top: JobView[] = [];
-    for (const view of all) {
-      const parent = view.record?.parentBatchId ? byId.get(view.record.parentBatchId) : undefined;
-      if (parent && parent !== view) {
-        parent.retries.push(view);
-      } else {
-        top.push(view);
-      }
-    }
-    const created = (view: JobView) => view.batch?.created_at ?? view.record?.createdAt ?? 0;
-    const sort = (list: JobView[]) => list.sort((a, b) => created(b) - created(a));
-    for (const view of all) {
-      sort(view.retries);
-    }
-    const filter = this.phaseFilter;
-    return sort(top).filter((view) => !filter || !view.batch || filter.has(jobState(view.batch.status, view.batch.request_counts).phase));
+    return listJobs(this.listingInput(connectionId));
   }
 
   /** The files of a job deleted on the service (by the batch the service or the store last reported). */
@@ -118,7 +151,7 @@ export class JobsModel extends Disposable {
     for (let grew = true; grew; ) {
       grew = false;
       for (const record of this.store.forConnection(connectionId)) {
-        const key = record.batchId || `pending:${record.submissionId}`;
+        const key = recordKey(record);
         if (record.parentBatchId && family.has(record.parentBatchId) && !family.has(key)) {
           family.add(key);
           grew = true;
@@ -193,27 +226,38 @@ export class JobsModel extends Disposable {
     return changed || pendingSubmissions.length > 0;
   }
 
-  // What the service listed and what the store remembers, one entry per job (pending ones by submission id).
   private merged(connectionId: string): Map<string, { batch?: Batch; record?: JobRecord }> {
-    const views = new Map<string, { batch?: Batch; record?: JobRecord }>();
-    for (const batch of this.listings.get(connectionId)?.jobs ?? []) {
-      views.set(batch.id, { batch });
-    }
-    for (const record of this.store.forConnection(connectionId)) {
-      const key = record.batchId || `pending:${record.submissionId}`;
-      const known = views.get(key);
-      views.set(key, { record, batch: newer(known?.batch, record.snapshot) });
-    }
-    return views;
+    return mergeListing(this.listings.get(connectionId)?.jobs ?? [], this.store.forConnection(connectionId));
   }
 
-  private listingMarks(connectionId: string): ListingMarks {
-    const groups = this.groups.forConnection(connectionId);
+  private listingInput(connectionId: string) {
     return {
+      connectionId,
+      listed: this.listings.get(connectionId)?.jobs ?? [],
+      records: this.store.forConnection(connectionId),
+      groups: this.groups.forConnection(connectionId),
       hidden: this.marks.hidden(connectionId),
-      groupIds: new Set(groups.map((group) => group.state.id)),
-      partBatchIds: new Set(groups.flatMap((group) => group.state.parts.map((part) => part.batchId).filter((id): id is string => id !== undefined))),
+      deletedFiles: this.marks.deletedFiles(connectionId),
+      filter: this.phaseFilter,
     };
+  }
+
+  // Announces each group seen going from unfinished to finished, then passes the change on.
+  private groupsChanged(): void {
+    const finished: GroupRecord[] = [];
+    const unfinished = new Set<string>();
+    for (const group of this.groups.all()) {
+      if (!group.finished) {
+        unfinished.add(group.state.id);
+      } else if (this.unfinishedGroups.has(group.state.id)) {
+        finished.push(group);
+      }
+    }
+    this.unfinishedGroups = unfinished;
+    this.changed.fire();
+    for (const group of finished) {
+      this.groupsFinished.fire(group);
+    }
   }
 
   // A submission whose create call never answered (a crash or reload in between): find it by its id.
@@ -264,14 +308,4 @@ export class JobsModel extends Disposable {
     }
     this.changed.fire();
   }
-}
-
-function newer(a: Batch | undefined, b: Batch | undefined): Batch | undefined {
-  if (!a || !b) {
-    return a ?? b;
-  }
-  // Prefer the later state: terminal beats active, and otherwise the one with more finished requests.
-  const finished = (batch: Batch) => (batch.request_counts?.completed ?? 0) + (batch.request_counts?.failed ?? 0);
-  const stamp = (batch: Batch) => Math.max(batch.completed_at ?? 0, batch.failed_at ?? 0, batch.cancelled_at ?? 0, batch.finalizing_at ?? 0, batch.in_progress_at ?? 0);
-  return stamp(b) > stamp(a) || (stamp(b) === stamp(a) && finished(b) > finished(a)) ? b : a;
 }

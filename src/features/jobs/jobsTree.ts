@@ -2,14 +2,15 @@ import * as vscode from 'vscode';
 import { Commands } from '../../constants';
 import type { Connection } from '../connections/connectionStore';
 import { hostOf } from '../connections/credentials';
-import { jobDescription, jobIcon, jobLabel, jobTooltip, mayExistDescription, mayExistIcon, stateOf, viewMayExist } from './jobPresentation';
 import type { PartState } from '../../core/batch/groupRunner';
 import { groupElapsedMs } from '../../core/batch/groupTiming';
 import { jobState } from '../../core/batch/status';
-import type { GroupRecord, GroupStore } from '../groups/groupStore';
+import type { GroupRecord } from '../groups/groupStore';
 import { Disposable } from '../lifecycle';
-import { formatDuration } from './jobPresentation';
-import type { JobsModel, JobView } from './jobsModel';
+import { connectionContextValue, formatDuration, groupContextValue, groupIconToken, groupPartCounts, groupTotals, jobContextValue, partContextValue, partIconToken, viewMayExist } from './jobItemTokens';
+import { groupPhase, type JobView } from './jobListing';
+import { jobDescription, jobIcon, jobLabel, jobTooltip, mayExistDescription, mayExistIcon, themeIcon } from './jobPresentation';
+import type { JobsModel } from './jobsModel';
 
 export type JobsNode =
   | { readonly kind: 'connection'; readonly connection: Connection }
@@ -21,28 +22,75 @@ export type JobsNode =
   | { readonly kind: 'loadMore'; readonly connection: Connection }
   | { readonly kind: 'message'; readonly connection: Connection; readonly text: string; readonly icon: string; readonly command?: vscode.Command };
 
+/** The id of a node, the same as its tree item's: stable across refreshes, unique in the view. */
+export function nodeId(node: JobsNode): string {
+  const connection = node.connection.id;
+  switch (node.kind) {
+    case 'connection':
+      return `conn:${connection}`;
+    case 'job':
+      return `job:${connection}:${node.view.batchId}`;
+    case 'file':
+      return `file:${connection}:${node.view.batchId}:${node.role}`;
+    case 'validationError':
+      return `verr:${connection}:${node.view.batchId}:${node.line ?? ''}:${node.code}`;
+    case 'group':
+      return `group:${connection}:${node.group.state.id}`;
+    case 'part':
+      return `part:${connection}:${node.group.state.id}:${node.part.index}`;
+    case 'loadMore':
+      return `more:${connection}`;
+    case 'message':
+      return `msg:${connection}:${node.text}`;
+  }
+}
+
+const ROOT = '';
+
 /**
- * The "Batch Jobs" view: connections at the top, their jobs beneath (newest first, retries under the job
- * they retry), and each job's files and validation errors. Data comes from {@link JobsModel}.
+ * The "Batch Jobs" view: connections at the top, their groups and jobs beneath (newest first, parts under their
+ * group, retries under the job they retry), and each job's files and validation errors. Data comes from
+ * {@link JobsModel} only. A node keeps its object for as long as it is shown, so a change refreshes just the
+ * nodes whose item or children changed; the whole tree only when the connections change.
  */
 export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvider<JobsNode> {
-  private readonly changed = this.register(new vscode.EventEmitter<JobsNode | undefined>());
+  private readonly changed = this.register(new vscode.EventEmitter<JobsNode | JobsNode[] | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
+  /** Every node handed out, by id, with the signature of its item when it was last handed out. */
+  private readonly nodes = new Map<string, { node: JobsNode; signature: string }>();
+  /** The child ids of every node whose children were asked for (ROOT for the top). */
+  private readonly children = new Map<string, string[]>();
+  private readonly parents = new Map<string, JobsNode>();
+  /** While a change is worked out: nodes whose item changed, and every id still shown. */
+  private pass: { changed: Set<JobsNode>; seen: Set<string> } | undefined;
 
-  constructor(
-    private readonly model: JobsModel,
-    private readonly groups: GroupStore,
-  ) {
+  constructor(private readonly model: JobsModel) {
     super();
-    this.registerAll(
-      model.onDidChange(() => this.changed.fire(undefined)),
-      groups.onDidChange(() => this.changed.fire(undefined)),
-    );
+    this.register(model.onDidChange(() => this.refreshChanged()));
   }
 
   getChildren(node?: JobsNode): JobsNode[] {
+    const fresh = this.childrenOf(node);
+    const interned = fresh.map((child) => this.intern(child));
+    const key = node ? nodeId(node) : ROOT;
+    this.children.set(key, interned.map(nodeId));
+    for (const child of interned) {
+      if (node) {
+        this.parents.set(nodeId(child), node);
+      } else {
+        this.parents.delete(nodeId(child));
+      }
+    }
+    return interned;
+  }
+
+  getParent(node: JobsNode): JobsNode | undefined {
+    return node.kind === 'connection' ? undefined : this.parents.get(nodeId(node));
+  }
+
+  private childrenOf(node?: JobsNode): JobsNode[] {
     if (!node) {
-      return this.model.connections.all().map((connection) => ({ kind: 'connection', connection }));
+      return this.model.connectionList().map((connection) => ({ kind: 'connection', connection }));
     }
     switch (node.kind) {
       case 'connection':
@@ -53,6 +101,73 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
         return node.group.state.parts.map((part) => ({ kind: 'part', connection: node.connection, group: node.group, part }));
       default:
         return [];
+    }
+  }
+
+  // The one object of a node: a node shown before is updated in place (noting it when its item changed).
+  private intern(node: JobsNode): JobsNode {
+    const id = nodeId(node);
+    const signature = itemSignature(this.getTreeItem(node));
+    this.pass?.seen.add(id);
+    const known = this.nodes.get(id);
+    if (!known) {
+      this.nodes.set(id, { node, signature });
+      return node;
+    }
+    if (known.signature !== signature || known.node.kind !== node.kind) {
+      this.pass?.changed.add(known.node);
+    }
+    Object.assign(known.node, node);
+    known.signature = signature;
+    return known.node;
+  }
+
+  // Works out what a model change changed: nodes whose item changed, and nodes whose children changed.
+  private refreshChanged(): void {
+    if (!this.children.has(ROOT)) {
+      return; // Nothing shown yet.
+    }
+    const pass = { changed: new Set<JobsNode>(), seen: new Set<string>() };
+    this.pass = pass;
+    try {
+      const before = new Map(this.children);
+      const top = this.getChildren().map(nodeId);
+      if (!sameIds(before.get(ROOT), top)) {
+        this.forgetAll();
+        this.changed.fire(undefined);
+        return;
+      }
+      for (const [key, ids] of before) {
+        const parent = key === ROOT ? undefined : this.nodes.get(key)?.node;
+        if (!parent || !pass.seen.has(key)) {
+          continue;
+        }
+        if (!sameIds(ids, this.getChildren(parent).map(nodeId))) {
+          pass.changed.add(parent);
+        }
+      }
+    } finally {
+      this.pass = undefined;
+    }
+    this.forgetUnseen(pass.seen);
+    if (pass.changed.size > 0) {
+      this.changed.fire([...pass.changed]);
+    }
+  }
+
+  private forgetAll(): void {
+    this.nodes.clear();
+    this.children.clear();
+    this.parents.clear();
+  }
+
+  private forgetUnseen(seen: ReadonlySet<string>): void {
+    for (const id of [...this.nodes.keys()]) {
+      if (!seen.has(id)) {
+        this.nodes.delete(id);
+        this.children.delete(id);
+        this.parents.delete(id);
+      }
     }
   }
 
@@ -69,7 +184,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
       case 'file': {
         const labels = { input: vscode.l10n.t('Input file'), output: vscode.l10n.t('Output file'), errors: vscode.l10n.t('Error file') };
         const item = new vscode.TreeItem(labels[node.role], vscode.TreeItemCollapsibleState.None);
-        item.id = `file:${node.connection.id}:${node.view.batchId}:${node.role}`;
+        item.id = nodeId(node);
         item.description = node.fileId;
         item.iconPath = new vscode.ThemeIcon(node.role === 'errors' ? 'file-code' : 'file');
         item.contextValue = `file:${node.role}`;
@@ -80,7 +195,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
       }
       case 'validationError': {
         const item = new vscode.TreeItem(node.line ? vscode.l10n.t('Line {0}: {1}', node.line, node.code) : node.code, vscode.TreeItemCollapsibleState.None);
-        item.id = `verr:${node.connection.id}:${node.view.batchId}:${node.line ?? ''}:${node.code}`;
+        item.id = nodeId(node);
         item.description = node.message;
         item.tooltip = node.message;
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
@@ -92,14 +207,14 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
       }
       case 'loadMore': {
         const item = new vscode.TreeItem(vscode.l10n.t('Load more...'), vscode.TreeItemCollapsibleState.None);
-        item.id = `more:${node.connection.id}`;
+        item.id = nodeId(node);
         item.iconPath = new vscode.ThemeIcon('ellipsis');
         item.command = { command: Commands.loadMore, title: vscode.l10n.t('Load more'), arguments: [node] };
         return item;
       }
       case 'message': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
-        item.id = `msg:${node.connection.id}:${node.text}`;
+        item.id = nodeId(node);
         item.iconPath = new vscode.ThemeIcon(node.icon);
         item.command = node.command;
         item.tooltip = node.text;
@@ -108,23 +223,9 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     }
   }
 
-  getParent(node: JobsNode): JobsNode | undefined {
-    if (node.kind === 'part') {
-      return { kind: 'group', connection: node.connection, group: node.group };
-    }
-    return node.kind === 'connection' ? undefined : { kind: 'connection', connection: node.connection };
-  }
-
   private connectionChildren(connection: Connection): JobsNode[] {
     const listing = this.model.listing(connection.id);
-    const created = (node: JobsNode) =>
-      node.kind === 'group' ? node.group.state.createdAt : node.kind === 'job' ? (node.view.batch?.created_at ?? node.view.record?.createdAt ?? 0) : 0;
-    const filter = this.model.filter;
-    const groups: JobsNode[] = this.groups
-      .forConnection(connection.id)
-      .filter((group) => !filter || filter.has(groupPhase(group)))
-      .map((group) => ({ kind: 'group', connection, group }));
-    const nodes: JobsNode[] = [...groups, ...this.model.jobsFor(connection.id).map((view): JobsNode => ({ kind: 'job', connection, view }))].sort((a, b) => created(b) - created(a));
+    const nodes = this.model.entriesFor(connection.id).map((entry): JobsNode => (entry.kind === 'group' ? { kind: 'group', connection, group: entry.group } : { kind: 'job', connection, view: entry.view }));
     if (listing?.error) {
       nodes.unshift({
         kind: 'message',
@@ -168,11 +269,11 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
   private connectionItem(connection: Connection): vscode.TreeItem {
     const item = new vscode.TreeItem(connection.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `conn:${connection.id}`;
-    const isDefault = this.model.connections.defaultConnection()?.id === connection.id;
+    const isDefault = this.model.isDefaultConnection(connection.id);
     item.description = [connection.emulator ? vscode.l10n.t('local emulator') : hostOf(connection.endpoint), isDefault ? vscode.l10n.t('default') : undefined].filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon(connection.emulator ? 'vm' : 'azure');
     item.tooltip = new vscode.MarkdownString(`**${connection.name}**  \n${connection.endpoint}  \napi-version ${connection.apiVersion} · ${connection.auth}`);
-    item.contextValue = ['connection', isDefault ? 'default' : undefined, connection.emulator ? 'emulator' : undefined].filter(Boolean).join(':');
+    item.contextValue = connectionContextValue(connection, isDefault);
     return item;
   }
 
@@ -187,15 +288,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     if (viewMayExist(view)) {
       return this.mayExistItem(item, view);
     }
-    const state = stateOf(batch);
-    const counts = batch?.request_counts;
-    const tokens = ['job', state?.done ? 'done' : 'active'];
-    if (state?.cancellable) tokens.push('cancellable');
-    if (batch?.output_file_id || batch?.error_file_id) tokens.push('results');
-    if (state?.done && ((counts?.failed ?? 0) > 0 || (counts !== undefined && counts.completed < counts.total) || batch?.status !== 'completed') && view.record?.inputPath) tokens.push('failures');
-    if (view.record?.sourceUri) tokens.push('source');
-    if (view.record) tokens.push('local');
-    item.contextValue = tokens.join(':');
+    item.contextValue = jobContextValue(view);
     return item;
   }
 
@@ -204,34 +297,9 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     item.collapsibleState = view.retries.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
     item.description = mayExistDescription();
     item.iconPath = mayExistIcon();
-    item.contextValue = ['job', 'mayExist', view.record?.sourceUri ? 'source' : undefined, 'local'].filter(Boolean).join(':');
+    item.contextValue = jobContextValue(view);
     return item;
   }
-}
-
-type Phase = ReturnType<typeof jobState>['phase'];
-
-function groupPhase(group: GroupRecord): Phase {
-  if (!group.finished) {
-    return 'active';
-  }
-  const phases = group.state.parts.map((part) => (part.batchStatus ? jobState(part.batchStatus, part.requestCounts).phase : 'cancelled'));
-  if (phases.every((phase) => phase === 'succeeded')) {
-    return 'succeeded';
-  }
-  return phases.some((phase) => phase === 'succeeded' || phase === 'partial') ? 'partial' : 'failed';
-}
-
-function groupTotals(group: GroupRecord): { total: number; finished: number; failed: number } {
-  let total = 0;
-  let finished = 0;
-  let failed = 0;
-  for (const part of group.state.parts) {
-    total += part.requests;
-    finished += (part.requestCounts?.completed ?? 0) + (part.requestCounts?.failed ?? 0);
-    failed += part.requestCounts?.failed ?? 0;
-  }
-  return { total, finished, failed };
 }
 
 function groupItem(connection: Connection, group: GroupRecord): vscode.TreeItem {
@@ -239,17 +307,17 @@ function groupItem(connection: Connection, group: GroupRecord): vscode.TreeItem 
   item.id = `group:${connection.id}:${group.state.id}`;
   const phase = groupPhase(group);
   const totals = groupTotals(group);
-  const count = (status: string) => group.state.parts.filter((part) => part.status === status).length;
+  const counts = groupPartCounts(group);
   const elapsed = groupElapsedMs(group.state, Date.now(), group.finishedAt);
   const parts = [
     phase === 'active' ? vscode.l10n.t('in progress') : phase === 'succeeded' ? vscode.l10n.t('completed') : phase === 'partial' ? vscode.l10n.t('completed with failures') : vscode.l10n.t('failed'),
     `${totals.finished.toLocaleString()}/${totals.total.toLocaleString()}`,
     ...(totals.failed > 0 ? [vscode.l10n.t('{0} failed', totals.failed.toLocaleString())] : []),
-    vscode.l10n.t('{0} parts: {1} done, {2} running, {3} queued', group.state.parts.length, count('done'), count('running') + count('submitting'), count('queued')),
+    vscode.l10n.t('{0} parts: {1} done, {2} running, {3} queued', group.state.parts.length, counts.done, counts.running, counts.queued),
     ...(elapsed !== undefined ? [formatDuration(elapsed)] : []),
   ];
   item.description = parts.join(' · ');
-  item.iconPath = new vscode.ThemeIcon(phase === 'active' ? 'sync~spin' : phase === 'succeeded' ? 'pass' : phase === 'partial' ? 'warning' : 'error');
+  item.iconPath = themeIcon(groupIconToken(phase));
   item.tooltip = new vscode.MarkdownString(
     [
       `**${group.state.name}**`,
@@ -258,7 +326,7 @@ function groupItem(connection: Connection, group: GroupRecord): vscode.TreeItem 
       ...(group.results ? [vscode.l10n.t('Results: {0}', group.results)] : []),
     ].join('  \n'),
   );
-  item.contextValue = ['group', group.finished ? 'done' : 'active'].join(':');
+  item.contextValue = groupContextValue(group);
   return item;
 }
 
@@ -279,9 +347,19 @@ function partItem(connection: Connection, group: GroupRecord, part: PartState): 
         : (state?.label ?? part.status);
   item.description = [status, `${counts ? (counts.completed + counts.failed).toLocaleString() : 0}/${part.requests.toLocaleString()}`, vscode.l10n.t('~{0} tokens', part.tokens.toLocaleString())].join(' · ');
   item.tooltip = [part.batchId ?? vscode.l10n.t('not submitted yet'), part.error ?? ''].filter(Boolean).join('\n');
-  item.iconPath = new vscode.ThemeIcon(
-    part.status === 'queued' ? 'clock' : part.status === 'submitting' || !state?.done ? 'loading~spin' : state.phase === 'succeeded' ? 'pass' : state.phase === 'partial' ? 'warning' : 'error',
-  );
-  item.contextValue = part.batchId ? 'part:submitted' : 'part';
+  item.iconPath = themeIcon(partIconToken(part));
+  item.contextValue = partContextValue(part);
   return item;
+}
+
+function sameIds(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
+// What a tree item shows: when it differs, the node is refreshed (command arguments aside: they carry whole views).
+function itemSignature(item: vscode.TreeItem): string {
+  const label = typeof item.label === 'string' ? item.label : item.label?.label;
+  const tooltip = typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value;
+  const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}/${item.iconPath.color?.id ?? ''}` : '';
+  return JSON.stringify([label, item.description, tooltip, icon, item.contextValue, item.collapsibleState, item.command?.command]);
 }

@@ -1,24 +1,37 @@
 import * as vscode from 'vscode';
 import { CONFIG_SECTION, Settings } from '../../constants';
 import { isLoopbackEndpoint } from '../../core/batch/connection';
-import { azurePollSettings, emulatorPollSettings, nextPollDelay, type PollSettings } from '../../core/batch/pollSchedule';
+import { azurePollSettings, emulatorPollSettings, loopDelay, nextPollDelay, wakeDelay, type PollSettings } from '../../core/batch/pollSchedule';
 import type { Connection } from '../connections/connectionStore';
 import { Disposable } from '../lifecycle';
 import type { JobsModel } from './jobsModel';
 
+/** Other work polled on the same loop as the jobs (the job groups' queues). */
+export interface PollSource {
+  /** The connections this source has work on. */
+  activeConnections(): Iterable<string>;
+  /** One round on a connection; `wakeAt` (ms since the epoch) asks for the next round by then. */
+  poll(connection: Connection): Promise<{ readonly wakeAt?: number }>;
+}
+
 interface Schedule {
   timer: NodeJS.Timeout | undefined;
+  /** The jobs' backed-off delay. */
   delay: number | undefined;
   running: boolean;
+  /** Kicked while a round ran: go again right after it. */
+  again: boolean;
 }
 
 /**
- * Keeps active jobs fresh with a chained timer per connection: quick right after a submission, then
- * backing off while nothing changes; paused while the window is unfocused (and checked again on focus);
- * stopped when no job is active. One list call per connection per tick.
+ * The one poll loop: a chained timer per connection that brings its running jobs up to date (one list call
+ * per tick) and steps the sources' work there (the job groups). Quick right after a submission, then backing
+ * off while nothing changes; paused while the window is unfocused (and run again on focus); stopped when
+ * nothing is active; cleared on dispose.
  */
 export class JobPoller extends Disposable {
   private readonly schedules = new Map<string, Schedule>();
+  private readonly sources = new Set<PollSource>();
   private paused = false;
 
   constructor(
@@ -38,18 +51,27 @@ export class JobPoller extends Disposable {
     );
   }
 
+  /** Polls the source's work on this loop too. */
+  addSource(source: PollSource): vscode.Disposable {
+    this.sources.add(source);
+    return { dispose: () => this.sources.delete(source) };
+  }
+
   /** Starts (or speeds up) polling a connection, e.g. right after a submission. */
   kick(connectionId: string, immediately = false): void {
     const schedule = this.schedule(connectionId);
+    if (schedule.running) {
+      schedule.again = true;
+      return;
+    }
     clearTimeout(schedule.timer);
     schedule.delay = undefined;
     this.arm(connectionId, immediately ? 0 : undefined);
   }
 
-  /** Polls every connection that has active jobs (at start-up and after a reload). */
+  /** Polls every connection that has active work (at start-up, after a reload, when the window regains focus). */
   resumeAll(): void {
-    const connections = new Set(this.model.store.active().map((job) => job.connectionId));
-    for (const id of connections) {
+    for (const id of this.activeConnections()) {
       const schedule = this.schedule(id);
       if (!schedule.running) {
         clearTimeout(schedule.timer);
@@ -63,19 +85,33 @@ export class JobPoller extends Disposable {
       clearTimeout(schedule.timer);
     }
     this.schedules.clear();
+    this.sources.clear();
     super.dispose();
+  }
+
+  private activeConnections(): Set<string> {
+    const ids = new Set(this.model.store.active().map((job) => job.connectionId));
+    for (const source of this.sources) {
+      for (const id of source.activeConnections()) {
+        ids.add(id);
+      }
+    }
+    return ids;
   }
 
   private schedule(connectionId: string): Schedule {
     let schedule = this.schedules.get(connectionId);
     if (!schedule) {
-      schedule = { timer: undefined, delay: undefined, running: false };
+      schedule = { timer: undefined, delay: undefined, running: false, again: false };
       this.schedules.set(connectionId, schedule);
     }
     return schedule;
   }
 
   private arm(connectionId: string, delay?: number): void {
+    if (this.isDisposed) {
+      return;
+    }
     const schedule = this.schedule(connectionId);
     const connection = this.model.connections.get(connectionId);
     if (!connection) {
@@ -91,7 +127,7 @@ export class JobPoller extends Disposable {
     const schedule = this.schedule(connectionId);
     schedule.timer = undefined;
     const connection = this.model.connections.get(connectionId);
-    if (!connection || this.model.store.active(connectionId).length === 0) {
+    if (!connection || !this.activeConnections().has(connectionId)) {
       this.schedules.delete(connectionId);
       return;
     }
@@ -100,21 +136,47 @@ export class JobPoller extends Disposable {
       return;
     }
     schedule.running = true;
+    schedule.again = false;
     let changed = false;
+    const wakes: number[] = [];
+    const settings = settingsFor(connection);
     try {
-      changed = await this.model.refreshActive(connection);
+      if (this.model.store.active(connectionId).length > 0) {
+        changed = await this.model.refreshActive(connection);
+      }
     } catch (error) {
       this.log.warn(`Polling ${connection.name} failed: ${error instanceof Error ? error.message : String(error)}`);
-    } finally {
-      schedule.running = false;
     }
-    if (this.model.store.active(connectionId).length === 0) {
+    for (const source of this.sources) {
+      if (![...source.activeConnections()].includes(connectionId)) {
+        continue;
+      }
+      try {
+        const round = await source.poll(connection);
+        wakes.push(wakeDelay(round.wakeAt, settings.floorMs, Date.now()));
+      } catch (error) {
+        this.log.warn(`Polling ${connection.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+        wakes.push(settings.floorMs);
+      }
+    }
+    schedule.running = false;
+    if (this.isDisposed) {
+      return;
+    }
+    const jobsActive = this.model.store.active(connectionId).length > 0;
+    if (jobsActive) {
+      schedule.delay = nextPollDelay(schedule.delay ?? settings.firstMs, changed, settings);
+    }
+    // Sources whose work just finished ask for no more rounds.
+    const stillActive = [...this.sources].some((source) => [...source.activeConnections()].includes(connectionId));
+    const queueWaits = stillActive ? (wakes.length > 0 ? wakes : [settings.floorMs]) : [];
+    const wait = schedule.again ? 0 : loopDelay(jobsActive ? schedule.delay : undefined, queueWaits);
+    if (wait === undefined) {
       this.schedules.delete(connectionId);
       return;
     }
-    const settings = settingsFor(connection);
-    schedule.delay = nextPollDelay(schedule.delay ?? settings.firstMs, changed, settings);
-    schedule.timer = setTimeout(() => void this.tick(connectionId), schedule.delay);
+    clearTimeout(schedule.timer);
+    schedule.timer = setTimeout(() => void this.tick(connectionId), wait);
   }
 }
 

@@ -1,0 +1,43 @@
+import * as vscode from 'vscode';
+import { Commands } from '../../constants';
+import type { RegisterCommand } from '../commands';
+import { resolveConnection } from '../jobs/jobCommands';
+import type { JobsModel } from '../jobs/jobsModel';
+import { addConnection, editConnection, removeConnection, tryEmulator, type ConnectionInput } from './connectionCommands';
+import type { Connection, ConnectionStore } from './connectionStore';
+import type { ClientFactory } from './credentials';
+import type { EmbeddedEmulator } from './embeddedEmulator';
+
+export interface ConnectionCommandDeps {
+  readonly connections: ConnectionStore;
+  readonly clients: ClientFactory;
+  readonly emulator: EmbeddedEmulator;
+  readonly jobs: JobsModel;
+}
+
+/** The connections feature's commands: add, edit, remove, set the default, try the local emulator. */
+export function registerConnectionCommands(register: RegisterCommand, deps: ConnectionCommandDeps): void {
+  const { connections, clients, emulator, jobs } = deps;
+  const connectionFrom = (arg?: unknown): Connection => {
+    const connection = resolveConnection(jobs, arg) ?? connections.defaultConnection();
+    if (!connection) {
+      throw new Error(vscode.l10n.t('Choose a connection in the Batch Jobs view.'));
+    }
+    return connection;
+  };
+  register(Commands.addConnection, (input?: Partial<ConnectionInput>) => addConnection(connections, clients, input));
+  register(Commands.editConnection, (arg?: unknown, input?: ConnectionInput) => editConnection(connections, clients, connectionFrom(arg), input));
+  register(Commands.removeConnection, async (arg?: unknown, confirmed?: boolean) => {
+    const connection = connectionFrom(arg);
+    if (await removeConnection(connections, connection, confirmed === true)) {
+      await jobs.store.removeConnection(connection.id);
+      await jobs.marks.removeConnection(connection.id);
+    }
+  });
+  register(Commands.setDefaultConnection, (arg?: unknown) => connections.setDefault(connectionFrom(arg).id));
+  register(Commands.tryEmulator, async () => {
+    const connection = await tryEmulator(connections, emulator);
+    await jobs.refresh(connection);
+    return connection;
+  });
+}

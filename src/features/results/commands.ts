@@ -1,0 +1,26 @@
+import { Commands } from '../../constants';
+import type { RegisterCommand } from '../commands';
+import { resolveJob, type JobArgument, type JobCommands } from '../jobs/jobCommands';
+import type { JobsModel } from '../jobs/jobsModel';
+import type { ResultOptions, ResultsService } from './resultsService';
+
+/** The results commands: download, open the output or error file, retry the failed rows. */
+export function registerResultCommands(register: RegisterCommand, deps: { readonly jobs: JobsModel; readonly jobCommands: JobCommands; readonly results: ResultsService }): void {
+  const { jobs, jobCommands, results } = deps;
+  register(Commands.downloadResults, (arg?: JobArgument, options?: ResultOptions) => {
+    const job = resolveJob(jobs, arg);
+    return jobCommands.withResultFiles(job, () => results.download(job.connection, job.batchId, options));
+  });
+  register(Commands.openOutput, (arg?: JobArgument) => {
+    const job = resolveJob(jobs, arg);
+    return jobCommands.withResultFiles(job, () => results.open(job.connection, job.batchId, 'output'), false);
+  });
+  register(Commands.openErrors, (arg?: JobArgument) => {
+    const job = resolveJob(jobs, arg);
+    return jobCommands.withResultFiles(job, () => results.open(job.connection, job.batchId, 'errors'), false);
+  });
+  register(Commands.retryFailed, (arg?: JobArgument, options?: ResultOptions) => {
+    const job = resolveJob(jobs, arg);
+    return jobCommands.withResultFiles(job, () => results.retryFailed(job.connection, job.batchId, options), false);
+  });
+}
