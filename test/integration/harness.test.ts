@@ -4,23 +4,14 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { EXTENSION_ID } from '../../src/constants';
+import { waitFor } from '../shared/waitFor';
 
-const EXTENSION_ID = 'azure-openai-batch.azure-openai-batch';
 
 function workspaceDir(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
   assert.ok(folder, 'a workspace folder is open');
   return folder.uri.fsPath;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      assert.fail(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('integration harness', () => {
@@ -53,7 +44,7 @@ describe('integration harness', () => {
       const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
       await vscode.window.showTextDocument(document);
       assert.strictEqual(document.languageId, 'jsonl');
-      await waitFor(() => extension.isActive, 20_000, `${EXTENSION_ID} is active`);
+      await waitFor(`${EXTENSION_ID} to be active`, () => extension.isActive, { timeoutMs: 20_000 });
       const commands = await vscode.commands.getCommands(true);
       assert.ok(
         commands.some((command) => command.startsWith('azureOpenAIBatch.')),

@@ -1,9 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { EXTENSION_ID } from '../../src/constants';
 import type { ExtensionApi } from '../../src/extension';
+import { waitFor as sharedWaitFor } from '../shared/waitFor';
 
-export const EXTENSION_ID = 'azure-openai-batch.azure-openai-batch';
+export { EXTENSION_ID };
 
 /** The opened test folder (a temporary copy of test/fixtures/workspace). */
 export function workspaceRoot(): string {
@@ -23,18 +25,8 @@ export async function extensionApi(): Promise<ExtensionApi> {
 }
 
 /** Polls until `check` returns a value (not undefined/false), failing with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      assert.fail(`timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+export function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  return sharedWaitFor(what, check, { timeoutMs });
 }
 
 /** Our diagnostics for a document, once the validator has caught up with its latest edit. */

@@ -18,9 +18,13 @@
 // - A context menu ignores a click that comes right after it opened; the test hovers the item first.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findChromium, findServerInstall, openWorkbench, quickOpen, repoRoot, startServer } from '../runner/workbench.mjs';
+
+// The one polling helper of every suite, compiled by `npm run compile-tests` (which `npm test` runs first).
+const { waitFor } = createRequire(import.meta.url)('../../out/test/shared/waitFor.js');
 
 const screenshotsDir = path.join(repoRoot, 'media', 'screenshots');
 const resultsDir = path.join(repoRoot, 'test-results');
@@ -360,24 +364,15 @@ describe('Azure OpenAI Batch in the VS Code workbench (UI)', function () {
   // ---- helpers ---------------------------------------------------------------------------------------------
 
   /** Polls `probe` until it returns something truthy; fails at once if the extension host or page is gone. */
-  async function waitUntil(what, probe, { timeout = 15_000, interval = 250, describe } = {}) {
-    const deadline = Date.now() + timeout;
-    let lastError;
-    for (;;) {
-      if (hostExit && !reloading) throw new Error(`${hostExit} while waiting for ${what}\n${tail(server?.logs ?? [])}`);
-      try {
-        const value = await probe();
-        if (value) return value;
-        lastError = undefined;
-      } catch (error) {
-        lastError = error;
-      }
-      if (Date.now() >= deadline) {
-        const detail = describe ? await describe().catch((error) => `(could not describe: ${error.message})`) : '';
-        throw new Error(`timed out after ${timeout} ms waiting for ${what}${lastError ? ` (last error: ${lastError.message.split('\n')[0]})` : ''}${detail ? `\n${detail}` : ''}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, interval));
-    }
+  function waitUntil(what, probe, { timeout = 15_000, interval = 250, describe } = {}) {
+    return waitFor(what, async () => (await probe()) || undefined, {
+      timeoutMs: timeout,
+      intervalMs: interval,
+      describe,
+      abortIf: () => {
+        if (hostExit && !reloading) throw new Error(`${hostExit} while waiting for ${what}\n${tail(server?.logs ?? [])}`);
+      },
+    });
   }
 
   function explorerRow(name) {

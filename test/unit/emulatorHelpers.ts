@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { AzureOpenAI } from 'openai';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index';
+import { waitFor as waitForValue } from '../shared/waitFor';
 
 export const GA = '2024-10-21';
 export const PREVIEW = '2025-04-01-preview';
@@ -100,23 +101,22 @@ export async function rawUpload(
 type BatchLike = { id: string; status: string };
 
 /** Polls a batch until its status is one of `statuses`. */
-export async function waitFor(
+export function waitFor(
   get: (id: string) => Promise<BatchLike>,
   id: string,
   statuses: readonly string[],
   timeoutMs = 8000,
 ): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const batch = await get(id);
-    if (statuses.includes(batch.status)) {
-      return batch;
-    }
-    if (Date.now() > deadline) {
-      assert.fail(`batch ${id} is still ${batch.status}, expected ${statuses.join('/')}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 15));
-  }
+  let last: string | undefined;
+  return waitForValue(
+    `batch ${id} to be ${statuses.join('/')}`,
+    async () => {
+      const batch = await get(id);
+      last = batch.status;
+      return statuses.includes(batch.status) ? batch : undefined;
+    },
+    { timeoutMs, intervalMs: 15, describe: () => `it is still ${last ?? 'unknown'}` },
+  );
 }
 
 export const terminal = ['completed', 'failed', 'cancelled', 'expired'];
