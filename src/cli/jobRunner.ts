@@ -11,6 +11,7 @@ import { formatRepeatedIds } from '../core/format';
 import { resultPaths, resultStem } from '../core/results/names';
 import { summarizeResultFiles } from '../core/results/summary';
 import { downloadJobFiles } from '../core/recipes/downloadJob';
+import { submitBatchFile, uploadPercent } from '../core/batch/submitFile';
 import { terminalSafe } from '../core/terminalText';
 import { formatBytes, ProgressLine } from './progress';
 import { formatListing } from './validateCommand';
@@ -29,19 +30,15 @@ export async function submitFile(client: BatchClient, file: string, err: NodeJS.
   const endpoint = validation.endpoint ?? '/chat/completions';
   const progress = new ProgressLine(err);
   const name = basename(file);
-  const uploaded = await client.uploadFile(file, {
-    signal,
-    onProgress: (sent, total) => progress.update(`uploading ${name}: ${formatBytes(sent)} / ${formatBytes(total)} (${total > 0 ? Math.floor((sent / total) * 100) : 100}%)`),
-  });
-  progress.done(`uploaded ${name} as ${uploaded.id}`);
-  await client.waitForFileProcessed(uploaded.id, { signal, pollMs: 500 });
   let created;
   try {
-    created = await client.createBatch({
-      inputFileId: uploaded.id,
+    created = await submitBatchFile(client, {
+      path: file,
       endpoint,
       metadata: { [SOURCE_FILE_KEY]: name },
       signal,
+      onUploadProgress: (sent, total) => progress.update(`uploading ${name}: ${formatBytes(sent)} / ${formatBytes(total)} (${uploadPercent(sent, total)}%)`),
+      onUploaded: (fileId) => progress.done(`uploaded ${name} as ${terminalSafe(fileId)}`),
       onUnclearAnswer: (error) => err.write(`no clear answer to the create (${terminalSafe(error.message).replace(/\.$/, '')}); looking for the job by its submission id\n`),
     });
   } catch (error) {
