@@ -8,9 +8,10 @@ import { countBySeverity } from '../core/jsonl/types';
 import { sleep } from '../core/batch/retry';
 import { existingFiles, FileExistsError } from '../core/atomicFile';
 import { formatRepeatedIds } from '../core/format';
-import { resultPaths, resultStem } from '../core/results/names';
+import { resultPaths, resultStem, type ResultPaths } from '../core/results/names';
 import { summarizeResultFiles } from '../core/results/summary';
 import { downloadJobFiles } from '../core/recipes/downloadJob';
+import { submitBatchFile, uploadPercent } from '../core/batch/submitFile';
 import { terminalSafe } from '../core/terminalText';
 import { formatBytes, ProgressLine } from './progress';
 import { formatListing } from './validateCommand';
@@ -29,19 +30,15 @@ export async function submitFile(client: BatchClient, file: string, err: NodeJS.
   const endpoint = validation.endpoint ?? '/chat/completions';
   const progress = new ProgressLine(err);
   const name = basename(file);
-  const uploaded = await client.uploadFile(file, {
-    signal,
-    onProgress: (sent, total) => progress.update(`uploading ${name}: ${formatBytes(sent)} / ${formatBytes(total)} (${total > 0 ? Math.floor((sent / total) * 100) : 100}%)`),
-  });
-  progress.done(`uploaded ${name} as ${uploaded.id}`);
-  await client.waitForFileProcessed(uploaded.id, { signal, pollMs: 500 });
   let created;
   try {
-    created = await client.createBatch({
-      inputFileId: uploaded.id,
+    created = await submitBatchFile(client, {
+      path: file,
       endpoint,
       metadata: { [SOURCE_FILE_KEY]: name },
       signal,
+      onUploadProgress: (sent, total) => progress.update(`uploading ${name}: ${formatBytes(sent)} / ${formatBytes(total)} (${uploadPercent(sent, total)}%)`),
+      onUploaded: (fileId) => progress.done(`uploaded ${name} as ${terminalSafe(fileId)}`),
       onUnclearAnswer: (error) => err.write(`no clear answer to the create (${terminalSafe(error.message).replace(/\.$/, '')}); looking for the job by its submission id\n`),
     });
   } catch (error) {
@@ -76,10 +73,17 @@ export async function waitForJob(client: BatchClient, batchId: string, pollMs: n
   }
 }
 
-/** The paths {@link downloadResults} may write for a job with this `source_file` (or id) into `directory`. */
-export async function plannedResultFiles(directory: string, sourceFile: string | undefined, batchId: string): Promise<{ output: string; errors: string }> {
-  const { output, errors } = await resultPaths(directory, resultStem(sourceFile, batchId));
-  return { output, errors };
+/** The paths a download may write for a job with this `source_file` (or id) into `directory`. */
+export async function plannedResultFiles(directory: string, sourceFile: string | undefined, batchId: string): Promise<ResultPaths> {
+  return resultPaths(directory, resultStem(sourceFile, batchId));
+}
+
+/** Fails before any work when a file the command would write exists and `overwrite` (`--force`) was not given. */
+export async function refuseExisting(paths: readonly (string | undefined)[], overwrite: boolean): Promise<void> {
+  const existing = await existingFiles(paths.filter((path): path is string => path !== undefined));
+  if (existing.length > 0 && !overwrite) {
+    throw new FileExistsError(existing[0]!);
+  }
 }
 
 /**
@@ -89,11 +93,7 @@ export async function plannedResultFiles(directory: string, sourceFile: string |
  */
 export async function downloadResults(client: BatchClient, batch: Batch, directory: string, overwrite: boolean, signal?: AbortSignal): Promise<{ output?: string; errors?: string }> {
   const paths = await plannedResultFiles(directory, batch.metadata?.[SOURCE_FILE_KEY], batch.id);
-  const planned = [batch.output_file_id ? paths.output : undefined, batch.error_file_id ? paths.errors : undefined].filter((path): path is string => path !== undefined);
-  const existing = await existingFiles(planned);
-  if (existing.length > 0 && !overwrite) {
-    throw new FileExistsError(existing[0]!);
-  }
+  await refuseExisting([batch.output_file_id ? paths.output : undefined, batch.error_file_id ? paths.errors : undefined], overwrite);
   return downloadJobFiles(client, batch, paths, { overwrite, signal });
 }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { existingFiles, FileExistsError, UnsafePathError } from '../core/atomicFile';
+import { FileExistsError, UnsafePathError } from '../core/atomicFile';
 import { SOURCE_FILE_KEY, type Batch } from '../core/batch/client';
 import { BatchServiceError, OperationCancelledError } from '../core/batch/errors';
 import { jobState } from '../core/batch/status';
@@ -9,7 +9,8 @@ import { terminalJson, terminalSafe } from '../core/terminalText';
 import { checkInputFile, parseArgs, UsageError, numberOption } from './args';
 import { clientFromArgs, connectionFlags, connectionValued, isLoopback, stringOption } from './connectionOptions';
 import { usages } from './usage';
-import { downloadResults, InvalidInputError, plannedResultFiles, submitFile, waitForJob, warnAboutRepeatedIds } from './jobRunner';
+import { InvalidInputError, plannedResultFiles, refuseExisting, submitFile, waitForJob, warnAboutRepeatedIds } from './jobRunner';
+import { downloadJoined, type JoinedDownload } from './joinedDownload';
 import { defaultPartLimits, submitSplit } from './splitSubmit';
 
 const submitUsage = usages.submit;
@@ -47,14 +48,6 @@ async function guarded(err: NodeJS.WritableStream, body: () => Promise<number>):
       return 2;
     }
     throw error;
-  }
-}
-
-/** Fails before any work when a file the command would write exists and `--force` was not given. */
-async function refuseExisting(paths: readonly string[], force: boolean): Promise<void> {
-  const existing = await existingFiles(paths);
-  if (existing.length > 0 && !force) {
-    throw new FileExistsError(existing[0]!);
   }
 }
 
@@ -101,18 +94,19 @@ export async function runSubmit(argv: readonly string[], ...[out, err]: Streams)
     if (outDir && existsSync(outDir)) {
       // Refused now rather than after the job ran: the names follow the file's, as submitFile records it.
       const planned = await plannedResultFiles(resolve(outDir), basename(args.positionals[0]!), '');
-      await refuseExisting([planned.output, planned.errors], force);
+      await refuseExisting([planned.output, planned.errors, planned.results, planned.summary], force);
     }
     let batch = await submitFile(client, args.positionals[0]!, err);
     if (args.options.has('wait') || outDir) {
       batch = await waitForJob(client, batch.id, pollInterval(args, client.config.endpoint), err, undefined, batch.metadata?.[SOURCE_FILE_KEY] ?? batch.id);
       if (outDir) {
         await mkdir(outDir, { recursive: true });
-        const written = await downloadResults(client, batch, resolve(outDir), force);
-        for (const path of Object.values(written)) {
+        // Joined to the file just submitted: it is the job's input.
+        const written = await downloadJoined(client, batch, resolve(outDir), { overwrite: force, input: args.positionals[0]! });
+        for (const path of Object.values(written.files)) {
           err.write(`wrote ${terminalSafe(path)}\n`);
         }
-        await warnAboutRepeatedIds(written, err);
+        await reportJoin(written, err);
       }
     }
     out.write(terminalJson(batch) + '\n');
@@ -151,12 +145,16 @@ export async function runStatus(argv: readonly string[], ...[out, err]: Streams)
   });
 }
 
-/** `download`: a job's output and error files into a folder. */
+/** `download`: a job's output and error files into a folder, joined to its input as `NAME.results.jsonl` with `NAME.summary.md`. */
 export async function runDownload(argv: readonly string[], ...[out, err]: Streams): Promise<number> {
-  const args = parseArgs(argv, [...connectionValued, 'out'], [...connectionFlags, 'force']);
+  const args = parseArgs(argv, [...connectionValued, 'out', 'input'], [...connectionFlags, 'force']);
   const outDir = stringOption(args, 'out');
   if (args.positionals.length !== 1 || !outDir) {
     throw new UsageError(`usage: ${downloadUsage}`);
+  }
+  const input = stringOption(args, 'input');
+  if (input !== undefined && !(await checkInputFile(input, err))) {
+    return 2;
   }
   const client = await clientFromArgs(args);
   return guarded(err, async () => {
@@ -166,13 +164,25 @@ export async function runDownload(argv: readonly string[], ...[out, err]: Stream
       return 1;
     }
     await mkdir(outDir, { recursive: true });
-    const written = await downloadResults(client, batch, resolve(outDir), args.options.has('force'));
-    for (const path of Object.values(written)) {
+    const written = await downloadJoined(client, batch, resolve(outDir), { overwrite: args.options.has('force'), input });
+    for (const path of Object.values(written.files)) {
       out.write(`${terminalSafe(path)}\n`);
     }
-    await warnAboutRepeatedIds(written, err);
-    return 0;
+    return reportJoin(written, err);
   });
+}
+
+/**
+ * Tells on `err` what the join found worth a warning (custom_ids answered more than once), or why there
+ * was no join; 1 when there was none (the command did not write everything it says it writes).
+ */
+async function reportJoin(written: JoinedDownload, err: NodeJS.WritableStream): Promise<number> {
+  await warnAboutRepeatedIds(written.files, err);
+  if (written.notJoined !== undefined) {
+    err.write(`error: ${terminalSafe(written.notJoined)}, so NAME.results.jsonl and NAME.summary.md were not written; pass the submitted file with --input FILE.\n`);
+    return 1;
+  }
+  return 0;
 }
 
 /** `cancel`: asks the service to cancel a job and prints its new status. */

@@ -8,7 +8,7 @@ export const usages = {
   estimate: 'estimate FILE [--json] [--model MODEL] [--deployment-models NAME=MODEL,...] [--prices FILE]',
   submit: `submit FILE ${connection} [--wait] [--out DIR] [--poll-ms N] [--force] [--split [--max-parallel N] [--max-requests N] [--max-size-mb N] [--max-tokens N]]`,
   status: `status [BATCH_ID | --submission-id ID] ${connection} [--json] [--limit N]`,
-  download: `download BATCH_ID --out DIR ${connection} [--force]`,
+  download: `download BATCH_ID --out DIR ${connection} [--input FILE] [--force]`,
   cancel: `cancel BATCH_ID ${connection}`,
   emulator: emulatorUsage,
   demo: 'demo [--examples DIR] [--out DIR]',
@@ -24,7 +24,14 @@ const connectionNotes = [
 const notes: Partial<Record<keyof typeof usages, () => string[]>> = {
   submit: () => connectionNotes,
   status: () => connectionNotes,
-  download: () => connectionNotes,
+  download: () => [
+    'Writes NAME.output.jsonl and NAME.errors.jsonl (as the service returned them), NAME.results.jsonl (every input',
+    'request in input order with its answer) and NAME.summary.md into DIR. NAME is a safe form of the job\'s source_file',
+    "or id. The input is --input FILE (the file that was submitted), else the job's input file read from the service.",
+    'An existing file is replaced only with --force.',
+    '',
+    ...connectionNotes,
+  ],
   cancel: () => connectionNotes,
   emulator: () => [
     'options:',

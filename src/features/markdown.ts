@@ -1,4 +1,2 @@
-/** Escapes text from files or the service before it goes into markdown (tooltips, summaries). */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
-}
+// The one escaper lives in core, where the results summary (written by the editor and the CLI) uses it too.
+export { escapeMarkdown } from '../core/markdown';

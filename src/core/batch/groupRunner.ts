@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SOURCE_FILE_KEY, type Batch, type BatchClient } from './client';
 import { BatchServiceError, SubmissionMayExistError } from './errors';
 import { isTerminal } from './status';
+import { submitBatchFile } from './submitFile';
 
 export type PartStatus = 'queued' | 'submitting' | 'running' | 'done';
 
@@ -228,21 +229,25 @@ export class GroupRunner {
 
   /** Uploads (once) and creates the part's job; false when the quota refused it. */
   private async submit(part: PartState): Promise<boolean> {
-    if (!part.inputFileId) {
-      const file = await this.client.uploadFile(part.path, { signal: this.options.signal });
-      await this.client.waitForFileProcessed(file.id, { signal: this.options.signal, pollMs: 500 });
-      part.inputFileId = file.id;
-    }
-    part.status = 'submitting';
-    part.attemptedAt = this.now();
-    await this.save();
+    // Set once the part is saved as "submitting": from then on a failure may concern a job on the service.
+    let creating = false;
     try {
-      const created = await this.client.createBatch({
-        inputFileId: part.inputFileId,
+      const created = await submitBatchFile(this.client, {
+        path: part.path,
         endpoint: this.group.endpoint,
         submissionId: part.submissionId,
+        uploadedFileId: part.inputFileId,
         metadata: { [SOURCE_FILE_KEY]: this.group.name, [GROUP_ID_KEY]: this.group.id, part: `${part.index}/${this.group.parts.length}` },
         signal: this.options.signal,
+        // A create cut off here is looked for by its submission id at the next step.
+        abortCreate: true,
+        beforeCreate: async ({ fileId }) => {
+          part.inputFileId = fileId;
+          part.status = 'submitting';
+          part.attemptedAt = this.now();
+          await this.save();
+          creating = true;
+        },
       });
       if (created.maxEnqueuedTokens !== undefined) {
         this.group.tokenLimit = created.maxEnqueuedTokens;
@@ -252,6 +257,10 @@ export class GroupRunner {
       await this.save();
       return true;
     } catch (error) {
+      if (!creating) {
+        // The upload or its processing failed: the part is still queued and nothing was created.
+        throw error;
+      }
       if (error instanceof BatchServiceError && error.code === TOKEN_LIMIT) {
         // "Fail fast" regions refuse the create itself.
         this.learnLimit(this.enqueuedTokens - part.tokens);

@@ -6,15 +6,14 @@ import { CONFIG_SECTION, Settings } from '../../constants';
 import { writeFileAtomically } from '../../core/atomicFile';
 import type { Batch } from '../../core/batch/client';
 import { isTerminal } from '../../core/batch/status';
-import { formatCount } from '../../core/format';
 import { joinResults, writeRetryFile, type Attempt, type JoinSummary } from '../../core/results/join';
 import { downloadJobFiles } from '../../core/recipes/downloadJob';
 import { resultPaths, resultStem, retryPath, type ResultPaths } from '../../core/results/names';
+import { summaryMarkdown as buildSummary, type SummaryLabels } from '../../core/results/summaryMarkdown';
 import type { Connection } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
 import type { JobRecord, JobStore } from '../jobs/jobStore';
 import type { JobPoller } from '../jobs/poller';
-import { escapeMarkdown } from '../markdown';
 import { withCancellableProgress } from '../progress';
 import { confirmInUntrustedWorkspace } from '../trust';
 import { submitPreparedFile } from '../submit/submission';
@@ -233,43 +232,29 @@ export function resultsFolder(record: JobRecord): string {
   return workspace?.uri.fsPath ?? process.cwd();
 }
 
-/** The summary as markdown: outcome counts, failures by code, tokens. */
+/** The summary as markdown, in the user's language: outcome counts, failures by code, tokens. */
 export function summaryMarkdown(record: JobRecord, summary: JoinSummary): string {
-  const verdict = summary.succeeded === 0 && summary.total > 0 ? vscode.l10n.t('Failed: no request succeeded.') : summary.failed + summary.missing > 0 ? vscode.l10n.t('Completed with failures.') : vscode.l10n.t('Completed.');
-  const lines = [
-    `# ${vscode.l10n.t('Results of {0}', escapeMarkdown(record.sourceName))}`,
-    '',
-    `**${verdict}**`,
-    '',
-    `| ${vscode.l10n.t('requests')} | ${vscode.l10n.t('succeeded')} | ${vscode.l10n.t('failed')} | ${vscode.l10n.t('missing')} |`,
-    '|---:|---:|---:|---:|',
-    `| ${formatCount(summary.total)} | ${formatCount(summary.succeeded)} | ${formatCount(summary.failed)} | ${formatCount(summary.missing)} |`,
-    '',
-    `${vscode.l10n.t('Tokens')}: ${formatCount(summary.promptTokens)} ${vscode.l10n.t('prompt')}, ${formatCount(summary.completionTokens)} ${vscode.l10n.t('completion')}`,
-  ];
-  if (summary.failuresByCode.length > 0) {
-    lines.push('', `## ${vscode.l10n.t('Failures by code')}`, '', `| ${vscode.l10n.t('code')} | ${vscode.l10n.t('requests')} |`, '|---|---:|');
-    for (const failure of summary.failuresByCode) {
-      lines.push(`| ${escapeMarkdown(failure.key)} | ${formatCount(failure.count)} |`);
-    }
-  }
-  if (summary.repeatedIds.count > 0) {
-    const more = summary.repeatedIds.count > summary.repeatedIds.first.length ? ', …' : '';
-    lines.push(
-      '',
-      `## ${vscode.l10n.t('Requests answered more than once')}`,
-      '',
-      vscode.l10n.t('{0} custom_ids appear more than once in the results of one job; the latest success is kept: {1}', formatCount(summary.repeatedIds.count), summary.repeatedIds.first.map(escapeMarkdown).join(', ') + more),
-    );
-  }
-  if (summary.malformed.length > 0 || summary.unknownIds.length > 0) {
-    lines.push('', `## ${vscode.l10n.t('Lines that could not be used')}`, '');
-    for (const bad of summary.malformed) {
-      lines.push(`- ${escapeMarkdown(`${bad.file}:${bad.line}`)}: ${escapeMarkdown(bad.reason)}`);
-    }
-    for (const unknown of summary.unknownIds) {
-      lines.push(`- ${escapeMarkdown(`${unknown.file}:${unknown.line}`)}: ${vscode.l10n.t('unknown custom_id')} ${escapeMarkdown(unknown.customId)}`);
-    }
-  }
-  return lines.join('\n') + '\n';
+  return buildSummary(record.sourceName, summary, localizedSummaryLabels());
+}
+
+function localizedSummaryLabels(): SummaryLabels {
+  return {
+    title: (name) => vscode.l10n.t('Results of {0}', name),
+    failedVerdict: vscode.l10n.t('Failed: no request succeeded.'),
+    failuresVerdict: vscode.l10n.t('Completed with failures.'),
+    completedVerdict: vscode.l10n.t('Completed.'),
+    requests: vscode.l10n.t('requests'),
+    succeeded: vscode.l10n.t('succeeded'),
+    failed: vscode.l10n.t('failed'),
+    missing: vscode.l10n.t('missing'),
+    tokens: vscode.l10n.t('Tokens'),
+    prompt: vscode.l10n.t('prompt'),
+    completion: vscode.l10n.t('completion'),
+    failuresByCode: vscode.l10n.t('Failures by code'),
+    code: vscode.l10n.t('code'),
+    repeatedHeading: vscode.l10n.t('Requests answered more than once'),
+    repeatedNote: (count, ids) => vscode.l10n.t('{0} custom_ids appear more than once in the results of one job; the latest success is kept: {1}', count, ids),
+    unusableHeading: vscode.l10n.t('Lines that could not be used'),
+    unknownId: vscode.l10n.t('unknown custom_id'),
+  };
 }

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { Commands } from '../../constants';
-import { SOURCE_FILE_KEY, type BatchClient } from '../../core/batch/client';
-import { BatchServiceError, SubmissionMayExistError } from '../../core/batch/errors';
+import { SOURCE_FILE_KEY } from '../../core/batch/client';
+import { SubmissionMayExistError } from '../../core/batch/errors';
 import { formatBytes } from '../../core/format';
+import { submitBatchFile, uploadPercent } from '../../core/batch/submitFile';
 import type { Connection } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
 import type { JobPoller } from '../jobs/poller';
@@ -40,11 +40,36 @@ export async function submitPreparedFile(request: SubmissionRequest, deps: Submi
   const name = basename(request.sourceUri.fsPath);
   return withCancellableProgress(vscode.l10n.t('Submitting {0}', name), async (report, signal) => {
     const client = await deps.clients.clientFor(request.connection, { interactive: true });
-    const fileId = (request.inputFileId && (await stillUploaded(client, request.inputFileId, signal))) || (await upload(client, request, name, report, signal));
-    if (signal.aborted) {
-      throw new vscode.CancellationError();
+    // Set once the job is recorded: only then does a failure have a record to settle.
+    let pending: JobRecord | undefined;
+    try {
+      const { batch } = await submitBatchFile(client, {
+        path: request.uploadPath,
+        filename: name,
+        endpoint: request.endpoint,
+        metadata: { [SOURCE_FILE_KEY]: name },
+        uploadedFileId: request.inputFileId,
+        signal,
+        onUploadProgress: uploadReporter(report),
+        onUploaded: () => report({ message: vscode.l10n.t('waiting for the service to process the file') }),
+        beforeCreate: async ({ fileId, submissionId }) => {
+          const record = pendingRecord(request, name, fileId, submissionId);
+          await deps.store.upsert(record);
+          pending = record;
+          report({ message: vscode.l10n.t('creating the batch job') });
+        },
+        onUnclearAnswer: () => report({ message: vscode.l10n.t('no clear answer from the service; looking for the job') }),
+      });
+      const record: JobRecord = { ...pending!, batchId: batch.id, snapshot: batch };
+      await deps.store.upsert(record);
+      deps.poller.kick(request.connection.id);
+      return record;
+    } catch (error) {
+      if (!pending) {
+        throw error;
+      }
+      return settleFailedCreate(pending, error, deps);
     }
-    return createRecordedJob(client, request, fileId, name, report, deps);
   });
 }
 
@@ -95,47 +120,21 @@ export function offerMayExistChoices(record: JobRecord): void {
     });
 }
 
-async function upload(client: BatchClient, request: SubmissionRequest, name: string, report: ReportProgress, signal: AbortSignal): Promise<string> {
+/** Reports upload progress in whole percent, as 90% of the notification's bar (processing and creating take the rest). */
+function uploadReporter(report: ReportProgress): (sent: number, total: number) => void {
   let reported = 0;
-  const file = await client.uploadFile(request.uploadPath, {
-    filename: name,
-    signal,
-    onProgress: (sent, total) => {
-      const percent = total > 0 ? Math.floor((sent / total) * 100) : 100;
-      if (percent > reported) {
-        report({ increment: (percent - reported) * 0.9, message: vscode.l10n.t('uploading {0} of {1} ({2}%)', formatBytes(sent), formatBytes(total), percent) });
-        reported = percent;
-      }
-    },
-  });
-  report({ message: vscode.l10n.t('waiting for the service to process the file') });
-  await client.waitForFileProcessed(file.id, { signal, pollMs: 500 });
-  return file.id;
-}
-
-/** The id of an uploaded file the service still has, processed; undefined when it is gone. */
-async function stillUploaded(client: BatchClient, fileId: string, signal: AbortSignal): Promise<string | undefined> {
-  try {
-    const file = await client.getFile(fileId, signal);
-    return (file.status as string) === 'processed' ? file.id : undefined;
-  } catch (error) {
-    if (error instanceof BatchServiceError && error.status === 404) {
-      return undefined;
+  return (sent, total) => {
+    const percent = uploadPercent(sent, total);
+    if (percent > reported) {
+      report({ increment: (percent - reported) * 0.9, message: vscode.l10n.t('uploading {0} of {1} ({2}%)', formatBytes(sent), formatBytes(total), percent) });
+      reported = percent;
     }
-    throw error;
-  }
+  };
 }
 
-async function createRecordedJob(
-  client: BatchClient,
-  request: SubmissionRequest,
-  fileId: string,
-  name: string,
-  report: ReportProgress,
-  deps: SubmissionDeps,
-): Promise<JobRecord> {
-  const submissionId = randomUUID();
-  const pending: JobRecord = {
+/** The record of a job about to be created: it exists before the create is sent. */
+function pendingRecord(request: SubmissionRequest, name: string, fileId: string, submissionId: string): JobRecord {
+  return {
     connectionId: request.connection.id,
     batchId: '',
     submissionId,
@@ -149,30 +148,20 @@ async function createRecordedJob(
     inputFileId: fileId,
     endpoint: request.endpoint,
   };
-  await deps.store.upsert(pending);
-  report({ message: vscode.l10n.t('creating the batch job') });
-  try {
-    // Not cancellable from here on: the job may already exist; at-most-once creation finds it.
-    const { batch } = await client.createBatch({
-      inputFileId: fileId,
-      endpoint: request.endpoint,
-      submissionId,
-      metadata: { [SOURCE_FILE_KEY]: name },
-      onUnclearAnswer: () => report({ message: vscode.l10n.t('no clear answer from the service; looking for the job') }),
-    });
-    const record: JobRecord = { ...pending, batchId: batch.id, snapshot: batch };
+}
+
+/**
+ * A create that failed: without a clear answer (its job not found) the record stays, marked `mayExist`,
+ * and the user is offered the ways on; anything else is a clear answer, nothing was created, and the
+ * record goes.
+ */
+async function settleFailedCreate(pending: JobRecord, error: unknown, deps: SubmissionDeps): Promise<JobRecord> {
+  if (error instanceof SubmissionMayExistError) {
+    const record: JobRecord = { ...pending, attemptedAt: error.attemptedAt, mayExist: true };
     await deps.store.upsert(record);
-    deps.poller.kick(request.connection.id);
+    offerMayExistChoices(record);
     return record;
-  } catch (error) {
-    if (error instanceof SubmissionMayExistError) {
-      const record: JobRecord = { ...pending, attemptedAt: error.attemptedAt, mayExist: true };
-      await deps.store.upsert(record);
-      offerMayExistChoices(record);
-      return record;
-    }
-    // Anything else is a clear answer (a refusal, a request that never left): nothing was created.
-    await deps.store.removeSubmission(request.connection.id, submissionId);
-    throw error;
   }
+  await deps.store.removeSubmission(pending.connectionId, pending.submissionId);
+  throw error;
 }

@@ -1,0 +1,61 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeFileAtomically } from '../core/atomicFile';
+import { SOURCE_FILE_KEY, type Batch, type BatchClient } from '../core/batch/client';
+import { BatchServiceError } from '../core/batch/errors';
+import { joinResults, type JoinSummary } from '../core/results/join';
+import { summaryMarkdown } from '../core/results/summaryMarkdown';
+import { downloadJobFiles, type DownloadedFiles } from '../core/recipes/downloadJob';
+import { plannedResultFiles, refuseExisting } from './jobRunner';
+
+/** What {@link downloadJoined} wrote: the raw files, and the joined results with their summary when the input was at hand. */
+export interface JoinedDownload {
+  readonly files: DownloadedFiles & { results?: string; summary?: string };
+  readonly joined?: JoinSummary;
+  /** Why the results and summary were not written (the service no longer has the job's input file). */
+  readonly notJoined?: string;
+}
+
+/**
+ * What the editor's Download Results writes, from the command line: the job's output and error files,
+ * then `NAME.results.jsonl` (every input request in input order, joined to its answer) and
+ * `NAME.summary.md`, all in `directory` (which must exist) under names made safe, each atomically.
+ * The input is `input` when given (the file that was submitted), else the job's input file fetched from
+ * the service into a temporary folder. Every file is checked before anything is written: an existing
+ * one stops the download unless `overwrite`.
+ */
+export async function downloadJoined(client: BatchClient, batch: Batch, directory: string, options: { overwrite: boolean; input?: string; signal?: AbortSignal }): Promise<JoinedDownload> {
+  const { overwrite, signal } = options;
+  const paths = await plannedResultFiles(directory, batch.metadata?.[SOURCE_FILE_KEY], batch.id);
+  await refuseExisting([batch.output_file_id ? paths.output : undefined, batch.error_file_id ? paths.errors : undefined, paths.results, paths.summary], overwrite);
+  const scratch = options.input === undefined ? await mkdtemp(join(tmpdir(), 'aoai-batch-input-')) : undefined;
+  try {
+    const input = options.input ?? (await fetchInput(client, batch, join(scratch!, 'input.jsonl'), signal));
+    const files = await downloadJobFiles(client, batch, paths, { overwrite, signal });
+    if (input === undefined) {
+      return { files, notJoined: `the service no longer has the input file ${batch.input_file_id} of ${batch.id}` };
+    }
+    const joined = await joinResults(input, [files], paths.results, { overwrite });
+    const name = batch.metadata?.[SOURCE_FILE_KEY] || `${batch.id}.jsonl`;
+    await writeFileAtomically(paths.summary, (write) => write(summaryMarkdown(name, joined)), { overwrite });
+    return { files: { ...files, results: paths.results, summary: paths.summary }, joined };
+  } finally {
+    if (scratch !== undefined) {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Downloads the job's input file to `destination`; undefined when the service no longer has it. */
+async function fetchInput(client: BatchClient, batch: Batch, destination: string, signal: AbortSignal | undefined): Promise<string | undefined> {
+  try {
+    await client.downloadFile(batch.input_file_id, destination, { signal });
+    return destination;
+  } catch (error) {
+    if (error instanceof BatchServiceError && error.status === 404) {
+      return undefined;
+    }
+    throw error;
+  }
+}
