@@ -13,7 +13,7 @@ import { plannedResultFiles, refuseExisting } from './jobRunner';
 export interface JoinedDownload {
   readonly files: DownloadedFiles & { results?: string; summary?: string };
   readonly joined?: JoinSummary;
-  /** Why the results and summary were not written (the service no longer has the job's input file). */
+  /** Why the results and summary were not written (the service would not give the job's input file). */
   readonly notJoined?: string;
 }
 
@@ -33,8 +33,8 @@ export async function downloadJoined(client: BatchClient, batch: Batch, director
   try {
     const input = options.input ?? (await fetchInput(client, batch, join(scratch!, 'input.jsonl'), signal));
     const files = await downloadJobFiles(client, batch, paths, { overwrite, signal });
-    if (input === undefined) {
-      return { files, notJoined: `the service no longer has the input file ${batch.input_file_id} of ${batch.id}` };
+    if (typeof input !== 'string') {
+      return { files, notJoined: `the service did not give the input file ${batch.input_file_id} of ${batch.id} (${input.refused})` };
     }
     const joined = await joinResults(input, [files], paths.results, { overwrite });
     const name = batch.metadata?.[SOURCE_FILE_KEY] || `${batch.id}.jsonl`;
@@ -47,14 +47,17 @@ export async function downloadJoined(client: BatchClient, batch: Batch, director
   }
 }
 
-/** Downloads the job's input file to `destination`; undefined when the service no longer has it. */
-async function fetchInput(client: BatchClient, batch: Batch, destination: string, signal: AbortSignal | undefined): Promise<string | undefined> {
+/**
+ * Downloads the job's input file to `destination`; when the service refuses (deleted, expired, or a
+ * service that does not hand out batch input files), why. Other failures (network, cancel) throw.
+ */
+async function fetchInput(client: BatchClient, batch: Batch, destination: string, signal: AbortSignal | undefined): Promise<string | { refused: string }> {
   try {
     await client.downloadFile(batch.input_file_id, destination, { signal });
     return destination;
   } catch (error) {
-    if (error instanceof BatchServiceError && error.status === 404) {
-      return undefined;
+    if (error instanceof BatchServiceError && error.status !== undefined && error.status >= 400 && error.status < 500) {
+      return { refused: error.message.replace(/\.$/, '') };
     }
     throw error;
   }

@@ -71,7 +71,7 @@ describe('CLI: submit, status, download, cancel against the emulator', function 
     assert.match(again.stderr, /already exists/);
     const forced = await run(['download', batch.id, '--out', out, '--force', ...connection.slice(0, 4)]);
     assert.equal(forced.code, 0);
-    assert.deepEqual(forced.stdout.trim().split('\n').map((p) => p.slice(out.length + 1)), ['jobs.output.jsonl', 'jobs.errors.jsonl']);
+    assert.deepEqual(forced.stdout.trim().split('\n').map((p) => p.slice(out.length + 1)), ['jobs.output.jsonl', 'jobs.errors.jsonl', 'jobs.results.jsonl', 'jobs.summary.md']);
   });
 
   it('takes the connection from the environment, as the SDK does', async () => {
@@ -147,7 +147,11 @@ describe('CLI: submit, status, download, cancel against the emulator', function 
       const result = await run(['download', id, '--out', out, ...connection.slice(0, 4)]);
       assert.equal(result.code, 0, result.stderr);
       const expected = stem || id;
-      assert.deepEqual(result.stdout.trim().split('\n').map((p) => p.slice(out.length + 1)), [`${expected}.output.jsonl`, `${expected}.errors.jsonl`], JSON.stringify(sourceFile));
+      assert.deepEqual(
+        result.stdout.trim().split('\n').map((p) => p.slice(out.length + 1)),
+        [`${expected}.output.jsonl`, `${expected}.errors.jsonl`, `${expected}.results.jsonl`, `${expected}.summary.md`],
+        JSON.stringify(sourceFile),
+      );
       assert.ok(!terminalControls.test(result.stdout + result.stderr));
     }
     assert.ok(tree(sandbox).every((path) => path === 'a' || path === 'a/b' || path === 'a/b/out' || path.startsWith('a/b/out/')), tree(sandbox).join(', '));
@@ -195,7 +199,7 @@ describe('CLI: submit, status, download, cancel against the emulator', function 
     assert.equal(forced.code, 0, forced.stderr);
     assert.equal(readFileSync(destination, 'utf8').trim().split('\n').length, 3, 'replaced with --force');
     assert.ok(lstatSync(destination).isFile());
-    assert.deepEqual(tree(out), ['linked.errors.jsonl', 'linked.output.jsonl'], 'no temporary file left behind');
+    assert.deepEqual(tree(out), ['linked.errors.jsonl', 'linked.output.jsonl', 'linked.results.jsonl', 'linked.summary.md'], 'no temporary file left behind');
   });
 
   it('refuses existing result files before submitting, for submit --out and submit --split --out', async () => {
@@ -216,6 +220,72 @@ describe('CLI: submit, status, download, cancel against the emulator', function 
     const forced = await run(['submit', input, ...connection, '--split', '--max-requests', '5', '--out', out, '--force']);
     assert.equal(forced.code, 0, forced.stderr);
     assert.equal(readFileSync(join(out, 'again.results.jsonl'), 'utf8').trim().split('\n').length, 12);
+  });
+
+  it('download writes the joined results and the summary next to the raw files, as the editor does', async () => {
+    const id = await finishedJob({ source_file: 'joined.jsonl' }, ['j1', 'j2', 'j3']);
+    const out = join(files.dir, 'joined-out');
+    const result = await run(['download', id, '--out', out, ...connection.slice(0, 4)]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(tree(out), ['joined.errors.jsonl', 'joined.output.jsonl', 'joined.results.jsonl', 'joined.summary.md'], 'no temporary input left in --out');
+    const rows = readFileSync(join(out, 'joined.results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { custom_id: string; status: string; status_code: number });
+    assert.deepEqual(rows.map((r) => [r.custom_id, r.status, r.status_code]), [['j1', 'succeeded', 200], ['j2', 'succeeded', 200], ['j3', 'succeeded', 200]]);
+    const summary = readFileSync(join(out, 'joined.summary.md'), 'utf8');
+    assert.ok(summary.startsWith('# Results of joined\\.jsonl\n\n**Completed.**\n'), summary);
+    assert.ok(summary.includes('| 3 | 3 | 0 | 0 |'), summary);
+
+    // Joined to a local input instead: a request the job never saw is a missing row, in input order.
+    const input = files.write('joined-local.jsonl', ['j0', 'j1', 'j2', 'j3'].map((customId) => request({ custom_id: customId })).join('\n') + '\n');
+    const local = await run(['download', id, '--out', out, '--force', '--input', input, ...connection.slice(0, 4)]);
+    assert.equal(local.code, 0, local.stderr);
+    const joined = readFileSync(join(out, 'joined.results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { custom_id: string; status: string });
+    assert.deepEqual(joined.map((r) => `${r.custom_id}:${r.status}`), ['j0:missing', 'j1:succeeded', 'j2:succeeded', 'j3:succeeded']);
+    assert.ok(readFileSync(join(out, 'joined.summary.md'), 'utf8').includes('**Completed with failures.**'));
+  });
+
+  it('download refuses an existing summary without --force, before writing anything', async () => {
+    const id = await finishedJob({ source_file: 'kept.jsonl' }, ['k1']);
+    const out = join(files.dir, 'kept-out');
+    mkdirSync(out);
+    writeFileSync(join(out, 'kept.summary.md'), 'earlier');
+    const refused = await run(['download', id, '--out', out, ...connection.slice(0, 4)]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /kept\.summary\.md already exists\. Use --force to replace it\./);
+    assert.deepEqual(tree(out), ['kept.summary.md'], 'nothing else was written');
+    assert.equal(readFileSync(join(out, 'kept.summary.md'), 'utf8'), 'earlier');
+  });
+
+  it('download without the input file on the service writes the raw files and asks for --input (exit 1)', async () => {
+    const server = await stubService({ batchId: 'batch_gone', metadata: { source_file: 'gone.jsonl' }, inputGone: true });
+    try {
+      const out = join(files.dir, 'gone');
+      const result = await run(['download', 'batch_gone', '--out', out, '--endpoint', server.url, '--api-key', 'k']);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /did not give the input file file-in of batch_gone .*--input FILE/);
+      assert.deepEqual(tree(out), ['gone.output.jsonl']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('download keeps hostile ids, codes and names from breaking the summary', async () => {
+    const hostile = 'a|b\n# heading `code` <img src=x> *bold* _it_';
+    const failing = JSON.stringify({ id: 'r', custom_id: hostile, response: { status_code: 400, request_id: 'r', body: { error: { code: 'bad|code\n| x |', message: 'm' } } }, error: null });
+    const server = await stubService({ batchId: 'batch_hostile', metadata: { source_file: 'x|y\n# z.jsonl' }, outputLines: [resultLine('ok1'), failing] });
+    try {
+      const out = join(files.dir, 'hostile');
+      const result = await run(['download', 'batch_hostile', '--out', out, '--endpoint', server.url, '--api-key', 'k']);
+      assert.equal(result.code, 0, result.stderr);
+      const summary = readFileSync(join(out, 'x_y__ z.summary.md'), 'utf8');
+      const lines = summary.split('\n');
+      assert.equal(lines[0], '# Results of x\\|y \\# z\\.jsonl');
+      assert.equal(lines.filter((l) => l.startsWith('#')).length, 2, `only the title and the failures heading: ${summary}`);
+      const codeRow = lines.find((l) => l.includes('bad'));
+      assert.equal(codeRow, '| 400 bad\\|code \\| x \\| | 1 |');
+      assert.ok(!summary.includes('<img'), 'no raw HTML');
+    } finally {
+      await server.close();
+    }
   });
 
   it('reports custom_ids the service answered more than once', async () => {
@@ -245,8 +315,9 @@ describe('CLI: names and text the service hands out', function () {
         const out = join(sandbox, 'a', 'out');
         const result = await run(['download', 'batch_1', '--out', out, '--endpoint', server.url, '--api-key', 'k']);
         assert.equal(result.code, 0, result.stderr);
-        assert.deepEqual(tree(sandbox), ['a', 'a/out', `a/out/${stem}.output.jsonl`], batchId);
-        assert.equal(result.stdout, `${join(out, `${stem}.output.jsonl`)}\n`);
+        const written = ['output.jsonl', 'results.jsonl', 'summary.md'].map((suffix) => `${stem}.${suffix}`);
+        assert.deepEqual(tree(sandbox), ['a', 'a/out', ...written.map((name) => `a/out/${name}`).sort()], batchId);
+        assert.equal(result.stdout, written.map((name) => `${join(out, name)}\n`).join(''));
       } finally {
         await server.close();
       }

@@ -6,12 +6,18 @@ export function resultLine(id: string): string {
   return JSON.stringify({ id: `batch_req_${id}`, custom_id: id, response: { status_code: 200, request_id: 'r', body: { choices: [] } }, error: null });
 }
 
+/** Input requests for the custom_ids of `outputLines`, each once, in order of first appearance. */
+function inputLinesFor(outputLines: readonly string[]): string[] {
+  const ids = [...new Set(outputLines.map((line) => (JSON.parse(line) as { custom_id: string }).custom_id))];
+  return ids.map((id) => JSON.stringify({ custom_id: id, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: id }] } }));
+}
+
 /**
  * A stand-in for the service on 127.0.0.1 that answers every batch with the id `../../X` (or whatever
- * `batchId` says), with `metadata`, and serves `outputLines` as its output file; `GET /batches/evil` fails
+ * `batchId` says), with `metadata`, and serves `outputLines` as its output file (and their requests as its input file, unless `inputGone`); `GET /batches/evil` fails
  * with a message full of escape sequences.
  */
-export async function stubService(options: { batchId?: string; metadata?: Record<string, string>; outputLines?: string[] } = {}): Promise<{ url: string; close: () => Promise<void> }> {
+export async function stubService(options: { batchId?: string; metadata?: Record<string, string>; outputLines?: string[]; inputGone?: boolean } = {}): Promise<{ url: string; close: () => Promise<void> }> {
   const batch = {
     id: options.batchId ?? '../../X',
     object: 'batch',
@@ -32,7 +38,11 @@ export async function stubService(options: { batchId?: string; metadata?: Record
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (/\/files\/file-out\/content$/.test(path)) {
+    if (/\/files\/file-in\/content$/.test(path) && !options.inputGone) {
+      // The submitted input: one request per custom_id the output answers, in order of first answer.
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(inputLinesFor(options.outputLines ?? [resultLine('x1')]).join('\n') + '\n');
+    } else if (/\/files\/file-out\/content$/.test(path)) {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       res.end((options.outputLines ?? [resultLine('x1')]).join('\n') + '\n');
     } else if (/\/batches\/[^/]+\/cancel$/.test(path)) {
