@@ -33,6 +33,11 @@ import { ValidationController } from './features/validation/validationController
 /** What the extension hands to other extensions and to its integration tests. */
 export interface ExtensionApi {
   readonly validation: ValidationController;
+  /** The open batch documents the validation and the estimates follow. */
+  readonly documents: BatchDocumentTracker;
+  readonly estimates: EstimatesController;
+  /** The active batch file's counts (and estimate, where there is no CodeLens) in the status bar. */
+  readonly status: ValidationStatusItem;
   readonly connections: ConnectionStore;
   readonly jobs: JobsModel;
   readonly tree: JobsTreeProvider;
@@ -58,11 +63,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const documents = new BatchDocumentTracker();
   const validation = new ValidationController(documents);
   const estimates = new EstimatesController(documents);
+  const status = new ValidationStatusItem(validation, new EstimateStatus(estimates));
   context.subscriptions.push(
     documents,
     validation,
     estimates,
-    new ValidationStatusItem(validation, new EstimateStatus(estimates)),
+    status,
     // Any scheme and language: files matched by the glob setting are validated whatever their language.
     vscode.languages.registerCodeActionsProvider({ scheme: '*' }, new BatchQuickFixProvider(validation), BatchQuickFixProvider.metadata),
     vscode.languages.registerCodeLensProvider({ scheme: '*' }, new EstimateCodeLensProvider(estimates)),
@@ -123,7 +129,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
           return { jobs: model, tree: reopened, dispose: () => vscode.Disposable.from(reopened, model, ...parts).dispose() };
         }
       : undefined;
-  return { validation, connections, jobs, tree, emulator, groups, results, storage: context.globalStorageUri, reopenJobs };
+  return { validation, documents, estimates, status, connections, jobs, tree, emulator, groups, results, storage: context.globalStorageUri, reopenJobs };
 }
 
 export function deactivate(): void {

@@ -16,6 +16,7 @@ export interface StatusEstimates {
  */
 export class ValidationStatusItem extends Disposable {
   private readonly item = vscode.window.createStatusBarItem('azureOpenAIBatch.validation', vscode.StatusBarAlignment.Left, 50);
+  private visible = false;
 
   constructor(
     private readonly controller: ValidationController,
@@ -39,12 +40,18 @@ export class ValidationStatusItem extends Disposable {
     this.update();
   }
 
+  /** What the item shows now, undefined when hidden (read-only, for tests: the API cannot read the status bar). */
+  get shown(): { readonly text: string; readonly tooltip: string } | undefined {
+    return this.visible ? { text: this.item.text, tooltip: String(this.item.tooltip ?? '') } : undefined;
+  }
+
   private update(): void {
     const document = vscode.window.activeTextEditor?.document;
     const uri = document?.uri;
     const summary = uri && this.controller.isTracked(uri) ? this.controller.summaryFor(uri) : undefined;
     if (!summary) {
       this.item.hide();
+      this.visible = false;
       return;
     }
     const requests = summary.requests === 1 ? vscode.l10n.t('1 request') : vscode.l10n.t('{0} requests', summary.requests.toLocaleString());
@@ -64,5 +71,6 @@ export class ValidationStatusItem extends Disposable {
       this.item.tooltip += `\n\n${estimate.tooltip}`;
     }
     this.item.show();
+    this.visible = true;
   }
 }
