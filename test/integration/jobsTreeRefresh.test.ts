@@ -1,15 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import * as vscode from 'vscode';
-import { BatchClient, type Batch } from '../../src/core/batch/client';
+import type { Batch } from '../../src/core/batch/client';
 import type { PartState } from '../../src/core/batch/groupRunner';
-import type { Connection } from '../../src/features/connections/connectionStore';
-import type { GroupRecord } from '../../src/features/groups/groupStore';
 import { nodeId, type JobsNode, type JobsTreeProvider } from '../../src/features/jobs/jobsTree';
 import type { JobRecord } from '../../src/features/jobs/jobStore';
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { extensionApi, waitFor, workspaceRoot } from './helpers';
+import { createOneRequestJob, emulatorConnection, extensionApi, groupRecord, waitFor } from './helpers';
 
 type Refresh = JobsNode | JobsNode[] | undefined;
 
@@ -52,28 +46,18 @@ function part(index: number, fields: Partial<PartState>): PartState {
 
 describe('the jobs tree refreshes only the nodes that changed', function () {
   this.timeout(120_000);
-  const apiKey = 'tree-refresh-key-5d1e';
-  let emulator: RunningEmulator;
-  let connection: Connection;
+  let service: Awaited<ReturnType<typeof emulatorConnection>>;
 
   before(async () => {
-    emulator = await startEmulator({ port: 0, apiKey, requestDelayMs: 0, validatingDelayMs: 20, finalizingDelayMs: 20 });
-    connection = (await vscode.commands.executeCommand<Connection>('azureOpenAIBatch.addConnection', { name: 'Tree refresh', endpoint: emulator.url, apiVersion: '2025-04-01-preview', auth: 'apiKey', apiKey, skipCheck: true }))!;
+    service = await emulatorConnection('Tree refresh', 'tree-refresh-key-5d1e', { requestDelayMs: 0, validatingDelayMs: 20, finalizingDelayMs: 20 });
   });
-  after(async () => {
-    await vscode.commands.executeCommand('azureOpenAIBatch.removeConnection', connection.id, true);
-    await emulator?.close();
-  });
+  after(() => service?.close());
 
   it('a job whose status changes on a poll refreshes that job only; a new job refreshes its connection, not the whole tree', async () => {
     const api = await extensionApi();
+    const { client, connection } = service;
     // A job that finished on the service while we still think it runs: the next poll brings the change.
-    const client = new BatchClient({ endpoint: emulator.url, apiVersion: '2025-04-01-preview', credential: { kind: 'apiKey', apiKey } });
-    const input = path.join(workspaceRoot(), 'tree-refresh.jsonl');
-    await fs.writeFile(input, JSON.stringify({ custom_id: 't-1', method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 } }) + '\n');
-    const uploaded = await client.uploadFile(input);
-    await client.waitForFileProcessed(uploaded.id, { pollMs: 50 });
-    const { batch: created } = await client.createBatch({ inputFileId: uploaded.id, endpoint: '/chat/completions' });
+    const created = await createOneRequestJob(client, 'tree-refresh');
     await waitFor('the job to finish on the service', async () => (await client.getBatch(created.id)).status === 'completed');
     const done = (id: string): Batch => ({ ...created, id, status: 'completed', output_file_id: undefined, error_file_id: undefined });
     const record = (batchId: string, snapshot: Batch): JobRecord => ({ connectionId: connection.id, batchId, submissionId: `tree-${batchId}`, sourceName: `${batchId}.jsonl`, createdAt: Date.now(), retryNumber: 0, snapshot });
@@ -104,24 +88,12 @@ describe('the jobs tree refreshes only the nodes that changed', function () {
 
   it('a group part whose state changes refreshes the part and its group, not the other parts nor the whole tree', async () => {
     const api = await extensionApi();
+    const { connection } = service;
     // Finished already, so the window's group scheduler never steps it; the tree shows it all the same.
-    const group: GroupRecord = {
-      connectionId: connection.id,
-      sourceUri: vscode.Uri.file(path.join(workspaceRoot(), 'tree-group.jsonl')).toString(),
-      finished: true,
-      state: {
-        id: 'tree-group-1',
-        name: 'tree-group',
-        sourcePath: path.join(workspaceRoot(), 'tree-group.jsonl'),
-        endpoint: '/chat/completions',
-        createdAt: Date.now(),
-        maxParallel: 2,
-        parts: [
-          part(1, { batchId: 'tree-part-b1', batchStatus: 'completed', requestCounts: { total: 10, completed: 10, failed: 0 } }),
-          part(2, { status: 'running', batchId: 'tree-part-b2', batchStatus: 'in_progress', requestCounts: { total: 10, completed: 3, failed: 0 } }),
-        ],
-      },
-    };
+    const group = groupRecord(connection.id, 'tree-group-1', [
+      part(1, { batchId: 'tree-part-b1', batchStatus: 'completed', requestCounts: { total: 10, completed: 10, failed: 0 } }),
+      part(2, { status: 'running', batchId: 'tree-part-b2', batchStatus: 'in_progress', requestCounts: { total: 10, completed: 3, failed: 0 } }),
+    ], true);
     const reopened = api.reopenJobs!();
     try {
       await reopened.groups.save(group);

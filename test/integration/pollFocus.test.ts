@@ -1,15 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BatchClient, type Batch } from '../../src/core/batch/client';
+import type { BatchClient, Batch } from '../../src/core/batch/client';
 import type { WindowFocus } from '../../src/core/batch/pollLoop';
-import type { Connection } from '../../src/features/connections/connectionStore';
 import { ClientFactory } from '../../src/features/connections/credentials';
 import { GroupScheduler } from '../../src/features/groups/groupScheduler';
 import { JobPoller } from '../../src/features/jobs/poller';
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { extensionApi, waitFor, workspaceRoot } from './helpers';
+import type { RunningEmulator } from '../../src/emulator';
+import { createOneRequestJob, emulatorConnection, extensionApi, groupRecord, waitFor } from './helpers';
 
 /** A window focus the test moves (the real one cannot be changed from the extension host). */
 class TestFocus implements WindowFocus {
@@ -28,29 +25,21 @@ const served = (emulator: RunningEmulator) => Object.values(emulator.stats).redu
 
 describe('polling pauses while the window is unfocused', function () {
   this.timeout(120_000);
-  const apiKey = 'poll-focus-key-8b2a';
   const interval = 0.2;
-  let emulator: RunningEmulator;
-  let connection: Connection;
+  let service: Awaited<ReturnType<typeof emulatorConnection>>;
 
   before(async () => {
     // Each request takes ten minutes: the jobs stay in progress for the whole test.
-    emulator = await startEmulator({ port: 0, apiKey, requestDelayMs: 600_000, validatingDelayMs: 0 });
-    connection = (await vscode.commands.executeCommand<Connection>('azureOpenAIBatch.addConnection', { name: 'Poll focus', endpoint: emulator.url, apiVersion: '2025-04-01-preview', auth: 'apiKey', apiKey, skipCheck: true }))!;
+    service = await emulatorConnection('Poll focus', 'poll-focus-key-8b2a', { requestDelayMs: 600_000, validatingDelayMs: 0 });
     await vscode.workspace.getConfiguration('azureOpenAIBatch').update('jobs.emulatorPollIntervalSeconds', interval, vscode.ConfigurationTarget.Global);
   });
   after(async () => {
     await vscode.workspace.getConfiguration('azureOpenAIBatch').update('jobs.emulatorPollIntervalSeconds', undefined, vscode.ConfigurationTarget.Global);
-    await vscode.commands.executeCommand('azureOpenAIBatch.removeConnection', connection.id, true);
-    await emulator?.close();
+    await service?.close();
   });
 
   async function runningBatch(client: BatchClient, name: string): Promise<Batch> {
-    const input = path.join(workspaceRoot(), `${name}.jsonl`);
-    await fs.writeFile(input, JSON.stringify({ custom_id: `${name}-1`, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 } }) + '\n');
-    const uploaded = await client.uploadFile(input);
-    await client.waitForFileProcessed(uploaded.id, { pollMs: 50 });
-    const { batch } = await client.createBatch({ inputFileId: uploaded.id, endpoint: '/chat/completions' });
+    const batch = await createOneRequestJob(client, name);
     return waitFor(`${name} to be in progress`, async () => {
       const latest = await client.getBatch(batch.id);
       return latest.status === 'in_progress' && latest;
@@ -59,7 +48,7 @@ describe('polling pauses while the window is unfocused', function () {
 
   it('sends no request for a job or a group part while unfocused; on focus polls both at once, then on schedule', async () => {
     const api = await extensionApi();
-    const client = new BatchClient({ endpoint: emulator.url, apiVersion: '2025-04-01-preview', credential: { kind: 'apiKey', apiKey } });
+    const { client, connection, emulator } = service;
     const job = await runningBatch(client, 'poll-focus-job');
     const partJob = await runningBatch(client, 'poll-focus-part');
 
@@ -76,20 +65,9 @@ describe('polling pauses while the window is unfocused', function () {
     scheduler.poll = (c) => (rounds.groups++, step(c));
     try {
       await reopened.jobs.store.upsert({ connectionId: connection.id, batchId: job.id, submissionId: 'poll-focus-job', sourceName: 'poll-focus-job.jsonl', createdAt: Date.now(), retryNumber: 0, snapshot: job });
-      await reopened.groups.save({
-        connectionId: connection.id,
-        sourceUri: vscode.Uri.file(path.join(workspaceRoot(), 'poll-focus-part.jsonl')).toString(),
-        finished: false,
-        state: {
-          id: 'poll-focus-group',
-          name: 'poll-focus-group',
-          sourcePath: path.join(workspaceRoot(), 'poll-focus-part.jsonl'),
-          endpoint: '/chat/completions',
-          createdAt: Math.floor(Date.now() / 1000),
-          maxParallel: 1,
-          parts: [{ index: 1, path: 'poll-focus-part.jsonl', requests: 1, tokens: 10, status: 'running', submissionId: 'poll-focus-part', attempts: 1, batchId: partJob.id, batchStatus: 'in_progress' }],
-        },
-      });
+      await reopened.groups.save(
+        groupRecord(connection.id, 'poll-focus-group', [{ index: 1, path: 'poll-focus-part.jsonl', requests: 1, tokens: 10, status: 'running', submissionId: 'poll-focus-part', attempts: 1, batchId: partJob.id, batchStatus: 'in_progress' }], false),
+      );
       emulator.resetStats();
 
       // Unfocused: started, kicked, resumed, and several intervals go by.
@@ -101,8 +79,9 @@ describe('polling pauses while the window is unfocused', function () {
       assert.equal(served(emulator), 0, `no request reached the service: ${JSON.stringify(emulator.stats)}`);
 
       focus.set(true);
+      // A round calls the jobs, then the groups; each sends its list request a moment after it is called.
       await waitFor('the round on focus', () => rounds.jobs >= 1 && rounds.groups >= 1, 5_000);
-      assert.ok(emulator.stats.listBatches >= 2, `the jobs and the group part were listed: ${JSON.stringify(emulator.stats)}`);
+      await waitFor(`the jobs and the group part to be listed: ${JSON.stringify(emulator.stats)}`, () => emulator.stats.listBatches >= 2, 5_000);
       await sleep(interval * 1000 * 8);
       assert.ok(rounds.jobs >= 2 && rounds.groups >= 2, `then the normal schedule: ${JSON.stringify(rounds)}`);
       assert.ok(rounds.groups <= 12, `at the interval, not in a tight loop: ${JSON.stringify(rounds)}`);
