@@ -78,3 +78,19 @@ export async function answering<T>(answers: (string | undefined)[], body: (asked
     window.showWarningMessage = original;
   }
 }
+
+/** Records the information messages the extension shows while `body` runs, answering none of them. */
+export async function recordingInformation<T>(body: () => Promise<T>): Promise<{ value: T; shown: string[] }> {
+  const window = vscode.window as { showInformationMessage: typeof vscode.window.showInformationMessage };
+  const original = window.showInformationMessage;
+  const shown: string[] = [];
+  window.showInformationMessage = (async (message: string) => {
+    shown.push(message);
+    return undefined;
+  }) as typeof vscode.window.showInformationMessage;
+  try {
+    return { value: await body(), shown };
+  } finally {
+    window.showInformationMessage = original;
+  }
+}

@@ -7,7 +7,7 @@ import type { JobsNode } from '../../src/features/jobs/jobsTree';
 import type { JobRecord } from '../../src/features/jobs/jobStore';
 import type { DownloadOutcome } from '../../src/features/results/resultsService';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { extensionApi, waitFor, workspaceRoot } from './helpers';
+import { extensionApi, recordingInformation, waitFor, workspaceRoot } from './helpers';
 
 const chat = (id: string, content: string) =>
   JSON.stringify({ custom_id: id, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'user', content }], max_tokens: 20 } });
@@ -126,7 +126,10 @@ describe('connections, submit, jobs tree, results', function () {
     const item = await waitForDescription(connection, record!.batchId, /^completed · 4\/4 · 2 failed/);
     assert.match(String(item.contextValue), /:failures/);
 
-    const outcome = (await vscode.commands.executeCommand<DownloadOutcome>('azureOpenAIBatch.downloadResults', { connectionId: connection.id, batchId: record!.batchId }))!;
+    const { value: downloaded, shown } = await recordingInformation(async () => vscode.commands.executeCommand<DownloadOutcome>('azureOpenAIBatch.downloadResults', { connectionId: connection.id, batchId: record!.batchId }));
+    const outcome = downloaded!;
+    // The user is told where the files went (the download used to finish silently).
+    assert.deepEqual(shown, ['Downloaded the results of mixed.jsonl: mixed.output.jsonl, mixed.errors.jsonl, mixed.results.jsonl, mixed.summary.md.']);
     assert.equal(outcome.output, path.join(workspaceRoot(), 'mixed.output.jsonl'));
     assert.equal(outcome.errors, path.join(workspaceRoot(), 'mixed.errors.jsonl'));
     assert.equal(outcome.results, path.join(workspaceRoot(), 'mixed.results.jsonl'));
