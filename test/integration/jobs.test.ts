@@ -7,7 +7,7 @@ import type { JobsNode } from '../../src/features/jobs/jobsTree';
 import type { JobRecord } from '../../src/features/jobs/jobStore';
 import type { DownloadOutcome } from '../../src/features/results/resultsService';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { extensionApi, recordingInformation, waitFor, workspaceRoot } from './helpers';
+import { answering, extensionApi, recordingInformation, waitFor, workspaceRoot } from './helpers';
 
 const chat = (id: string, content: string) =>
   JSON.stringify({ custom_id: id, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'user', content }], max_tokens: 20 } });
@@ -138,6 +138,11 @@ describe('connections, submit, jobs tree, results', function () {
     assert.equal(outcome.summary?.succeeded, 2);
     assert.ok(existsSync(outcome.summaryFile!));
 
+    // Cancel confirmed after the job ended (the question stayed open meanwhile): a note, not the service's refusal.
+    const cancelled = await recordingInformation(async () => vscode.commands.executeCommand('azureOpenAIBatch.cancelJob', { connectionId: connection.id, batchId: record!.batchId }, true));
+    assert.equal(cancelled.shown.length, 1);
+    assert.match(cancelled.shown[0]!, /^mixed\.jsonl was not cancelled: it had already ended \(Completed.*\)\.$/);
+
     // Downloading again never replaces files silently: scripted, it asks for overwrite explicitly.
     const again = (await vscode.commands.executeCommand<DownloadOutcome>('azureOpenAIBatch.downloadResults', { connectionId: connection.id, batchId: record!.batchId }, { overwrite: true }))!;
     assert.equal(again.summary?.failed, 2);
@@ -165,6 +170,13 @@ describe('connections, submit, jobs tree, results', function () {
     await fs.writeFile(file, [1, 2, 3, 4, 5, 6].map((i) => chat(`s-${i}`, 'slow')).join('\n') + '\n');
     const [record] = (await vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { connectionId: connection.id, deployment: 'gpt-4o-batch' }))!;
     await waitForDescription(connection, record!.batchId, /^in progress/);
+    // Asked without confirmation, the dialog names the file (as the tree does); dismissing it keeps the job.
+    const asked = await answering([undefined], async (questions) => {
+      await vscode.commands.executeCommand('azureOpenAIBatch.cancelJob', { connectionId: connection.id, batchId: record!.batchId });
+      return questions;
+    });
+    assert.deepEqual(asked, [`Cancel the batch job of slow.jsonl (${record!.batchId})? Requests that already finished are kept (and billed).`]);
+    assert.notEqual(api.jobs.store.find(connection.id, record!.batchId)?.snapshot?.status, 'cancelling');
     await vscode.commands.executeCommand('azureOpenAIBatch.cancelJob', { connectionId: connection.id, batchId: record!.batchId }, true);
     await waitForDescription(connection, record!.batchId, /^cancelled/);
     assert.equal(api.jobs.store.find(connection.id, record!.batchId)?.snapshot?.status, 'cancelled');
