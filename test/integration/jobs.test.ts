@@ -107,6 +107,27 @@ describe('connections, submit, jobs tree, results', function () {
     assert.ok(vscode.languages.getDiagnostics(vscode.Uri.file(file)).some((d) => d.code && (d.code as { value: string }).value === 'duplicate_custom_id'));
   });
 
+  it('names the connection in the deployment question before uploading', async () => {
+    const before = emulator.batches().length;
+    const file = path.join(workspaceRoot(), 'asked.jsonl');
+    await fs.writeFile(file, chat('q-1', 'hello') + '\n');
+    const window = vscode.window as { showQuickPick: typeof vscode.window.showQuickPick };
+    const original = window.showQuickPick;
+    const titles: (string | undefined)[] = [];
+    window.showQuickPick = (async (_items: unknown, options?: vscode.QuickPickOptions) => {
+      titles.push(options?.title);
+      return undefined; // the user presses Escape
+    }) as typeof vscode.window.showQuickPick;
+    try {
+      const result = await vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { connectionId: connection.id });
+      assert.deepEqual(result, []);
+    } finally {
+      window.showQuickPick = original;
+    }
+    assert.deepEqual(titles, ['Submit to Test resource: deployment']);
+    assert.equal(emulator.batches().length, before, 'nothing is submitted after Escape');
+  });
+
   it('overrides the deployment in an uploaded copy, never in the file', async () => {
     const file = path.join(workspaceRoot(), 'override.jsonl');
     const text = chat('o-1', 'hello') + '\n';

@@ -143,7 +143,7 @@ async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.U
   }
 
   const fileDeployment = validation.deployment;
-  const deployment = options.deployment ?? (await confirmDeployment(fileDeployment));
+  const deployment = options.deployment ?? (await confirmDeployment(fileDeployment, connection.name));
   if (!deployment) {
     return undefined;
   }
@@ -192,12 +192,15 @@ async function estimateFileTokens(path: string): Promise<number> {
 
 const splitCodes = new Set<string>([DiagnosticCodes.tooManyTasks, DiagnosticCodes.fileTooLarge]);
 
-/** Confirms the file's deployment, or lets the user choose another one for this submission. */
-async function confirmDeployment(fileDeployment: string | undefined): Promise<string | undefined> {
+/**
+ * Confirms the file's deployment, or lets the user choose another one for this submission. The title names
+ * the connection: with several, the default one is used without asking, and this is the last look before upload.
+ */
+async function confirmDeployment(fileDeployment: string | undefined, connectionName: string): Promise<string | undefined> {
   const keep = fileDeployment ? { label: vscode.l10n.t('Submit with the deployment "{0}"', fileDeployment), name: fileDeployment } : undefined;
   const other = { label: vscode.l10n.t('Use another deployment...'), name: undefined };
   const picked = await vscode.window.showQuickPick([...(keep ? [keep] : []), other], {
-    title: vscode.l10n.t('Deployment'),
+    title: vscode.l10n.t('Submit to {0}: deployment', connectionName),
     placeHolder: vscode.l10n.t('The deployment that runs these requests (the file is not changed)'),
   });
   if (!picked) {
@@ -207,7 +210,7 @@ async function confirmDeployment(fileDeployment: string | undefined): Promise<st
     return picked.name;
   }
   return vscode.window.showInputBox({
-    title: vscode.l10n.t('Deployment name'),
+    title: vscode.l10n.t('Submit to {0}: deployment name', connectionName),
     value: fileDeployment,
     prompt: vscode.l10n.t('A Global Batch or Data Zone Batch deployment; it replaces "model" in the uploaded copy only.'),
     validateInput: (value) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value.trim()) ? undefined : vscode.l10n.t('Use letters, digits, "-", "_" or "." (at most 64 characters).')),
