@@ -107,6 +107,25 @@ describe('connections, submit, jobs tree, results', function () {
     assert.ok(vscode.languages.getDiagnostics(vscode.Uri.file(file)).some((d) => d.code && (d.code as { value: string }).value === 'duplicate_custom_id'));
   });
 
+  it('lists the jobs of a connection again once Edit Connection fixes its key', async () => {
+    const api = await extensionApi();
+    const wrong = (await vscode.commands.executeCommand<Connection>('azureOpenAIBatch.addConnection', { name: 'Edited', endpoint: emulator.url, apiVersion: '2025-04-01-preview', auth: 'apiKey', apiKey: 'not-the-key', skipCheck: true }))!;
+    const messages = () => {
+      const node = api.tree.getChildren().find((n) => n.kind === 'connection' && n.connection.id === wrong.id);
+      return node ? api.tree.getChildren(node).filter((n) => n.kind === 'message').map((n) => (n.kind === 'message' ? n.text : '')) : [];
+    };
+    try {
+      await Promise.resolve(vscode.commands.executeCommand('azureOpenAIBatch.refreshConnection', wrong.id)).catch(() => undefined);
+      await waitFor('the wrong key to be reported in the tree', () => messages().some((text) => !text.startsWith('No batch jobs') && !text.startsWith('Loading')));
+      await vscode.commands.executeCommand('azureOpenAIBatch.editConnection', wrong.id, { name: 'Edited', endpoint: emulator.url, apiVersion: '2025-04-01-preview', auth: 'apiKey', apiKey });
+      // No Refresh by the user: the edit itself lists the jobs again.
+      const after = messages();
+      assert.ok(after.every((text) => text.startsWith('No batch jobs') || text === ''), `the tree still shows ${JSON.stringify(after)}`);
+    } finally {
+      await vscode.commands.executeCommand('azureOpenAIBatch.removeConnection', wrong.id, true);
+    }
+  });
+
   it('names the connection in the deployment question before uploading', async () => {
     const before = emulator.batches().length;
     const file = path.join(workspaceRoot(), 'asked.jsonl');
