@@ -107,6 +107,25 @@ describe('connections, submit, jobs tree, results', function () {
     assert.ok(vscode.languages.getDiagnostics(vscode.Uri.file(file)).some((d) => d.code && (d.code as { value: string }).value === 'duplicate_custom_id'));
   });
 
+  it('says "an error" for an empty file, not "1 errors"', async () => {
+    const file = path.join(workspaceRoot(), 'empty-submit.jsonl');
+    await fs.writeFile(file, '');
+    const window = vscode.window as { showErrorMessage: typeof vscode.window.showErrorMessage };
+    const original = window.showErrorMessage;
+    const shown: string[] = [];
+    window.showErrorMessage = (async (message: string) => {
+      shown.push(message);
+      return undefined;
+    }) as typeof vscode.window.showErrorMessage;
+    try {
+      const result = await vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { connectionId: connection.id, deployment: 'gpt-4o-batch' });
+      assert.deepEqual(result, []);
+    } finally {
+      window.showErrorMessage = original;
+    }
+    assert.deepEqual(shown, ['empty-submit.jsonl has an error; fix it before submitting (see the Problems view).']);
+  });
+
   it('lists the jobs of a connection again once Edit Connection fixes its key', async () => {
     const api = await extensionApi();
     const wrong = (await vscode.commands.executeCommand<Connection>('azureOpenAIBatch.addConnection', { name: 'Edited', endpoint: emulator.url, apiVersion: '2025-04-01-preview', auth: 'apiKey', apiKey: 'not-the-key', skipCheck: true }))!;

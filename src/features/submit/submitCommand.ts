@@ -131,12 +131,12 @@ async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.U
   }
   if (errors > 0) {
     await vscode.commands.executeCommand('workbench.actions.view.problems');
-    void vscode.window.showErrorMessage(vscode.l10n.t('{0} has {1} errors; fix them before submitting (see the Problems view).', name, errors));
+    void vscode.window.showErrorMessage(errors === 1 ? vscode.l10n.t('{0} has an error; fix it before submitting (see the Problems view).', name) : vscode.l10n.t('{0} has {1} errors; fix them before submitting (see the Problems view).', name, errors));
     return undefined;
   }
   if (warnings > 0 && !options.acceptWarnings) {
     const anyway = vscode.l10n.t('Submit Anyway');
-    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} has {1} warnings.', name, warnings), { modal: true }, anyway);
+    const choice = await vscode.window.showWarningMessage(warnings === 1 ? vscode.l10n.t('{0} has a warning.', name) : vscode.l10n.t('{0} has {1} warnings.', name, warnings), { modal: true }, anyway);
     if (choice !== anyway) {
       return undefined;
     }
