@@ -7,7 +7,7 @@ import type { JobsNode } from '../../src/features/jobs/jobsTree';
 import type { JobRecord } from '../../src/features/jobs/jobStore';
 import type { DownloadOutcome } from '../../src/features/results/resultsService';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { answering, extensionApi, recordingInformation, waitFor, workspaceRoot } from './helpers';
+import { answering, extensionApi, recordingInformation, recordingWindow, waitFor, workspaceRoot } from './helpers';
 
 const chat = (id: string, content: string) =>
   JSON.stringify({ custom_id: id, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'user', content }], max_tokens: 20 } });
@@ -110,19 +110,9 @@ describe('connections, submit, jobs tree, results', function () {
   it('says "an error" for an empty file, not "1 errors"', async () => {
     const file = path.join(workspaceRoot(), 'empty-submit.jsonl');
     await fs.writeFile(file, '');
-    const window = vscode.window as { showErrorMessage: typeof vscode.window.showErrorMessage };
-    const original = window.showErrorMessage;
-    const shown: string[] = [];
-    window.showErrorMessage = (async (message: string) => {
-      shown.push(message);
-      return undefined;
-    }) as typeof vscode.window.showErrorMessage;
-    try {
-      const result = await vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { connectionId: connection.id, deployment: 'gpt-4o-batch' });
-      assert.deepEqual(result, []);
-    } finally {
-      window.showErrorMessage = original;
-    }
+    const { value: result, calls } = await recordingWindow('showErrorMessage', async () => vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { connectionId: connection.id, deployment: 'gpt-4o-batch' }));
+    assert.deepEqual(result, []);
+    const shown = calls.map((args) => args[0]);
     assert.deepEqual(shown, ['empty-submit.jsonl has an error; fix it before submitting (see the Problems view).']);
   });
 
@@ -149,19 +139,10 @@ describe('connections, submit, jobs tree, results', function () {
     const before = emulator.batches().length;
     const file = path.join(workspaceRoot(), 'asked.jsonl');
     await fs.writeFile(file, chat('q-1', 'hello') + '\n');
-    const window = vscode.window as { showQuickPick: typeof vscode.window.showQuickPick };
-    const original = window.showQuickPick;
-    const titles: (string | undefined)[] = [];
-    window.showQuickPick = (async (_items: unknown, options?: vscode.QuickPickOptions) => {
-      titles.push(options?.title);
-      return undefined; // the user presses Escape
-    }) as typeof vscode.window.showQuickPick;
-    try {
-      const result = await vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { connectionId: connection.id });
-      assert.deepEqual(result, []);
-    } finally {
-      window.showQuickPick = original;
-    }
+    // The user presses Escape at the question.
+    const { value: result, calls } = await recordingWindow('showQuickPick', async () => vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { connectionId: connection.id }));
+    assert.deepEqual(result, []);
+    const titles = calls.map((args) => (args[1] as vscode.QuickPickOptions | undefined)?.title);
     assert.deepEqual(titles, ['Submit to Test resource: deployment']);
     assert.equal(emulator.batches().length, before, 'nothing is submitted after Escape');
   });
