@@ -22,6 +22,7 @@ export const Commands = {
   openOutput: 'azureOpenAIBatch.openOutput',
   openErrors: 'azureOpenAIBatch.openErrors',
   retryFailed: 'azureOpenAIBatch.retryFailed',
+  resubmitRemaining: 'azureOpenAIBatch.resubmitRemaining',
   copyBatchId: 'azureOpenAIBatch.copyBatchId',
   revealSource: 'azureOpenAIBatch.revealSource',
   deleteRemoteFiles: 'azureOpenAIBatch.deleteRemoteFiles',

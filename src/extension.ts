@@ -22,6 +22,9 @@ import { JobsModel } from './features/jobs/jobsModel';
 import { JobStore } from './features/jobs/jobStore';
 import { JobsTreeProvider, type JobsNode } from './features/jobs/jobsTree';
 import { JobPoller } from './features/jobs/poller';
+import { OutcomeCodeLensProvider } from './features/outcomes/outcomeCodeLens';
+import { OutcomeHoverProvider } from './features/outcomes/outcomeHover';
+import { OutcomesController } from './features/outcomes/outcomesController';
 import { registerResultCommands } from './features/results/commands';
 import { ResultsService } from './features/results/resultsService';
 import { registerSubmitCommands } from './features/submit/commands';
@@ -44,6 +47,8 @@ export interface ExtensionApi {
   readonly emulator: EmbeddedEmulator;
   readonly groups: GroupStore;
   readonly results: ResultsService;
+  /** Outcomes of downloaded results, shown in the batch files they came from. */
+  readonly outcomes: OutcomesController;
   /** The extension's global storage (uploaded copies, split parts, the emulator's data). */
   readonly storage: vscode.Uri;
   /**
@@ -117,6 +122,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerJobCommands(register, jobCommands);
   registerGroupCommands(register, { groups, connections, clients, scheduler, jobs });
   registerResultCommands(register, { jobs, jobCommands, results });
+  // Downloaded outcomes shown in the batch files they came from (a second CodeLens and hover beside the estimate's).
+  const outcomes = new OutcomesController();
+  context.subscriptions.push(
+    outcomes,
+    vscode.languages.registerCodeLensProvider({ scheme: 'file' }, new OutcomeCodeLensProvider(outcomes)),
+    vscode.languages.registerHoverProvider({ scheme: 'file' }, new OutcomeHoverProvider(outcomes)),
+  );
 
   log.info('Azure OpenAI Batch activated');
   const reopenJobs =
@@ -129,7 +141,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
           return { jobs: model, tree: reopened, groups: parts[1], dispose: () => vscode.Disposable.from(reopened, model, ...parts).dispose() };
         }
       : undefined;
-  return { validation, documents, estimates, status, connections, jobs, tree, emulator, groups, results, storage: context.globalStorageUri, reopenJobs };
+  return { validation, documents, estimates, status, connections, jobs, tree, emulator, groups, results, outcomes, storage: context.globalStorageUri, reopenJobs };
 }
 
 export function deactivate(): void {
