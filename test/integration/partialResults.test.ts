@@ -14,7 +14,9 @@ const readJoined = async (file: string) => (await fs.readFile(file, 'utf8')).tri
 
 const hoverText = async (uri: vscode.Uri, line: number) => {
   const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(line, 2));
-  return hovers.flatMap((hover) => hover.contents.map((part) => (typeof part === 'string' ? part : 'value' in part ? part.value : ''))).join('\n');
+  const markdown = hovers.flatMap((hover) => hover.contents.map((part) => (typeof part === 'string' ? part : 'value' in part ? part.value : ''))).join('\n');
+  // As read, without markdown's escapes.
+  return markdown.replace(/\\([^\sa-zA-Z0-9])/g, '$1');
 };
 
 const outcomeLenses = async (uri: vscode.Uri) => {

@@ -24,7 +24,7 @@ export function outcomeMarkdown(info: RequestOutcomeInfo): vscode.MarkdownString
       md.appendCodeblock(info.preview, 'text');
     }
   } else if (info.code || info.message) {
-    md.appendMarkdown(`${info.code ? `\`${escapeMarkdown(info.code)}\` ` : ''}${escapeMarkdown(info.message ?? '')}\n`);
+    md.appendMarkdown(`${info.code ? `**${escapeMarkdown(info.code)}** ` : ''}${escapeMarkdown(info.message ?? '')}\n`);
   } else if (info.status === 'missing') {
     md.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('The job ended before this request ran: Resubmit Remaining sends it again.'))}\n`);
   }
