@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import { CONFIG_SECTION } from '../../constants';
+import { CONFIG_SECTION, Settings } from '../../constants';
 import { buildOutcomeIndex, customIdOfLine, resultsFileCandidates, type OutcomeIndex, type RequestOutcomeInfo } from '../../core/results/outcomeIndex';
 import { isBatchDocument } from '../documents/isBatchDocument';
 import { Disposable } from '../lifecycle';
@@ -12,6 +12,9 @@ export interface SourceOutcomes {
   readonly resultsPath: string;
   readonly index: OutcomeIndex;
 }
+
+/** Results files indexed at once (each holds short previews of up to 100,000 requests). */
+const maxIndexes = 8;
 
 interface CachedIndex {
   /** The results file's size and time when it was indexed: a change means indexing again. */
@@ -31,24 +34,23 @@ export class OutcomesController extends Disposable {
   /** Fires when a results file appeared, changed or went away. */
   readonly onDidChange = this.changeEmitter.event;
 
+  /** Watches a results folder configured outside the workspace, which the workspace watcher does not see. */
+  private outsideWatcher: vscode.Disposable | undefined;
+
   constructor() {
     super();
-    const watcher = this.register(vscode.workspace.createFileSystemWatcher('**/*.results.jsonl'));
-    const changed = (uri: vscode.Uri) => {
-      this.indexes.delete(uri.fsPath);
-      this.changeEmitter.fire();
-    };
     this.registerAll(
       this.changeEmitter,
-      watcher.onDidCreate(changed),
-      watcher.onDidChange(changed),
-      watcher.onDidDelete(changed),
+      this.watch('**/*.results.jsonl'),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration(CONFIG_SECTION)) {
+          this.watchOutsideFolder();
           this.changeEmitter.fire();
         }
       }),
+      { dispose: () => this.outsideWatcher?.dispose() },
     );
+    this.watchOutsideFolder();
   }
 
   /** The outcomes of a batch document's downloaded results; undefined when it has none (or is no batch file). */
@@ -66,7 +68,12 @@ export class OutcomesController extends Disposable {
       let cached = this.indexes.get(resultsPath);
       if (cached?.stamp !== stamp) {
         cached = { stamp, index: buildOutcomeIndex(resultsPath).catch(() => undefined) };
+        this.indexes.delete(resultsPath);
         this.indexes.set(resultsPath, cached);
+        // The oldest index goes first: a few results files at a time are looked at.
+        if (this.indexes.size > maxIndexes) {
+          this.indexes.delete(this.indexes.keys().next().value!);
+        }
       }
       const index = await cached.index;
       return index ? { resultsPath, index } : undefined;
@@ -83,6 +90,27 @@ export class OutcomesController extends Disposable {
     const outcomes = await this.outcomesFor(document);
     const info = outcomes?.index.byId.get(id);
     return info && outcomes ? { info, resultsPath: outcomes.resultsPath } : undefined;
+  }
+
+  private watch(pattern: vscode.GlobPattern): vscode.Disposable {
+    const watcher = vscode.workspace.createFileSystemWatcher(pattern);
+    const changed = (uri: vscode.Uri) => {
+      this.indexes.delete(uri.fsPath);
+      this.changeEmitter.fire();
+    };
+    return vscode.Disposable.from(watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed));
+  }
+
+  private watchOutsideFolder(): void {
+    this.outsideWatcher?.dispose();
+    this.outsideWatcher = undefined;
+    if (this.isDisposed || !vscode.workspace.getConfiguration(CONFIG_SECTION).get<string>(Settings.resultsFolder, '').trim()) {
+      return;
+    }
+    const folder = vscode.Uri.file(resultsFolder({}));
+    if (vscode.workspace.getWorkspaceFolder(folder) === undefined) {
+      this.outsideWatcher = this.watch(new vscode.RelativePattern(folder, '**/*.results.jsonl'));
+    }
   }
 }
 
