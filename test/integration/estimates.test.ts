@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { estimateLine, EstimateTotals, type RequestEstimate } from '../../src/core/tokens/estimate';
-import { formatUsd } from '../../src/core/tokens/fileEstimate';
+import { formatUsd } from '../../src/core/tokens/usd';
 import { costUsd, ModelResolver } from '../../src/core/tokens/models';
 import { extensionApi, openDocument, waitFor } from './helpers';
 

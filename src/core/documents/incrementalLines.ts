@@ -167,3 +167,20 @@ export function countLines(text: string): number {
   }
   return lines;
 }
+
+/** The lines of a text as the editor numbers them: split at LF, CRLF and a lone CR (a final break ends in ''). */
+export function splitLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n/);
+}
+
+// Arrays this long are spliced by copying: spreading them into `splice` arguments overflows the stack.
+const spreadLimit = 10_000;
+
+/** `lines` with [start, start + deleteCount) replaced by `inserted`: the same array when it can be spliced in place. */
+export function spliceLines(lines: string[], start: number, deleteCount: number, inserted: readonly string[]): string[] {
+  if (inserted.length <= spreadLimit) {
+    lines.splice(start, deleteCount, ...inserted);
+    return lines;
+  }
+  return lines.slice(0, start).concat(inserted, lines.slice(start + deleteCount));
+}

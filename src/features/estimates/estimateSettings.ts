@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { CONFIG_SECTION, settingId } from '../../constants';
-import { ModelResolver } from '../../core/tokens/models';
+import type { EstimatorSettings } from '../../core/tokens/estimatorProtocol';
 
 /** The estimate settings, under the `azureOpenAIBatch.` prefix. */
 export const EstimateSettings = {
@@ -19,13 +19,13 @@ export function estimatesEnabled(uri: vscode.Uri | undefined): boolean {
   return vscode.workspace.getConfiguration(CONFIG_SECTION, uri).get<boolean>(EstimateSettings.enabled, true);
 }
 
-/** A model resolver from the prices and deployment-models settings that apply to `uri`. */
-export function resolverFor(uri: vscode.Uri | undefined): ModelResolver {
+/** The prices and deployment-models settings that apply to `uri`, for the token worker's model resolver. */
+export function estimatorSettings(uri: vscode.Uri | undefined): EstimatorSettings {
   const config = vscode.workspace.getConfiguration(CONFIG_SECTION, uri);
-  return new ModelResolver({
+  return {
     prices: asRecord(config.get<unknown>(EstimateSettings.prices)),
     deploymentModels: asRecord(config.get<unknown>(EstimateSettings.deploymentModels)),
-  });
+  };
 }
 
 /** A fingerprint of the settings a resolver was built from, to tell whether a document needs a recount. */
