@@ -71,11 +71,6 @@ export class EstimatorClient {
     return this.local !== undefined ? 'inThread' : this.worker !== undefined ? 'worker' : 'idle';
   }
 
-  /** The worker thread's id while one runs (for tests). */
-  get threadId(): number | undefined {
-    return this.worker?.threadId;
-  }
-
   onSummary(listener: Listener<SummaryEvent>): { dispose(): void } {
     this.summaryListeners.add(listener);
     return { dispose: () => this.summaryListeners.delete(listener) };
@@ -138,6 +133,11 @@ export class EstimatorClient {
       this.requests.set(message.requestId, { message, resolve });
       this.send(message);
     });
+  }
+
+  /** @internal For tests: the worker thread running now. */
+  get workerForTest(): Worker | undefined {
+    return this.worker;
   }
 
   /** @internal For tests: ends the worker thread as a crash would. */
@@ -227,12 +227,8 @@ export class EstimatorClient {
     const worker = this.worker;
     this.worker = undefined;
     this.workerReady = false;
-    if (worker !== undefined) {
-      worker.removeAllListeners();
-      // A late error from the dying thread must not be thrown as unhandled.
-      worker.on('error', () => undefined);
-      void worker.terminate();
-    }
+    // Its listeners stay: they ignore a worker that is not the current one (and a late error is not thrown).
+    void worker?.terminate();
   }
 
   /** Sends every open document and unanswered request to a fresh worker, as they are now. */
