@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { LineEditRecorder, type LineEdit } from '../../src/core/documents/lineEditRecorder';
+import { LineEditRecorder, type LineEdit, type UploadPart } from '../../src/core/documents/lineEditRecorder';
 import { DocumentEstimator } from '../../src/core/tokens/documentEstimator';
 import { estimateLine, EstimateTotals, type EstimateSummary } from '../../src/core/tokens/estimate';
 import type { FromWorker, ToWorker } from '../../src/core/tokens/estimatorProtocol';
@@ -47,12 +47,12 @@ const noSettings = {};
 
 describe('documents: line edits recorded as ranges', () => {
   it('sends the whole text first, then only the changed lines, merging edits that touch', () => {
-    const sent: (LineEdit[] | 'reset')[] = [];
-    const recorder = new LineEditRecorder({ reset: () => sent.push('reset'), edits: (edits) => sent.push([...edits]) }, 100);
+    const sent: (LineEdit[] | UploadPart)[] = [];
+    const recorder = new LineEditRecorder({ upload: (part) => sent.push(part), edits: (edits) => sent.push([...edits]) }, 100);
     recorder.splice(3, 1, 2);
     assert.equal(recorder.pendingCount, 101, 'nothing sent yet: all of it');
-    recorder.flush((line) => `L${line}`);
-    assert.deepEqual(sent, ['reset']);
+    assert.ok(recorder.flush((line) => `L${line}`));
+    assert.deepEqual(sent, [{ start: 0, count: 101, deleteCount: 0, first: true, complete: true }]);
     // Far apart: two ranges. Then one touching the first: merged with it.
     recorder.splice(1, 1, 1);
     recorder.splice(50, 2, 1);
@@ -68,12 +68,39 @@ describe('documents: line edits recorded as ranges', () => {
     assert.deepEqual(sent[2], []);
     assert.equal(recorder.lineCount, 101 + 2 - 1);
   });
+
+  it('uploads a large text in parts until each deadline, sending again the sent lines an edit changed', () => {
+    let clock = 0;
+    const parts: UploadPart[] = [];
+    // Each part takes 1 ms on this clock; a flush may run 2 ms.
+    const recorder = new LineEditRecorder({ upload: (part) => (parts.push(part), clock++), edits: () => assert.fail('no edits during an upload') }, 5_500, () => clock);
+    assert.equal(recorder.flush(() => 'x', clock + 2), false);
+    assert.deepEqual(parts.map((p) => [p.start, p.count, p.deleteCount, p.first, p.complete]), [
+      [0, 1000, 0, true, false],
+      [1000, 1000, 0, false, false],
+      [2000, 1000, 0, false, false],
+    ]);
+    // An edit in the sent part: from there on it is sent again, replacing what the receiver has.
+    recorder.splice(1_500, 1, 3);
+    recorder.splice(5_000, 0, 1);
+    assert.equal(recorder.pendingCount, 5_503 - 1_500);
+    parts.length = 0;
+    assert.equal(recorder.flush(() => 'x'), true);
+    assert.deepEqual(parts.map((p) => [p.start, p.count, p.deleteCount, p.complete]), [
+      [1500, 1000, 1500, false],
+      [2500, 1000, 0, false],
+      [3500, 1000, 0, false],
+      [4500, 1000, 0, false],
+      [5500, 3, 0, true],
+    ]);
+    assert.equal(recorder.pendingCount, 0);
+  });
 });
 
 describe('tokens: the estimator worker', () => {
   it('counts an opened text as DocumentEstimator and a count from scratch do, with CRLF and a final line break', () => {
     const lines = [...requests(20, { max_tokens: 50 }), '', 'not json', request({}, { model: 'gpt-4-batch' }), ''];
-    const harness = new Harness().send({ type: 'open', id: 'a', revision: 1, text: lines.join('\r\n'), settings: noSettings });
+    const harness = new Harness().send({ type: 'open', id: 'a', revision: 1, lines: lines.join('\r\n'), settings: noSettings });
     harness.run();
     const [summary] = harness.summaries();
     assert.ok(summary !== undefined);
@@ -93,7 +120,12 @@ describe('tokens: the estimator worker', () => {
     let revision = 1;
     const recorder = new LineEditRecorder(
       {
-        reset: () => harness.send({ type: 'open', id: 'd', revision, text: lines.join('\n'), settings: noSettings }),
+        upload: (part) =>
+          harness.send(
+            part.first
+              ? { type: 'open', id: 'd', revision, lines: lines.slice(part.start, part.start + part.count), settings: noSettings }
+              : { type: 'edit', id: 'd', revision, edits: [{ start: part.start, deleteCount: part.deleteCount, lines: lines.slice(part.start, part.start + part.count).join('\n') }] },
+          ),
         edits: (edits: readonly LineEdit[]) => harness.send({ type: 'edit', id: 'd', revision, edits }),
       },
       lines.length,
@@ -122,7 +154,7 @@ describe('tokens: the estimator worker', () => {
 
   it('reports only the latest revision: edits that arrive before a count completes replace it', () => {
     const harness = new Harness()
-      .send({ type: 'open', id: 'a', revision: 1, text: requests(5).join('\n'), settings: noSettings })
+      .send({ type: 'open', id: 'a', revision: 1, lines: requests(5).join('\n'), settings: noSettings })
       .send({ type: 'edit', id: 'a', revision: 2, edits: [{ start: 0, deleteCount: 2, lines: [] }] });
     harness.run();
     assert.deepEqual(harness.summaries().map((m) => [m.revision, m.summary.requests]), [[2, 3]]);
@@ -146,7 +178,7 @@ describe('tokens: the estimator worker', () => {
 
   it('estimates one line on demand before the background count reaches it, and reuses the count after', () => {
     const lines = requests(3, { max_tokens: 7 });
-    const harness = new Harness().send({ type: 'open', id: 'a', revision: 1, text: lines.join('\n'), settings: noSettings });
+    const harness = new Harness().send({ type: 'open', id: 'a', revision: 1, lines: lines.join('\n'), settings: noSettings });
     harness.send({ type: 'lineEstimate', requestId: 9, id: 'a', revision: 1, line: 2 });
     assert.equal(harness.summaries().length, 0, 'not counted yet');
     const expected = estimateLine(lines[2]!, new ModelResolver());
@@ -160,8 +192,8 @@ describe('tokens: the estimator worker', () => {
 
   it('forgets a closed document: no summary for it, no answers about it', () => {
     const harness = new Harness()
-      .send({ type: 'open', id: 'a', revision: 1, text: requests(5).join('\n'), settings: noSettings })
-      .send({ type: 'open', id: 'b', revision: 1, text: requests(2).join('\n'), settings: noSettings })
+      .send({ type: 'open', id: 'a', revision: 1, lines: requests(5).join('\n'), settings: noSettings })
+      .send({ type: 'open', id: 'b', revision: 1, lines: requests(2).join('\n'), settings: noSettings })
       .send({ type: 'close', id: 'a' });
     assert.equal(harness.worker.openCount, 1);
     harness.run();
@@ -186,7 +218,7 @@ describe('tokens: the estimator worker', () => {
         }),
     });
     const lines = requests(20_000, { max_tokens: 10, messages: [{ role: 'user', content: 'Summarize the attached quarterly report in three sentences.' }] });
-    worker.handle({ type: 'open', id: 'big', revision: 1, text: lines.join('\n'), settings: noSettings });
+    worker.handle({ type: 'open', id: 'big', revision: 1, lines: lines.join('\n'), settings: noSettings });
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
     worker.handle({ type: 'lineEstimate', requestId: 1, id: 'big', revision: 1, line: 19_999 });

@@ -70,23 +70,48 @@ describe('tokens: the estimator client and its worker thread', function () {
     assert.deepEqual(logged, []);
   });
 
+  it('reports a text sent in parts only once the last part, with its version, is there', async () => {
+    const counter = client();
+    const lines = requests(3_000);
+    const versions: number[] = [];
+    counter.onSummary((event) => versions.push(event.version));
+    counter.open('p', undefined, lines.slice(0, 1_000).join('\n'), {});
+    assert.equal(await counter.lineEstimate('p', 1, 0), undefined, 'a part has no version to ask about');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    counter.edit('p', undefined, [{ start: 1_000, deleteCount: 0, lines: lines.slice(1_000, 2_000).join('\n') }]);
+    counter.edit('p', 7, [{ start: 2_000, deleteCount: 0, lines: lines.slice(2_000).join('\n') }]);
+    const summary = await summaryOf(counter, 'p', 7);
+    assert.deepEqual(summary.summary, fromScratch(lines));
+    assert.deepEqual(versions, [7]);
+  });
+
   it('restarts a worker that dies mid-count and gives it the documents again', async () => {
     const counter = client();
-    const lines = requests(30_000, { max_tokens: 10, messages: [{ role: 'user', content: 'Translate this paragraph into French, keeping the tone.' }] });
-    counter.open('big', 1, lines.join('\n'), {});
+    let lines = requests(30_000, { max_tokens: 10, messages: [{ role: 'user', content: 'Translate this paragraph into French, keeping the tone.' }] });
+    let version = 1;
+    // The owner sends its documents again when asked (the client keeps no copy of them).
+    const reopened: string[][] = [];
+    counter.onRestart((ids) => {
+      reopened.push([...ids]);
+      counter.open('big', version, lines.join('\n'), {});
+    });
+    counter.open('big', version, lines.join('\n'), {});
     await new Promise<void>((resolve) => counter.onProgress(() => resolve()));
     const first = counter.workerForTest!;
     const done = summaryOf(counter, 'big', 2);
     const exited = once(first, 'exit');
     await counter.crashWorkerForTest();
     await exited;
+    assert.deepEqual(reopened, [['big']]);
     // An edit after the crash reaches the new thread on top of the text sent again.
+    lines = lines.slice(1);
+    version = 2;
     counter.edit('big', 2, [{ start: 0, deleteCount: 1, lines: [] }]);
     const summary = await done;
     assert.equal(counter.mode, 'worker');
     assert.notEqual(counter.workerForTest, first);
-    assert.equal(summary.summary.requests, lines.length - 1);
-    assert.deepEqual(summary.summary, fromScratch(lines.slice(1)));
+    assert.equal(summary.summary.requests, 29_999);
+    assert.deepEqual(summary.summary, fromScratch(lines));
     assert.equal(logged.length, 1, logged.join('\n'));
     assert.match(logged[0]!, /restarting/);
   });
@@ -94,9 +119,12 @@ describe('tokens: the estimator client and its worker thread', function () {
   it('counts in this thread when the worker keeps dying', async () => {
     const counter = client({ maxRestarts: 0 });
     const lines = requests(10);
-    counter.open('a', 1, lines.join('\n'), {});
+    counter.onRestart(() => counter.open('a', 1, lines, {}));
+    counter.open('a', 1, lines, {});
     await summaryOf(counter, 'a', 1);
+    const exited = once(counter.workerForTest!, 'exit');
     await counter.crashWorkerForTest();
+    await exited;
     counter.edit('a', 2, [{ start: 9, deleteCount: 1, lines: [] }]);
     const summary = await summaryOf(counter, 'a', 2);
     assert.equal(counter.mode, 'inThread');
@@ -116,6 +144,7 @@ describe('tokens: the estimator client and its worker thread', function () {
       const counter = client({ workerPath: typeof path === 'string' ? path : path() });
       const lines = requests(4);
       const summary = summaryOf(counter, 'a', 3);
+      counter.onRestart((ids) => ids.forEach((id) => counter.open(id, 3, lines.join('\n'), {})));
       counter.open('a', 3, lines.join('\n'), {});
       assert.deepEqual((await summary).summary, fromScratch(lines));
       assert.equal(counter.mode, 'inThread');

@@ -1,5 +1,4 @@
 import { Worker } from 'node:worker_threads';
-import { spliceLines, splitLines } from '../documents/incrementalLines';
 import type { EstimateSummary } from './estimate';
 import type { EstimatorSettings, FromWorker, LineEdit, LineEstimateReply, ToWorker } from './estimatorProtocol';
 import type { EstimatorWorker, EstimatorWorkerOptions } from './estimatorWorker';
@@ -18,14 +17,10 @@ export interface EstimatorClientOptions {
 /** Where counting runs. */
 export type EstimatorMode = 'idle' | 'worker' | 'inThread';
 
-/** A document as last sent, kept to send it again to a restarted worker. */
+/** What the client knows of a document: what it sent last, by revision, and the version that is (none: a part). */
 interface ClientDocument {
-  version: number;
+  version: number | undefined;
   revision: number;
-  settings: EstimatorSettings;
-  /** The text as opened, until the first edit splits it into `lines`. */
-  text: string | undefined;
-  lines: string[] | undefined;
 }
 
 interface PendingRequest {
@@ -50,14 +45,17 @@ type Listener<E> = (event: E) => void;
 /**
  * The host's side of token counting: forwards documents and their edits to a worker thread running
  * {@link EstimatorWorker} and reports its results for the document versions they are for, dropping stale ones.
- * The thread starts on the first open. If it dies, it is restarted and given the open documents again; if it
- * cannot start, or dies too often, counting goes on in this thread with the same logic, so estimates always work.
+ * The thread starts on the first open. If it dies, it is restarted; if it cannot start, or dies too often, counting
+ * goes on in this thread with the same logic, so estimates always work. Either way the new counter has no
+ * documents: {@link onRestart} asks the owner to open them again (the client keeps no copy of their text, which
+ * would double the host's memory for a large file).
  */
 export class EstimatorClient {
   private readonly documents = new Map<string, ClientDocument>();
   private readonly requests = new Map<number, PendingRequest>();
   private readonly summaryListeners = new Set<Listener<SummaryEvent>>();
   private readonly progressListeners = new Set<Listener<ProgressEvent>>();
+  private readonly restartListeners = new Set<Listener<readonly string[]>>();
   private worker: Worker | undefined;
   private workerReady = false;
   private local: EstimatorWorker | undefined;
@@ -81,36 +79,36 @@ export class EstimatorClient {
     return { dispose: () => this.progressListeners.delete(listener) };
   }
 
-  /** Starts counting a document (again, from scratch, when it is open already). */
-  open(id: string, version: number, text: string, settings: EstimatorSettings): void {
-    const previous = this.documents.get(id);
-    const revision = (previous?.revision ?? 0) + 1;
-    this.documents.set(id, { version, revision, settings, text, lines: undefined });
-    this.send({ type: 'open', id, revision, text, settings });
+  /** The counter was replaced (restarted, or moved into this thread): open these documents again. */
+  onRestart(listener: Listener<readonly string[]>): { dispose(): void } {
+    this.restartListeners.add(listener);
+    return { dispose: () => this.restartListeners.delete(listener) };
   }
 
-  /** The document changed to `version` by these line edits, applied in order. */
-  edit(id: string, version: number, edits: readonly LineEdit[]): void {
+  /**
+   * Starts counting a document (again, from scratch, when it is open already): its text, or the first part of it
+   * with `version` undefined (no result is reported for a part; edits append the rest, the last with its version).
+   */
+  open(id: string, version: number | undefined, lines: LineEdit['lines'], settings: EstimatorSettings): void {
+    const revision = (this.documents.get(id)?.revision ?? 0) + 1;
+    this.documents.set(id, { version, revision });
+    this.send({ type: 'open', id, revision, lines, settings });
+  }
+
+  /** The document changed to `version` (undefined: a part of its text, see {@link open}) by these line edits, in order. */
+  edit(id: string, version: number | undefined, edits: readonly LineEdit[]): void {
     const document = this.documents.get(id);
-    if (document === undefined) {
-      return;
+    if (document !== undefined) {
+      document.version = version;
+      document.revision++;
+      this.send({ type: 'edit', id, revision: document.revision, edits });
     }
-    let lines = document.lines ?? splitLines(document.text ?? '');
-    for (const { start, deleteCount, lines: inserted } of edits) {
-      lines = spliceLines(lines, start, deleteCount, inserted);
-    }
-    document.lines = lines;
-    document.text = undefined;
-    document.version = version;
-    document.revision++;
-    this.send({ type: 'edit', id, revision: document.revision, edits });
   }
 
   /** New prices or deployment mappings: the document is counted again. */
   settings(id: string, settings: EstimatorSettings): void {
     const document = this.documents.get(id);
     if (document !== undefined) {
-      document.settings = settings;
       document.revision++;
       this.send({ type: 'settings', id, revision: document.revision, settings });
     }
@@ -125,7 +123,7 @@ export class EstimatorClient {
   /** One line's estimate at `version` (counted on demand if the background count has not reached it). */
   lineEstimate(id: string, version: number, line: number): Promise<LineEstimateReply | undefined> {
     const document = this.documents.get(id);
-    if (document === undefined || document.version !== version || this.disposed) {
+    if (document === undefined || document.version === undefined || document.version !== version || this.disposed) {
       return Promise.resolve(undefined);
     }
     const message = { type: 'lineEstimate', requestId: this.nextRequestId++, id, revision: document.revision, line } as const;
@@ -157,6 +155,7 @@ export class EstimatorClient {
     this.requests.clear();
     this.summaryListeners.clear();
     this.progressListeners.clear();
+    this.restartListeners.clear();
   }
 
   private send(message: ToWorker): void {
@@ -220,7 +219,7 @@ export class EstimatorClient {
       this.options.log?.(`The token worker ${wasReady ? 'failed again' : 'could not start'} (${reason}): counting tokens in the extension host.`);
       this.startInThread();
     }
-    this.resendAll();
+    this.forgetAll();
   }
 
   private stopWorker(): void {
@@ -231,15 +230,15 @@ export class EstimatorClient {
     void worker?.terminate();
   }
 
-  /** Sends every open document and unanswered request to a fresh worker, as they are now. */
-  private resendAll(): void {
-    for (const [id, document] of this.documents) {
-      const text = document.text ?? document.lines!.join('\n');
-      this.send({ type: 'open', id, revision: document.revision, text, settings: document.settings });
+  /** The new counter has no documents: forget them, answer the open questions with nothing, and ask for them again. */
+  private forgetAll(): void {
+    const ids = [...this.documents.keys()];
+    this.documents.clear();
+    for (const { resolve } of this.requests.values()) {
+      resolve(undefined);
     }
-    for (const { message } of this.requests.values()) {
-      this.send(message);
-    }
+    this.requests.clear();
+    emit(this.restartListeners, ids);
   }
 
   private receive(message: FromWorker, from: Worker | undefined): void {
@@ -259,13 +258,14 @@ export class EstimatorClient {
       case 'summary':
       case 'progress': {
         const document = this.documents.get(message.id);
-        if (document === undefined || document.revision !== message.revision) {
+        const version = document?.version;
+        if (version === undefined || document!.revision !== message.revision) {
           return;
         }
         if (message.type === 'summary') {
-          emit(this.summaryListeners, { id: message.id, version: document.version, summary: message.summary });
+          emit(this.summaryListeners, { id: message.id, version, summary: message.summary });
         } else {
-          emit(this.progressListeners, { id: message.id, version: document.version, fraction: message.fraction });
+          emit(this.progressListeners, { id: message.id, version, fraction: message.fraction });
         }
       }
     }

@@ -11,7 +11,8 @@ export type { LineEdit } from '../documents/lineEditRecorder';
 export type EstimatorSettings = Pick<ResolverOptions, 'prices' | 'deploymentModels'>;
 
 export type ToWorker =
-  | { readonly type: 'open'; readonly id: string; readonly revision: number; readonly text: string; readonly settings: EstimatorSettings }
+  /** The document afresh: its text or, for a large one, the first part of it (edits append the rest). */
+  | { readonly type: 'open'; readonly id: string; readonly revision: number; readonly lines: LineEdit['lines']; readonly settings: EstimatorSettings }
   | { readonly type: 'edit'; readonly id: string; readonly revision: number; readonly edits: readonly LineEdit[] }
   | { readonly type: 'settings'; readonly id: string; readonly revision: number; readonly settings: EstimatorSettings }
   | { readonly type: 'close'; readonly id: string }

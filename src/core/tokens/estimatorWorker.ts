@@ -57,7 +57,7 @@ export class EstimatorWorker {
   handle(message: ToWorker): void {
     switch (message.type) {
       case 'open':
-        this.open(message.id, message.revision, splitLines(message.text), message.settings);
+        this.open(message.id, message.revision, linesOf(message.lines), message.settings);
         break;
       case 'edit':
         this.edit(message.id, message.revision, message.edits);
@@ -100,8 +100,9 @@ export class EstimatorWorker {
       return;
     }
     for (const { start, deleteCount, lines } of edits) {
-      document.lines = spliceLines(document.lines, start, deleteCount, lines);
-      document.estimator.splice(start, deleteCount, lines.length);
+      const inserted = linesOf(lines);
+      document.lines = spliceLines(document.lines, start, deleteCount, inserted);
+      document.estimator.splice(start, deleteCount, inserted.length);
     }
     document.revision = revision;
   }
@@ -162,4 +163,9 @@ export class EstimatorWorker {
 
 function resolverOf(settings: EstimatorSettings): ModelResolver {
   return new ModelResolver({ prices: settings.prices, deploymentModels: settings.deploymentModels });
+}
+
+/** The lines of an edit (sent as one text, or as lines). */
+function linesOf(lines: LineEdit['lines']): string[] {
+  return typeof lines === 'string' ? splitLines(lines) : [...lines];
 }

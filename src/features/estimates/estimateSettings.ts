@@ -23,9 +23,15 @@ export function estimatesEnabled(uri: vscode.Uri | undefined): boolean {
 export function estimatorSettings(uri: vscode.Uri | undefined): EstimatorSettings {
   const config = vscode.workspace.getConfiguration(CONFIG_SECTION, uri);
   return {
-    prices: asRecord(config.get<unknown>(EstimateSettings.prices)),
-    deploymentModels: asRecord(config.get<unknown>(EstimateSettings.deploymentModels)),
+    prices: plainRecord(config.get<unknown>(EstimateSettings.prices)),
+    deploymentModels: plainRecord(config.get<unknown>(EstimateSettings.deploymentModels)),
   };
+}
+
+/** A settings object as plain JSON: the configuration hands out proxies, which cannot be posted to a thread. */
+function plainRecord(value: unknown): Record<string, unknown> | undefined {
+  const record = asRecord(value);
+  return record === undefined ? undefined : (JSON.parse(JSON.stringify(record)) as Record<string, unknown>);
 }
 
 /** A fingerprint of the settings a resolver was built from, to tell whether a document needs a recount. */

@@ -41,9 +41,9 @@ interface Entry {
 
 /**
  * Keeps token estimates for the open batch documents, which the {@link BatchDocumentTracker} follows. The counting
- * happens in a worker thread ({@link EstimatorClient}): a document is sent to it as soon as it is tracked, and its
- * edits, recorded line by line as they arrive, are sent after the debounce (the tracker's slices do nothing else
- * here); the worker recounts only the changed lines and reports the totals of each version, announced by
+ * happens in a worker thread ({@link EstimatorClient}): a document is sent to it as soon as it is tracked (a large
+ * one in parts, in the tracker's slices), and its edits, recorded line by line as they arrive, are sent after the
+ * debounce; the worker recounts only the changed lines and reports the totals of each version, announced by
  * {@link onDidChange}. The host never loads or runs the tokenizer.
  */
 export class EstimatesController extends Disposable implements DocumentFeature<Entry> {
@@ -63,10 +63,12 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
     this.client = new EstimatorClient(clientOptions);
     const summaries = this.client.onSummary((event) => this.onSummary(event));
     const progress = this.client.onProgress((event) => this.onProgress(event));
+    const restarts = this.client.onRestart((ids) => this.onRestart(ids));
     this.registerAll(
       { dispose: () => this.client.dispose() },
       summaries,
       progress,
+      restarts,
       this.changeEmitter,
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration(CONFIG_SECTION)) {
@@ -148,13 +150,19 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
       waiters: [],
       lines: new LineEditRecorder(
         {
-          reset: () => {
-            this.sent(entry);
-            this.client.open(id, document.version, document.getText(), estimatorSettings(document.uri));
+          upload: (part) => {
+            const version = part.complete ? document.version : undefined;
+            this.sent(entry, version);
+            const lines = linesText(document, part.start, part.count);
+            if (part.first) {
+              this.client.open(id, version, lines, estimatorSettings(document.uri));
+            } else {
+              this.client.edit(id, version, [{ start: part.start, deleteCount: part.deleteCount, lines }]);
+            }
           },
           edits: (edits) => {
             if (edits.length > 0 || entry.sentVersion !== document.version) {
-              this.sent(entry);
+              this.sent(entry, document.version);
               this.client.edit(id, document.version, edits);
             }
           },
@@ -191,9 +199,21 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
     return this.documents.workFor(document.uri);
   }
 
-  private sent(entry: Entry): void {
-    entry.sentVersion = entry.document.version;
+  private sent(entry: Entry, version: number | undefined): void {
+    entry.sentVersion = version;
     entry.progress = 0;
+  }
+
+  /** The worker lost its documents (it was restarted): send them again, whole. */
+  private onRestart(ids: readonly string[]): void {
+    for (const id of ids) {
+      const entry = this.entries.get(id);
+      if (entry !== undefined && !entry.document.isClosed) {
+        entry.lines.reset(entry.document.lineCount);
+        entry.sentVersion = undefined;
+        this.documents.rerun(entry.document.uri);
+      }
+    }
   }
 
   private onSummary({ id, version, summary }: SummaryEvent): void {
@@ -242,6 +262,15 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
       settle(entry);
     }
   }
+}
+
+/** Lines [start, start + count) of a document as one text (one copy, split in the worker). */
+function linesText(document: vscode.TextDocument, start: number, count: number): string | readonly string[] {
+  if (count === 0) {
+    return [];
+  }
+  const last = start + count - 1;
+  return document.getText(new vscode.Range(start, 0, last, document.lineAt(last).text.length));
 }
 
 function settle(entry: Entry): void {

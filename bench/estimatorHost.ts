@@ -1,0 +1,88 @@
+/**
+ * What counting a document's tokens costs the extension host's thread: `node out/bench/estimatorHost.js`.
+ *
+ * Each way runs in a fresh process on the same 100,000-row file: `inHost`, the DocumentEstimator in 12 ms slices as
+ * the editor used to run it (the tokenizer loads in the host), and `worker`, the EstimatorClient with the built
+ * worker thread (dist/tokenWorker.js), where the host only sends the text. It reports the host thread's busy time
+ * (event-loop utilization), its longest stall (monitorEventLoopDelay) and the time until the summary.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { splitLines } from '../src/core/documents/incrementalLines';
+import { DocumentEstimator } from '../src/core/tokens/documentEstimator';
+import type { EstimateSummary } from '../src/core/tokens/estimate';
+import { EstimatorClient } from '../src/core/tokens/estimatorClient';
+import { ensureDataFile } from './generate';
+
+const root = resolve(__dirname, '../..');
+const spec = { name: 'chat-100k', rows: 100_000, seed: 100_001, medianRowBytes: 800 };
+
+interface HostCost {
+  readonly way: string;
+  readonly busyMs: number;
+  readonly longestStallMs: number;
+  readonly untilSummaryMs: number;
+  readonly inputTokens: number;
+}
+
+async function measure(way: string, count: (text: string) => Promise<EstimateSummary>, text: string): Promise<HostCost> {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const before = performance.eventLoopUtilization();
+  const started = performance.now();
+  const summary = await count(text);
+  const untilSummaryMs = performance.now() - started;
+  const used = performance.eventLoopUtilization(before);
+  delay.disable();
+  return { way, busyMs: used.active, longestStallMs: delay.max / 1e6, untilSummaryMs, inputTokens: summary.inputTokens };
+}
+
+/** As the editor's tracker ran it: 12 ms slices, the document's lines read as the host holds them. */
+function inHost(text: string): Promise<EstimateSummary> {
+  const lines = splitLines(text);
+  const estimator = new DocumentEstimator();
+  estimator.reset(lines.length);
+  return new Promise((done) => {
+    const slice = (): void => {
+      if (estimator.flush((line) => lines[line]!, performance.now() + 12)) {
+        done(estimator.summary());
+      } else {
+        setTimeout(slice, 0);
+      }
+    };
+    setTimeout(slice, 0);
+  });
+}
+
+function inWorker(text: string): Promise<EstimateSummary> {
+  const client = new EstimatorClient({ workerPath: join(root, 'dist/tokenWorker.js') });
+  return new Promise((done) => {
+    client.onSummary(({ summary }) => {
+      client.dispose();
+      done(summary);
+    });
+    client.open('bench', 1, text, {});
+  });
+}
+
+async function main(): Promise<void> {
+  const file = ensureDataFile(join(root, 'bench/.data'), spec);
+  const way = process.argv[2];
+  if (way === 'inHost' || way === 'worker') {
+    const text = readFileSync(file.path, 'utf8');
+    const cost = await measure(way, way === 'inHost' ? inHost : inWorker, text);
+    process.stdout.write(JSON.stringify(cost));
+    return;
+  }
+  console.log(`${file.lines.toLocaleString('en-US')} rows, ${(file.bytes / 1024 / 1024).toFixed(1)} MiB`);
+  for (const each of ['inHost', 'worker']) {
+    const cost = JSON.parse(execFileSync(process.execPath, [__filename, each], { encoding: 'utf8', maxBuffer: 1024 * 1024 })) as HostCost;
+    console.log(
+      `${each.padEnd(7)} host busy ${cost.busyMs.toFixed(0).padStart(6)} ms · longest stall ${cost.longestStallMs.toFixed(0).padStart(5)} ms · summary after ${cost.untilSummaryMs.toFixed(0).padStart(6)} ms · ${cost.inputTokens.toLocaleString('en-US')} input tokens`,
+    );
+  }
+}
+
+void main();
