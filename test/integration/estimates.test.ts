@@ -91,4 +91,33 @@ describe('estimates in the editor', function () {
     const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri)) ?? [];
     assert.equal(lenses.filter((l) => lensPattern.test(l.command?.title ?? '')).length, 0);
   });
+
+  it('counts in a worker thread, and counts again with new deployment mappings', async () => {
+    const api = await extensionApi();
+    const document = await openDocument('clean.jsonl');
+    await estimateLens(document.uri, 5);
+    // The extension host only forwards the text: the thread beside the bundle counts.
+    assert.equal(api.estimates.counterMode, 'worker');
+    const settings = vscode.workspace.getConfiguration('azureOpenAIBatch.estimates');
+    const changed = new Promise<void>((resolve) => {
+      const listener = api.estimates.onDidChange((uri) => {
+        if (uri?.toString() === document.uri.toString()) {
+          listener.dispose();
+          resolve();
+        }
+      });
+    });
+    try {
+      await settings.update('deploymentModels', { 'gpt-4o-batch': 'gpt-4o-mini' }, vscode.ConfigurationTarget.Workspace);
+      await changed;
+      await api.estimates.whenIdle(document.uri);
+      const state = api.estimates.stateFor(document);
+      assert.equal(state?.kind, 'done');
+      assert.deepEqual(state.summary.deployments.map((d) => [d.deployment, d.model.model, d.model.source]), [['gpt-4o-batch', 'gpt-4o-mini', 'setting']]);
+      const lens = await estimateLens(document.uri, 5);
+      assert.match(lens.command!.tooltip ?? '', /gpt-4o-batch → gpt-4o-mini/);
+    } finally {
+      await settings.update('deploymentModels', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
 });

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { CONFIG_SECTION, settingId, Settings } from '../../constants';
 import { LineEditRecorder } from '../../core/documents/lineEditRecorder';
 import type { EstimateSummary, LineEstimate } from '../../core/tokens/estimate';
-import { EstimatorClient, type EstimatorClientOptions, type ProgressEvent, type SummaryEvent } from '../../core/tokens/estimatorClient';
+import { EstimatorClient, type EstimatorClientOptions, type EstimatorMode, type ProgressEvent, type SummaryEvent } from '../../core/tokens/estimatorClient';
 import type { ResolvedModel } from '../../core/tokens/models';
 import type { BatchDocumentTracker, DocumentFeature, TrackedFeature } from '../documents/batchDocumentTracker';
 import { isBatchDocument } from '../documents/isBatchDocument';
@@ -126,6 +126,11 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
       }
       await new Promise<void>((resolve) => entry.waiters.push(resolve));
     }
+  }
+
+  /** Where tokens are counted: in the worker thread, unless it could not run (for tests and diagnostics). */
+  get counterMode(): EstimatorMode {
+    return this.client.mode;
   }
 
   isTracked(uri: vscode.Uri): boolean {
