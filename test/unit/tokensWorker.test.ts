@@ -1,19 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { LineEditRecorder, type LineEdit, type UploadPart } from '../../src/core/documents/lineEditRecorder';
 import { DocumentEstimator } from '../../src/core/tokens/documentEstimator';
-import { estimateLine, EstimateTotals, type EstimateSummary } from '../../src/core/tokens/estimate';
+import { estimateLine } from '../../src/core/tokens/estimate';
 import type { FromWorker, ToWorker } from '../../src/core/tokens/estimatorProtocol';
 import { EstimatorWorker } from '../../src/core/tokens/estimatorWorker';
 import { ModelResolver } from '../../src/core/tokens/models';
+import { fromScratch } from './tokenHelpers';
 import { request, requests, seeded } from './helpers';
 
-function fromScratch(lines: readonly string[], resolver = new ModelResolver()): EstimateSummary {
-  const totals = new EstimateTotals();
-  for (const line of lines) {
-    totals.add(estimateLine(line, resolver));
-  }
-  return totals.summarize(resolver);
-}
 
 /** A worker whose slices run when the test says (`run`), recording what it posts. */
 class Harness {

@@ -3,22 +3,15 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { estimateLine, EstimateTotals, type EstimateSummary } from '../../src/core/tokens/estimate';
+import { estimateLine } from '../../src/core/tokens/estimate';
 import { EstimatorClient, type EstimatorClientOptions, type SummaryEvent } from '../../src/core/tokens/estimatorClient';
 import { ModelResolver } from '../../src/core/tokens/models';
+import { fromScratch } from './tokenHelpers';
 import { request, requests } from './helpers';
 
 // The compiled worker, as the extension runs it (`npm run build` makes it).
 const workerPath = resolve(__dirname, '../../../dist/tokenWorker.js');
 
-function fromScratch(lines: readonly string[]): EstimateSummary {
-  const resolver = new ModelResolver();
-  const totals = new EstimateTotals();
-  for (const line of lines) {
-    totals.add(estimateLine(line, resolver));
-  }
-  return totals.summarize(resolver);
-}
 
 /** The next summary of `id` at `version` (earlier ones are skipped). */
 function summaryOf(client: EstimatorClient, id: string, version: number): Promise<SummaryEvent> {
