@@ -120,4 +120,19 @@ describe('estimates in the editor', function () {
       await settings.update('deploymentModels', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
+
+  it('keeps estimating after the worker thread dies: it is restarted and given the open documents again', async () => {
+    const api = await extensionApi();
+    const document = await openDocument('clean.jsonl');
+    await estimateLens(document.uri, 5);
+    await api.estimates.crashCounterForTest();
+    const editor = vscode.window.activeTextEditor!;
+    await editor.edit((b) => b.delete(new vscode.Range(3, document.lineAt(3).text.length, 4, document.lineAt(4).text.length)));
+    await api.estimates.whenIdle(document.uri);
+    const state = api.estimates.stateFor(document);
+    assert.equal(state?.kind, 'done');
+    assert.equal(state.summary.requests, 4);
+    assert.equal(api.estimates.counterMode, 'worker');
+    await estimateLens(document.uri, 4);
+  });
 });

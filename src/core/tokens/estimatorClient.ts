@@ -166,7 +166,12 @@ export class EstimatorClient {
       this.start();
     }
     if (this.local !== undefined) {
-      this.local.handle(message);
+      try {
+        this.local.handle(message);
+      } catch (error) {
+        // What crashed the worker thread must not throw into the host's caller too: this document goes uncounted.
+        this.options.log?.(`Counting tokens failed (${errorText(error)}).`);
+      }
     } else {
       this.worker!.postMessage(message);
     }

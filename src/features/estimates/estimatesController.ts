@@ -133,6 +133,11 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
     return this.client.mode;
   }
 
+  /** @internal For tests: ends the worker thread as a crash would (it is restarted and given the documents again). */
+  crashCounterForTest(): Promise<void> {
+    return this.client.crashWorkerForTest();
+  }
+
   isTracked(uri: vscode.Uri): boolean {
     return this.documents.workFor(uri) !== undefined;
   }
