@@ -280,6 +280,56 @@ describe('results viewer model', () => {
     });
   });
 
+  describe('while it builds', () => {
+    it('hands out the growing model: its first rows can be queried and paged before the end', async () => {
+      const count = 12_000;
+      const ids = Array.from({ length: count }, (_, i) => `id-${i}`);
+      const inputPath = write('in.jsonl', ids.map((id) => chatInput(id)));
+      const resultsPath = write('in.results.jsonl', ids.map((id) => joined(id, 'succeeded', 200, chatBody(`answer ${id}`))));
+      const seen: { rows: number; complete: boolean; firstPrompt: string | undefined; bytesRead: number; totalBytes: number }[] = [];
+      const model = await buildResultsModel(resultsPath, {
+        inputPath,
+        progressMs: 0,
+        onProgress: (partial) => {
+          // Sorted by a text column once (ranks are cached for a model of that size), then in input order.
+          const sort = seen.length === 0 ? ({ column: 'custom_id', descending: true } as const) : undefined;
+          const page = pageOf(partial, queryResults(partial, { search: 'ANSWER id-1', sort }), 0, 1);
+          seen.push({ rows: partial.rowCount, complete: partial.complete, firstPrompt: page[0]?.prompt, bytesRead: partial.bytesRead, totalBytes: partial.totalBytes });
+        },
+      });
+      assert.ok(seen.length >= 2, `progress was reported ${seen.length} times`);
+      const early = seen.find((report) => report.rows > 0)!;
+      assert.ok(early.rows < count && !early.complete, 'a partial model was handed out');
+      assert.ok(early.bytesRead > 0 && early.bytesRead < early.totalBytes);
+      assert.match(early.firstPrompt ?? '', /^When was Microsoft founded\? \(id-1/, 'early rows are joined with their input');
+      assert.ok(seen.every((report, at) => at === 0 || report.rows >= seen[at - 1]!.rows));
+      assert.equal(model.rowCount, count);
+      assert.equal(model.complete, true);
+      assert.equal(queryResults(model, { search: 'answer id-1' }).rows.length, 3111, 'id-1, id-1x, id-1xx, id-1xxx, id-10xxx and id-11xxx');
+      assert.equal(queryResults(model, { sort: { column: 'custom_id', descending: true } }).rows[0], count - 1, 'keys ranked on the partial model are ranked again');
+    });
+
+    it('finds requests out of order, before and after the row, and reads the rest of the input for its counts', async () => {
+      const inputPath = write('in.jsonl', ['a', 'b', 'c', 'd', 'e'].map((id) => chatInput(id)));
+      const resultsPath = write('in.results.jsonl', ['c', 'a', 'e', 'zz', 'b'].map((id) => joined(id, 'succeeded', 200, chatBody(id))));
+      const model = await buildResultsModel(resultsPath, { inputPath });
+      assert.deepEqual(all(model).map((row) => [row.customId, row.inputLine]), [['c', 3], ['a', 1], ['e', 5], ['zz', undefined], ['b', 2]]);
+      assert.deepEqual([model.report.notInInput, model.report.inputWithoutRow], [1, 1]);
+    });
+  });
+
+  describe('search', () => {
+    it('matches text whose lowercase is longer than itself, across the index chunks, and each row once', async () => {
+      const rows = Array.from({ length: 3000 }, (_, i) => joined(`r${i}`, 'succeeded', 200, chatBody(`${i % 1000 === 7 ? 'İstanbul NEEDLE needle' : 'hay'} ${'x'.repeat(1000)}`)));
+      const model = await buildResultsModel(write('x.results.jsonl', rows));
+      assert.deepEqual([...queryResults(model, { search: 'needle' }).rows], [7, 1007, 2007]);
+      assert.deepEqual([...queryResults(model, { search: 'i̇stanbul needle' }).rows], [7, 1007, 2007]);
+      assert.deepEqual([...queryResults(model, { search: 'İSTANBUL' }).rows], [7, 1007, 2007]);
+      assert.deepEqual([...queryResults(model, { search: 'x\u0000r' }).rows], [], 'nothing matches across rows');
+      assert.deepEqual([...queryResults(model, { search: 'needle', statuses: ['failed'] }).rows], [], 'a cached search still filters');
+    });
+  });
+
   describe('structured outputs', () => {
     const schema = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'number' }, tags: { type: 'array' } }, required: ['name', 'age'], additionalProperties: false };
     const chatStructured = (id: string) => chatInput(id, { response_format: { type: 'json_schema', json_schema: { name: 'Person', strict: true, schema } } });

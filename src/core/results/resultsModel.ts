@@ -1,8 +1,10 @@
+import { stat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { readLineFrom, readLocatedLines } from '../io/lineReader';
+import { readLineFrom, readLocatedLines, type LocatedLine } from '../io/lineReader';
 import { costUsd, ModelResolver } from '../tokens/models';
 import type { JoinedLine, RequestOutcome } from './join';
 import { isObject, requestBody, requestFacts, responseFacts } from './resultRow';
+import { SearchIndex } from './searchIndex';
 import { answerSchemaOf, checkStructuredAnswer, type AnswerSchema, type StructuredState } from './structuredOutput';
 
 /** Statuses in the order of their numbers in {@link ResultsModel.status}. */
@@ -16,6 +18,8 @@ export const gridChars = 500;
 export const defaultSearchChars = 8192;
 /** How many unreadable lines a model names (all are counted). */
 const maxReported = 1000;
+/** Rows the typed columns start with (doubled as needed). */
+const initialRows = 1024;
 
 /** A top-level field value of a structured answer as the grid holds it: long text cut, objects as JSON text. */
 export type FieldValue = string | number | boolean | null;
@@ -28,6 +32,13 @@ export interface BuildOptions {
   readonly signal?: AbortSignal;
   /** Characters of each prompt and answer searched (default {@link defaultSearchChars}). */
   readonly searchChars?: number;
+  /**
+   * Called with the growing model while it is built (rows below `rowCount` are complete and can be queried and
+   * paged), at most every `progressMs` (default 200 ms), the first time within milliseconds: show the first page
+   * of a big file at once, and a progress bar from `bytesRead` / `totalBytes`.
+   */
+  readonly onProgress?: (model: ResultsModel) => void;
+  readonly progressMs?: number;
 }
 
 /** An unreadable line of the results file: reported, not shown as a row. */
@@ -86,54 +97,57 @@ interface InputEntry {
 
 /**
  * The rows of a job's `NAME.results.jsonl`, joined with their input requests, held column by column in typed
- * arrays (numbers) and short strings (grid text, lowercase search text), so that 100,000 rows filter and sort in
+ * arrays (numbers) and short strings (grid text), with a search index, so that 100,000 rows filter and sort in
  * milliseconds. Whole requests and responses are not held: {@link detail} reads them back by byte offset.
- * Built by {@link buildResultsModel}; read by the view, page and export functions.
+ * Built by {@link buildResultsModel}, which hands it out while it grows (typed arrays are longer than
+ * {@link rowCount}: read rows below it only); read by the view, page and export functions.
  */
 export class ResultsModel {
+  rowCount = 0;
+  /** False while the build is still adding rows. */
+  complete = false;
+  /** Bytes of the results file read so far, and its size when the build began: for a progress bar. */
+  bytesRead = 0;
+  totalBytes = 0;
   readonly customId: string[] = [];
   /** Index in {@link statuses}. */
-  status!: Uint8Array;
+  status = new Uint8Array(initialRows);
   /** The HTTP status code, -1 for none. */
-  statusCode!: Int32Array;
+  statusCode = new Int32Array(initialRows);
   /** Index in {@link codes} of the row's code: the error code of a failure, else the status code, '' for missing. */
-  codeId!: Uint32Array;
+  codeId = new Uint32Array(initialRows);
   readonly codes: string[] = [];
   /** Grid text (at most {@link gridChars}). */
   readonly prompt: string[] = [];
   readonly answer: string[] = [];
   /** The error message of a failed row (grid text), else undefined. */
   readonly errorMessage: (string | undefined)[] = [];
-  /** custom_id, prompt and answer in lowercase, for search. */
-  readonly searchText: string[] = [];
+  /** custom_id, prompt and answer, searched case-insensitively. */
+  readonly search = new SearchIndex();
   /** NaN where unknown. */
-  inputTokens!: Float64Array;
-  outputTokens!: Float64Array;
-  reasoningTokens!: Float64Array;
+  inputTokens = new Float64Array(initialRows);
+  outputTokens = new Float64Array(initialRows);
+  reasoningTokens = new Float64Array(initialRows);
   /** USD, NaN where the model has no known price or the row has no usage. */
-  cost!: Float64Array;
+  cost = new Float64Array(initialRows);
   /** Index in {@link structuredStates}. */
-  structured!: Uint8Array;
+  structured = new Uint8Array(initialRows);
   readonly structuredReason: (string | undefined)[] = [];
   /** Structured answers' top-level fields, schema properties first. */
   fields: FieldColumn[] = [];
-  /** Where each row is: its line in the results file and, when joined, in the input file (-1 when not). */
-  resultOffset!: Float64Array;
-  resultLength!: Float64Array;
-  resultLine!: Uint32Array;
-  inputOffset!: Float64Array;
-  inputLength!: Float64Array;
-  inputLine!: Int32Array;
-  report!: BuildReport;
+  /** Where each row is: its line (0-based) in the results file and, when joined, in the input file (-1 when not). */
+  resultOffset = new Float64Array(initialRows);
+  resultLength = new Float64Array(initialRows);
+  resultLine = new Uint32Array(initialRows);
+  inputOffset = new Float64Array(initialRows);
+  inputLength = new Float64Array(initialRows);
+  inputLine = new Int32Array(initialRows);
+  report: BuildReport = { malformed: [], malformedCount: 0, notInInput: 0, inputWithoutRow: 0, duplicateIds: 0, unreadableInputLines: 0 };
 
   constructor(
     readonly resultsPath: string,
     readonly inputPath: string | undefined,
   ) {}
-
-  get rowCount(): number {
-    return this.customId.length;
-  }
 
   /** The row's code text. */
   code(row: number): string {
@@ -159,6 +173,33 @@ export class ResultsModel {
       changed: result === undefined || (joined && request === undefined),
     };
   }
+
+  /** Makes room for one more row in every typed column (doubling them when full). */
+  grow(): void {
+    if (this.rowCount < this.status.length) {
+      return;
+    }
+    const size = this.status.length * 2;
+    const grown = <T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(array: T): T => {
+      const next = new (array.constructor as new (length: number) => T)(size);
+      next.set(array);
+      return next;
+    };
+    this.status = grown(this.status);
+    this.statusCode = grown(this.statusCode);
+    this.codeId = grown(this.codeId);
+    this.inputTokens = grown(this.inputTokens);
+    this.outputTokens = grown(this.outputTokens);
+    this.reasoningTokens = grown(this.reasoningTokens);
+    this.cost = grown(this.cost);
+    this.structured = grown(this.structured);
+    this.resultOffset = grown(this.resultOffset);
+    this.resultLength = grown(this.resultLength);
+    this.resultLine = grown(this.resultLine);
+    this.inputOffset = grown(this.inputOffset);
+    this.inputLength = grown(this.inputLength);
+    this.inputLine = grown(this.inputLine);
+  }
 }
 
 /** A line's JSON value when it parses and holds `customId`: a line re-read by offset is still the row's line. */
@@ -171,209 +212,257 @@ export function parseIfSameId(text: string, customId: string): unknown {
   }
 }
 
-/** Yields to the event loop every few milliseconds, and stops when the signal aborts. */
+/** Yields to the event loop every few milliseconds, stops when the signal aborts, and reports progress. */
 class Pacer {
-  private last = performance.now();
-  constructor(private readonly signal: AbortSignal | undefined) {}
+  private lastYield = performance.now();
+  private lastProgress = -Infinity;
+  constructor(
+    private readonly signal: AbortSignal | undefined,
+    private readonly progress: (() => void) | undefined,
+    private readonly progressMs: number,
+  ) {}
 
   async pause(): Promise<void> {
-    if (performance.now() - this.last < 8) {
+    const now = performance.now();
+    if (now - this.lastYield < 8) {
       return;
+    }
+    if (this.progress !== undefined && now - this.lastProgress >= this.progressMs) {
+      this.lastProgress = now;
+      this.progress();
     }
     await yieldToEventLoop();
     this.signal?.throwIfAborted();
-    this.last = performance.now();
+    this.lastYield = performance.now();
   }
 }
 
 /**
  * Builds the model of `resultsPath` (`NAME.results.jsonl`, as the join writes it), streaming it and the input
- * file once each. Yields to the event loop as it goes; throws the signal's reason when it aborts.
+ * file once each. The join writes rows in input order, so the input is read in step with the results and the
+ * first rows are complete at once (ids out of order are found further on, or in what was read before). Yields to
+ * the event loop as it goes, calling `onProgress` with the growing model; throws the signal's reason on abort.
  */
 export async function buildResultsModel(resultsPath: string, options: BuildOptions = {}): Promise<ResultsModel> {
   const signal = options.signal;
   signal?.throwIfAborted();
-  const pacer = new Pacer(signal);
+  const model = new ResultsModel(resultsPath, options.inputPath);
+  model.totalBytes = (await stat(resultsPath)).size;
   const searchChars = options.searchChars ?? defaultSearchChars;
   const resolver = options.resolver ?? new ModelResolver();
-  const model = new ResultsModel(resultsPath, options.inputPath);
   const schemas: AnswerSchema[] = [];
-  const inputs = options.inputPath === undefined ? undefined : await readInputs(options.inputPath, schemas, searchChars, pacer);
-
-  const statusCodes: number[] = [];
-  const codeIds: number[] = [];
-  const status: number[] = [];
-  const numbers = { inputTokens: [] as number[], outputTokens: [] as number[], reasoningTokens: [] as number[], cost: [] as number[] };
-  const structured: number[] = [];
-  const location = { resultOffset: [] as number[], resultLength: [] as number[], resultLine: [] as number[], inputOffset: [] as number[], inputLength: [] as number[], inputLine: [] as number[] };
-  const codeIndex = new Map<string, number>();
   const fieldIndex = new Map<string, FieldColumn>();
+  const codeIndex = new Map<string, number>();
   const seen = new Set<string>();
-  const malformed: MalformedLine[] = [];
-  let malformedCount = 0;
-  let notInInput = 0;
-  let duplicateIds = 0;
+  const report = { malformed: [] as MalformedLine[], malformedCount: 0, notInInput: 0, inputWithoutRow: 0, duplicateIds: 0, unreadableInputLines: 0 };
+  const publish = () => {
+    model.fields = orderFields(schemas, fieldIndex, model.rowCount);
+    model.report = { ...report, malformed: [...report.malformed] };
+  };
+  const onProgress = options.onProgress;
+  const pacer = new Pacer(signal, onProgress && (() => (publish(), onProgress(model))), options.progressMs ?? 200);
+  const inputs = options.inputPath === undefined ? undefined : new InputReader(options.inputPath, schemas, searchChars);
   const bad = (line: number, reason: string) => {
-    malformedCount++;
-    if (malformed.length < maxReported) {
-      malformed.push({ line: line + 1, reason });
+    report.malformedCount++;
+    if (report.malformed.length < maxReported) {
+      report.malformed.push({ line: line + 1, reason });
     }
   };
 
-  for await (const line of readLocatedLines(resultsPath, { reportOversized: true })) {
-    await pacer.pause();
-    if (line.oversized) {
-      bad(line.line, `the line is ${line.length.toLocaleString('en-US')} bytes long, too long to read`);
-      continue;
-    }
-    if (line.text.trim().length === 0) {
-      continue;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(line.text);
-    } catch (error) {
-      bad(line.line, `not JSON (${error instanceof Error ? error.message : String(error)})`);
-      continue;
-    }
-    if (!isObject(value) || typeof value.custom_id !== 'string' || value.custom_id.length === 0) {
-      bad(line.line, isObject(value) ? 'no custom_id' : 'not a JSON object');
-      continue;
-    }
-    const id = value.custom_id;
-    const row = model.customId.length;
-    if (seen.has(id)) {
-      duplicateIds++;
-    } else {
-      seen.add(id);
-    }
-    const code = typeof value.status_code === 'number' && Number.isInteger(value.status_code) ? value.status_code : -1;
-    const outcome = outcomeOf(value.status, code);
-    const error = isObject(value.error) ? value.error : isObject(value.response) && isObject(value.response.error) ? value.response.error : undefined;
-    const codeText = outcome === 2 ? '' : outcome === 1 ? (textOf(error?.code) ?? (code >= 0 ? String(code) : 'unknown')) : code >= 0 ? String(code) : '';
-    let codeId = codeIndex.get(codeText);
-    if (codeId === undefined) {
-      codeId = model.codes.length;
-      model.codes.push(codeText);
-      codeIndex.set(codeText, codeId);
-    }
-    const input = inputs?.get(id);
-    if (inputs !== undefined && input === undefined) {
-      notInInput++;
-    }
-    if (input) {
-      input.joined = true;
-    }
-    const facts = responseFacts(outcome === 0 ? value.response : undefined);
-    const prompt = input?.prompt ?? '';
-    model.customId.push(id);
-    status.push(outcome);
-    statusCodes.push(code);
-    codeIds.push(codeId);
-    model.prompt.push(cut(prompt, gridChars));
-    model.answer.push(cut(facts.answer, gridChars));
-    const message = outcome === 1 ? textOf(error?.message) : undefined;
-    model.errorMessage.push(message === undefined ? undefined : cut(message, gridChars));
-    model.searchText.push(`${id}\n${prompt}\n${cut(facts.answer, searchChars)}`.toLowerCase());
-    numbers.inputTokens.push(facts.inputTokens ?? NaN);
-    numbers.outputTokens.push(facts.outputTokens ?? NaN);
-    numbers.reasoningTokens.push(facts.reasoningTokens ?? NaN);
-    numbers.cost.push(costOf(resolver, facts.model, input?.deployment, facts.inputTokens, facts.outputTokens));
-    const schema = input !== undefined && input.schema >= 0 && outcome === 0 ? schemas[input.schema]! : undefined;
-    if (schema === undefined) {
-      structured.push(0);
-      model.structuredReason.push(undefined);
-    } else {
-      const check = checkStructuredAnswer(facts.answer, schema);
-      structured.push(structuredStates.indexOf(check.state));
-      model.structuredReason.push(check.reason);
-      for (const [name, field] of Object.entries(check.fields ?? {})) {
-        let column = fieldIndex.get(name);
-        if (column === undefined) {
-          column = { name, values: [] };
-          fieldIndex.set(name, column);
-        }
-        column.values[row] = fieldValue(field);
+  try {
+    for await (const line of readLocatedLines(resultsPath, { reportOversized: true })) {
+      await pacer.pause();
+      model.bytesRead = line.offset + line.length;
+      if (line.oversized) {
+        bad(line.line, `the line is ${line.length.toLocaleString('en-US')} bytes long, too long to read`);
+        continue;
       }
+      if (line.text.trim().length === 0) {
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(line.text);
+      } catch (error) {
+        bad(line.line, `not JSON (${error instanceof Error ? error.message : String(error)})`);
+        continue;
+      }
+      if (!isObject(value) || typeof value.custom_id !== 'string' || value.custom_id.length === 0) {
+        bad(line.line, isObject(value) ? 'no custom_id' : 'not a JSON object');
+        continue;
+      }
+      const id = value.custom_id;
+      if (seen.has(id)) {
+        report.duplicateIds++;
+      } else {
+        seen.add(id);
+      }
+      const input = inputs === undefined ? undefined : await inputs.find(id, pacer);
+      if (inputs !== undefined && input === undefined) {
+        report.notInInput++;
+      }
+      if (input) {
+        input.joined = true;
+      }
+      const row = model.rowCount;
+      model.grow();
+      const code = typeof value.status_code === 'number' && Number.isInteger(value.status_code) ? value.status_code : -1;
+      const outcome = outcomeOf(value.status, code);
+      const error = isObject(value.error) ? value.error : isObject(value.response) && isObject(value.response.error) ? value.response.error : undefined;
+      const codeText = outcome === 2 ? '' : outcome === 1 ? (textOf(error?.code) ?? (code >= 0 ? String(code) : 'unknown')) : code >= 0 ? String(code) : '';
+      let codeId = codeIndex.get(codeText);
+      if (codeId === undefined) {
+        codeId = model.codes.length;
+        model.codes.push(codeText);
+        codeIndex.set(codeText, codeId);
+      }
+      const facts = responseFacts(outcome === 0 ? value.response : undefined);
+      const prompt = input?.prompt ?? '';
+      model.customId.push(id);
+      model.status[row] = outcome;
+      model.statusCode[row] = code;
+      model.codeId[row] = codeId;
+      model.prompt.push(cut(prompt, gridChars));
+      model.answer.push(cut(facts.answer, gridChars));
+      const message = outcome === 1 ? textOf(error?.message) : undefined;
+      model.errorMessage.push(message === undefined ? undefined : cut(message, gridChars));
+      model.search.add(`${id}\n${prompt}\n${cut(facts.answer, searchChars)}`);
+      model.inputTokens[row] = facts.inputTokens ?? NaN;
+      model.outputTokens[row] = facts.outputTokens ?? NaN;
+      model.reasoningTokens[row] = facts.reasoningTokens ?? NaN;
+      model.cost[row] = costOf(resolver, facts.model, input?.deployment, facts.inputTokens, facts.outputTokens);
+      const schema = input !== undefined && input.schema >= 0 && outcome === 0 ? schemas[input.schema]! : undefined;
+      if (schema === undefined) {
+        model.structured[row] = 0;
+        model.structuredReason.push(undefined);
+      } else {
+        const check = checkStructuredAnswer(facts.answer, schema);
+        model.structured[row] = structuredStates.indexOf(check.state);
+        model.structuredReason.push(check.reason);
+        for (const [name, field] of Object.entries(check.fields ?? {})) {
+          let column = fieldIndex.get(name);
+          if (column === undefined) {
+            column = { name, values: [] };
+            fieldIndex.set(name, column);
+          }
+          column.values[row] = fieldValue(field);
+        }
+      }
+      model.resultOffset[row] = line.offset;
+      model.resultLength[row] = line.length;
+      model.resultLine[row] = line.line;
+      model.inputOffset[row] = input?.offset ?? -1;
+      model.inputLength[row] = input?.length ?? 0;
+      model.inputLine[row] = input?.line ?? -1;
+      model.rowCount++;
     }
-    location.resultOffset.push(line.offset);
-    location.resultLength.push(line.length);
-    location.resultLine.push(line.line);
-    location.inputOffset.push(input?.offset ?? -1);
-    location.inputLength.push(input?.length ?? 0);
-    location.inputLine.push(input?.line ?? -1);
+    if (inputs !== undefined) {
+      // The rest of the input: requests that have no row, and unreadable lines, are counted.
+      await inputs.drain(pacer);
+      for (const entry of inputs.entries.values()) {
+        report.inputWithoutRow += entry.joined ? 0 : 1;
+      }
+      report.unreadableInputLines = inputs.unreadable;
+    }
+  } finally {
+    await inputs?.close();
   }
-
-  model.status = Uint8Array.from(status);
-  model.statusCode = Int32Array.from(statusCodes);
-  model.codeId = Uint32Array.from(codeIds);
-  model.inputTokens = Float64Array.from(numbers.inputTokens);
-  model.outputTokens = Float64Array.from(numbers.outputTokens);
-  model.reasoningTokens = Float64Array.from(numbers.reasoningTokens);
-  model.cost = Float64Array.from(numbers.cost);
-  model.structured = Uint8Array.from(structured);
-  model.resultOffset = Float64Array.from(location.resultOffset);
-  model.resultLength = Float64Array.from(location.resultLength);
-  model.resultLine = Uint32Array.from(location.resultLine);
-  model.inputOffset = Float64Array.from(location.inputOffset);
-  model.inputLength = Float64Array.from(location.inputLength);
-  model.inputLine = Int32Array.from(location.inputLine);
-  model.fields = orderFields(schemas, fieldIndex, model.rowCount);
-  let inputWithoutRow = 0;
-  for (const entry of inputs?.entries.values() ?? []) {
-    inputWithoutRow += entry.joined ? 0 : 1;
-  }
-  model.report = { malformed, malformedCount, notInInput, inputWithoutRow, duplicateIds, unreadableInputLines: inputs?.unreadable ?? 0 };
+  publish();
+  model.complete = true;
   return model;
 }
 
-interface Inputs {
-  readonly entries: Map<string, InputEntry>;
-  readonly unreadable: number;
-  get(id: string): InputEntry | undefined;
-}
+/**
+ * Reads the input file as far as the results need it: what rows take from each request, by custom_id (the first
+ * request with an id wins). Results in input order find their request in the next line or two.
+ */
+class InputReader {
+  readonly entries = new Map<string, InputEntry>();
+  unreadable = 0;
+  private readonly lines: AsyncGenerator<LocatedLine>;
+  private readonly schemaIndex = new Map<string, number>();
+  private done = false;
 
-/** What rows need of the input file, by custom_id: the first request with an id wins. */
-async function readInputs(path: string, schemas: AnswerSchema[], searchChars: number, pacer: Pacer): Promise<Inputs> {
-  const entries = new Map<string, InputEntry>();
-  const schemaIndex = new Map<string, number>();
-  let unreadable = 0;
-  for await (const line of readLocatedLines(path, { reportOversized: true })) {
-    await pacer.pause();
+  constructor(
+    path: string,
+    private readonly schemas: AnswerSchema[],
+    private readonly searchChars: number,
+  ) {
+    this.lines = readLocatedLines(path, { reportOversized: true });
+  }
+
+  async find(id: string, pacer: Pacer): Promise<InputEntry | undefined> {
+    let entry = this.entries.get(id);
+    while (entry === undefined && !this.done) {
+      const next = await this.lines.next();
+      if (next.done) {
+        this.done = true;
+        break;
+      }
+      if (this.add(next.value) === id) {
+        entry = this.entries.get(id);
+      }
+      await pacer.pause();
+    }
+    return entry;
+  }
+
+  async drain(pacer: Pacer): Promise<void> {
+    while (!this.done) {
+      const next = await this.lines.next();
+      if (next.done) {
+        this.done = true;
+      } else {
+        this.add(next.value);
+        await pacer.pause();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.lines.return(undefined);
+  }
+
+  /** Indexes one input line; returns its custom_id when it is a new, readable request. */
+  private add(line: LocatedLine): string | undefined {
     if (line.oversized || line.text.trim().length === 0) {
-      unreadable += line.oversized ? 1 : 0;
-      continue;
+      this.unreadable += line.oversized ? 1 : 0;
+      return undefined;
     }
     let request: unknown;
     try {
       request = JSON.parse(line.text);
     } catch {
-      unreadable++;
-      continue;
+      this.unreadable++;
+      return undefined;
     }
     const id = isObject(request) ? request.custom_id : undefined;
     if (typeof id !== 'string' || id.length === 0) {
-      unreadable++;
-      continue;
+      this.unreadable++;
+      return undefined;
     }
-    if (entries.has(id)) {
-      continue;
+    if (this.entries.has(id)) {
+      return undefined;
     }
     const facts = requestFacts(request);
-    const schema = answerSchemaOf(requestBody(request));
-    let schemaId = -1;
-    if (schema !== undefined) {
-      const key = JSON.stringify([schema.properties, schema.required]);
-      schemaId = schemaIndex.get(key) ?? -1;
-      if (schemaId < 0) {
-        schemaId = schemas.length;
-        schemas.push(schema);
-        schemaIndex.set(key, schemaId);
-      }
-    }
-    entries.set(id, { line: line.line, offset: line.offset, length: line.length, prompt: cut(facts.prompt, searchChars), deployment: facts.deployment, schema: schemaId, joined: false });
+    this.entries.set(id, { line: line.line, offset: line.offset, length: line.length, prompt: cut(facts.prompt, this.searchChars), deployment: facts.deployment, schema: this.schemaOf(request), joined: false });
+    return id;
   }
-  return { entries, unreadable, get: (id) => entries.get(id) };
+
+  private schemaOf(request: unknown): number {
+    const schema = answerSchemaOf(requestBody(request));
+    if (schema === undefined) {
+      return -1;
+    }
+    const key = JSON.stringify([schema.properties, schema.required]);
+    let index = this.schemaIndex.get(key);
+    if (index === undefined) {
+      index = this.schemas.length;
+      this.schemas.push(schema);
+      this.schemaIndex.set(key, index);
+    }
+    return index;
+  }
 }
 
 /** 0 succeeded, 1 failed, 2 missing: the line's status, or what its status code says when that is unknown. */

@@ -92,9 +92,10 @@ export function queryResults(model: ResultsModel, query: ResultsQuery = {}): Res
   const counts = [0, 0, 0];
   const facets = [0, 0, 0];
   const totals: Totals = { inputTokens: 0, outputTokens: 0, reasoningTokens: 0, cost: 0, unpricedRows: 0 };
-  const { status, codeId, structured, searchText, inputTokens, outputTokens, reasoningTokens, cost } = model;
+  const hits = needle.length > 0 ? model.search.matches(needle) : undefined;
+  const { status, codeId, structured, inputTokens, outputTokens, reasoningTokens, cost } = model;
   for (let row = 0; row < model.rowCount; row++) {
-    if ((codeMask !== undefined && codeMask[codeId[row]!] === 0) || (structuredMask !== undefined && structuredMask[structured[row]!] === 0) || (needle.length > 0 && !searchText[row]!.includes(needle))) {
+    if ((hits !== undefined && hits[row] === 0) || (codeMask !== undefined && codeMask[codeId[row]!] === 0) || (structuredMask !== undefined && structuredMask[structured[row]!] === 0)) {
       continue;
     }
     const rowStatus = status[row]!;
@@ -210,11 +211,16 @@ function countsOf(byStatus: readonly number[]): StatusCounts {
  * (natural order, case-insensitive) and the ranks cached on the model, so a sort compares numbers only.
  */
 function sortKeys(model: ResultsModel, column: ColumnId): Float64Array {
-  const cache = keyCache(model);
-  let keys = cache.get(column);
-  if (keys !== undefined) {
-    return keys;
+  if (column === 'inputTokens' || column === 'outputTokens' || column === 'reasoningTokens' || column === 'cost') {
+    return model[column];
   }
+  const cache = keyCache(model);
+  const cached = cache.get(column);
+  // Keys of a model that grew since (one still being built) are computed again.
+  if (cached !== undefined && cached.rows === model.rowCount) {
+    return cached.keys;
+  }
+  let keys: Float64Array;
   switch (column) {
     case 'index':
       keys = Float64Array.from({ length: model.rowCount }, (_, row) => row);
@@ -222,13 +228,7 @@ function sortKeys(model: ResultsModel, column: ColumnId): Float64Array {
     case 'status':
     case 'structured':
       // Enum order (succeeded, failed, missing; ok, invalid, missingFields); a row without structure last.
-      keys = column === 'status' ? Float64Array.from(model.status) : Float64Array.from(model.structured, (state) => (state === 0 ? NaN : state));
-      break;
-    case 'inputTokens':
-    case 'outputTokens':
-    case 'reasoningTokens':
-    case 'cost':
-      keys = model[column];
+      keys = column === 'status' ? Float64Array.from(model.status.subarray(0, model.rowCount)) : Float64Array.from(model.structured.subarray(0, model.rowCount), (state) => (state === 0 ? NaN : state));
       break;
     case 'custom_id':
       keys = textRanks(model.customId);
@@ -243,13 +243,13 @@ function sortKeys(model: ResultsModel, column: ColumnId): Float64Array {
     default:
       keys = fieldKeys(model, column.slice('field:'.length));
   }
-  cache.set(column, keys);
+  cache.set(column, { rows: model.rowCount, keys });
   return keys;
 }
 
-const caches = new WeakMap<ResultsModel, Map<ColumnId, Float64Array>>();
+const caches = new WeakMap<ResultsModel, Map<ColumnId, { rows: number; keys: Float64Array }>>();
 
-function keyCache(model: ResultsModel): Map<ColumnId, Float64Array> {
+function keyCache(model: ResultsModel): Map<ColumnId, { rows: number; keys: Float64Array }> {
   let cache = caches.get(model);
   if (cache === undefined) {
     cache = new Map();
@@ -278,7 +278,7 @@ function textRanks(values: readonly (string | undefined)[]): Float64Array {
 /** Codes in numeric-aware order ('200' before '429' before 'server_error'); a missing row's '' last. */
 function codeRanks(model: ResultsModel): Float64Array {
   const codeKeys = textRanks(model.codes);
-  return Float64Array.from(model.codeId, (id) => codeKeys[id]!);
+  return Float64Array.from(model.codeId.subarray(0, model.rowCount), (id) => codeKeys[id]!);
 }
 
 /** A field's key: numbers and booleans by value, before text ranked by collation; missing and null last. */
