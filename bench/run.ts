@@ -398,7 +398,8 @@ function reportViewer(result: Awaited<ReturnType<typeof benchViewer>>): void {
   const throughput = (value: number) => mbPerSecond(result.bytes, value).toFixed(0);
   rows.push({ file, measurement: 'floor: read + JSON.parse input and results', time: ms(result.floor.median), spread: spreadOf(result.floor), throughput: throughput(result.floor.median), ratio: '1.00x', target: '', status: '' });
   rows.push({ file, measurement: '7. buildResultsModel()', time: ms(result.build.median), spread: spreadOf(result.build), throughput: throughput(result.build.median), ratio: `${ratio.toFixed(2)}x`, target: `≤ ${targets.viewerBuildRatio}x`, status: ratio <= targets.viewerBuildRatio ? 'PASS' : 'MISS' });
-  rows.push({ file, measurement: '7. first page (build + query + page)', time: ms(result.firstPage.median), spread: spreadOf(result.firstPage), throughput: '', ratio: '', target: `< ${targets.viewerFirstPageMs} ms`, status: result.firstPage.median < targets.viewerFirstPageMs ? 'PASS' : 'MISS' });
+  rows.push({ file, measurement: '7. first page (growing model, query + page)', time: ms(result.firstPage.median), spread: spreadOf(result.firstPage), throughput: '', ratio: '', target: `< ${targets.viewerFirstPageMs} ms`, status: result.firstPage.median < targets.viewerFirstPageMs ? 'PASS' : 'MISS' });
+  rows.push({ file, measurement: '   first page after the whole build', time: ms(result.pageAfterBuild.median), spread: spreadOf(result.pageAfterBuild), throughput: '', ratio: '', target: '', status: '', note: 'without onProgress' });
   for (const query of result.queries) {
     const ok = query.time.median < targets.viewerQueryMs;
     rows.push({ file, measurement: `7. ${query.name}`, time: ms(query.time.median), spread: spreadOf(query.time), throughput: '', ratio: '', target: `< ${targets.viewerQueryMs} ms`, status: ok ? 'PASS' : 'MISS', note: `${query.matched.toLocaleString('en-US')} rows` });

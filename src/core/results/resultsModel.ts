@@ -504,7 +504,18 @@ export function cut(text: string, limit: number): string {
   if (last >= 0xd800 && last <= 0xdbff) {
     end--;
   }
-  return `${text.slice(0, end)}…`;
+  return detached(`${text.slice(0, end)}…`);
+}
+
+/**
+ * A copy of `text` that does not point into a larger string: V8 makes a slice of a long string a view of it, which
+ * would keep a 50 MB answer alive for its 500 grid characters. Flattening the concatenation copies the characters.
+ */
+function detached(text: string): string {
+  const copy = `${text} `;
+  // Reading a character flattens the concatenation into a new string of its own.
+  copy.charCodeAt(0);
+  return copy.slice(0, -1);
 }
 
 function fieldValue(value: unknown): FieldValue {
