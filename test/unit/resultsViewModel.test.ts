@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { FileExistsError } from '../../src/core/atomicFile';
 import { joinResults } from '../../src/core/results/join';
 import { ModelResolver } from '../../src/core/tokens/models';
+import { seeded } from './helpers';
 import { buildResultsModel, csvCell, exportCsv, exportJsonl, gridChars, pageOf, queryResults, summarizeResults, type ColumnId, type ResultsModel } from '../../src/core/results/viewModel';
 
 // Lines in the shapes of Microsoft's batch documentation and the Azure REST specification (chat completions with
@@ -429,6 +430,17 @@ describe('results viewer model', () => {
       assert.deepEqual(sorted('answer'), [2, 4, 0, 1, 3, 5], 'Second, Third, Une; failed and missing rows have no answer');
       assert.deepEqual(sorted('cost', true), [2, 0, 4, 1, 3, 5]);
       assert.deepEqual(sorted('index', true), [5, 4, 3, 2, 1, 0]);
+    });
+
+    it('sorts text as a numeric-aware, case-insensitive collator does', async () => {
+      const random = seeded(11);
+      const pieces = ['a', 'B', 'b', 'z', 'É', 'é', 'e', '1', '2', '10', '-', '_', ' ', '中', 'Ω', 'İ', '\u0001'];
+      const ids = Array.from({ length: 400 }, (_, i) => `${Array.from({ length: 1 + Math.floor(random() * 5) }, () => pieces[Math.floor(random() * pieces.length)]).join('')}#${i % 7}`);
+      const path = write('x.results.jsonl', ids.map((id) => joined(id, 'succeeded', 200, chatBody('x'))));
+      const model = await buildResultsModel(path);
+      const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+      const expected = [...ids.keys()].sort((a, b) => collator.compare(ids[a]!, ids[b]!) || a - b);
+      assert.deepEqual([...queryResults(model, { sort: { column: 'custom_id' } }).rows], expected);
     });
 
     it('sorts stably over many equal keys', async () => {

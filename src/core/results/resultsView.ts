@@ -260,13 +260,43 @@ function keyCache(model: ResultsModel): Map<ColumnId, { rows: number; keys: Floa
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
+/**
+ * {@link collator}'s order, decided without it when it can be: two texts that are ASCII up to their first
+ * difference (ignoring case) and differ there in two letters sort by those letters, as the collator would. Other
+ * cases (digits, which compare as numbers, punctuation, other scripts, a text that is the other's start) ask the
+ * collator. Ranking 100,000 prompts goes from seconds to a fraction of one.
+ */
+function compareText(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) {
+      if (x >= 0x80) {
+        break;
+      }
+      continue;
+    }
+    x = x >= 65 && x <= 90 ? x + 32 : x;
+    y = y >= 65 && y <= 90 ? y + 32 : y;
+    if (x === y) {
+      continue;
+    }
+    if (x >= 97 && x <= 122 && y >= 97 && y <= 122) {
+      return x - y;
+    }
+    break;
+  }
+  return collator.compare(a, b);
+}
+
 /** Each value's rank among the column's values (equal values share a rank); undefined and '' get NaN. */
 function textRanks(values: readonly (string | undefined)[]): Float64Array {
   const keys = new Float64Array(values.length).fill(NaN);
   const distinct = [...new Set(values.filter((value): value is string => value !== undefined && value.length > 0))];
-  distinct.sort(collator.compare);
+  distinct.sort(compareText);
   const rank = new Map<string, number>();
-  distinct.forEach((value, at) => rank.set(value, at > 0 && collator.compare(distinct[at - 1]!, value) === 0 ? rank.get(distinct[at - 1]!)! : at));
+  distinct.forEach((value, at) => rank.set(value, at > 0 && compareText(distinct[at - 1]!, value) === 0 ? rank.get(distinct[at - 1]!)! : at));
   values.forEach((value, row) => {
     if (value !== undefined && value.length > 0) {
       keys[row] = rank.get(value)!;
