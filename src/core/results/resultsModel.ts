@@ -297,7 +297,8 @@ export async function buildResultsModel(resultsPath: string, options: BuildOptio
       } else {
         seen.add(id);
       }
-      const input = inputs === undefined ? undefined : await inputs.find(id, pacer);
+      // Already indexed (a duplicate, or read ahead): no await.
+      const input = inputs === undefined ? undefined : (inputs.entries.get(id) ?? (await inputs.find(id, pacer)));
       if (inputs !== undefined && input === undefined) {
         report.notInInput++;
       }

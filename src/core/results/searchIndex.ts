@@ -24,14 +24,16 @@ export class SearchIndex {
   }
 
   add(text: string): void {
+    // Lowercased one row at a time: lowercasing can change a text's length (İ → i̇), so offsets are taken after it.
+    const lower = text.toLowerCase();
     if (this.rows === this.rowStart.length) {
       const grown = new Uint32Array(this.rowStart.length * 2);
       grown.set(this.rowStart);
       this.rowStart = grown;
     }
     this.rowStart[this.rows++] = this.pendingChars;
-    this.pending.push(text);
-    this.pendingChars += text.length + 1;
+    this.pending.push(lower);
+    this.pendingChars += lower.length + 1;
     if (this.pendingChars >= chunkChars) {
       this.seal();
     }
@@ -82,20 +84,7 @@ export class SearchIndex {
     if (this.pending.length === 0) {
       return;
     }
-    const text = this.pending.join(separator);
-    let lower = text.toLowerCase();
-    if (lower.length !== text.length) {
-      // Lowercasing made some text longer (İ → i̇): lowercase row by row, and take the offsets after it.
-      const first = this.chunkFirstRow[this.chunkFirstRow.length - 1]!;
-      const rows = this.pending.map((row) => row.toLowerCase());
-      let at = 0;
-      rows.forEach((row, index) => {
-        this.rowStart[first + index] = at;
-        at += row.length + 1;
-      });
-      lower = rows.join(separator);
-    }
-    this.chunks.push(lower);
+    this.chunks.push(this.pending.join(separator));
     this.chunkFirstRow.push(this.rows);
     this.pending = [];
     this.pendingChars = 0;
