@@ -329,6 +329,16 @@ describe('results viewer model', () => {
       assert.deepEqual([...queryResults(model, { search: 'x\u0000r' }).rows], [], 'nothing matches across rows');
       assert.deepEqual([...queryResults(model, { search: 'needle', statuses: ['failed'] }).rows], [], 'a cached search still filters');
     });
+
+    it('narrows a growing search to the earlier hits and finds what a fresh search finds', async () => {
+      const texts = Array.from({ length: 2000 }, (_, i) => `item ${i} ${i % 3 === 0 ? 'alpha' : 'beta'} ${'filler '.repeat(i % 50)}`);
+      const model = await buildResultsModel(write('x.results.jsonl', texts.map((text, i) => joined(`t${i}`, 'succeeded', 200, chatBody(text)))));
+      const typed = ['item 1', 'item 12', 'item 123', 'item 123 ', 'item 123 b', 'item 1234', 'item 12'];
+      for (const needle of typed) {
+        const expected = texts.flatMap((text, i) => (`t${i}\n\n${text}`.includes(needle) ? [i] : []));
+        assert.deepEqual([...queryResults(model, { search: needle }).rows], expected, needle);
+      }
+    });
   });
 
   describe('structured outputs', () => {
@@ -410,7 +420,9 @@ describe('results viewer model', () => {
 
     it('searches prompt and answer case-insensitively, unicode included, and adds up the matches', async () => {
       const model = await sample();
-      assert.deepEqual([...queryResults(model, { search: '  answer ' }).rows], [2, 4]);
+      assert.deepEqual([...queryResults(model, { search: 'answer' }).rows], [2, 4]);
+      assert.deepEqual([...queryResults(model, { search: ' answer' }).rows], [2, 4]);
+      assert.deepEqual([...queryResults(model, { search: '   ' }).rows], [0, 1, 2, 3, 4, 5], 'a blank search is no search');
       assert.deepEqual([...queryResults(model, { search: 'ÉCOLE' }).rows], [0]);
       assert.deepEqual([...queryResults(model, { search: '(row-3)' }).rows], [3], 'the prompt is searched');
       assert.deepEqual([...queryResults(model, { search: 'nothing like this' }).rows], []);

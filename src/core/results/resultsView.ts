@@ -16,7 +16,7 @@ export interface ResultsQuery {
   readonly codes?: readonly string[];
   /** Only rows with a structured-output problem (`invalid` or `missingFields`), or with one of these states. */
   readonly structured?: 'problems' | readonly StructuredState[];
-  /** Case-insensitive text searched in custom_id, prompt and answer (ignored when blank). */
+  /** Case-insensitive text searched in custom_id, prompt and answer, as typed (not trimmed; ignored when blank). */
   readonly search?: string;
   /** Input order when undefined. */
   readonly sort?: { readonly column: ColumnId; readonly descending?: boolean };
@@ -86,7 +86,8 @@ export function queryResults(model: ResultsModel, query: ResultsQuery = {}): Res
   const codeMask = wantedCodes === undefined ? undefined : Uint8Array.from(model.codes, (code) => (wantedCodes.has(code) ? 1 : 0));
   const structuredWanted: readonly StructuredState[] | undefined = query.structured === 'problems' ? ['invalid', 'missingFields'] : query.structured;
   const structuredMask = maskOf(structuredStates.length, structuredWanted?.map((state) => structuredStates.indexOf(state)));
-  const needle = query.search?.trim().toLowerCase() ?? '';
+  // Not trimmed: a space can be what is searched for. Only a blank search is no search.
+  const needle = query.search === undefined || query.search.trim().length === 0 ? '' : query.search.toLowerCase();
   const rows = new Uint32Array(model.rowCount);
   let matched = 0;
   const counts = [0, 0, 0];
