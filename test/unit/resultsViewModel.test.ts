@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileExistsError } from '../../src/core/atomicFile';
@@ -541,6 +541,18 @@ describe('results viewer model', () => {
       assert.ok(lines[2]!.endsWith(`,ok,,'=cmd|' /C calc'!A0`), lines[2]);
       await assert.rejects(exportCsv(model, queryResults(model), destination), FileExistsError);
       assert.equal(await exportCsv(model, queryResults(model), destination, { overwrite: true }), 3);
+    });
+
+    it('leaves nothing behind when an export is aborted', async () => {
+      const ids = Array.from({ length: 1200 }, (_, i) => `a${i}`);
+      const model = await joinAndBuild(ids.map((id) => chatInput(id)), ids.map((id) => outputLine(id, chatBody('x'))));
+      const controller = new AbortController();
+      const destination = join(dir, 'aborted.csv');
+      const exporting = exportCsv(model, queryResults(model), destination, { signal: controller.signal });
+      controller.abort();
+      await assert.rejects(exporting, { name: 'AbortError' });
+      await assert.rejects(exportJsonl(model, queryResults(model), join(dir, 'aborted.jsonl'), { signal: AbortSignal.abort() }), { name: 'AbortError' });
+      assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('aborted') || name.startsWith('.aborted')), []);
     });
 
     it('writes the current view as JSONL: the joined lines, unchanged, in view order', async () => {

@@ -82,6 +82,7 @@ export async function exportJsonl(model: ResultsModel, view: ResultsView, destin
 }
 
 async function eachRow(view: ResultsView, signal: AbortSignal | undefined, each: (row: number) => Promise<void>): Promise<number> {
+  signal?.throwIfAborted();
   let written = 0;
   for (const row of view.rows) {
     if (++written % 500 === 0) {
