@@ -116,3 +116,30 @@ export function groupRecord(connectionId: string, id: string, parts: PartState[]
     state: { id, name: id, sourcePath, endpoint: '/chat/completions', createdAt: Math.floor(Date.now() / 1000), maxParallel: 2, parts },
   };
 }
+
+type RecordedWindowCall = 'showInformationMessage' | 'showErrorMessage' | 'showQuickPick';
+
+/**
+ * Replaces `vscode.window[name]` while `body` runs: each call's arguments are recorded and answered with
+ * undefined (a dismissed message, an Escaped quick pick).
+ */
+export async function recordingWindow<T>(name: RecordedWindowCall, body: () => Promise<T>): Promise<{ value: T; calls: unknown[][] }> {
+  const window = vscode.window as unknown as Record<RecordedWindowCall, unknown>;
+  const original = window[name];
+  const calls: unknown[][] = [];
+  window[name] = async (...args: unknown[]) => {
+    calls.push(args);
+    return undefined;
+  };
+  try {
+    return { value: await body(), calls };
+  } finally {
+    window[name] = original;
+  }
+}
+
+/** Records the information messages the extension shows while `body` runs, answering none of them. */
+export async function recordingInformation<T>(body: () => Promise<T>): Promise<{ value: T; shown: string[] }> {
+  const { value, calls } = await recordingWindow('showInformationMessage', body);
+  return { value, shown: calls.map((args) => String(args[0])) };
+}
