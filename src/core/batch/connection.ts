@@ -7,6 +7,8 @@ import { secretRedactingFetch } from './secretRedaction';
 export const DEFAULT_API_VERSION = '2024-10-21';
 /** Selects the `/openai/v1/...` paths, which take no `api-version`. */
 export const V1_API_VERSION = 'v1';
+/** How long a request may wait for an answer, and a transfer may go without moving a byte. */
+export const DEFAULT_TIMEOUT_MS = 120_000;
 
 export type Credential =
   | { readonly kind: 'apiKey'; readonly apiKey: string }
@@ -19,7 +21,7 @@ export interface ConnectionConfig {
   /** An api-version such as `2024-10-21` or `2025-04-01-preview`, or `v1`. */
   readonly apiVersion: string;
   readonly credential: Credential;
-  /** Per-request timeout. */
+  /** Per-request timeout; for transfers (an upload's body, a file's content), the longest silence (default {@link DEFAULT_TIMEOUT_MS}). */
   readonly timeoutMs?: number;
 }
 
@@ -33,7 +35,7 @@ export interface ConnectionConfig {
 export function createSdkClient(config: ConnectionConfig): OpenAI {
   checkEndpoint(config.endpoint);
   const endpoint = config.endpoint.replace(/\/+$/, '');
-  const timeout = config.timeoutMs ?? 120_000;
+  const timeout = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // Outermost, so a refused redirect's message is redacted too.
   const { AzureOpenAI, OpenAI } = openaiSdk();
   const fetch = secretRedactingFetch(sameOriginFetch(), config.credential.kind === 'apiKey' ? [config.credential.apiKey] : []);

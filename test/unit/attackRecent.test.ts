@@ -1,0 +1,143 @@
+import * as assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BatchClient } from '../../src/core/batch/client';
+import { BatchServiceError } from '../../src/core/batch/errors';
+import { scratch } from './emulatorHelpers';
+
+/** A service on 127.0.0.1 whose every answer is `handler`'s; sockets left open by a stalling handler are closed on `close`. */
+async function hostile(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: Server = createServer(handler);
+  await new Promise<void>((resolvePromise) => server.listen(0, '127.0.0.1', resolvePromise));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolvePromise) => server.close(() => resolvePromise()));
+    },
+  };
+}
+
+const fileAnswer = JSON.stringify({ id: 'file-up', object: 'file', bytes: 1, created_at: 1_700_000_000, filename: 'in.jsonl', purpose: 'batch', status: 'processed' });
+
+function clientOf(url: string, timeoutMs: number): BatchClient {
+  return new BatchClient({ endpoint: url, apiVersion: '2024-10-21', credential: { kind: 'apiKey', apiKey: 'k' }, timeoutMs }, { retries: 0, baseDelayMs: 1, maxDelayMs: 1 });
+}
+
+/** Rejects with what `promise` threw, or fails when it settles later than `withinMs` (it waited on silence). */
+async function failsWithin(promise: Promise<unknown>, withinMs: number): Promise<BatchServiceError> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`still waiting after ${withinMs} ms`)), withinMs)));
+  try {
+    await Promise.race([promise, late]);
+  } catch (error) {
+    if (error instanceof BatchServiceError) {
+      assert.ok(Date.now() - started < withinMs);
+      return error;
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  assert.fail('expected a failure');
+}
+
+describe('a service that goes silent midway is not waited for forever', function () {
+  this.timeout(20_000);
+
+  it('a download whose body stops after the headers fails with a timeout, leaving no file, whatever was sent first', async () => {
+    for (const first of ['', '{"custom_id":"a"', `${'x'.repeat(300_000)}`]) {
+      const service = await hostile((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        res.write(first);
+      });
+      const files = scratch();
+      try {
+        const error = await failsWithin(clientOf(service.url, 500).downloadFile('file-out', join(files.dir, 'out.jsonl')), 5_000);
+        assert.equal(error.code, 'timeout');
+        assert.match(error.message, /stopped sending the file file-out/);
+        assert.deepEqual(readdirSync(files.dir), [], 'neither the file nor its temporary copy is left');
+      } finally {
+        files.cleanup();
+        await service.close();
+      }
+    }
+  });
+
+  it('a download that trickles steadily for longer than the timeout completes', async () => {
+    const chunks = 8;
+    const service = await hostile((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      let sent = 0;
+      const timer = setInterval(() => {
+        res.write(`{"custom_id":"c${sent}"}\n`);
+        if (++sent === chunks) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 150);
+    });
+    const files = scratch();
+    try {
+      const started = Date.now();
+      const bytes = await clientOf(service.url, 500).downloadFile('file-out', join(files.dir, 'out.jsonl'));
+      assert.ok(Date.now() - started > 500, 'the whole transfer took longer than the timeout');
+      assert.ok(bytes > 0);
+      assert.deepEqual(readdirSync(files.dir), ['out.jsonl']);
+    } finally {
+      files.cleanup();
+      await service.close();
+    }
+  });
+
+  it('an upload that progresses steadily for longer than the timeout succeeds', async () => {
+    // The service reads the body slowly (paused between chunks), so sending takes several timeouts.
+    const service = await hostile((req, res) => {
+      req.on('data', () => {
+        req.pause();
+        setTimeout(() => req.resume(), 10);
+      });
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(fileAnswer);
+      });
+    });
+    const files = scratch();
+    try {
+      // Large enough that sending outlasts the timeout by far, though the socket buffers hold a few MB of it.
+      const path = files.write('in.jsonl', Buffer.alloc(24 * 1024 * 1024, 'a'));
+      const started = Date.now();
+      const file = await clientOf(service.url, 1500).uploadFile(path);
+      assert.equal(file.id, 'file-up');
+      assert.ok(Date.now() - started > 1500, `the upload took ${Date.now() - started} ms, not longer than the timeout: the test proves nothing`);
+    } finally {
+      files.cleanup();
+      await service.close();
+    }
+  });
+
+  it('an upload the service takes but never answers, or stops reading, fails after the timeout, saying what it waited for', async () => {
+    for (const behaviour of ['never answers', 'stops reading'] as const) {
+      const service = await hostile((req) => {
+        if (behaviour === 'stops reading') {
+          req.once('data', () => req.pause());
+        } else {
+          req.resume();
+        }
+      });
+      const files = scratch();
+      try {
+        const path = files.write('in.jsonl', Buffer.alloc(8 * 1024 * 1024, 'a'));
+        const error = await failsWithin(clientOf(service.url, 500).uploadFile(path), 6_000);
+        assert.equal(error.code, 'timeout', behaviour);
+        assert.match(error.message, /upload of in\.jsonl/, behaviour);
+      } finally {
+        files.cleanup();
+        await service.close();
+      }
+    }
+  });
+});
