@@ -5,6 +5,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchClient } from '../../src/core/batch/client';
 import { BatchServiceError } from '../../src/core/batch/errors';
+import { backoffDelay, maxRetryAfterMs, sleep } from '../../src/core/batch/retry';
 import { scratch } from './emulatorHelpers';
 
 /** A service on 127.0.0.1 whose every answer is `handler`'s; sockets left open by a stalling handler are closed on `close`. */
@@ -136,6 +137,57 @@ describe('a service that goes silent midway is not waited for forever', function
         assert.match(error.message, /upload of in\.jsonl/, behaviour);
       } finally {
         files.cleanup();
+        await service.close();
+      }
+    }
+  });
+});
+
+describe('absurd Retry-After values neither stall the client nor turn into a burst of requests', function () {
+  this.timeout(20_000);
+
+  it('backoffDelay honours a Retry-After only up to maxRetryAfterMs, and never goes negative or NaN', () => {
+    const options = { baseDelayMs: 500, maxDelayMs: 30_000 };
+    for (const seconds of [1e12, 1e300, Infinity, 86_400, 2 ** 31]) {
+      assert.equal(backoffDelay(0, options, seconds), maxRetryAfterMs, String(seconds));
+    }
+    for (const seconds of [-5, -Infinity, NaN, 0]) {
+      const delay = backoffDelay(0, options, seconds);
+      assert.ok(delay >= 250 && delay <= 500, `${seconds}: ${delay}`);
+    }
+    assert.equal(backoffDelay(0, options, 45), 45_000, 'a sensible one is still honoured');
+  });
+
+  it('sleep never fires early for a delay beyond what a timer holds', async () => {
+    for (const ms of [2 ** 31, 1e15, Infinity]) {
+      const controller = new AbortController();
+      let woke = false;
+      const sleeping = sleep(ms, controller.signal).then(() => (woke = true), () => undefined);
+      await new Promise((resolvePromise) => setTimeout(resolvePromise, 50));
+      assert.equal(woke, false, String(ms));
+      controller.abort();
+      await sleeping;
+    }
+  });
+
+  it('a 429 asking to wait 1e12 s, in any header form, is not asked again at once', async () => {
+    const far = new Date(Date.now() + 1e12).toUTCString();
+    for (const headers of [{ 'retry-after': '1000000000000' }, { 'retry-after-ms': '1e300' }, { 'retry-after': far }]) {
+      let requests = 0;
+      const service = await hostile((_req, res) => {
+        requests++;
+        res.writeHead(429, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify({ error: { code: '429', message: 'slow down' } }));
+      });
+      const controller = new AbortController();
+      try {
+        const client = new BatchClient({ endpoint: service.url, apiVersion: '2024-10-21', credential: { kind: 'apiKey', apiKey: 'k' } }, { retries: 5, baseDelayMs: 1, maxDelayMs: 1 });
+        const reading = client.getBatch('batch_1', controller.signal).catch((error: unknown) => error);
+        await new Promise((resolvePromise) => setTimeout(resolvePromise, 300));
+        assert.equal(requests, 1, `${JSON.stringify(headers)}: asked ${requests} times in 300 ms`);
+        controller.abort();
+        await reading;
+      } finally {
         await service.close();
       }
     }

@@ -7,8 +7,7 @@ import { BatchServiceError } from './errors';
  * over a slow link would time out however steadily it progressed. These guards time out on silence instead.
  */
 
-/** The longest delay a timer can hold (about 24.8 days); the SDK's own timeout is set to it where a guard replaces it. */
-export const maxTimerMs = 2 ** 31 - 1;
+export { maxTimerMs } from './retry';
 
 /** The error of a transfer in which nothing moved for `idleMs`: retryable, and saying what was waited for. */
 export function stalledError(what: string, idleMs: number): BatchServiceError {
