@@ -2,11 +2,13 @@ import * as assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { BatchClient } from '../../src/core/batch/client';
 import { BatchServiceError } from '../../src/core/batch/errors';
 import { backoffDelay, maxRetryAfterMs, sleep } from '../../src/core/batch/retry';
 import { scratch } from './emulatorHelpers';
+import { request } from './helpers';
 
 /** A service on 127.0.0.1 whose every answer is `handler`'s; sockets left open by a stalling handler are closed on `close`. */
 async function hostile(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; close: () => Promise<void> }> {
@@ -188,6 +190,65 @@ describe('absurd Retry-After values neither stall the client nor turn into a bur
         controller.abort();
         await reading;
       } finally {
+        await service.close();
+      }
+    }
+  });
+});
+
+const cli = resolve(__dirname, '../../../dist/cli.js');
+
+/** Runs the built CLI asynchronously (the hostile service lives in this process). */
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, AZURE_OPENAI_API_KEY: '', AZURE_OPENAI_ENDPOINT: '', OPENAI_API_VERSION: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+describe('CLI submit: a failure after the job was created does not invite a second, paid job', function () {
+  this.timeout(30_000);
+
+  it('for every later step that fails (following the job, downloading its results), says the job exists and how to fetch it', async () => {
+    const batch = { id: 'batch_paid', object: 'batch', endpoint: '/chat/completions', errors: null, input_file_id: 'file-up', completion_window: '24h', status: 'completed', output_file_id: 'file-out', error_file_id: null, created_at: 1_700_000_000, request_counts: { total: 1, completed: 1, failed: 0 }, metadata: {} };
+    for (const failing of ['status', 'download'] as const) {
+      let creates = 0;
+      const service = await hostile((req, res) => {
+        const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+        const json = (status: number, body: unknown) => {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(body));
+        };
+        req.resume();
+        req.on('end', () => {
+          if (req.method === 'POST' && path.endsWith('/files')) {
+            json(200, JSON.parse(fileAnswer));
+          } else if (/\/files\/file-up$/.test(path)) {
+            json(200, JSON.parse(fileAnswer));
+          } else if (req.method === 'POST' && path.endsWith('/batches')) {
+            creates++;
+            json(200, batch);
+          } else if (/\/batches\/batch_paid$/.test(path)) {
+            json(failing === 'status' ? 400 : 200, failing === 'status' ? { error: { code: 'bad', message: 'refused' } } : batch);
+          } else {
+            json(400, { error: { code: 'bad', message: 'refused' } });
+          }
+        });
+      });
+      const files = scratch();
+      try {
+        const input = files.write('my input.jsonl', request({ custom_id: 'a' }) + '\n');
+        const result = await runCli(['submit', input, '--out', join(files.dir, 'out'), '--endpoint', service.url, '--api-key', 'k', '--poll-ms', '10']);
+        assert.equal(result.code, 2, failing);
+        assert.equal(creates, 1, failing);
+        assert.match(result.stderr, /the job batch_paid was created and keeps running; do not run submit again/, failing);
+        assert.match(result.stderr, /aoai-batch download batch_paid --out .*out --input .*my input\.jsonl/, failing);
+      } finally {
+        files.cleanup();
         await service.close();
       }
     }
