@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { BatchClient } from '../../src/core/batch/client';
@@ -250,6 +251,40 @@ describe('CLI submit: a failure after the job was created does not invite a seco
       } finally {
         files.cleanup();
         await service.close();
+      }
+    }
+  });
+});
+
+describe('a bundle loaded on first use that is missing or damaged', function () {
+  this.timeout(60_000);
+
+  it('fails the command with a message naming the file and the remedy, not a stack or a bare ReferenceError, for every lazy bundle the CLI needs', async () => {
+    const dist = resolve(__dirname, '../../../dist');
+    for (const file of ['openai.js', 'cliService.js']) {
+      for (const damage of ['missing', 'truncated'] as const) {
+        const copy = mkdtempSync(join(tmpdir(), 'aoai-damaged-'));
+        try {
+          cpSync(dist, copy, { recursive: true });
+          if (damage === 'missing') {
+            rmSync(join(copy, file));
+          } else {
+            writeFileSync(join(copy, file), readFileSync(join(copy, file), 'utf8').slice(0, 5000));
+          }
+          const result = await new Promise<{ code: number | null; stderr: string }>((resolvePromise) => {
+            const child = spawn(process.execPath, [join(copy, 'cli.js'), 'status', 'batch_1', '--endpoint', 'http://127.0.0.1:9', '--api-key', 'secret-key-123']);
+            let stderr = '';
+            child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+            child.on('close', (code) => resolvePromise({ code, stderr }));
+          });
+          const what = `${file} ${damage}`;
+          assert.equal(result.code, 2, what);
+          assert.match(result.stderr, new RegExp(`^error: Reinstall the extension or the CLI: a part of it is missing or damaged \\(${file.replace('.', '\\.')} could not be loaded: `), what);
+          assert.equal(result.stderr.trim().split('\n').length, 1, `${what}: one line, no stack: ${result.stderr}`);
+          assert.doesNotMatch(result.stderr, /secret-key-123/, what);
+        } finally {
+          rmSync(copy, { recursive: true, force: true });
+        }
       }
     }
   });

@@ -1,6 +1,7 @@
 import type { OpenAI } from 'openai';
 import { RedirectRefusedError } from './errors';
 import { openaiSdk } from './sdk';
+import { BundleLoadError } from '../bundles';
 import { secretRedactingFetch } from './secretRedaction';
 
 /** The API version Microsoft documents as generally available for batch. */
@@ -153,7 +154,9 @@ export function cachingTokenProvider(fetchToken: () => Promise<{ token: string; 
 
 /** A token provider over `@azure/identity`'s DefaultAzureCredential (Azure CLI, environment, managed identity...). */
 export async function defaultAzureCredentialProvider(tenantId?: string): Promise<() => Promise<string>> {
-  const identity = await import('@azure/identity');
+  const identity = await import('@azure/identity').catch((error: unknown) => {
+    throw new BundleLoadError('azureIdentity.js', error);
+  });
   const credential = new identity.DefaultAzureCredential(tenantId ? { tenantId } : undefined);
   return identity.getBearerTokenProvider(credential, COGNITIVE_SERVICES_SCOPE);
 }
