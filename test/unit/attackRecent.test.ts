@@ -10,6 +10,7 @@ import { BatchServiceError } from '../../src/core/batch/errors';
 import { backoffDelay, maxRetryAfterMs, sleep } from '../../src/core/batch/retry';
 import { scratch } from './emulatorHelpers';
 import { request } from './helpers';
+import { waitFor } from '../shared/waitFor';
 
 /** A service on 127.0.0.1 whose every answer is `handler`'s; sockets left open by a stalling handler are closed on `close`. */
 async function hostile(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; close: () => Promise<void> }> {
@@ -286,6 +287,35 @@ describe('a bundle loaded on first use that is missing or damaged', function () 
           rmSync(copy, { recursive: true, force: true });
         }
       }
+    }
+  });
+});
+
+describe('CLI: a service that takes the connection and never answers', function () {
+  this.timeout(30_000);
+
+  it('is reported within the timeout, each retry saying why, and --timeout-s is checked', async () => {
+    const service = await hostile((req) => req.resume());
+    try {
+      const started = Date.now();
+      const child = spawn(process.execPath, [cli, 'status', 'batch_1', '--endpoint', service.url, '--api-key', 'never-shown-key', '--timeout-s', '0.3'], { env: { ...process.env, AZURE_OPENAI_API_KEY: '' } });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      try {
+        await waitFor('the first retry notice', () => /trying again/.test(stderr), { timeoutMs: 5_000, describe: () => stderr });
+      } finally {
+        child.kill();
+      }
+      assert.ok(Date.now() - started < 5_000);
+      assert.match(stderr, /^The service did not answer in time; trying again in \d+ s \(retry 1 of 5\)$/m);
+      assert.doesNotMatch(stderr, /never-shown-key/);
+    } finally {
+      await service.close();
+    }
+    for (const bad of ['0', '-1', 'soon']) {
+      const result = await runCli(['status', 'batch_1', '--endpoint', 'http://127.0.0.1:9', '--api-key', 'k', '--timeout-s', bad]);
+      assert.equal(result.code, 2, bad);
+      assert.match(result.stderr, /--timeout-s takes a positive number/, bad);
     }
   });
 });
