@@ -312,6 +312,25 @@ describe('CLI: a service that takes the connection and never answers', function 
     } finally {
       await service.close();
     }
+    // A retried failure whose body echoes the key: the notice quotes the service, never the key.
+    const echo = await hostile((req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: '503', message: `busy; your key ${String(req.headers['api-key'])} is fine` } }));
+    });
+    try {
+      const child = spawn(process.execPath, [cli, 'status', 'batch_1', '--endpoint', echo.url, '--api-key', 'never-shown-key'], { env: { ...process.env, AZURE_OPENAI_API_KEY: '' } });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      try {
+        await waitFor('the first retry notice', () => /trying again/.test(stderr), { timeoutMs: 5_000, describe: () => stderr });
+      } finally {
+        child.kill();
+      }
+      assert.match(stderr, /busy; your key \*\*\* is fine \(HTTP 503\); trying again in \d+ s \(retry 1 of 5\)/);
+      assert.doesNotMatch(stderr, /never-shown-key/);
+    } finally {
+      await echo.close();
+    }
     for (const bad of ['0', '-1', 'soon']) {
       const result = await runCli(['status', 'batch_1', '--endpoint', 'http://127.0.0.1:9', '--api-key', 'k', '--timeout-s', bad]);
       assert.equal(result.code, 2, bad);
