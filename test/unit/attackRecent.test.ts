@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { BatchClient } from '../../src/core/batch/client';
 import { BatchServiceError } from '../../src/core/batch/errors';
 import { backoffDelay, maxRetryAfterMs, sleep } from '../../src/core/batch/retry';
+import { IncrementalLines } from '../../src/core/documents/incrementalLines';
+import { DocumentValidator } from '../../src/core/jsonl/documentValidator';
 import { scratch } from './emulatorHelpers';
 import { request } from './helpers';
 import { waitFor } from '../shared/waitFor';
@@ -336,5 +338,38 @@ describe('CLI: a service that takes the connection and never answers', function 
       assert.equal(result.code, 2, bad);
       assert.match(result.stderr, /--timeout-s takes a positive number/, bad);
     }
+  });
+});
+
+describe('an edit that inserts hundreds of thousands of lines at once (a paste, a reload of the file from disk)', function () {
+  this.timeout(60_000);
+
+  it('IncrementalLines keeps every slot numbered and pending, wherever the lines go', () => {
+    for (const [start, deleteCount] of [[0, 1], [1, 0], [2, 1]] as const) {
+      const removed: number[] = [];
+      const lines = new IncrementalLines<{ line: number }>({ create: (line) => ({ line }), removed: (slot) => removed.push(slot.line) });
+      lines.reset(3);
+      lines.flush(() => true);
+      lines.splice(start, deleteCount, 300_000);
+      assert.equal(lines.lineCount, 3 - deleteCount + 300_000);
+      assert.equal(lines.pendingCount, 300_000);
+      assert.deepEqual(removed, deleteCount === 1 ? [start] : []);
+      assert.ok(lines.slots.every((slot, index) => slot.line === index), `${start},${deleteCount}: every slot knows its line`);
+    }
+  });
+
+  it('the document validator reports on the pasted lines as on the same text validated afresh', () => {
+    const line = (n: number) => request({ custom_id: `r${n}` });
+    const validator = new DocumentValidator();
+    validator.reset(1);
+    validator.flush(() => line(0));
+    validator.splice(0, 1, 150_000);
+    assert.ok(validator.flush(line));
+    assert.equal(validator.lineCount, 150_000);
+    assert.equal(validator.requestCount, 150_000);
+    const fresh = new DocumentValidator();
+    fresh.reset(150_000);
+    fresh.flush(line);
+    assert.deepEqual(validator.diagnostics(), fresh.diagnostics());
   });
 });
