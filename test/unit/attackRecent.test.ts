@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { BatchClient } from '../../src/core/batch/client';
 import { BatchServiceError } from '../../src/core/batch/errors';
@@ -371,5 +371,33 @@ describe('an edit that inserts hundreds of thousands of lines at once (a paste, 
     fresh.reset(150_000);
     fresh.flush(line);
     assert.deepEqual(validator.diagnostics(), fresh.diagnostics());
+  });
+});
+
+describe('an output file of a million lines that cannot be used', function () {
+  this.timeout(120_000);
+
+  it('is summed up and joined in a small heap, listing the first lines and counting the rest', () => {
+    const files = scratch();
+    try {
+      // Half not JSON, half answers to custom_ids the input does not have.
+      const output = files.write('out.jsonl', Buffer.from('x\n{"custom_id":"stranger","response":null,"error":{"code":"e","message":"m"}}\n'.repeat(500_000)));
+      const input = files.write('in.jsonl', request({ custom_id: 'a' }) + '\n');
+      const script = `
+        const { summarizeResultFiles } = require(${JSON.stringify(resolve(__dirname, '../../src/core/results/summary.js'))});
+        const { joinResults } = require(${JSON.stringify(resolve(__dirname, '../../src/core/results/join.js'))});
+        const { summaryMarkdown } = require(${JSON.stringify(resolve(__dirname, '../../src/core/results/summaryMarkdown.js'))});
+        (async () => {
+          const summary = await summarizeResultFiles([${JSON.stringify(output)}]);
+          const joined = await joinResults(${JSON.stringify(input)}, [{ output: ${JSON.stringify(output)} }], undefined);
+          const markdown = summaryMarkdown('in.jsonl', joined);
+          process.stdout.write(JSON.stringify({ listed: summary.malformed.length, unusable: summary.unusableLines, joinedListed: joined.malformed.length + joined.unknownIds.length, joinedUnusable: joined.unusableLines, missing: joined.missing, tail: markdown.trim().split('\\n').pop(), lines: markdown.split('\\n').length }));
+        })().catch((error) => { process.stderr.write(String(error)); process.exit(3); });`;
+      const result = JSON.parse(execFileSync(process.execPath, ['--max-old-space-size=64', '-e', script], { encoding: 'utf8' })) as Record<string, unknown>;
+      assert.deepEqual(result, { listed: 1000, unusable: 500_000, joinedListed: 2000, joinedUnusable: 1_000_000, missing: 1, tail: '- and 998,000 more', lines: result.lines });
+      assert.ok((result.lines as number) < 2100, 'the summary lists the first lines only');
+    } finally {
+      files.cleanup();
+    }
   });
 });
