@@ -12,6 +12,7 @@ import { IncrementalLines } from '../../src/core/documents/incrementalLines';
 import { DocumentValidator } from '../../src/core/jsonl/documentValidator';
 import { scratch } from './emulatorHelpers';
 import { request } from './helpers';
+import { resultLine } from './stubService';
 import { waitFor } from '../shared/waitFor';
 
 /** A service on 127.0.0.1 whose every answer is `handler`'s; sockets left open by a stalling handler are closed on `close`. */
@@ -398,6 +399,47 @@ describe('an output file of a million lines that cannot be used', function () {
       assert.ok((result.lines as number) < 2100, 'the summary lists the first lines only');
     } finally {
       files.cleanup();
+    }
+  });
+});
+
+describe('CLI download of a job without an input file (Blob input: input_file_id null, "" or absent)', function () {
+  this.timeout(30_000);
+
+  it('writes the raw files and asks for --input, then joins with it', async () => {
+    for (const inputFileId of [null, '', undefined]) {
+      const batch = { id: 'batch_blob', object: 'batch', endpoint: '/chat/completions', errors: null, input_file_id: inputFileId, input_blob: 'https://x.blob.core.windows.net/in/a.jsonl', completion_window: '24h', status: 'completed', output_file_id: 'file-out', error_file_id: null, created_at: 1_700_000_000, request_counts: { total: 1, completed: 1, failed: 0 }, metadata: {} };
+      const service = await hostile((req, res) => {
+        const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+        if (/\/files\/file-out\/content$/.test(path)) {
+          res.writeHead(200, { 'content-type': 'application/octet-stream' });
+          res.end(resultLine('a') + '\n');
+        } else if (/\/batches\/batch_blob$/.test(path)) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(batch));
+        } else {
+          res.writeHead(404, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: '404', message: 'Resource not found' } }));
+        }
+      });
+      const files = scratch();
+      const what = JSON.stringify(inputFileId);
+      try {
+        const out = join(files.dir, 'out');
+        const connection = ['--endpoint', service.url, '--api-key', 'k'];
+        const first = await runCli(['download', 'batch_blob', '--out', out, ...connection]);
+        assert.equal(first.code, 1, `${what}: ${first.stderr}`);
+        assert.match(first.stderr, /the job names no input file/, what);
+        assert.match(first.stderr, /pass the submitted file with --input FILE/, what);
+        assert.deepEqual(readdirSync(out), ['batch_blob.output.jsonl'], what);
+        const input = files.write('a.jsonl', request({ custom_id: 'a' }) + '\n');
+        const second = await runCli(['download', 'batch_blob', '--out', out, '--input', input, '--force', ...connection]);
+        assert.equal(second.code, 0, `${what}: ${second.stderr}`);
+        assert.deepEqual(readdirSync(out).sort(), ['batch_blob.output.jsonl', 'batch_blob.results.jsonl', 'batch_blob.summary.md'], what);
+      } finally {
+        files.cleanup();
+        await service.close();
+      }
     }
   });
 });
