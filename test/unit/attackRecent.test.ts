@@ -443,3 +443,41 @@ describe('CLI download of a job without an input file (Blob input: input_file_id
     }
   });
 });
+
+describe('CLI submit while the service processes the upload', function () {
+  this.timeout(30_000);
+
+  it('shows the file status it waits on instead of going silent', async () => {
+    const statuses = ['pending', 'pending', 'running', 'processed'];
+    let reads = 0;
+    const batch = { id: 'batch_ok', object: 'batch', endpoint: '/chat/completions', errors: null, input_file_id: 'file-up', completion_window: '24h', status: 'validating', output_file_id: null, error_file_id: null, created_at: 1_700_000_000, request_counts: { total: 1, completed: 0, failed: 0 }, metadata: {} };
+    const service = await hostile((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        if (req.method === 'POST' && path.endsWith('/files')) {
+          res.end(JSON.stringify({ ...JSON.parse(fileAnswer), status: 'pending' }));
+        } else if (/\/files\/file-up$/.test(path)) {
+          res.end(JSON.stringify({ ...JSON.parse(fileAnswer), status: statuses[Math.min(reads++, statuses.length - 1)] }));
+        } else {
+          res.end(JSON.stringify(batch));
+        }
+      });
+    });
+    const files = scratch();
+    try {
+      const input = files.write('my.jsonl', request({ custom_id: 'a' }) + '\n');
+      const result = await runCli(['submit', input, '--endpoint', service.url, '--api-key', 'k']);
+      assert.equal(result.code, 0, result.stderr);
+      const lines = result.stderr.split('\n');
+      assert.ok(lines.includes('waiting for the service to process my.jsonl: pending'), result.stderr);
+      assert.ok(lines.includes('waiting for the service to process my.jsonl: running'), result.stderr);
+      assert.ok(lines.includes('the service processed my.jsonl'), result.stderr);
+      assert.equal(lines.filter((line) => line.endsWith(': pending')).length, 1, 'one line per change, not per poll');
+    } finally {
+      files.cleanup();
+      await service.close();
+    }
+  });
+});

@@ -147,12 +147,13 @@ export class BatchClient {
   }
 
   /** Waits until an uploaded file is `processed`; fails with the service's details when processing failed. */
-  async waitForFileProcessed(fileId: string, options: { signal?: AbortSignal; pollMs?: number; timeoutMs?: number } = {}): Promise<FileObject> {
+  async waitForFileProcessed(fileId: string, options: { signal?: AbortSignal; pollMs?: number; timeoutMs?: number; onStatus?: (status: string) => void } = {}): Promise<FileObject> {
     const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
     for (;;) {
       const file = await this.getFile(fileId, options.signal);
       // Azure reports pending|running|processed|error|deleting|deleted, more than the SDK's types list.
       const status: string = file.status;
+      options.onStatus?.(status);
       if (status === 'processed') {
         return file;
       }
