@@ -13,6 +13,7 @@ import { DocumentValidator } from '../../src/core/jsonl/documentValidator';
 import { scratch } from './emulatorHelpers';
 import { request } from './helpers';
 import { resultLine } from './stubService';
+import { cliPath as cli, runCli } from './cliProcess';
 import { waitFor } from '../shared/waitFor';
 
 /** A service on 127.0.0.1 whose every answer is `handler`'s; sockets left open by a stalling handler are closed on `close`. */
@@ -29,6 +30,23 @@ async function hostile(handler: (req: IncomingMessage, res: ServerResponse) => v
 }
 
 const fileAnswer = JSON.stringify({ id: 'file-up', object: 'file', bytes: 1, created_at: 1_700_000_000, filename: 'in.jsonl', purpose: 'batch', status: 'processed' });
+
+/** Runs `body` with a hostile service and a scratch folder, closing and removing both after it, whatever happens. */
+async function withHostile(handler: (req: IncomingMessage, res: ServerResponse) => void, body: (service: { url: string }, files: ReturnType<typeof scratch>) => Promise<void>): Promise<void> {
+  const service = await hostile(handler);
+  const files = scratch();
+  try {
+    await body(service, files);
+  } finally {
+    files.cleanup();
+    await service.close();
+  }
+}
+
+/** A batch as the service answers it, with `overrides`. */
+function batchAnswer(overrides: Record<string, unknown>): Record<string, unknown> {
+  return { object: 'batch', endpoint: '/chat/completions', errors: null, input_file_id: 'file-up', completion_window: '24h', status: 'completed', output_file_id: 'file-out', error_file_id: null, created_at: 1_700_000_000, request_counts: { total: 1, completed: 1, failed: 0 }, metadata: {}, ...overrides };
+}
 
 function clientOf(url: string, timeoutMs: number): BatchClient {
   return new BatchClient({ endpoint: url, apiVersion: '2024-10-21', credential: { kind: 'apiKey', apiKey: 'k' }, timeoutMs }, { retries: 0, baseDelayMs: 1, maxDelayMs: 1 });
@@ -58,26 +76,21 @@ describe('a service that goes silent midway is not waited for forever', function
 
   it('a download whose body stops after the headers fails with a timeout, leaving no file, whatever was sent first', async () => {
     for (const first of ['', '{"custom_id":"a"', `${'x'.repeat(300_000)}`]) {
-      const service = await hostile((_req, res) => {
+      await withHostile((_req, res) => {
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
         res.write(first);
-      });
-      const files = scratch();
-      try {
+      }, async (service, files) => {
         const error = await failsWithin(clientOf(service.url, 500).downloadFile('file-out', join(files.dir, 'out.jsonl')), 5_000);
         assert.equal(error.code, 'timeout');
         assert.match(error.message, /stopped sending the file file-out/);
         assert.deepEqual(readdirSync(files.dir), [], 'neither the file nor its temporary copy is left');
-      } finally {
-        files.cleanup();
-        await service.close();
-      }
+      });
     }
   });
 
   it('a download that trickles steadily for longer than the timeout completes', async () => {
     const chunks = 8;
-    const service = await hostile((_req, res) => {
+    await withHostile((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       let sent = 0;
       const timer = setInterval(() => {
@@ -87,23 +100,18 @@ describe('a service that goes silent midway is not waited for forever', function
           res.end();
         }
       }, 150);
-    });
-    const files = scratch();
-    try {
+    }, async (service, files) => {
       const started = Date.now();
       const bytes = await clientOf(service.url, 500).downloadFile('file-out', join(files.dir, 'out.jsonl'));
       assert.ok(Date.now() - started > 500, 'the whole transfer took longer than the timeout');
       assert.ok(bytes > 0);
       assert.deepEqual(readdirSync(files.dir), ['out.jsonl']);
-    } finally {
-      files.cleanup();
-      await service.close();
-    }
+    });
   });
 
   it('an upload that progresses steadily for longer than the timeout succeeds', async () => {
     // The service reads the body slowly (paused between chunks), so sending takes several timeouts.
-    const service = await hostile((req, res) => {
+    await withHostile((req, res) => {
       req.on('data', () => {
         req.pause();
         setTimeout(() => req.resume(), 10);
@@ -112,40 +120,30 @@ describe('a service that goes silent midway is not waited for forever', function
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(fileAnswer);
       });
-    });
-    const files = scratch();
-    try {
+    }, async (service, files) => {
       // Large enough that sending outlasts the timeout by far, though the socket buffers hold a few MB of it.
       const path = files.write('in.jsonl', Buffer.alloc(24 * 1024 * 1024, 'a'));
       const started = Date.now();
       const file = await clientOf(service.url, 1500).uploadFile(path);
       assert.equal(file.id, 'file-up');
       assert.ok(Date.now() - started > 1500, `the upload took ${Date.now() - started} ms, not longer than the timeout: the test proves nothing`);
-    } finally {
-      files.cleanup();
-      await service.close();
-    }
+    });
   });
 
   it('an upload the service takes but never answers, or stops reading, fails after the timeout, saying what it waited for', async () => {
     for (const behaviour of ['never answers', 'stops reading'] as const) {
-      const service = await hostile((req) => {
+      await withHostile((req) => {
         if (behaviour === 'stops reading') {
           req.once('data', () => req.pause());
         } else {
           req.resume();
         }
-      });
-      const files = scratch();
-      try {
+      }, async (service, files) => {
         const path = files.write('in.jsonl', Buffer.alloc(8 * 1024 * 1024, 'a'));
         const error = await failsWithin(clientOf(service.url, 500).uploadFile(path), 6_000);
         assert.equal(error.code, 'timeout', behaviour);
         assert.match(error.message, /upload of in\.jsonl/, behaviour);
-      } finally {
-        files.cleanup();
-        await service.close();
-      }
+      });
     }
   });
 });
@@ -201,28 +199,14 @@ describe('absurd Retry-After values neither stall the client nor turn into a bur
   });
 });
 
-const cli = resolve(__dirname, '../../../dist/cli.js');
-
-/** Runs the built CLI asynchronously (the hostile service lives in this process). */
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, AZURE_OPENAI_API_KEY: '', AZURE_OPENAI_ENDPOINT: '', OPENAI_API_VERSION: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
 describe('CLI submit: a failure after the job was created does not invite a second, paid job', function () {
   this.timeout(30_000);
 
   it('for every later step that fails (following the job, downloading its results), says the job exists and how to fetch it', async () => {
-    const batch = { id: 'batch_paid', object: 'batch', endpoint: '/chat/completions', errors: null, input_file_id: 'file-up', completion_window: '24h', status: 'completed', output_file_id: 'file-out', error_file_id: null, created_at: 1_700_000_000, request_counts: { total: 1, completed: 1, failed: 0 }, metadata: {} };
+    const batch = batchAnswer({ id: 'batch_paid' });
     for (const failing of ['status', 'download'] as const) {
       let creates = 0;
-      const service = await hostile((req, res) => {
+      await withHostile((req, res) => {
         const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
         const json = (status: number, body: unknown) => {
           res.writeHead(status, { 'content-type': 'application/json' });
@@ -243,19 +227,14 @@ describe('CLI submit: a failure after the job was created does not invite a seco
             json(400, { error: { code: 'bad', message: 'refused' } });
           }
         });
-      });
-      const files = scratch();
-      try {
+      }, async (service, files) => {
         const input = files.write('my input.jsonl', request({ custom_id: 'a' }) + '\n');
         const result = await runCli(['submit', input, '--out', join(files.dir, 'out'), '--endpoint', service.url, '--api-key', 'k', '--poll-ms', '10']);
         assert.equal(result.code, 2, failing);
         assert.equal(creates, 1, failing);
         assert.match(result.stderr, /the job batch_paid was created and keeps running; do not run submit again/, failing);
         assert.match(result.stderr, /aoai-batch download batch_paid --out .*out --input .*my input\.jsonl/, failing);
-      } finally {
-        files.cleanup();
-        await service.close();
-      }
+      });
     }
   });
 });
@@ -294,6 +273,19 @@ describe('a bundle loaded on first use that is missing or damaged', function () 
   });
 });
 
+/** What `status batch_1` with these options wrote to stderr until its first retry notice; it is stopped then. */
+async function untilFirstRetry(options: string[]): Promise<string> {
+  const child = spawn(process.execPath, [cli, 'status', 'batch_1', ...options], { env: { ...process.env, AZURE_OPENAI_API_KEY: '' } });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  try {
+    await waitFor('the first retry notice', () => /trying again/.test(stderr), { timeoutMs: 5_000, describe: () => stderr });
+  } finally {
+    child.kill();
+  }
+  return stderr;
+}
+
 describe('CLI: a service that takes the connection and never answers', function () {
   this.timeout(30_000);
 
@@ -301,14 +293,7 @@ describe('CLI: a service that takes the connection and never answers', function 
     const service = await hostile((req) => req.resume());
     try {
       const started = Date.now();
-      const child = spawn(process.execPath, [cli, 'status', 'batch_1', '--endpoint', service.url, '--api-key', 'never-shown-key', '--timeout-s', '0.3'], { env: { ...process.env, AZURE_OPENAI_API_KEY: '' } });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      try {
-        await waitFor('the first retry notice', () => /trying again/.test(stderr), { timeoutMs: 5_000, describe: () => stderr });
-      } finally {
-        child.kill();
-      }
+      const stderr = await untilFirstRetry(['--endpoint', service.url, '--api-key', 'never-shown-key', '--timeout-s', '0.3']);
       assert.ok(Date.now() - started < 5_000);
       assert.match(stderr, /^The service did not answer in time; trying again in \d+ s \(retry 1 of 5\)$/m);
       assert.doesNotMatch(stderr, /never-shown-key/);
@@ -321,14 +306,7 @@ describe('CLI: a service that takes the connection and never answers', function 
       res.end(JSON.stringify({ error: { code: '503', message: `busy; your key ${String(req.headers['api-key'])} is fine` } }));
     });
     try {
-      const child = spawn(process.execPath, [cli, 'status', 'batch_1', '--endpoint', echo.url, '--api-key', 'never-shown-key'], { env: { ...process.env, AZURE_OPENAI_API_KEY: '' } });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      try {
-        await waitFor('the first retry notice', () => /trying again/.test(stderr), { timeoutMs: 5_000, describe: () => stderr });
-      } finally {
-        child.kill();
-      }
+      const stderr = await untilFirstRetry(['--endpoint', echo.url, '--api-key', 'never-shown-key']);
       assert.match(stderr, /busy; your key \*\*\* is fine \(HTTP 503\); trying again in \d+ s \(retry 1 of 5\)/);
       assert.doesNotMatch(stderr, /never-shown-key/);
     } finally {
@@ -408,7 +386,7 @@ describe('CLI download of a job without an input file (Blob input: input_file_id
 
   it('writes the raw files and asks for --input, then joins with it', async () => {
     for (const inputFileId of [null, '', undefined]) {
-      const batch = { id: 'batch_blob', object: 'batch', endpoint: '/chat/completions', errors: null, input_file_id: inputFileId, input_blob: 'https://x.blob.core.windows.net/in/a.jsonl', completion_window: '24h', status: 'completed', output_file_id: 'file-out', error_file_id: null, created_at: 1_700_000_000, request_counts: { total: 1, completed: 1, failed: 0 }, metadata: {} };
+      const batch = batchAnswer({ id: 'batch_blob', input_file_id: inputFileId, input_blob: 'https://x.blob.core.windows.net/in/a.jsonl' });
       const service = await hostile((req, res) => {
         const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
         if (/\/files\/file-out\/content$/.test(path)) {
@@ -450,8 +428,8 @@ describe('CLI submit while the service processes the upload', function () {
   it('shows the file status it waits on instead of going silent', async () => {
     const statuses = ['pending', 'pending', 'running', 'processed'];
     let reads = 0;
-    const batch = { id: 'batch_ok', object: 'batch', endpoint: '/chat/completions', errors: null, input_file_id: 'file-up', completion_window: '24h', status: 'validating', output_file_id: null, error_file_id: null, created_at: 1_700_000_000, request_counts: { total: 1, completed: 0, failed: 0 }, metadata: {} };
-    const service = await hostile((req, res) => {
+    const batch = batchAnswer({ id: 'batch_ok', status: 'validating', output_file_id: null, request_counts: { total: 1, completed: 0, failed: 0 } });
+    await withHostile((req, res) => {
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
       req.resume();
       req.on('end', () => {
@@ -464,9 +442,7 @@ describe('CLI submit while the service processes the upload', function () {
           res.end(JSON.stringify(batch));
         }
       });
-    });
-    const files = scratch();
-    try {
+    }, async (service, files) => {
       const input = files.write('my.jsonl', request({ custom_id: 'a' }) + '\n');
       const result = await runCli(['submit', input, '--endpoint', service.url, '--api-key', 'k']);
       assert.equal(result.code, 0, result.stderr);
@@ -475,9 +451,6 @@ describe('CLI submit while the service processes the upload', function () {
       assert.ok(lines.includes('waiting for the service to process my.jsonl: running'), result.stderr);
       assert.ok(lines.includes('the service processed my.jsonl'), result.stderr);
       assert.equal(lines.filter((line) => line.endsWith(': pending')).length, 1, 'one line per change, not per poll');
-    } finally {
-      files.cleanup();
-      await service.close();
-    }
+    });
   });
 });
