@@ -127,8 +127,14 @@ function jobSurvivesHint(batchId: string, file: string, outDir: string | undefin
   return (
     `the job ${id} was created and keeps running; do not run submit again, which would create a second job.\n` +
     `follow it with: aoai-batch status ${id}\n` +
-    `fetch its results with: aoai-batch download ${id} --out ${terminalSafe(outDir ?? 'DIR')} --input ${terminalSafe(file)} (and the same connection options)\n`
+    `fetch its results with: aoai-batch download ${shellWord(id)} --out ${outDir === undefined ? 'DIR' : shellWord(outDir)} --input ${shellWord(file)} (and the same connection options)\n`
   );
+}
+
+/** `text` as one shell word, quoted when it holds anything but plain path characters, so the printed command can be pasted. */
+function shellWord(text: string): string {
+  const safe = terminalSafe(text);
+  return /^[\w@%+=:,./-]+$/.test(safe) ? safe : `'${safe.replace(/'/g, `'\\''`)}'`;
 }
 
 /** `status`: one job in detail, or a table of recent jobs. */

@@ -233,7 +233,7 @@ describe('CLI submit: a failure after the job was created does not invite a seco
         assert.equal(result.code, 2, failing);
         assert.equal(creates, 1, failing);
         assert.match(result.stderr, /the job batch_paid was created and keeps running; do not run submit again/, failing);
-        assert.match(result.stderr, /aoai-batch download batch_paid --out .*out --input .*my input\.jsonl/, failing);
+        assert.match(result.stderr, /aoai-batch download batch_paid --out \S*out --input '[^']*my input\.jsonl'/, failing);
       });
     }
   });
@@ -452,5 +452,31 @@ describe('CLI submit while the service processes the upload', function () {
       assert.ok(lines.includes('the service processed my.jsonl'), result.stderr);
       assert.equal(lines.filter((line) => line.endsWith(': pending')).length, 1, 'one line per change, not per poll');
     });
+  });
+});
+
+describe('a refused redirect whose Location holds the key', function () {
+  this.timeout(20_000);
+
+  it('is refused at once, without the key, not retried as a lost connection', async () => {
+    let requests = 0;
+    const key = 'key-in-the-location-1234';
+    const service = await hostile((_req, res) => {
+      requests++;
+      res.writeHead(307, { location: `http://${key}.example/openai/batches/batch_1` });
+      res.end();
+    });
+    try {
+      const client = new BatchClient({ endpoint: service.url, apiVersion: '2024-10-21', credential: { kind: 'apiKey', apiKey: key } }, { retries: 5, baseDelayMs: 50, maxDelayMs: 50 });
+      const error = await client.getBatch('batch_1').then(
+        () => assert.fail('expected a refusal'),
+        (e: unknown) => e as BatchServiceError,
+      );
+      assert.equal(error.code, 'redirect_refused');
+      assert.equal(requests, 1);
+      assert.ok(!error.message.includes(key), error.message);
+    } finally {
+      await service.close();
+    }
   });
 });
