@@ -22,8 +22,19 @@ node24="$cache/node_modules/$node_pkg"
 marker="$cache/.installed"
 wanted="code-server@$code_server_version $node_pkg@$node_major"
 
+# Webviews load their host page from the workbench option webviewEndpoint, else from the product's
+# webviewContentExternalBaseUrlTemplate (a vscode-cdn.net address, unreachable offline: blank webviews).
+# code-server's server sets webviewEndpoint to its own static path; product.json is compiled into the
+# bundles, so editing it changes nothing. Warn when a build lacks that setting (test/ui/webview.test.mjs
+# would fail). Checked on every run, also when the host is already installed.
+check_webviews() {
+  grep -q 'webviewEndpoint:[^,]*"/out/vs/workbench/contrib/webview/browser/pre"' "$server" ||
+    echo "test host: warning: this server build does not serve webviews itself; they will render blank (see README, Webviews in the test host)" >&2
+}
+
 if [ -f "$marker" ] && [ "$(cat "$marker")" = "$wanted" ] && [ -f "$server" ] && [ -x "$node24/bin/node" ]; then
   echo "test host: $wanted already installed in $cache"
+  check_webviews
   exit 0
 fi
 # An install made before the marker existed: accept it when its native modules were built.
@@ -32,6 +43,7 @@ if [ ! -f "$marker" ] && [ -f "$server" ] && [ -x "$node24/bin/node" ] &&
   grep -q "\"version\": \"$code_server_version\"" "$cache/node_modules/code-server/package.json"; then
   echo "$wanted" > "$marker"
   echo "test host: $wanted already installed in $cache"
+  check_webviews
   exit 0
 fi
 
@@ -63,3 +75,4 @@ PATH="$node24/bin:$PATH" npm_config_nodedir="$node24" \
 version="$("$node24/bin/node" "$server" --version | head -n 1)"
 echo "$wanted" > "$marker"
 echo "test host: installed VS Code $version server (code-server $code_server_version) in $cache"
+check_webviews

@@ -50,7 +50,7 @@ export interface ExtensionApi {
    * Only when the extension host runs tests: a second jobs model and tree over the same persisted state and
    * a fresh listing, as a window reload builds them (dispose it after use).
    */
-  readonly reopenJobs?: () => { readonly jobs: JobsModel; readonly tree: JobsTreeProvider; dispose(): void };
+  readonly reopenJobs?: () => { readonly jobs: JobsModel; readonly tree: JobsTreeProvider; readonly groups: GroupStore; dispose(): void };
 }
 
 /** Wires the features together; each owns its listeners and is disposed through the context. */
@@ -126,7 +126,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
           const parts = [new JobStore(state), new GroupStore(state), new JobMarks(state)] as const;
           const model = new JobsModel(connections, parts[0], clients, parts[1], parts[2]);
           const reopened = new JobsTreeProvider(model);
-          return { jobs: model, tree: reopened, dispose: () => vscode.Disposable.from(reopened, model, ...parts).dispose() };
+          return { jobs: model, tree: reopened, groups: parts[1], dispose: () => vscode.Disposable.from(reopened, model, ...parts).dispose() };
         }
       : undefined;
   return { validation, documents, estimates, status, connections, jobs, tree, emulator, groups, results, storage: context.globalStorageUri, reopenJobs };

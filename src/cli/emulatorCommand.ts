@@ -60,7 +60,7 @@ function flagValue(args: ParsedArgs, flag: EmulatorFlag): unknown {
             throw new UsageError(`--${flag.name} takes a non-negative number`);
           }
       }
-      return value;
+      return value * (flag.scale ?? 1);
     }
   }
 }
@@ -106,9 +106,16 @@ export async function runEmulatorCli(
     throw new UsageError(`usage: ${emulatorUsage}`);
   }
   const options: Record<string, unknown> = {};
+  const setBy = new Map<string, string>();
   for (const flag of emulatorFlags) {
     const value = flagValue(args, flag);
     if (flag.option !== undefined && value !== undefined) {
+      // Two spellings of one option (--expire-after-ms, --completion-window-s) must not quietly override each other.
+      const earlier = setBy.get(flag.option);
+      if (earlier !== undefined) {
+        throw new UsageError(`use either --${earlier} or --${flag.name}, not both`);
+      }
+      setBy.set(flag.option, flag.name);
       options[flag.option] = value;
     }
   }

@@ -14,6 +14,8 @@ export interface EmulatorFlag {
   readonly option?: keyof EmulatorOptions;
   /** For a `flag`: the value it gives its option (default `true`). */
   readonly flagValue?: boolean;
+  /** For a number: what the value is multiplied by for its option (seconds given, milliseconds kept). */
+  readonly scale?: number;
   readonly help: string;
 }
 
@@ -48,6 +50,14 @@ export const emulatorFlags: readonly EmulatorFlag[] = [
   { name: 'finalizing-delay-ms', kind: 'count', placeholder: 'N', option: 'finalizingDelayMs', help: 'Time a batch stays finalizing (default 200).' },
   { name: 'cancelling-delay-ms', kind: 'count', placeholder: 'N', option: 'cancellingDelayMs', help: 'Time a batch stays cancelling (default 200).' },
   { name: 'expire-after-ms', kind: 'count', placeholder: 'N', option: 'expireAfterMs', help: 'Expire batches still running this long after creation (default: never, as Azure).' },
+  {
+    name: 'completion-window-s',
+    kind: 'count',
+    placeholder: 'N',
+    option: 'expireAfterMs',
+    scale: 1000,
+    help: 'The completion window in seconds: batches still running this long after creation expire, keeping the output of the rows that finished (the same as --expire-after-ms N*1000).',
+  },
   { name: 'max-enqueued-tokens', kind: 'positive', placeholder: 'N', option: 'maxEnqueuedTokens', help: 'Enqueued-token quota per deployment (default 1,000,000,000).' },
   { name: 'fail-fast', kind: 'flag', option: 'failFast', help: 'Answer a create over the quota with 400 token_limit_exceeded at once.' },
   {

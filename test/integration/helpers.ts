@@ -1,7 +1,13 @@
 import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID } from '../../src/constants';
+import { BatchClient, type Batch } from '../../src/core/batch/client';
+import type { PartState } from '../../src/core/batch/groupRunner';
+import { startEmulator, type EmulatorOptions } from '../../src/emulator';
+import type { Connection } from '../../src/features/connections/connectionStore';
+import type { GroupRecord } from '../../src/features/groups/groupStore';
 import type { ExtensionApi } from '../../src/extension';
 import { waitFor as sharedWaitFor } from '../shared/waitFor';
 
@@ -77,4 +83,63 @@ export async function answering<T>(answers: (string | undefined)[], body: (asked
   } finally {
     window.showWarningMessage = original;
   }
+}
+
+/** A local emulator, a connection to it and a client of it; `close` removes the connection and stops it. */
+export async function emulatorConnection(name: string, apiKey: string, options: Omit<EmulatorOptions, 'port' | 'apiKey'>) {
+  const emulator = await startEmulator({ port: 0, apiKey, ...options });
+  const connection = (await vscode.commands.executeCommand<Connection>('azureOpenAIBatch.addConnection', { name, endpoint: emulator.url, apiVersion: '2025-04-01-preview', auth: 'apiKey', apiKey, skipCheck: true }))!;
+  const client = new BatchClient({ endpoint: emulator.url, apiVersion: '2025-04-01-preview', credential: { kind: 'apiKey', apiKey } });
+  const close = async () => {
+    await vscode.commands.executeCommand('azureOpenAIBatch.removeConnection', connection.id, true);
+    await emulator.close();
+  };
+  return { emulator, connection, client, close };
+}
+
+/** Creates a one-request job on the service from a new file `NAME.jsonl` in the workspace. */
+export async function createOneRequestJob(client: BatchClient, name: string): Promise<Batch> {
+  const input = path.join(workspaceRoot(), `${name}.jsonl`);
+  await fs.writeFile(input, JSON.stringify({ custom_id: `${name}-1`, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 } }) + '\n');
+  const uploaded = await client.uploadFile(input);
+  await client.waitForFileProcessed(uploaded.id, { pollMs: 50 });
+  return (await client.createBatch({ inputFileId: uploaded.id, endpoint: '/chat/completions' })).batch;
+}
+
+/** A job group record over `parts`, as the split submission saves it. */
+export function groupRecord(connectionId: string, id: string, parts: PartState[], finished: boolean): GroupRecord {
+  const sourcePath = path.join(workspaceRoot(), `${id}.jsonl`);
+  return {
+    connectionId,
+    sourceUri: vscode.Uri.file(sourcePath).toString(),
+    finished,
+    state: { id, name: id, sourcePath, endpoint: '/chat/completions', createdAt: Math.floor(Date.now() / 1000), maxParallel: 2, parts },
+  };
+}
+
+type RecordedWindowCall = 'showInformationMessage' | 'showErrorMessage' | 'showQuickPick';
+
+/**
+ * Replaces `vscode.window[name]` while `body` runs: each call's arguments are recorded and answered with
+ * undefined (a dismissed message, an Escaped quick pick).
+ */
+export async function recordingWindow<T>(name: RecordedWindowCall, body: () => Promise<T>): Promise<{ value: T; calls: unknown[][] }> {
+  const window = vscode.window as unknown as Record<RecordedWindowCall, unknown>;
+  const original = window[name];
+  const calls: unknown[][] = [];
+  window[name] = async (...args: unknown[]) => {
+    calls.push(args);
+    return undefined;
+  };
+  try {
+    return { value: await body(), calls };
+  } finally {
+    window[name] = original;
+  }
+}
+
+/** Records the information messages the extension shows while `body` runs, answering none of them. */
+export async function recordingInformation<T>(body: () => Promise<T>): Promise<{ value: T; shown: string[] }> {
+  const { value, calls } = await recordingWindow('showInformationMessage', body);
+  return { value, shown: calls.map((args) => String(args[0])) };
 }

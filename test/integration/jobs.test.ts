@@ -7,7 +7,7 @@ import type { JobsNode } from '../../src/features/jobs/jobsTree';
 import type { JobRecord } from '../../src/features/jobs/jobStore';
 import type { DownloadOutcome } from '../../src/features/results/resultsService';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { extensionApi, waitFor, workspaceRoot } from './helpers';
+import { answering, extensionApi, recordingInformation, recordingWindow, waitFor, workspaceRoot } from './helpers';
 
 const chat = (id: string, content: string) =>
   JSON.stringify({ custom_id: id, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'user', content }], max_tokens: 20 } });
@@ -107,6 +107,46 @@ describe('connections, submit, jobs tree, results', function () {
     assert.ok(vscode.languages.getDiagnostics(vscode.Uri.file(file)).some((d) => d.code && (d.code as { value: string }).value === 'duplicate_custom_id'));
   });
 
+  it('says "an error" for an empty file, not "1 errors"', async () => {
+    const file = path.join(workspaceRoot(), 'empty-submit.jsonl');
+    await fs.writeFile(file, '');
+    const { value: result, calls } = await recordingWindow('showErrorMessage', async () => vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { connectionId: connection.id, deployment: 'gpt-4o-batch' }));
+    assert.deepEqual(result, []);
+    const shown = calls.map((args) => args[0]);
+    assert.deepEqual(shown, ['empty-submit.jsonl has an error; fix it before submitting (see the Problems view).']);
+  });
+
+  it('lists the jobs of a connection again once Edit Connection fixes its key', async () => {
+    const api = await extensionApi();
+    const wrong = (await vscode.commands.executeCommand<Connection>('azureOpenAIBatch.addConnection', { name: 'Edited', endpoint: emulator.url, apiVersion: '2025-04-01-preview', auth: 'apiKey', apiKey: 'not-the-key', skipCheck: true }))!;
+    const messages = () => {
+      const node = api.tree.getChildren().find((n) => n.kind === 'connection' && n.connection.id === wrong.id);
+      return node ? api.tree.getChildren(node).filter((n) => n.kind === 'message').map((n) => (n.kind === 'message' ? n.text : '')) : [];
+    };
+    try {
+      await Promise.resolve(vscode.commands.executeCommand('azureOpenAIBatch.refreshConnection', wrong.id)).catch(() => undefined);
+      await waitFor('the wrong key to be reported in the tree', () => messages().some((text) => !text.startsWith('No batch jobs') && !text.startsWith('Loading')));
+      await vscode.commands.executeCommand('azureOpenAIBatch.editConnection', wrong.id, { name: 'Edited', endpoint: emulator.url, apiVersion: '2025-04-01-preview', auth: 'apiKey', apiKey });
+      // No Refresh by the user: the edit itself lists the jobs again.
+      const after = messages();
+      assert.ok(after.every((text) => text.startsWith('No batch jobs') || text === ''), `the tree still shows ${JSON.stringify(after)}`);
+    } finally {
+      await vscode.commands.executeCommand('azureOpenAIBatch.removeConnection', wrong.id, true);
+    }
+  });
+
+  it('names the connection in the deployment question before uploading', async () => {
+    const before = emulator.batches().length;
+    const file = path.join(workspaceRoot(), 'asked.jsonl');
+    await fs.writeFile(file, chat('q-1', 'hello') + '\n');
+    // The user presses Escape at the question.
+    const { value: result, calls } = await recordingWindow('showQuickPick', async () => vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { connectionId: connection.id }));
+    assert.deepEqual(result, []);
+    const titles = calls.map((args) => (args[1] as vscode.QuickPickOptions | undefined)?.title);
+    assert.deepEqual(titles, ['Submit to Test resource: deployment']);
+    assert.equal(emulator.batches().length, before, 'nothing is submitted after Escape');
+  });
+
   it('overrides the deployment in an uploaded copy, never in the file', async () => {
     const file = path.join(workspaceRoot(), 'override.jsonl');
     const text = chat('o-1', 'hello') + '\n';
@@ -126,7 +166,10 @@ describe('connections, submit, jobs tree, results', function () {
     const item = await waitForDescription(connection, record!.batchId, /^completed · 4\/4 · 2 failed/);
     assert.match(String(item.contextValue), /:failures/);
 
-    const outcome = (await vscode.commands.executeCommand<DownloadOutcome>('azureOpenAIBatch.downloadResults', { connectionId: connection.id, batchId: record!.batchId }))!;
+    const { value: downloaded, shown } = await recordingInformation(async () => vscode.commands.executeCommand<DownloadOutcome>('azureOpenAIBatch.downloadResults', { connectionId: connection.id, batchId: record!.batchId }));
+    const outcome = downloaded!;
+    // The user is told where the files went (the download used to finish silently).
+    assert.deepEqual(shown, ['Downloaded the results of mixed.jsonl: mixed.output.jsonl, mixed.errors.jsonl, mixed.results.jsonl, mixed.summary.md.']);
     assert.equal(outcome.output, path.join(workspaceRoot(), 'mixed.output.jsonl'));
     assert.equal(outcome.errors, path.join(workspaceRoot(), 'mixed.errors.jsonl'));
     assert.equal(outcome.results, path.join(workspaceRoot(), 'mixed.results.jsonl'));
@@ -134,6 +177,11 @@ describe('connections, submit, jobs tree, results', function () {
     assert.deepEqual(joined.map((l) => [l.custom_id, l.status, l.status_code]), [['m-1', 'succeeded', 200], ['m-2', 'failed', 500], ['m-3', 'succeeded', 200], ['m-4', 'failed', 429]]);
     assert.equal(outcome.summary?.succeeded, 2);
     assert.ok(existsSync(outcome.summaryFile!));
+
+    // Cancel confirmed after the job ended (the question stayed open meanwhile): a note, not the service's refusal.
+    const cancelled = await recordingInformation(async () => vscode.commands.executeCommand('azureOpenAIBatch.cancelJob', { connectionId: connection.id, batchId: record!.batchId }, true));
+    assert.equal(cancelled.shown.length, 1);
+    assert.match(cancelled.shown[0]!, /^mixed\.jsonl was not cancelled: it had already ended \(Completed.*\)\.$/);
 
     // Downloading again never replaces files silently: scripted, it asks for overwrite explicitly.
     const again = (await vscode.commands.executeCommand<DownloadOutcome>('azureOpenAIBatch.downloadResults', { connectionId: connection.id, batchId: record!.batchId }, { overwrite: true }))!;
@@ -162,6 +210,13 @@ describe('connections, submit, jobs tree, results', function () {
     await fs.writeFile(file, [1, 2, 3, 4, 5, 6].map((i) => chat(`s-${i}`, 'slow')).join('\n') + '\n');
     const [record] = (await vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { connectionId: connection.id, deployment: 'gpt-4o-batch' }))!;
     await waitForDescription(connection, record!.batchId, /^in progress/);
+    // Asked without confirmation, the dialog names the file (as the tree does); dismissing it keeps the job.
+    const asked = await answering([undefined], async (questions) => {
+      await vscode.commands.executeCommand('azureOpenAIBatch.cancelJob', { connectionId: connection.id, batchId: record!.batchId });
+      return questions;
+    });
+    assert.deepEqual(asked, [`Cancel the batch job of slow.jsonl (${record!.batchId})? Requests that already finished are kept (and billed).`]);
+    assert.notEqual(api.jobs.store.find(connection.id, record!.batchId)?.snapshot?.status, 'cancelling');
     await vscode.commands.executeCommand('azureOpenAIBatch.cancelJob', { connectionId: connection.id, batchId: record!.batchId }, true);
     await waitForDescription(connection, record!.batchId, /^cancelled/);
     assert.equal(api.jobs.store.find(connection.id, record!.batchId)?.snapshot?.status, 'cancelled');

@@ -9,7 +9,8 @@
 // With `testsPath` the extension host runs that test module's `run()`; the workbench then reports the result
 // through `automationExit` (see runIntegration.mjs). Without it the workbench stays up for UI tests: Quick Open
 // (see quickOpen), Explorer context menus (`.context-view .action-label`), the Problems view (Ctrl+Shift+M),
-// the status bar problems item (`[id="status.problems"]`). Webviews render blank (their CDN is unreachable).
+// the status bar problems item (`[id="status.problems"]`), webviews (served by the server itself: see
+// test/ui/webview.test.mjs).
 // The server and the extension host get a private TMPDIR inside the temp data dir, removed by stop().
 // Node built-ins and playwright-core only.
 import { spawn } from 'node:child_process';

@@ -8,7 +8,9 @@ import { usages } from '../../src/cli/usage';
 import { runEmulatorCli } from '../../src/cli/emulatorCommand';
 import { emulatorFlags } from '../../src/emulator/cliOptions';
 import { resolveOptions } from '../../src/emulator/options';
-import { scratch } from './emulatorHelpers';
+import { azure, GA, jsonl, parseJsonl, scratch, terminal, waitFor } from './emulatorHelpers';
+import { createReadStream } from 'node:fs';
+import type { RunningEmulator } from '../../src/emulator';
 
 const cliModule = join(__dirname, '..', '..', 'src', 'cli', 'emulatorCommand.js');
 
@@ -150,7 +152,8 @@ describe('emulator: CLI', function () {
   it('passes every option of the table through to the emulator', async () => {
     const dataDir = join(tmp.dir, 'all-options');
     const values: Record<string, string> = { port: '0', 'failure-rate': '0.25', seed: '4', deployments: 'one,two=gpt-4o-mini-2024-07-18', 'data-dir': dataDir };
-    const args = emulatorFlags.flatMap((f) => (f.kind === 'flag' ? (f.name === 'api-key-stdin' ? [] : [`--${f.name}`]) : [`--${f.name}`, values[f.name] ?? (f.kind === 'text' ? `value-${f.name}` : '7')]));
+    // --completion-window-s is the other spelling of --expire-after-ms (tested below): both at once are refused.
+    const args = emulatorFlags.filter((f) => f.name !== 'completion-window-s').flatMap((f) => (f.kind === 'flag' ? (f.name === 'api-key-stdin' ? [] : [`--${f.name}`]) : [`--${f.name}`, values[f.name] ?? (f.kind === 'text' ? `value-${f.name}` : '7')]));
     const cli = startCli(args);
     try {
       const url = await cli.listening;
@@ -161,6 +164,29 @@ describe('emulator: CLI', function () {
       assert.equal(await cli.exited, 0, cli.output().stderr);
     }
     assert.ok(existsSync(join(dataDir, 'files')));
+  });
+
+  it('--completion-window-s N expires batches still running N seconds after creation, keeping what finished; refused with --expire-after-ms', async () => {
+    await assert.rejects(runEmulatorCli(['--completion-window-s', '1', '--expire-after-ms', '1000'], new PassThrough(), new PassThrough()), /either --expire-after-ms or --completion-window-s/);
+    await assert.rejects(runEmulatorCli(['--completion-window-s', '-1'], new PassThrough(), new PassThrough()), UsageError);
+    const cli = startCli(['--completion-window-s', '3', '--request-delay-ms', '150', '--validating-delay-ms', '0']);
+    try {
+      const emulator = { url: await cli.listening, apiKey: 'emulator-key' } as RunningEmulator;
+      const client = azure(emulator, GA);
+      const rows = Array.from({ length: 40 }, (_, i) => JSON.stringify({ custom_id: `row-${i}`, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'user', content: `hi ${i}` }] } }));
+      const file = await client.files.create({ file: createReadStream(tmp.write('window.jsonl', jsonl(rows))), purpose: 'batch' });
+      const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/chat/completions' as never, completion_window: '24h' });
+      const done = await waitFor((id) => client.batches.retrieve(id), batch.id, terminal, 15_000);
+      assert.equal(done.status, 'expired');
+      const finished = parseJsonl(await (await client.files.content(done.output_file_id!)).text());
+      const expired = parseJsonl(await (await client.files.content(done.error_file_id!)).text());
+      assert.ok(finished.length > 0 && finished.length < 40, `${finished.length} rows finished within the 3 s window: ${JSON.stringify(done)}`);
+      assert.equal(finished.length + expired.length, 40);
+      assert.ok(expired.every((row) => row.error.code === 'batch_expired'));
+    } finally {
+      cli.child.kill('SIGTERM');
+      assert.equal(await cli.exited, 0, cli.output().stderr);
+    }
   });
 
   it('prints the usage for --help and -h of every command, exit 0', () => {

@@ -170,3 +170,14 @@ export function isLoopbackEndpoint(endpoint: string): boolean {
     return false;
   }
 }
+
+/**
+ * The name a new connection is offered: the resource name of an Azure endpoint (`my-resource` of
+ * `https://my-resource.openai.azure.com`), or the whole host and port of an address such as
+ * `127.0.0.1:8080`, whose first label alone ("127") would say nothing.
+ */
+export function suggestedConnectionName(endpoint: string): string {
+  const url = new URL(endpoint.trim());
+  const isAddress = url.hostname === 'localhost' || url.hostname.startsWith('[') || /^\d+(\.\d+){3}$/.test(url.hostname);
+  return isAddress ? url.host : url.hostname.split('.')[0]!;
+}

@@ -1,7 +1,7 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { writeFileAtomically, type LineWriter, type WriteOptions } from '../atomicFile';
-import { readLocatedLines } from '../io/lineReader';
+import { readLineAt, readLocatedLines } from '../io/lineReader';
 import { failureKey, MalformedResultLine, parseResultLine, rankFailures, type ResultLine } from './outputLine';
 import { RepeatedIds, reportCapped, type ResultSummary } from './summary';
 
@@ -212,7 +212,7 @@ function customIdOf(text: string): string | undefined {
 function readJoined(handle: number, location: Location, id: string): { result: ResultLine; text: string } | string {
   let result: ResultLine;
   try {
-    result = parseResultLine(readAt(handle, location));
+    result = parseResultLine(readLineAt(handle, location.offset, location.length));
   } catch (error) {
     if (!(error instanceof MalformedResultLine)) {
       throw error;
@@ -237,16 +237,4 @@ function readJoined(handle: number, location: Location, id: string): { result: R
     }
     return 'the response is nested too deeply to be written to the results file';
   }
-}
-
-function readAt(handle: number, location: Location): string {
-  const buffer = Buffer.allocUnsafe(location.length);
-  readSync(handle, buffer, 0, location.length, location.offset);
-  let end = buffer.length;
-  if (end > 0 && buffer[end - 1] === 13) {
-    end--;
-  }
-  // The index read line 1 without the file's byte order mark (readLocatedLines drops it): so must this.
-  const start = location.offset === 0 && end >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
-  return buffer.toString('utf8', start, end);
 }

@@ -26,7 +26,14 @@ export function registerConnectionCommands(register: RegisterCommand, deps: Conn
     return connection;
   };
   register(Commands.addConnection, (input?: Partial<ConnectionInput>) => addConnection(connections, clients, input));
-  register(Commands.editConnection, (arg?: unknown, input?: ConnectionInput) => editConnection(connections, clients, connectionFrom(arg), input));
+  register(Commands.editConnection, async (arg?: unknown, input?: ConnectionInput) => {
+    const updated = await editConnection(connections, clients, connectionFrom(arg), input);
+    if (updated) {
+      // Else the tree keeps showing the listing error the edit just fixed (a missing key) until a Refresh.
+      await jobs.refresh(updated);
+    }
+    return updated;
+  });
   register(Commands.removeConnection, async (arg?: unknown, confirmed?: boolean) => {
     const connection = connectionFrom(arg);
     if (await removeConnection(connections, connection, confirmed === true)) {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { withCancellableProgress } from '../progress';
 import { BatchClient } from '../../core/batch/client';
-import { DEFAULT_API_VERSION, V1_API_VERSION, type ConnectionConfig } from '../../core/batch/connection';
+import { DEFAULT_API_VERSION, suggestedConnectionName, V1_API_VERSION, type ConnectionConfig } from '../../core/batch/connection';
 import type { AuthKind, Connection, ConnectionStore } from './connectionStore';
 import type { ClientFactory } from './credentials';
 import { newEmulatorKey, type EmbeddedEmulator } from './embeddedEmulator';
@@ -160,7 +160,7 @@ async function checkConnection(draft: Omit<Connection, 'id'>, apiKey: string | u
 async function askConnection(current: Connection | undefined, presetAuth: AuthKind | undefined): Promise<ConnectionInput | undefined> {
   const steps = current ? vscode.l10n.t('Edit connection') : vscode.l10n.t('Add connection');
   const endpoint = await vscode.window.showInputBox({
-    title: `${steps} (1/4)`,
+    title: `${steps} (1/5)`,
     prompt: vscode.l10n.t('Endpoint of your Azure OpenAI resource'),
     placeHolder: 'https://my-resource.openai.azure.com',
     value: current?.endpoint,
@@ -182,7 +182,7 @@ async function askConnection(current: Connection | undefined, presetAuth: AuthKi
   }
   const version = await vscode.window.showQuickPick(
     apiVersions.map((label) => ({ label, description: label === DEFAULT_API_VERSION ? vscode.l10n.t('generally available') : label === V1_API_VERSION ? vscode.l10n.t('the v1 API (/openai/v1)') : vscode.l10n.t('preview: reports enqueued tokens') })),
-    { title: `${steps} (2/4)`, placeHolder: vscode.l10n.t('API version'), ignoreFocusOut: true },
+    { title: `${steps} (2/5)`, placeHolder: vscode.l10n.t('API version'), ignoreFocusOut: true },
   );
   if (!version) {
     return undefined;
@@ -192,7 +192,7 @@ async function askConnection(current: Connection | undefined, presetAuth: AuthKi
       { label: vscode.l10n.t('Microsoft Entra ID'), description: vscode.l10n.t('VS Code\'s Microsoft sign-in'), auth: 'entra' as const },
       { label: vscode.l10n.t('Azure CLI and other local credentials'), description: 'DefaultAzureCredential', auth: 'azureCli' as const },
   ];
-  const auth = authChoices.find((choice) => choice.auth === presetAuth) ?? (await vscode.window.showQuickPick(authChoices, { title: `${steps} (3/4)`, placeHolder: vscode.l10n.t('How to authenticate'), ignoreFocusOut: true }));
+  const auth = authChoices.find((choice) => choice.auth === presetAuth) ?? (await vscode.window.showQuickPick(authChoices, { title: `${steps} (3/5)`, placeHolder: vscode.l10n.t('How to authenticate'), ignoreFocusOut: true }));
   if (!auth) {
     return undefined;
   }
@@ -200,7 +200,7 @@ async function askConnection(current: Connection | undefined, presetAuth: AuthKi
   let tenant: string | undefined;
   if (auth.auth === 'apiKey') {
     apiKey = await vscode.window.showInputBox({
-      title: `${steps} (4/4)`,
+      title: `${steps} (4/5)`,
       prompt: current ? vscode.l10n.t('API key (leave empty to keep the stored one)') : vscode.l10n.t('API key (Keys and Endpoint in the Azure portal)'),
       password: true,
       ignoreFocusOut: true,
@@ -210,12 +210,12 @@ async function askConnection(current: Connection | undefined, presetAuth: AuthKi
       return undefined;
     }
   } else {
-    tenant = (await vscode.window.showInputBox({ title: `${steps} (4/4)`, prompt: vscode.l10n.t('Tenant id or domain (optional)'), value: current?.tenant, ignoreFocusOut: true }))?.trim() || undefined;
+    tenant = (await vscode.window.showInputBox({ title: `${steps} (4/5)`, prompt: vscode.l10n.t('Tenant id or domain (optional)'), value: current?.tenant, ignoreFocusOut: true }))?.trim() || undefined;
   }
   const name = await vscode.window.showInputBox({
-    title: steps,
+    title: `${steps} (5/5)`,
     prompt: vscode.l10n.t('A name for this connection'),
-    value: current?.name ?? new URL(endpoint.trim()).hostname.split('.')[0],
+    value: current?.name ?? suggestedConnectionName(endpoint),
     ignoreFocusOut: true,
     validateInput: (value) => (value.trim() ? undefined : vscode.l10n.t('Enter a name.')),
   });

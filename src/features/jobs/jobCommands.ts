@@ -3,7 +3,7 @@ import { Commands } from '../../constants';
 import { BatchServiceError } from '../../core/batch/errors';
 import { fileIdsOf } from '../../core/batch/jobVisibility';
 import type { JobPhase } from '../../core/batch/status';
-import { jobState } from '../../core/batch/status';
+import { isTerminal, jobState } from '../../core/batch/status';
 import type { Connection } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
 import { submitAnew } from '../submit/submission';
@@ -101,14 +101,34 @@ export class JobCommands {
   async cancel(arg?: JobArgument, confirmed = false): Promise<void> {
     const { connection, batchId } = resolveJob(this.model, arg);
     if (!confirmed) {
-      const cancel = vscode.l10n.t('Cancel Job');
-      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Cancel the batch job {0}? Requests that already finished are kept (and billed).', batchId), { modal: true }, cancel);
-      if (choice !== cancel) {
+      // Named as the tree shows it (the file), and no "Cancel" button next to "Cancel Job": the dialog's own
+      // dismiss button is relabelled so the two cannot be confused.
+      const cancel: vscode.MessageItem = { title: vscode.l10n.t('Cancel Job') };
+      const keep: vscode.MessageItem = { title: vscode.l10n.t('Keep Running'), isCloseAffordance: true };
+      const name = this.model.store.find(connection.id, batchId)?.sourceName;
+      const question = name
+        ? vscode.l10n.t('Cancel the batch job of {0} ({1})? Requests that already finished are kept (and billed).', name, batchId)
+        : vscode.l10n.t('Cancel the batch job {0}? Requests that already finished are kept (and billed).', batchId);
+      const choice = await vscode.window.showWarningMessage(question, { modal: true }, cancel, keep);
+      if (choice?.title !== cancel.title) {
         return;
       }
     }
     const client = await this.clients.clientFor(connection, { interactive: true });
-    const batch = await client.cancelBatch(batchId);
+    let batch;
+    try {
+      batch = await client.cancelBatch(batchId);
+    } catch (error) {
+      // The job may have finished while the question was open: say so instead of showing the refusal.
+      const now = await client.getBatch(batchId).catch(() => undefined);
+      if (!now || !isTerminal(now.status)) {
+        throw error;
+      }
+      await this.model.store.applySnapshots(connection.id, [now]);
+      const name = this.model.store.find(connection.id, batchId)?.sourceName ?? batchId;
+      void vscode.window.showInformationMessage(vscode.l10n.t('{0} was not cancelled: it had already ended ({1}).', name, jobState(now.status, now.request_counts).label));
+      return;
+    }
     await this.model.store.applySnapshots(connection.id, [batch]);
     this.poller.kick(connection.id);
   }

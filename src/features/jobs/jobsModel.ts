@@ -187,6 +187,30 @@ export class JobsModel extends Disposable implements ArgumentLookup {
     if (active.length === 0) {
       return false;
     }
+    try {
+      const changed = await this.refreshActiveJobs(connection, active);
+      this.noteListingError(connection.id, undefined);
+      return changed;
+    } catch (error) {
+      // Without this a dead service only reaches the log: the tree kept showing "in progress" as if all was well.
+      if (!(error instanceof vscode.CancellationError)) {
+        this.noteListingError(connection.id, error);
+      }
+      throw error;
+    }
+  }
+
+  private noteListingError(connectionId: string, error: unknown): void {
+    const listing = this.listings.get(connectionId) ?? { jobs: [], hasMore: false, lastId: undefined, loading: false };
+    if (error === undefined && listing.error === undefined) {
+      return;
+    }
+    listing.error = error === undefined ? undefined : listingError(error);
+    this.listings.set(connectionId, listing);
+    this.changed.fire();
+  }
+
+  private async refreshActiveJobs(connection: Connection, active: readonly JobRecord[]): Promise<boolean> {
     const client = await this.clients.clientFor(connection, { interactive: false });
     const wanted = new Set(active.map((job) => job.batchId));
     const pendingSubmissions = active.filter((job) => job.batchId === '');
@@ -287,7 +311,7 @@ export class JobsModel extends Disposable implements ArgumentLookup {
       if (error instanceof vscode.CancellationError) {
         throw error;
       }
-      listing.error = { message: error instanceof Error ? error.message : String(error), needsCredential: error instanceof CredentialRequiredError };
+      listing.error = listingError(error);
     } finally {
       listing.loading = false;
       this.changed.fire();
@@ -308,4 +332,9 @@ export class JobsModel extends Disposable implements ArgumentLookup {
     }
     this.changed.fire();
   }
+}
+
+/** How a failed list call is shown on its connection in the tree. */
+function listingError(error: unknown): { message: string; needsCredential: boolean } {
+  return { message: error instanceof Error ? error.message : String(error), needsCredential: error instanceof CredentialRequiredError };
 }

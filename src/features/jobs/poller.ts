@@ -1,182 +1,62 @@
 import * as vscode from 'vscode';
 import { CONFIG_SECTION, Settings } from '../../constants';
 import { isLoopbackEndpoint } from '../../core/batch/connection';
-import { azurePollSettings, emulatorPollSettings, loopDelay, nextPollDelay, wakeDelay, type PollSettings } from '../../core/batch/pollSchedule';
+import { PollLoop, type PollSource as LoopSource, type WindowFocus } from '../../core/batch/pollLoop';
+import { azurePollSettings, emulatorPollSettings, type PollSettings } from '../../core/batch/pollSchedule';
 import type { Connection } from '../connections/connectionStore';
 import { Disposable } from '../lifecycle';
 import type { JobsModel } from './jobsModel';
 
-/** Other work polled on the same loop as the jobs (the job groups' queues). */
-export interface PollSource {
-  /** The connections this source has work on. */
-  activeConnections(): Iterable<string>;
-  /** One round on a connection; `wakeAt` (ms since the epoch) asks for the next round by then. */
-  poll(connection: Connection): Promise<{ readonly wakeAt?: number }>;
-}
+export type { WindowFocus } from '../../core/batch/pollLoop';
 
-interface Schedule {
-  timer: NodeJS.Timeout | undefined;
-  /** The jobs' backed-off delay. */
-  delay: number | undefined;
-  running: boolean;
-  /** Kicked while a round ran: go again right after it. */
-  again: boolean;
-}
+/** Other work polled on the same loop as the jobs (the job groups' queues). */
+export type PollSource = LoopSource<Connection>;
+
+/** The window's focus as VS Code reports it. */
+export const vscodeWindowFocus: WindowFocus = {
+  get focused() {
+    return vscode.window.state.focused;
+  },
+  onDidChange: (listener) => vscode.window.onDidChangeWindowState((state) => listener(state.focused)),
+};
 
 /**
- * The one poll loop: a chained timer per connection that brings its running jobs up to date (one list call
- * per tick) and steps the sources' work there (the job groups). Quick right after a submission, then backing
- * off while nothing changes; paused while the window is unfocused (and run again on focus); stopped when
- * nothing is active; cleared on dispose.
+ * The one poll loop ({@link PollLoop}) over the jobs model's running jobs and the sources' work (the job
+ * groups), with the poll settings and the window's focus: paused while the window is unfocused, every
+ * connection with active work polled at once when it regains focus.
  */
 export class JobPoller extends Disposable {
-  private readonly schedules = new Map<string, Schedule>();
-  private readonly sources = new Set<PollSource>();
-  private paused = false;
+  private readonly loop: PollLoop<Connection>;
 
-  constructor(
-    private readonly model: JobsModel,
-    private readonly log: vscode.LogOutputChannel,
-  ) {
+  constructor(model: JobsModel, log: vscode.LogOutputChannel, focus: WindowFocus = vscodeWindowFocus) {
     super();
-    this.paused = !vscode.window.state.focused;
-    this.register(
-      vscode.window.onDidChangeWindowState((state) => {
-        const wasPaused = this.paused;
-        this.paused = !state.focused;
-        if (wasPaused && !this.paused) {
-          this.resumeAll();
-        }
-      }),
-    );
+    this.loop = new PollLoop<Connection>({
+      jobs: {
+        connection: (id) => model.connections.get(id),
+        activeConnections: () => model.store.active().map((job) => job.connectionId),
+        hasActive: (id) => model.store.active(id).length > 0,
+        refresh: (connection) => model.refreshActive(connection),
+      },
+      settingsFor,
+      focus,
+      warn: (line) => log.warn(line),
+    });
+    this.register(this.loop);
   }
 
   /** Polls the source's work on this loop too. */
   addSource(source: PollSource): vscode.Disposable {
-    this.sources.add(source);
-    return { dispose: () => this.sources.delete(source) };
+    return this.loop.addSource(source);
   }
 
   /** Starts (or speeds up) polling a connection, e.g. right after a submission. */
   kick(connectionId: string, immediately = false): void {
-    const schedule = this.schedule(connectionId);
-    if (schedule.running) {
-      schedule.again = true;
-      return;
-    }
-    clearTimeout(schedule.timer);
-    schedule.delay = undefined;
-    this.arm(connectionId, immediately ? 0 : undefined);
+    this.loop.kick(connectionId, immediately);
   }
 
   /** Polls every connection that has active work (at start-up, after a reload, when the window regains focus). */
   resumeAll(): void {
-    for (const id of this.activeConnections()) {
-      const schedule = this.schedule(id);
-      if (!schedule.running) {
-        clearTimeout(schedule.timer);
-        this.arm(id, 0);
-      }
-    }
-  }
-
-  override dispose(): void {
-    for (const schedule of this.schedules.values()) {
-      clearTimeout(schedule.timer);
-    }
-    this.schedules.clear();
-    this.sources.clear();
-    super.dispose();
-  }
-
-  private activeConnections(): Set<string> {
-    const ids = new Set(this.model.store.active().map((job) => job.connectionId));
-    for (const source of this.sources) {
-      for (const id of source.activeConnections()) {
-        ids.add(id);
-      }
-    }
-    return ids;
-  }
-
-  private schedule(connectionId: string): Schedule {
-    let schedule = this.schedules.get(connectionId);
-    if (!schedule) {
-      schedule = { timer: undefined, delay: undefined, running: false, again: false };
-      this.schedules.set(connectionId, schedule);
-    }
-    return schedule;
-  }
-
-  private arm(connectionId: string, delay?: number): void {
-    if (this.isDisposed) {
-      return;
-    }
-    const schedule = this.schedule(connectionId);
-    const connection = this.model.connections.get(connectionId);
-    if (!connection) {
-      this.schedules.delete(connectionId);
-      return;
-    }
-    const wait = delay ?? nextPollDelay(schedule.delay, false, settingsFor(connection));
-    schedule.delay = delay === 0 ? schedule.delay : wait;
-    schedule.timer = setTimeout(() => void this.tick(connectionId), wait);
-  }
-
-  private async tick(connectionId: string): Promise<void> {
-    const schedule = this.schedule(connectionId);
-    schedule.timer = undefined;
-    const connection = this.model.connections.get(connectionId);
-    if (!connection || !this.activeConnections().has(connectionId)) {
-      this.schedules.delete(connectionId);
-      return;
-    }
-    if (this.paused) {
-      // Picked up again by resumeAll() when the window regains focus.
-      return;
-    }
-    schedule.running = true;
-    schedule.again = false;
-    let changed = false;
-    const wakes: number[] = [];
-    const settings = settingsFor(connection);
-    try {
-      if (this.model.store.active(connectionId).length > 0) {
-        changed = await this.model.refreshActive(connection);
-      }
-    } catch (error) {
-      this.log.warn(`Polling ${connection.name} failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    for (const source of this.sources) {
-      if (![...source.activeConnections()].includes(connectionId)) {
-        continue;
-      }
-      try {
-        const round = await source.poll(connection);
-        wakes.push(wakeDelay(round.wakeAt, settings.floorMs, Date.now()));
-      } catch (error) {
-        this.log.warn(`Polling ${connection.name} failed: ${error instanceof Error ? error.message : String(error)}`);
-        wakes.push(settings.floorMs);
-      }
-    }
-    schedule.running = false;
-    if (this.isDisposed) {
-      return;
-    }
-    const jobsActive = this.model.store.active(connectionId).length > 0;
-    if (jobsActive) {
-      schedule.delay = nextPollDelay(schedule.delay ?? settings.firstMs, changed, settings);
-    }
-    // Sources whose work just finished ask for no more rounds.
-    const stillActive = [...this.sources].some((source) => [...source.activeConnections()].includes(connectionId));
-    const queueWaits = stillActive ? (wakes.length > 0 ? wakes : [settings.floorMs]) : [];
-    const wait = schedule.again ? 0 : loopDelay(jobsActive ? schedule.delay : undefined, queueWaits);
-    if (wait === undefined) {
-      this.schedules.delete(connectionId);
-      return;
-    }
-    clearTimeout(schedule.timer);
-    schedule.timer = setTimeout(() => void this.tick(connectionId), wait);
+    this.loop.resumeAll();
   }
 }
 

@@ -2,14 +2,17 @@ import { Commands } from '../../constants';
 import type { RegisterCommand } from '../commands';
 import { resolveJob, type JobArgument, type JobCommands } from '../jobs/jobCommands';
 import type { JobsModel } from '../jobs/jobsModel';
+import { announceDownload } from './downloadNotice';
 import type { ResultOptions, ResultsService } from './resultsService';
 
 /** The results commands: download, open the output or error file, retry the failed rows. */
 export function registerResultCommands(register: RegisterCommand, deps: { readonly jobs: JobsModel; readonly jobCommands: JobCommands; readonly results: ResultsService }): void {
   const { jobs, jobCommands, results } = deps;
-  register(Commands.downloadResults, (arg?: JobArgument, options?: ResultOptions) => {
+  register(Commands.downloadResults, async (arg?: JobArgument, options?: ResultOptions) => {
     const job = resolveJob(jobs, arg);
-    return jobCommands.withResultFiles(job, () => results.download(job.connection, job.batchId, options));
+    const outcome = await jobCommands.withResultFiles(job, () => results.download(job.connection, job.batchId, options));
+    void announceDownload(jobs.store.find(job.connection.id, job.batchId)?.sourceName ?? job.batchId, outcome);
+    return outcome;
   });
   register(Commands.openOutput, (arg?: JobArgument) => {
     const job = resolveJob(jobs, arg);

@@ -131,19 +131,19 @@ async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.U
   }
   if (errors > 0) {
     await vscode.commands.executeCommand('workbench.actions.view.problems');
-    void vscode.window.showErrorMessage(vscode.l10n.t('{0} has {1} errors; fix them before submitting (see the Problems view).', name, errors));
+    void vscode.window.showErrorMessage(errors === 1 ? vscode.l10n.t('{0} has an error; fix it before submitting (see the Problems view).', name) : vscode.l10n.t('{0} has {1} errors; fix them before submitting (see the Problems view).', name, errors));
     return undefined;
   }
   if (warnings > 0 && !options.acceptWarnings) {
     const anyway = vscode.l10n.t('Submit Anyway');
-    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} has {1} warnings.', name, warnings), { modal: true }, anyway);
+    const choice = await vscode.window.showWarningMessage(warnings === 1 ? vscode.l10n.t('{0} has a warning.', name) : vscode.l10n.t('{0} has {1} warnings.', name, warnings), { modal: true }, anyway);
     if (choice !== anyway) {
       return undefined;
     }
   }
 
   const fileDeployment = validation.deployment;
-  const deployment = options.deployment ?? (await confirmDeployment(fileDeployment));
+  const deployment = options.deployment ?? (await confirmDeployment(fileDeployment, connection.name));
   if (!deployment) {
     return undefined;
   }
@@ -192,12 +192,15 @@ async function estimateFileTokens(path: string): Promise<number> {
 
 const splitCodes = new Set<string>([DiagnosticCodes.tooManyTasks, DiagnosticCodes.fileTooLarge]);
 
-/** Confirms the file's deployment, or lets the user choose another one for this submission. */
-async function confirmDeployment(fileDeployment: string | undefined): Promise<string | undefined> {
+/**
+ * Confirms the file's deployment, or lets the user choose another one for this submission. The title names
+ * the connection: with several, the default one is used without asking, and this is the last look before upload.
+ */
+async function confirmDeployment(fileDeployment: string | undefined, connectionName: string): Promise<string | undefined> {
   const keep = fileDeployment ? { label: vscode.l10n.t('Submit with the deployment "{0}"', fileDeployment), name: fileDeployment } : undefined;
   const other = { label: vscode.l10n.t('Use another deployment...'), name: undefined };
   const picked = await vscode.window.showQuickPick([...(keep ? [keep] : []), other], {
-    title: vscode.l10n.t('Deployment'),
+    title: vscode.l10n.t('Submit to {0}: deployment', connectionName),
     placeHolder: vscode.l10n.t('The deployment that runs these requests (the file is not changed)'),
   });
   if (!picked) {
@@ -207,7 +210,7 @@ async function confirmDeployment(fileDeployment: string | undefined): Promise<st
     return picked.name;
   }
   return vscode.window.showInputBox({
-    title: vscode.l10n.t('Deployment name'),
+    title: vscode.l10n.t('Submit to {0}: deployment name', connectionName),
     value: fileDeployment,
     prompt: vscode.l10n.t('A Global Batch or Data Zone Batch deployment; it replaces "model" in the uploaded copy only.'),
     validateInput: (value) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value.trim()) ? undefined : vscode.l10n.t('Use letters, digits, "-", "_" or "." (at most 64 characters).')),
