@@ -35,8 +35,8 @@ describe('outcome index of a results file', () => {
   it('previews chat, Responses and embedding answers', () => {
     assert.equal(answerPreview({ choices: [{ message: { content: 'hi' } }] }), 'hi');
     assert.equal(answerPreview({ output: [{ type: 'reasoning' }, { type: 'message', content: [{ type: 'output_text', text: 'from responses' }] }] }), 'from responses');
-    assert.equal(answerPreview({ data: [{ embedding: [0.1, 0.2, 0.3] }] }), 'embedding: 3 dimensions');
-    assert.equal(answerPreview({ choices: [{ message: { content: null, tool_calls: [{ function: { name: 'lookup' } }] } }] }), 'tool calls: lookup');
+    assert.equal(answerPreview({ data: [{ embedding: [0.1, 0.2, 0.3] }] }), '[embedding: 3 dimensions]');
+    assert.equal(answerPreview({ choices: [{ message: { content: null, tool_calls: [{ function: { name: 'lookup', arguments: '{}' } }] } }] }), 'lookup({})');
     assert.equal(answerPreview(null), undefined);
     assert.equal(shorten('1\n2\n3\n4\n5', 100, 4), '1\n2\n3\n4…');
   });

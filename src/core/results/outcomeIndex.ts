@@ -1,6 +1,7 @@
 import { readLocatedLines } from '../io/lineReader';
 import type { RequestOutcome } from './join';
 import { resultStem } from './names';
+import { isObject, responseFacts } from './resultRow';
 
 /** What the source file shows of one request's outcome: kept short, so 100,000 of them stay small. */
 export interface RequestOutcomeInfo {
@@ -69,46 +70,10 @@ function parseJoinedLine(text: string): { id: string; info: RequestOutcomeInfo }
   return { id: value.custom_id, info };
 }
 
-/**
- * The answer of a response body, shortened: the first choice's content (chat), the `output_text` of a
- * Responses answer, or `embedding: N dimensions`.
- */
+/** The answer of a response body (as the results grid reads it), shortened; undefined when there is none. */
 export function answerPreview(body: unknown): string | undefined {
-  if (!isObject(body)) {
-    return undefined;
-  }
-  const choice = Array.isArray(body.choices) && isObject(body.choices[0]) ? body.choices[0] : undefined;
-  const message = choice && isObject(choice.message) ? choice.message : undefined;
-  if (message) {
-    if (typeof message.content === 'string') {
-      return shorten(message.content, previewChars, previewLines);
-    }
-    if (Array.isArray(message.tool_calls) && message.tool_calls.length > 0) {
-      const names = message.tool_calls.map((call) => (isObject(call) && isObject(call.function) && typeof call.function.name === 'string' ? call.function.name : '?'));
-      return shorten(`tool calls: ${names.join(', ')}`, previewChars, 1);
-    }
-  }
-  if (typeof body.output_text === 'string') {
-    return shorten(body.output_text, previewChars, previewLines);
-  }
-  if (Array.isArray(body.output)) {
-    const texts: string[] = [];
-    for (const item of body.output) {
-      for (const part of isObject(item) && Array.isArray(item.content) ? item.content : []) {
-        if (isObject(part) && part.type === 'output_text' && typeof part.text === 'string') {
-          texts.push(part.text);
-        }
-      }
-    }
-    if (texts.length > 0) {
-      return shorten(texts.join('\n'), previewChars, previewLines);
-    }
-  }
-  const first = Array.isArray(body.data) && isObject(body.data[0]) ? body.data[0] : undefined;
-  if (first && Array.isArray(first.embedding)) {
-    return `embedding: ${first.embedding.length} dimensions`;
-  }
-  return undefined;
+  const answer = responseFacts(body).answer;
+  return answer.length > 0 ? shorten(answer, previewChars, previewLines) : undefined;
 }
 
 /** The first `lines` lines of `text`, at most `chars` characters, with `…` when anything was cut. */
@@ -141,10 +106,6 @@ export function customIdOfLine(text: string): string | undefined {
 
 function isOutcome(value: unknown): value is RequestOutcome {
   return value === 'succeeded' || value === 'failed' || value === 'missing';
-}
-
-function isObject(value: unknown): value is Record<string, unknown> & { [key: string]: unknown } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
