@@ -13,8 +13,8 @@ export interface SourceOutcomes {
   readonly index: OutcomeIndex;
 }
 
-/** Results files indexed at once (each holds short previews of up to 100,000 requests). */
-const maxIndexes = 8;
+/** Results files indexed at once (each about 50 MB for 100,000 requests with long answers). */
+const maxIndexes = 4;
 
 interface CachedIndex {
   /** The results file's size and time when it was indexed: a change means indexing again. */
