@@ -24,12 +24,15 @@ describe('outcome index of a results file', () => {
     writeFileSync(path, [...rows.map((r) => JSON.stringify(r)), 'not json', '{"custom_id":"z"}'].join('\n') + '\n');
     const index = await buildOutcomeIndex(path);
     assert.deepEqual(index.totals, { succeeded: 2, failed: 1, missing: 2 });
-    assert.equal(index.byId.size, 5, 'lines that are not joined results are skipped');
-    assert.deepEqual(index.byId.get('a'), { status: 'succeeded', statusCode: 200, code: undefined, message: undefined, preview: 'Paris.' });
-    assert.deepEqual(index.byId.get('b'), { status: 'failed', statusCode: 429, code: 'too_many_requests', message: 'Rate limit', preview: undefined });
-    assert.equal(index.byId.get('c')?.code, 'batch_expired');
-    const preview = index.byId.get('e')!.preview!;
+    assert.equal(index.size, 5, 'lines that are not joined results are skipped');
+    assert.deepEqual(index.lookup('a'), { status: 'succeeded', statusCode: 200, code: undefined, message: undefined, preview: 'Paris.' });
+    assert.deepEqual(index.lookup('b'), { status: 'failed', statusCode: 429, code: 'too_many_requests', message: 'Rate limit', preview: undefined });
+    assert.equal(index.lookup('c')?.code, 'batch_expired');
+    const preview = index.lookup('e')!.preview!;
     assert.ok(preview.length <= previewChars + 1 && preview.endsWith('…'), `kept short: ${preview.length}`);
+    // Lines are read back when asked for: a file that changed since gives no outcome rather than another row's.
+    writeFileSync(path, rows.slice(1).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    assert.equal(index.lookup('a'), undefined);
   });
 
   it('previews chat, Responses and embedding answers', () => {

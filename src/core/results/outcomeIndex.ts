@@ -1,9 +1,10 @@
-import { readLocatedLines } from '../io/lineReader';
+import { closeSync, openSync } from 'node:fs';
+import { readLineAt, readLocatedLines } from '../io/lineReader';
 import type { RequestOutcome } from './join';
 import { resultStem } from './names';
 import { isObject, responseFacts } from './resultRow';
 
-/** What the source file shows of one request's outcome: kept short, so 100,000 of them stay small. */
+/** What the source file shows of one request's outcome. */
 export interface RequestOutcomeInfo {
   readonly status: RequestOutcome;
   readonly statusCode: number | null;
@@ -14,39 +15,88 @@ export interface RequestOutcomeInfo {
   readonly preview?: string;
 }
 
-/** Outcomes of a joined results file by custom_id, with the totals. */
-export interface OutcomeIndex {
-  readonly byId: ReadonlyMap<string, RequestOutcomeInfo>;
-  readonly totals: { readonly succeeded: number; readonly failed: number; readonly missing: number };
-}
+export type OutcomeTotals = { readonly [status in RequestOutcome]: number };
 
 export const previewChars = 200;
 export const previewLines = 3;
 const messageChars = 200;
 
 /**
- * Reads a `NAME.results.jsonl` (the joined results, one line per request) into outcomes by custom_id,
- * streaming it line by line and keeping only a short preview of each answer. Lines that are not joined
- * results are skipped.
+ * Where each request's line is in a joined results file, with the totals. Only offsets are held (about 10 MB
+ * for 100,000 requests); {@link OutcomeIndex.lookup} reads the one line a hover asks for.
+ */
+export class OutcomeIndex {
+  constructor(
+    readonly resultsPath: string,
+    readonly totals: OutcomeTotals,
+    private readonly rows: ReadonlyMap<string, number>,
+    private readonly offsets: readonly number[],
+    private readonly lengths: readonly number[],
+  ) {}
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  has(customId: string): boolean {
+    return this.rows.has(customId);
+  }
+
+  /** The outcome of one request, read from its line; undefined when it has none or the file changed since. */
+  lookup(customId: string): RequestOutcomeInfo | undefined {
+    const row = this.rows.get(customId);
+    if (row === undefined) {
+      return undefined;
+    }
+    let text: string;
+    try {
+      const handle = openSync(this.resultsPath, 'r');
+      try {
+        text = readLineAt(handle, this.offsets[row]!, this.lengths[row]!);
+      } finally {
+        closeSync(handle);
+      }
+    } catch {
+      return undefined;
+    }
+    const parsed = parseJoinedLine(text);
+    return parsed?.id === customId ? outcomeInfo(parsed.line) : undefined;
+  }
+}
+
+/**
+ * Indexes a `NAME.results.jsonl` (the joined results, one line per request) by custom_id, streaming it line by
+ * line. Lines that are not joined results are skipped; an id seen twice keeps its first line.
  */
 export async function buildOutcomeIndex(resultsPath: string, options: { readonly signal?: AbortSignal } = {}): Promise<OutcomeIndex> {
-  const byId = new Map<string, RequestOutcomeInfo>();
+  const rows = new Map<string, number>();
+  const offsets: number[] = [];
+  const lengths: number[] = [];
   const totals = { succeeded: 0, failed: 0, missing: 0 };
   for await (const line of readLocatedLines(resultsPath)) {
     if (options.signal?.aborted) {
       throw options.signal.reason;
     }
     const parsed = parseJoinedLine(line.text);
-    if (parsed === undefined || byId.has(parsed.id)) {
+    if (parsed === undefined || rows.has(parsed.id)) {
       continue;
     }
-    byId.set(parsed.id, parsed.info);
-    totals[parsed.info.status]++;
+    rows.set(parsed.id, offsets.length);
+    offsets.push(line.offset);
+    lengths.push(line.length);
+    totals[parsed.line.status]++;
   }
-  return { byId, totals };
+  return new OutcomeIndex(resultsPath, totals, rows, offsets, lengths);
 }
 
-function parseJoinedLine(text: string): { id: string; info: RequestOutcomeInfo } | undefined {
+interface JoinedValue {
+  readonly status: RequestOutcome;
+  readonly status_code?: unknown;
+  readonly response?: unknown;
+  readonly error?: unknown;
+}
+
+function parseJoinedLine(text: string): { id: string; line: JoinedValue } | undefined {
   if (text.trim().length === 0) {
     return undefined;
   }
@@ -59,15 +109,18 @@ function parseJoinedLine(text: string): { id: string; info: RequestOutcomeInfo }
   if (!isObject(value) || typeof value.custom_id !== 'string' || !isOutcome(value.status)) {
     return undefined;
   }
-  const error = isObject(value.error) ? value.error : undefined;
-  const info: RequestOutcomeInfo = {
-    status: value.status,
-    statusCode: typeof value.status_code === 'number' ? value.status_code : null,
+  return { id: value.custom_id, line: value as unknown as JoinedValue };
+}
+
+function outcomeInfo(line: JoinedValue): RequestOutcomeInfo {
+  const error = isObject(line.error) ? line.error : undefined;
+  return {
+    status: line.status,
+    statusCode: typeof line.status_code === 'number' ? line.status_code : null,
     code: error && (typeof error.code === 'string' || typeof error.code === 'number') ? String(error.code) : undefined,
     message: error && typeof error.message === 'string' ? shorten(error.message, messageChars, 1) : undefined,
-    preview: value.status === 'succeeded' ? answerPreview(value.response) : undefined,
+    preview: line.status === 'succeeded' ? answerPreview(line.response) : undefined,
   };
-  return { id: value.custom_id, info };
 }
 
 /** The answer of a response body (as the results grid reads it), shortened; undefined when there is none. */

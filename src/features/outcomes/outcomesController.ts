@@ -13,8 +13,8 @@ export interface SourceOutcomes {
   readonly index: OutcomeIndex;
 }
 
-/** Results files indexed at once (each about 50 MB for 100,000 requests with long answers). */
-const maxIndexes = 4;
+/** Results files indexed at once (each about 10 MB for 100,000 requests). */
+const maxIndexes = 8;
 
 interface CachedIndex {
   /** The results file's size and time when it was indexed: a change means indexing again. */
@@ -25,7 +25,8 @@ interface CachedIndex {
 /**
  * The outcomes of downloaded results, for the batch files they came from. A results file is indexed once per
  * change (a watcher drops the index when it changes or goes, and a cheap stat before each use catches what a
- * watcher misses); typing in the source costs nothing, and a hover parses only its line's custom_id.
+ * watcher misses); typing in the source costs nothing, and a hover parses only its line's custom_id and reads
+ * only that request's line of the results.
  */
 export class OutcomesController extends Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
@@ -88,7 +89,7 @@ export class OutcomesController extends Disposable {
       return undefined;
     }
     const outcomes = await this.outcomesFor(document);
-    const info = outcomes?.index.byId.get(id);
+    const info = outcomes?.index.lookup(id);
     return info && outcomes ? { info, resultsPath: outcomes.resultsPath } : undefined;
   }
 
