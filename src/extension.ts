@@ -24,6 +24,7 @@ import { JobsTreeProvider, type JobsNode } from './features/jobs/jobsTree';
 import { JobPoller } from './features/jobs/poller';
 import { registerResultCommands } from './features/results/commands';
 import { ResultsService } from './features/results/resultsService';
+import { ResultsViewerProvider } from './features/resultsViewer/resultsViewerProvider';
 import { registerSubmitCommands } from './features/submit/commands';
 import { registerValidationCommands } from './features/validation/commands';
 import { BatchQuickFixProvider } from './features/validation/quickFixes';
@@ -44,6 +45,8 @@ export interface ExtensionApi {
   readonly emulator: EmbeddedEmulator;
   readonly groups: GroupStore;
   readonly results: ResultsService;
+  /** The results viewer (custom editor of `*.results.jsonl`) and its open sessions. */
+  readonly resultsViewer: ResultsViewerProvider;
   /** The extension's global storage (uploaded copies, split parts, the emulator's data). */
   readonly storage: vscode.Uri;
   /**
@@ -117,6 +120,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerJobCommands(register, jobCommands);
   registerGroupCommands(register, { groups, connections, clients, scheduler, jobs });
   registerResultCommands(register, { jobs, jobCommands, results });
+  const resultsViewer = ResultsViewerProvider.register(context, store, log);
 
   log.info('Azure OpenAI Batch activated');
   const reopenJobs =
@@ -129,7 +133,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
           return { jobs: model, tree: reopened, groups: parts[1], dispose: () => vscode.Disposable.from(reopened, model, ...parts).dispose() };
         }
       : undefined;
-  return { validation, documents, estimates, status, connections, jobs, tree, emulator, groups, results, storage: context.globalStorageUri, reopenJobs };
+  return { validation, documents, estimates, status, connections, jobs, tree, emulator, groups, results, resultsViewer, storage: context.globalStorageUri, reopenJobs };
 }
 
 export function deactivate(): void {
