@@ -115,7 +115,8 @@ function responseSections(result: RowDetail['result'], labels: DetailLabels): De
     sections.push(json(labels.error, result.error));
   }
   if (isObject(body)) {
-    if (isObject(body.error)) {
+    // The join copies the response's error to the row's: show it once.
+    if (isObject(body.error) && JSON.stringify(body.error) !== JSON.stringify(result.error)) {
       sections.push(json(labels.error, body.error));
     }
     const choices = body.choices;

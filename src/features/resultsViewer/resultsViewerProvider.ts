@@ -1,3 +1,4 @@
+import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RESULTS_VIEW_TYPE } from '../../constants';
@@ -7,6 +8,9 @@ import type { JobStore } from '../jobs/jobStore';
 import { findInputFile } from './inputFile';
 import { viewerHtml, viewerResourceRoots } from './viewerHtml';
 import { ViewerSession } from './viewerSession';
+
+/** How often an open results file is checked for changes. */
+const watchIntervalMs = 1000;
 
 /**
  * The results viewer, the default editor of `*.results.jsonl` (package.json `customEditors`): a grid of the
@@ -46,12 +50,16 @@ export class ResultsViewerProvider implements vscode.CustomReadonlyEditorProvide
     open.add(session);
     this.sessions.set(key, open);
 
-    const folder = vscode.Uri.file(path.dirname(uri.fsPath));
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, path.basename(uri.fsPath)));
+    // Polling the one file's stat: it follows the path across the atomic rename a new download makes, and works
+    // where file events do not (a results file outside the workspace, a host out of inotify watches).
+    const onChange = (now: Stats, before: Stats) => {
+      if (now.mtimeMs !== before.mtimeMs || now.size !== before.size) {
+        session.scheduleRebuild();
+      }
+    };
+    watchFile(uri.fsPath, { interval: watchIntervalMs }, onChange);
     const subscriptions = [
-      watcher,
-      watcher.onDidChange(() => session.scheduleRebuild()),
-      watcher.onDidCreate(() => session.scheduleRebuild()),
+      { dispose: () => unwatchFile(uri.fsPath, onChange) },
       panel.webview.onDidReceiveMessage((message: WebviewMessage) => void session.handle(message)),
     ];
     panel.onDidDispose(() => {

@@ -36,6 +36,9 @@ export class ViewerSession implements vscode.Disposable {
   readonly onDidPost = this.posted.event;
   /** Settles when the current build ends (for tests and exports). */
   built: Promise<void> = Promise.resolve();
+  private markReady!: () => void;
+  /** Resolves once the webview has loaded and said so (for tests: its own messages come first). */
+  readonly whenReady = new Promise<void>((resolve) => (this.markReady = resolve));
 
   constructor(
     private readonly webview: vscode.Webview,
@@ -59,6 +62,7 @@ export class ViewerSession implements vscode.Disposable {
     try {
       switch (message.type) {
         case 'ready':
+          this.markReady();
           if (message.query !== undefined) {
             this.query = message.query;
           }
@@ -224,14 +228,14 @@ function columnsOf(model: ResultsModel, structured: boolean): GridColumn[] {
   const strings = webviewStrings();
   const columns: GridColumn[] = [
     { id: 'custom_id', label: strings.custom_id!, width: '160px' },
-    { id: 'status', label: strings.status!, width: '96px' },
-    { id: 'code', label: strings.code!, width: '120px' },
+    { id: 'status', label: strings.status!, width: '112px' },
+    { id: 'code', label: strings.code!, width: '150px' },
     { id: 'prompt', label: strings.prompt!, width: 'minmax(220px, 2fr)' },
     { id: 'answer', label: strings.answer!, width: 'minmax(260px, 3fr)' },
     { id: 'inputTokens', label: strings.inputTokens!, numeric: true, width: '80px' },
     { id: 'outputTokens', label: strings.outputTokens!, numeric: true, width: '80px' },
-    { id: 'reasoningTokens', label: strings.reasoningTokens!, numeric: true, width: '88px' },
-    { id: 'cost', label: strings.costColumn!, numeric: true, width: '88px' },
+    { id: 'reasoningTokens', label: strings.reasoningTokens!, numeric: true, width: '96px' },
+    { id: 'cost', label: strings.costColumn!, numeric: true, width: '104px' },
   ];
   if (structured) {
     columns.push({ id: 'structured', label: strings.structured!, width: '110px' });

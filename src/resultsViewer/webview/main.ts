@@ -508,7 +508,7 @@ function format(template: string, ...args: string[]): string {
 }
 
 const numberFormat = new Intl.NumberFormat(undefined);
-const costFormat = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD', maximumSignificantDigits: 4 });
+const costFormat = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD', maximumSignificantDigits: 3 });
 
 function formatNumber(value: number): string {
   return numberFormat.format(value);
