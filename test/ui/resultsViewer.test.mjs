@@ -20,6 +20,8 @@ const { writeResultsFixture } = require('../../out/test/shared/resultsFixture.js
 
 const screenshotsDir = path.join(repoRoot, 'media', 'screenshots');
 const resultsDir = path.join(repoRoot, 'test-results');
+/** Rows of the job that shows the grid is virtualized: far more than are ever in the page at once. */
+const manyRows = 5000;
 const verbose = /^(1|true)$/i.test(process.env.UI_TEST_VERBOSE ?? '');
 
 describe('The results viewer in the VS Code workbench (UI)', function () {
@@ -40,6 +42,7 @@ describe('The results viewer in the VS Code workbench (UI)', function () {
     workspace = path.join(tmp, 'workspace');
     fs.mkdirSync(workspace);
     fixture = await writeResultsFixture(workspace);
+    await writeResultsFixture(workspace, 'many', manyRows);
     server = await startServer({ workspace, extensionPath: repoRoot, echo: verbose, settings: { 'workbench.editor.enablePreview': false, 'editor.minimap.enabled': false } });
     workbench = await openWorkbench(server, {
       onConsole: (line) => {
@@ -68,7 +71,7 @@ describe('The results viewer in the VS Code workbench (UI)', function () {
   });
 
   /** The viewer's own page, inside the webview's two frames. */
-  const viewer = () => page.frameLocator('iframe.webview').first().frameLocator('iframe#active-frame');
+  const viewer = () => page.frameLocator('iframe.webview >> visible=true').first().frameLocator('iframe#active-frame');
   const rows = () => viewer().locator('.grid-row[data-index]');
   const rowIds = async () => (await rows().evaluateAll((list) => list.map((row) => row.firstElementChild?.textContent ?? ''))).sort();
   const until = (what, check, timeoutMs = 20_000) => waitFor(what, check, { timeoutMs });
@@ -127,6 +130,20 @@ describe('The results viewer in the VS Code workbench (UI)', function () {
     assert.equal(lines.length, 2, `a header and one row: ${csv}`);
     assert.match(lines[0], /^custom_id,status,code,error,prompt,answer/);
     assert.match(lines[1], /^review-017,failed,too_many_requests,/);
+  });
+
+  it('renders only the rows in sight of a big job, and pages in the end of it on scrolling', async function () {
+    this.timeout(120_000);
+    await quickOpen(page, 'many.results.jsonl');
+    await until('every row of many.results.jsonl read', async () => new RegExp(`${manyRows.toLocaleString('en-US')} of ${manyRows.toLocaleString('en-US')} rows`).test(await viewer().locator('.counts').innerText()), 60_000);
+    const inPage = await viewer().locator('.grid-row').count();
+    assert.ok(inPage > 10 && inPage < 100, `${inPage} rows in the page for ${manyRows}`);
+    await viewer().locator('.grid').evaluate((grid) => (grid.scrollTop = grid.scrollHeight));
+    const last = `review-${manyRows}`;
+    await until(`the last row (${last}) after scrolling to the end`, async () => (await rowIds()).includes(last));
+    assert.ok((await viewer().locator('.grid-row').count()) < 100, 'still only the rows in sight');
+    const refused = browserLog.filter((line) => /Refused to|Content Security Policy/i.test(line));
+    assert.deepEqual(refused, [], 'the content security policy blocked nothing the viewer needs');
   });
 
   async function screenshot(name, keep) {

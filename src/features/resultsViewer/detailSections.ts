@@ -149,7 +149,9 @@ function choiceSections(choice: unknown, number: number, count: number, labels: 
   const title = labels.answer(number + 1) + (count > 1 || typeof choice.finish_reason !== 'string' ? '' : ` · ${choice.finish_reason}`);
   const message = isObject(choice.message) ? choice.message : undefined;
   const sections: DetailSection[] = [];
-  if (message?.content !== undefined && message.content !== null) {
+  if (typeof message?.content === 'string' && /^\s*[{[]/.test(message.content)) {
+    sections.push(jsonOrText(title, message.content));
+  } else if (message?.content !== undefined && message.content !== null) {
     sections.push(contentSection(title, message.content));
   } else if (typeof choice.text === 'string') {
     sections.push(text(title, choice.text));
@@ -194,6 +196,15 @@ function parsedArguments(call: unknown): unknown {
     return target === call ? { ...call, arguments: args } : { ...call, function: { ...target, arguments: args } };
   } catch {
     return call;
+  }
+}
+
+/** A structured answer (JSON text) pretty-printed; text that only looks like JSON as it is. */
+function jsonOrText(title: string, value: string): DetailSection {
+  try {
+    return json(title, JSON.parse(value));
+  } catch {
+    return text(title, value);
   }
 }
 
