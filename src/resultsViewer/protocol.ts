@@ -58,6 +58,8 @@ export type HostMessage =
       readonly complete: boolean;
       /** Unreadable lines of the results file (not shown as rows). */
       readonly malformed: number;
+      /** The first page of a new view (or of a growing one, while it is short): no round trip to show it. */
+      readonly firstPage?: readonly PageRow[];
     }
   | { readonly type: 'page'; readonly version: number; readonly offset: number; readonly rows: readonly PageRow[] }
   | { readonly type: 'detail'; readonly detail: DetailPane }

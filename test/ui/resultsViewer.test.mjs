@@ -118,6 +118,13 @@ describe('The results viewer in the VS Code workbench (UI)', function () {
     await page.mouse.move(5, 5);
     await screenshot('results-viewer-failed.png', true);
 
+    // Hidden and shown again (another editor in front; the webview is not kept alive): the same view comes back.
+    await quickOpen(page, 'reviews.jsonl');
+    await quickOpen(page, 'reviews.results.jsonl');
+    await until('the filtered, searched view after the viewer was shown again', async () => (await rows().count()) === 1 && (await viewer().locator('vscode-textfield.search input').inputValue()) === fixture.searchWord);
+    assert.equal(await viewer().locator('vscode-checkbox[data-status="succeeded"]').evaluate((box) => box.checked), false);
+    await until('the selected row\'s detail again', async () => (await viewer().locator('.detail-title').innerText()) === fixture.searchId);
+
     // Export CSV: the workbench's own save dialog (a quick input holding the path) proposes reviews.view.csv.
     await viewer().locator('vscode-button.export-csv').click();
     const input = page.locator('.quick-input-widget input');

@@ -28,9 +28,16 @@ export class ViewerSession implements vscode.Disposable {
   private view: ResultsView | undefined;
   private query: ResultsQuery = {};
   private version = 0;
+  /** What the current version is a view of. */
+  private viewOf: { model?: ResultsModel; key?: string } = {};
   private build: AbortController | undefined;
   private rebuildTimer: NodeJS.Timeout | undefined;
   private disposed = false;
+  private readonly opened = performance.now();
+  private firstPageLogged = false;
+  private webviewReady = false;
+  /** The version whose whole first page went with its view message. */
+  private firstPageSent = -1;
   private readonly posted = new vscode.EventEmitter<HostMessage>();
   /** Every message sent to the webview (for tests). */
   readonly onDidPost = this.posted.event;
@@ -62,6 +69,12 @@ export class ViewerSession implements vscode.Disposable {
     try {
       switch (message.type) {
         case 'ready':
+          if (!this.webviewReady) {
+            this.webviewReady = true;
+            this.options.log.info(`Results viewer: webview of ${path.basename(this.options.resultsPath)} ready ${Math.round(performance.now() - this.opened)} ms after the editor opened`);
+          }
+          // A webview shown again is a new page: it has none of the rows.
+          this.firstPageSent = -1;
           this.markReady();
           if (message.query !== undefined) {
             this.query = message.query;
@@ -115,7 +128,12 @@ export class ViewerSession implements vscode.Disposable {
         this.refreshView();
       }
     };
-    this.built = buildResultsModel(this.options.resultsPath, { inputPath: this.options.inputPath, resolver: this.options.resolver, signal: abort.signal, onProgress: show }).then(show, (error: unknown) => {
+    const start = performance.now();
+    const done = (model: ResultsModel) => {
+      this.options.log.info(`Results viewer: read ${model.rowCount.toLocaleString('en-US')} rows of ${path.basename(this.options.resultsPath)} in ${Math.round(performance.now() - start)} ms`);
+      show(model);
+    };
+    this.built = buildResultsModel(this.options.resultsPath, { inputPath: this.options.inputPath, resolver: this.options.resolver, signal: abort.signal, onProgress: show }).then(done, (error: unknown) => {
       if (!abort.signal.aborted && !this.disposed) {
         this.options.log.error(`Results viewer: reading ${this.options.resultsPath} failed: ${String(error)}`);
         this.post({ type: 'error', message: vscode.l10n.t('The results could not be read: {0}', error instanceof Error ? error.message : String(error)) });
@@ -129,7 +147,18 @@ export class ViewerSession implements vscode.Disposable {
       return;
     }
     this.view = queryResults(model, this.query);
-    this.version++;
+    // A growing model only adds rows at the end of an unsorted view: its pages stay valid, and the webview's
+    // requests for them are still answered (a new version at every progress report would outrun them).
+    const key = JSON.stringify(this.query);
+    if (model !== this.viewOf.model || key !== this.viewOf.key || this.query.sort !== undefined) {
+      this.version++;
+      this.viewOf = { model, key };
+    }
+    // The first page goes with the view, saving the webview a round trip, until it is whole.
+    const firstPage = this.firstPageSent === this.version ? undefined : pageOf(model, this.view, 0, pageSize);
+    if (firstPage !== undefined && firstPage.length === Math.min(pageSize, this.view.rows.length) && (firstPage.length === pageSize || model.complete)) {
+      this.firstPageSent = this.version;
+    }
     const summary = summarizeResults(model);
     const structuredRows = summary.structured.ok + summary.structured.invalid + summary.structured.missingFields;
     this.post({
@@ -145,7 +174,11 @@ export class ViewerSession implements vscode.Disposable {
       structured: { rows: structuredRows, problems: summary.structured.invalid + summary.structured.missingFields },
       complete: model.complete,
       malformed: model.report.malformedCount,
+      firstPage,
     });
+    if (firstPage !== undefined && firstPage.length > 0) {
+      this.logFirstPage();
+    }
   }
 
   private postProgress(): void {
@@ -159,6 +192,14 @@ export class ViewerSession implements vscode.Disposable {
       return;
     }
     this.post({ type: 'page', version, offset, rows: pageOf(this.model, this.view, offset, Math.min(count, maxPage)) });
+    this.logFirstPage();
+  }
+
+  private logFirstPage(): void {
+    if (!this.firstPageLogged && this.webviewReady) {
+      this.firstPageLogged = true;
+      this.options.log.info(`Results viewer: first page of ${path.basename(this.options.resultsPath)} sent ${Math.round(performance.now() - this.opened)} ms after the editor opened`);
+    }
   }
 
   private async postDetail(index: number): Promise<void> {

@@ -127,7 +127,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
         pending.delete(number);
         pages.set(number, message.rows);
         dropFarPages();
-        render(true);
+        render();
       }
       return;
     case 'detail':
@@ -224,20 +224,38 @@ function showProgress(message: Extract<HostMessage, { type: 'progress' }>): void
 function showView(message: ViewMessage): void {
   const columnsChanged = view === undefined || JSON.stringify(view.columns) !== JSON.stringify(message.columns);
   const queryChanged = view === undefined || JSON.stringify(view.query) !== JSON.stringify(message.query);
+  const grown = view !== undefined && view.version === message.version;
   view = message;
   query = message.query;
-  pages.clear();
-  pending.clear();
+  if (grown) {
+    // The same view with more rows: only a short (last) page may have gained some.
+    for (const [number, page] of pages) {
+      if (page.length < pageSize) {
+        pages.delete(number);
+        for (let position = number * pageSize; position < (number + 1) * pageSize; position++) {
+          rendered.get(position)?.setAttribute('data-version', '');
+        }
+      }
+    }
+  } else {
+    pages.clear();
+    pending.clear();
+  }
   syncControls(message);
   showSummary(message);
   if (columnsChanged) {
     buildHeader(message.columns);
   }
+  if (message.firstPage !== undefined) {
+    pages.set(0, message.firstPage);
+    pending.delete(0);
+  }
   updateSortMarks();
   canvas.style.height = `${message.rowCount * rowHeight}px`;
   empty.hidden = message.rowCount > 0;
   empty.textContent = strings.noRows ?? '';
-  if (restoreScroll !== undefined) {
+  // The saved scroll position once the grid is tall enough for it (a big file is still growing at first).
+  if (restoreScroll !== undefined && (message.complete || message.rowCount * rowHeight >= restoreScroll)) {
     grid.scrollTop = restoreScroll;
     restoreScroll = undefined;
     if (selected !== undefined) {
@@ -246,7 +264,7 @@ function showView(message: ViewMessage): void {
   } else if (queryChanged) {
     grid.scrollTop = 0;
   }
-  render(true);
+  render();
 }
 
 function showSummary(message: ViewMessage): void {
@@ -312,15 +330,18 @@ grid.addEventListener('scroll', () => {
   if (frame === 0) {
     frame = requestAnimationFrame(() => {
       frame = 0;
-      render(false);
+      render();
       saveState();
     });
   }
 });
-new ResizeObserver(() => render(false)).observe(grid);
+new ResizeObserver(() => render()).observe(grid);
 
-/** Renders the visible rows (plus a margin), asking for the pages they are on; `fresh` redraws them all. */
-function render(fresh: boolean): void {
+/**
+ * Renders the visible rows (plus a margin), asking for the pages they are on. A row drawn from an older view
+ * stays until its new page arrives (no flicker while a big file is read and the view grows every moment).
+ */
+function render(): void {
   if (view === undefined) {
     return;
   }
@@ -328,23 +349,29 @@ function render(fresh: boolean): void {
   const first = Math.max(0, Math.floor(grid.scrollTop / rowHeight) - overscan);
   const last = Math.min(view.rowCount - 1, Math.ceil((grid.scrollTop + visibleHeight) / rowHeight) + overscan);
   for (const [position, row] of rendered) {
-    if (fresh || position < first || position > last) {
+    if (position < first || position > last) {
       row.remove();
       rendered.delete(position);
     }
   }
+  const version = String(view.version);
   for (let position = first; position <= last; position++) {
-    if (rendered.has(position)) {
-      continue;
-    }
     const number = Math.floor(position / pageSize);
     const page = pages.get(number);
     if (page === undefined) {
       requestPage(number);
     }
+    const existing = rendered.get(position);
+    if (existing !== undefined && (page === undefined || existing.dataset.version === version)) {
+      continue;
+    }
     const row = rowElement(position, page?.[position - number * pageSize]);
+    row.dataset.version = page === undefined ? '' : version;
+    existing?.replaceWith(row);
+    if (existing === undefined) {
+      canvas.append(row);
+    }
     rendered.set(position, row);
-    canvas.append(row);
   }
 }
 
