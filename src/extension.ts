@@ -65,7 +65,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   // open batch documents and share the host's time with the validation.
   const documents = new BatchDocumentTracker();
   const validation = new ValidationController(documents);
-  const estimates = new EstimatesController(documents);
+  // Tokens are counted in a worker thread beside the extension's bundle (it falls back to this thread if it cannot run).
+  const estimates = new EstimatesController(documents, { workerPath: context.asAbsolutePath('dist/tokenWorker.js'), log: (message) => log.warn(message) });
   const status = new ValidationStatusItem(validation, new EstimateStatus(estimates));
   context.subscriptions.push(
     documents,

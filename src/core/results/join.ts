@@ -3,7 +3,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { writeFileAtomically, type LineWriter, type WriteOptions } from '../atomicFile';
 import { readLineAt, readLocatedLines } from '../io/lineReader';
 import { failureKey, MalformedResultLine, parseResultLine, rankFailures, type ResultLine } from './outputLine';
-import { RepeatedIds, type ResultSummary } from './summary';
+import { RepeatedIds, reportCapped, type ResultSummary } from './summary';
 
 /** The result files of one attempt (the first job, or a retry of its failed rows). */
 export interface Attempt {
@@ -26,7 +26,7 @@ export interface JoinedLine {
 export interface JoinSummary extends ResultSummary {
   total: number;
   missing: number;
-  /** Result lines whose custom_id is not in the input: reported, never merged into another row. */
+  /** Result lines whose custom_id is not in the input: reported (the first of them), never merged into another row; counted in `unusableLines`. */
   unknownIds: { file: string; line: number; customId: string }[];
   /** custom_ids of the failed and missing requests, in input order (what a retry resubmits). */
   unfinishedIds: string[];
@@ -43,8 +43,6 @@ interface Location {
   lastAttempt: number;
 }
 
-const maxReported = 1000;
-
 /**
  * Joins a job's results back to its input, in input order, writing one line per input request to
  * `destination` atomically (a temporary file renamed into place; an existing file only with
@@ -54,7 +52,11 @@ const maxReported = 1000;
  * answered twice within one attempt is counted in `repeatedIds`.
  */
 export async function joinResults(inputPath: string, attempts: readonly Attempt[], destination: string | undefined, options: WriteOptions = {}): Promise<JoinSummary> {
-  const summary: JoinSummary = { total: 0, succeeded: 0, failed: 0, missing: 0, failuresByCode: [], promptTokens: 0, completionTokens: 0, malformed: [], unknownIds: [], repeatedIds: { count: 0, first: [] }, unfinishedIds: [] };
+  const summary: JoinSummary = { total: 0, succeeded: 0, failed: 0, missing: 0, failuresByCode: [], promptTokens: 0, completionTokens: 0, malformed: [], unusableLines: 0, unknownIds: [], repeatedIds: { count: 0, first: [] }, unfinishedIds: [] };
+  const report = <T>(list: T[], item: T) => {
+    summary.unusableLines++;
+    reportCapped(list, item);
+  };
   const files: string[] = [];
   const attemptOf: number[] = [];
   attempts.forEach((attempt, number) => {
@@ -234,11 +236,5 @@ function readJoined(handle: number, location: Location, id: string): { result: R
       throw error;
     }
     return 'the response is nested too deeply to be written to the results file';
-  }
-}
-
-function report<T>(list: T[], item: T): void {
-  if (list.length < maxReported) {
-    list.push(item);
   }
 }

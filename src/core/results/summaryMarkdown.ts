@@ -21,6 +21,8 @@ export interface SummaryLabels {
   readonly repeatedNote: (count: string, ids: string) => string;
   readonly unusableHeading: string;
   readonly unknownId: string;
+  /** The last item of a list of unusable lines cut short: how many more there are. */
+  readonly moreUnusable: (count: string) => string;
 }
 
 export const englishSummaryLabels: SummaryLabels = {
@@ -41,6 +43,7 @@ export const englishSummaryLabels: SummaryLabels = {
   repeatedNote: (count, ids) => `${count} custom_ids appear more than once in the results of one job; the latest success is kept: ${ids}`,
   unusableHeading: 'Lines that could not be used',
   unknownId: 'unknown custom_id',
+  moreUnusable: (count) => `and ${count} more`,
 };
 
 /**
@@ -78,6 +81,10 @@ export function summaryMarkdown(sourceName: string, summary: JoinSummary, labels
     }
     for (const unknown of summary.unknownIds) {
       lines.push(`- ${escapeMarkdown(`${unknown.file}:${unknown.line}`)}: ${labels.unknownId} ${escapeMarkdown(unknown.customId)}`);
+    }
+    const unlisted = summary.unusableLines - summary.malformed.length - summary.unknownIds.length;
+    if (unlisted > 0) {
+      lines.push(`- ${labels.moreUnusable(formatCount(unlisted))}`);
     }
   }
   return lines.join('\n') + '\n';

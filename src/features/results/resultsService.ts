@@ -256,5 +256,6 @@ function localizedSummaryLabels(): SummaryLabels {
     repeatedNote: (count, ids) => vscode.l10n.t('{0} custom_ids appear more than once in the results of one job; the latest success is kept: {1}', count, ids),
     unusableHeading: vscode.l10n.t('Lines that could not be used'),
     unknownId: vscode.l10n.t('unknown custom_id'),
+    moreUnusable: (count) => vscode.l10n.t('and {0} more', count),
   };
 }
