@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RESULTS_VIEW_TYPE } from '../../constants';
 import type { WebviewMessage } from '../../resultsViewer/protocol';
-import { resolverFor } from '../estimates/estimateSettings';
+import { ModelResolver } from '../../core/tokens/models';
+import { estimatorSettings } from '../estimates/estimateSettings';
 import type { JobStore } from '../jobs/jobStore';
 import { findInputFile } from './inputFile';
 import { viewerHtml, viewerResourceRoots } from './viewerHtml';
@@ -44,7 +45,7 @@ export class ResultsViewerProvider implements vscode.CustomReadonlyEditorProvide
     const uri = document.uri;
     panel.webview.options = { enableScripts: true, localResourceRoots: viewerResourceRoots(this.extensionUri) };
     panel.webview.html = viewerHtml(panel.webview, this.extensionUri, path.basename(uri.fsPath));
-    const session = new ViewerSession(panel.webview, { resultsPath: uri.fsPath, inputPath: findInputFile(uri.fsPath, this.recordedInputs(uri.fsPath)), resolver: resolverFor(uri), log: this.log });
+    const session = new ViewerSession(panel.webview, { resultsPath: uri.fsPath, inputPath: findInputFile(uri.fsPath, this.recordedInputs(uri.fsPath)), resolver: new ModelResolver(estimatorSettings(uri)), log: this.log });
     const key = uri.toString();
     const open = this.sessions.get(key) ?? new Set<ViewerSession>();
     open.add(session);
