@@ -120,7 +120,10 @@ describe('The results viewer in the VS Code workbench (UI)', function () {
 
     // Hidden and shown again (another editor in front; the webview is not kept alive): the same view comes back.
     await quickOpen(page, 'reviews.jsonl');
-    await quickOpen(page, 'reviews.results.jsonl');
+    await page.locator('.tabs-container .tab.active', { hasText: 'reviews.jsonl' }).waitFor();
+    // Back by its tab (Quick Open of a file whose tab is already there returns before the editor switches).
+    await page.locator('.tabs-container .tab', { hasText: 'reviews.results.jsonl' }).click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'reviews.results.jsonl' }).waitFor();
     await until('the filtered, searched view after the viewer was shown again', async () => (await rows().count()) === 1 && (await viewer().locator('vscode-textfield.search input').inputValue()) === fixture.searchWord);
     assert.equal(await viewer().locator('vscode-checkbox[data-status="succeeded"]').evaluate((box) => box.checked), false);
     await until('the selected row\'s detail again', async () => (await viewer().locator('.detail-title').innerText()) === fixture.searchId);

@@ -204,6 +204,10 @@ export class ViewerSession implements vscode.Disposable {
 
   private async postDetail(index: number): Promise<void> {
     const model = this.requireModel();
+    if (!Number.isInteger(index) || index < 0 || index >= model.rowCount) {
+      // A selection restored from before the file changed: there is no such row any more.
+      return;
+    }
     this.post({ type: 'detail', detail: detailPane(await model.detail(index), detailLabels()) });
   }
 

@@ -225,6 +225,7 @@ function showView(message: ViewMessage): void {
   const columnsChanged = view === undefined || JSON.stringify(view.columns) !== JSON.stringify(message.columns);
   const queryChanged = view === undefined || JSON.stringify(view.query) !== JSON.stringify(message.query);
   const grown = view !== undefined && view.version === message.version;
+  errorLine.textContent = '';
   view = message;
   query = message.query;
   if (grown) {
