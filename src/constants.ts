@@ -37,6 +37,9 @@ export const Commands = {
 
 export const VIEW_ID = 'azureOpenAIBatch.jobs';
 
+/** The results viewer, the custom editor of `*.results.jsonl`. */
+export const RESULTS_VIEW_TYPE = 'azureOpenAIBatch.resultsViewer';
+
 export const CONFIG_SECTION = 'azureOpenAIBatch';
 
 export const Settings = {
