@@ -19,6 +19,7 @@ export const Commands = {
   filterJobs: 'azureOpenAIBatch.filterJobs',
   cancelJob: 'azureOpenAIBatch.cancelJob',
   downloadResults: 'azureOpenAIBatch.downloadResults',
+  openResults: 'azureOpenAIBatch.openResults',
   openOutput: 'azureOpenAIBatch.openOutput',
   openErrors: 'azureOpenAIBatch.openErrors',
   retryFailed: 'azureOpenAIBatch.retryFailed',
@@ -35,6 +36,9 @@ export const Commands = {
 } as const;
 
 export const VIEW_ID = 'azureOpenAIBatch.jobs';
+
+/** The custom editor (a webview) that shows `*.results.jsonl` as a grid. */
+export const RESULTS_VIEW_TYPE = 'azureOpenAIBatch.resultsViewer';
 
 export const CONFIG_SECTION = 'azureOpenAIBatch';
 

@@ -116,7 +116,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerSubmitCommands(register, { connections, clients, store, poller, validation, storage: context.globalStorageUri, groups, scheduler });
   registerJobCommands(register, jobCommands);
   registerGroupCommands(register, { groups, connections, clients, scheduler, jobs });
-  registerResultCommands(register, { jobs, jobCommands, results });
+  registerResultCommands(register, { jobs, jobCommands, results, groups, connections, clients });
 
   log.info('Azure OpenAI Batch activated');
   const reopenJobs =
