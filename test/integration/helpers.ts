@@ -117,7 +117,7 @@ export function groupRecord(connectionId: string, id: string, parts: PartState[]
   };
 }
 
-type RecordedWindowCall = 'showInformationMessage' | 'showErrorMessage' | 'showQuickPick';
+type RecordedWindowCall = 'showInformationMessage' | 'showWarningMessage' | 'showErrorMessage' | 'showQuickPick';
 
 /**
  * Replaces `vscode.window[name]` while `body` runs: each call's arguments are recorded and answered by `answer`

@@ -6,7 +6,7 @@ import type { Connection } from '../../src/features/connections/connectionStore'
 import type { JobRecord } from '../../src/features/jobs/jobStore';
 import type { DownloadOutcome } from '../../src/features/results/resultsService';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { extensionApi, recordingWindow, waitFor, workspaceRoot } from './helpers';
+import { extensionApi, groupRecord, recordingWindow, waitFor, workspaceRoot } from './helpers';
 
 const chat = (id: string, content: string) => JSON.stringify({ custom_id: id, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'user', content }], max_tokens: 10 } });
 
@@ -134,5 +134,18 @@ describe('the end of a job: the results folder, Open Results, the notifications'
     assert.equal(diagnostic.range.start.line, 0, 'on the line the service named');
     assert.equal(diagnostic.code, 'model_not_found');
     assert.equal(activePath(), file, 'the source is shown');
+  });
+
+  it('Cancel Job Group asks like Cancel Job: it names the file, with "Cancel Job Group" and "Keep Running"', async () => {
+    const api = await extensionApi();
+    // Finished, so the group scheduler leaves it alone; the question is asked all the same.
+    await api.groups.save(groupRecord(connection.id, 'worded', [{ index: 1, path: 'worded.part-1.jsonl', requests: 1, tokens: 10, status: 'done', submissionId: 'worded-1', attempts: 1, batchId: 'worded-b1', batchStatus: 'completed' }], true));
+    try {
+      const { calls } = await recordingWindow('showWarningMessage', async () => vscode.commands.executeCommand('azureOpenAIBatch.cancelGroup', 'worded'));
+      const asked = calls.map(([question, options, ...buttons]) => [question, (options as { modal?: boolean }).modal, ...buttons.map((button) => (button as vscode.MessageItem).title)]);
+      assert.deepEqual(asked, [['Cancel every part of the job group of worded? Requests that already finished are kept (and billed).', true, 'Cancel Job Group', 'Keep Running']]);
+    } finally {
+      await api.groups.remove('worded');
+    }
   });
 });
