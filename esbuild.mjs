@@ -27,6 +27,8 @@ const lazyModules = [
   { match: /^openai$/, file: 'openai.js', contents: "module.exports = require('openai');" },
   { match: /^@azure\/identity$/, file: 'azureIdentity.js', contents: "module.exports = require('@azure/identity');" },
   { match: /^\.\/encodingData$/, file: 'tokenizerData.js', entry: 'src/core/tokens/encodingData.ts' },
+  // The editor's token counting, for the extension host only when the token worker cannot run (estimatorClient.ts).
+  { match: /^\.\/estimatorWorker$/, file: 'estimatorWorker.js', entry: 'src/core/tokens/estimatorWorker.ts', lazyInside: true },
   // The local emulator: the extension starts it only for "Try the Local Emulator", the CLI for `emulator` and `demo`.
   { match: /^(\.\.\/)+emulator$/, file: 'emulator.js', entry: 'src/emulator/index.ts', lazyInside: true },
 ];
@@ -53,6 +55,8 @@ const lazyBuilds = lazyModules.map(({ file, contents, entry, lazyInside }) => ({
 const builds = [
   ...lazyBuilds,
   { ...withLazyModules, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  // The thread the extension counts tokens in (the tables stay in tokenizerData.js, shared with the CLI).
+  { ...withLazyModules, entryPoints: ['src/tokenWorker.ts'], outfile: 'dist/tokenWorker.js' },
   { ...withLazyModules, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The service commands and the emulator, loaded by the CLI only when used (keeps `validate` quick to start).
   { ...withLazyModules, entryPoints: ['src/cliService.ts'], outfile: 'dist/cliService.js' },

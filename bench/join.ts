@@ -17,15 +17,7 @@ export interface JoinBenchResult {
  * compares it with a floor: reading the input and the outputs and parsing every line once.
  */
 export async function benchJoin(inputPath: string, dataDir: string, runs: number): Promise<JoinBenchResult> {
-  const ids: string[] = [];
-  for await (const { text } of readLocatedLines(inputPath)) {
-    ids.push((JSON.parse(text) as { custom_id: string }).custom_id);
-  }
-  const output = join(dataDir, `join-${ids.length}.output.jsonl`);
-  const errors = join(dataDir, `join-${ids.length}.errors.jsonl`);
-  if (!existsSync(output) || !existsSync(errors)) {
-    await writeOutputs(ids, output, errors);
-  }
+  const { ids, output, errors } = await ensureJobOutputs(inputPath, dataDir);
   const destination = join(dataDir, `join-${ids.length}.results.jsonl`);
   const floorTimes: number[] = [];
   const joinTimes: number[] = [];
@@ -57,6 +49,20 @@ export async function benchJoin(inputPath: string, dataDir: string, runs: number
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   return { rows: ids.length, outputBytes: statSync(output).size + statSync(errors).size, floorMs: median(floorTimes), joinMs: median(joinTimes), peakRssDeltaMiB: peak / (1024 * 1024) };
+}
+
+/** The output and error files of a job over `inputPath` (cached in `dataDir`), and the input's ids in order. */
+export async function ensureJobOutputs(inputPath: string, dataDir: string): Promise<{ ids: string[]; output: string; errors: string }> {
+  const ids: string[] = [];
+  for await (const { text } of readLocatedLines(inputPath)) {
+    ids.push((JSON.parse(text) as { custom_id: string }).custom_id);
+  }
+  const output = join(dataDir, `join-${ids.length}.output.jsonl`);
+  const errors = join(dataDir, `join-${ids.length}.errors.jsonl`);
+  if (!existsSync(output) || !existsSync(errors)) {
+    await writeOutputs(ids, output, errors);
+  }
+  return { ids, output, errors };
 }
 
 async function writeOutputs(ids: readonly string[], outputPath: string, errorsPath: string): Promise<void> {

@@ -9,6 +9,7 @@
  * check (exit codes, diagnostic counts) failed, which would make the figures meaningless.
  */
 import { benchJoin } from './join';
+import { benchViewer } from './viewer';
 import { benchTokens, benchWorstCases, tokenBenchRows, worstCaseRows } from './tokens';
 import { existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -27,7 +28,13 @@ const targets = {
   cliRatio: 1.5,
   cliPeakRssMiB: 300,
   editMs: 5,
+  viewerBuildRatio: 2,
+  viewerFirstPageMs: 1000,
+  viewerQueryMs: 100,
 } as const;
+
+/** Sections `--only` can pick besides data files. */
+const viewerSection = 'viewer';
 
 interface Options {
   readonly quick: boolean;
@@ -44,7 +51,9 @@ const usage = `usage: node out/bench/run.js [--quick] [--runs N] [--regenerate] 
   --regenerate  rebuild the data files in bench/.data even if cached
   --no-cli      skip the CLI measurements (no dist/cli.js needed)
   --only NAMES  measure only these data files (comma-separated: chat-10k, chat-100k, chat-200mb, chat-10k-errors);
-                the edit benchmark runs when the file it edits (chat-100k, or chat-10k with --quick) is among them`;
+                the edit benchmark runs when the file it edits (chat-100k, or chat-10k with --quick) is among them;
+                \`viewer\` runs the results viewer's model (on chat-100k's joined results, chat-10k with --quick),
+                so \`--only viewer\` runs it alone (no CLI needed)`;
 
 /** Wrong command-line arguments: reported without a stack trace. */
 class UsageError extends Error {}
@@ -383,12 +392,31 @@ function reportIncremental(label: string, result: IncrementalResult): void {
   }
 }
 
+function reportViewer(result: Awaited<ReturnType<typeof benchViewer>>): void {
+  const file = `viewer, ${result.rows.toLocaleString('en-US')} results`;
+  const ratio = result.build.median / result.floor.median;
+  const throughput = (value: number) => mbPerSecond(result.bytes, value).toFixed(0);
+  rows.push({ file, measurement: 'floor: read + JSON.parse input and results', time: ms(result.floor.median), spread: spreadOf(result.floor), throughput: throughput(result.floor.median), ratio: '1.00x', target: '', status: '' });
+  rows.push({ file, measurement: '7. buildResultsModel()', time: ms(result.build.median), spread: spreadOf(result.build), throughput: throughput(result.build.median), ratio: `${ratio.toFixed(2)}x`, target: `≤ ${targets.viewerBuildRatio}x`, status: ratio <= targets.viewerBuildRatio ? 'PASS' : 'MISS' });
+  rows.push({ file, measurement: '7. first page (growing model, query + page)', time: ms(result.firstPage.median), spread: spreadOf(result.firstPage), throughput: '', ratio: '', target: `< ${targets.viewerFirstPageMs} ms`, status: result.firstPage.median < targets.viewerFirstPageMs ? 'PASS' : 'MISS' });
+  rows.push({ file, measurement: '   first page after the whole build', time: ms(result.pageAfterBuild.median), spread: spreadOf(result.pageAfterBuild), throughput: '', ratio: '', target: '', status: '', note: 'without onProgress' });
+  for (const query of result.queries) {
+    const ok = query.time.median < targets.viewerQueryMs;
+    rows.push({ file, measurement: `7. ${query.name}`, time: ms(query.time.median), spread: spreadOf(query.time), throughput: '', ratio: '', target: `< ${targets.viewerQueryMs} ms`, status: ok ? 'PASS' : 'MISS', note: `${query.matched.toLocaleString('en-US')} rows` });
+  }
+  rows.push({ file, measurement: 'first sort by custom_id (ranks it once)', time: ms(result.firstTextSortMs), spread: '', throughput: '', ratio: '', target: '', status: '', note: 'later sorts by it are in the rows above' });
+  rows.push({ file, measurement: 'first sort by prompt (ranks it once)', time: ms(result.firstPromptSortMs), spread: '', throughput: '', ratio: '', target: '', status: '', note: 'later sorts by it take as long as the sorts above' });
+  rows.push({ file, measurement: '7. memory held by the model (heap + buffers)', time: `${result.heapMiB.toFixed(0)} MiB`, spread: '', throughput: '', ratio: '', target: '', status: '', note: `${((result.heapMiB * 1024 * 1024) / result.rows).toFixed(0)} bytes per row` });
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const root = resolve(__dirname, '..', '..');
   const dataDir = join(root, 'bench', '.data');
   const cliPath = join(root, 'dist', 'cli.js');
-  if (!options.skipCli && !existsSync(cliPath)) {
+  const onlyFiles = options.only?.filter((name) => name !== viewerSection);
+  const viewerOnly = onlyFiles !== undefined && onlyFiles.length === 0;
+  if (!options.skipCli && !viewerOnly && !existsSync(cliPath)) {
     throw new Error(`${relative(root, cliPath)} is missing: run \`npm run build\` (or \`node esbuild.mjs\`) first, or pass --no-cli`);
   }
   const ctx: Context = { options, root, dataDir, cliPath, preload: writeRssPreload(dataDir), floorMainPath: join(__dirname, 'floorMain.js') };
@@ -399,18 +427,18 @@ async function main(): Promise<void> {
   log(`${options.quick ? 'quick mode: ' : ''}${options.runs} measured run(s) per timing (x3 for files under 32 MiB) after one warm-up, median reported`);
 
   const all = options.quick ? [smallFile, errorFile] : [smallFile, mediumFile, largeFile, errorFile];
-  const unknown = options.only?.filter((name) => !all.some((bench) => bench.spec.name === name)) ?? [];
+  const unknown = onlyFiles?.filter((name) => !all.some((bench) => bench.spec.name === name)) ?? [];
   if (unknown.length > 0) {
     throw new UsageError(`--only: no data file named ${unknown.join(', ')} in this mode (${all.map((bench) => bench.spec.name).join(', ')})`);
   }
-  const benches = all.filter((bench) => options.only === undefined || options.only.includes(bench.spec.name));
+  const benches = all.filter((bench) => onlyFiles === undefined || onlyFiles.includes(bench.spec.name));
   const editBench = options.quick ? smallFile : mediumFile;
   const files = new Map<BenchFile, DataFile>();
   for (const bench of benches) {
     files.set(bench, ensureDataFile(dataDir, bench.spec, options.regenerate, log));
   }
 
-  if (!options.skipCli) {
+  if (!options.skipCli && benches.length > 0) {
     await measureNodeStartup(ctx);
   }
   for (const bench of benches) {
@@ -446,6 +474,12 @@ async function main(): Promise<void> {
     rows.push(...worstCaseRows(benchWorstCases(tokenFile.path, options.quick ? 1 : 3, log)));
   }
 
+  if (options.only === undefined || options.only.includes(viewerSection)) {
+    const viewerInput = files.get(editBench) ?? ensureDataFile(dataDir, editBench.spec, options.regenerate, log);
+    log(`\nviewer: the results viewer's model over ${viewerInput.spec.name}'s joined results`);
+    reportViewer(await benchViewer(viewerInput.path, dataDir, options.quick ? 1 : 3, log));
+  }
+
   const runsNote = options.quick ? '1 run' : `median of ${options.runs} runs, ${options.runs * 3} for files under 32 MiB`;
   process.stdout.write(`\nBenchmark (${options.quick ? 'quick, ' : ''}${runsNote}, after one warm-up; ratios against the floor measured in the same run)\n\n`);
   printTable();
@@ -456,6 +490,10 @@ async function main(): Promise<void> {
       `one-line edit < ${targets.editMs} ms (median and p95). MISS never fails the run. The floor runs in this process, warm; the CLI`,
       'pays Node start-up and a cold JIT on top, which dominates small files: compare it with "floor as a node process".',
     ].join('\n') + '\n',
+  );
+  process.stdout.write(
+    `Viewer: building the model ≤ ${targets.viewerBuildRatio}x the floor (reading + JSON.parse of the input and results files once); first page < ${targets.viewerFirstPageMs} ms;\n` +
+      `each query (filter, search, sort, and its first page) < ${targets.viewerQueryMs} ms; "memory held" is what the model keeps after a full collection (heap and array buffers).\n`,
   );
   process.stdout.write(`\ntotal bench time ${ms(performance.now() - wall)}\n`);
   if (sanity.length > 0) {

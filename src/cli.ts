@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { UsageError } from './cli/args';
 import { commandHelp, usages } from './cli/usage';
+import { loadBundled } from './core/bundles';
 import { terminalSafe } from './core/terminalText';
 import { runValidate } from './cli/validateCommand';
 
@@ -10,13 +11,13 @@ type EstimateModule = typeof import('./cli/estimateCommand');
 
 /** Loads `estimate` from its own bundle (the tokenizer's tables are large), only when it runs. */
 function estimate(): EstimateModule {
-  return require(join(__dirname, 'cliEstimate.js')) as EstimateModule;
+  return loadBundled('cliEstimate.js', () => require(join(__dirname, 'cliEstimate.js')) as EstimateModule);
 }
 
 /** Loads the service commands from their own bundle, at run time, only when needed. */
 function service(): ServiceModule {
   // A computed path keeps the bundler from inlining the module into this file.
-  return require(join(__dirname, 'cliService.js')) as ServiceModule;
+  return loadBundled('cliService.js', () => require(join(__dirname, 'cliService.js')) as ServiceModule);
 }
 
 const commands: Record<keyof typeof usages, Command> = {

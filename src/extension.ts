@@ -62,7 +62,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   // open batch documents and share the host's time with the validation.
   const documents = new BatchDocumentTracker();
   const validation = new ValidationController(documents);
-  const estimates = new EstimatesController(documents);
+  // Tokens are counted in a worker thread beside the extension's bundle (it falls back to this thread if it cannot run).
+  const estimates = new EstimatesController(documents, { workerPath: context.asAbsolutePath('dist/tokenWorker.js'), log: (message) => log.warn(message) });
   const status = new ValidationStatusItem(validation, new EstimateStatus(estimates));
   context.subscriptions.push(
     documents,
@@ -113,7 +114,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   scheduler.resumeAll();
 
   registerConnectionCommands(register, { connections, clients, emulator, jobs });
-  registerSubmitCommands(register, { connections, clients, store, poller, validation, storage: context.globalStorageUri, groups, scheduler });
+  registerSubmitCommands(register, { connections, clients, store, poller, validation, estimates, storage: context.globalStorageUri, groups, scheduler });
   registerJobCommands(register, jobCommands);
   registerGroupCommands(register, { groups, connections, clients, scheduler, jobs });
   registerResultCommands(register, { jobs, jobCommands, results, groups, connections, clients });

@@ -1,18 +1,20 @@
 import { BatchClient } from '../core/batch/client';
-import { DEFAULT_API_VERSION, defaultAzureCredentialProvider, endpointProblem, type ConnectionConfig } from '../core/batch/connection';
+import { DEFAULT_API_VERSION, DEFAULT_TIMEOUT_MS, defaultAzureCredentialProvider, endpointProblem, type ConnectionConfig } from '../core/batch/connection';
+import { defaultRetry, maxTimerMs } from '../core/batch/retry';
+import { terminalSafe } from '../core/terminalText';
 export { isLoopbackEndpoint as isLoopback } from '../core/batch/connection';
-import { UsageError, type ParsedArgs } from './args';
+import { numberOption, UsageError, type ParsedArgs } from './args';
 import { readSecretLine } from './secretInput';
 
 /** The options every service command takes. */
-export const connectionValued = ['endpoint', 'api-key', 'api-version', 'tenant'];
+export const connectionValued = ['endpoint', 'api-key', 'api-version', 'tenant', 'timeout-s'];
 export const connectionFlags = ['entra', 'api-key-stdin'];
 
 /**
  * Builds a client from `--endpoint`, `--api-key`/`--api-key-stdin`/`--entra` and `--api-version`, falling back
  * to the environment variables the SDK reads (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, OPENAI_API_VERSION).
  */
-export async function clientFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env, input: NodeJS.ReadableStream = process.stdin): Promise<BatchClient> {
+export async function clientFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env, input: NodeJS.ReadableStream = process.stdin, notices: NodeJS.WritableStream = process.stderr): Promise<BatchClient> {
   // Empty environment variables count as unset.
   const endpoint = stringOption(args, 'endpoint') ?? (env.AZURE_OPENAI_ENDPOINT || undefined);
   if (!endpoint) {
@@ -36,15 +38,22 @@ export async function clientFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = 
   const apiKey = args.options.has('api-key-stdin')
     ? await readSecretLine(input, '--api-key-stdin')
     : (stringOption(args, 'api-key') ?? (args.options.has('entra') ? undefined : env.AZURE_OPENAI_API_KEY || undefined));
+  // Beyond what a timer holds, a timeout would fire at once.
+  const timeoutMs = Math.min(numberOption(args, 'timeout-s', DEFAULT_TIMEOUT_MS / 1000) * 1000, maxTimerMs);
   let config: ConnectionConfig;
   if (args.options.has('entra')) {
-    config = { endpoint, apiVersion, credential: { kind: 'token', getToken: await defaultAzureCredentialProvider(stringOption(args, 'tenant')) } };
+    config = { endpoint, apiVersion, timeoutMs, credential: { kind: 'token', getToken: await defaultAzureCredentialProvider(stringOption(args, 'tenant')) } };
   } else if (apiKey) {
-    config = { endpoint, apiVersion, credential: { kind: 'apiKey', apiKey } };
+    config = { endpoint, apiVersion, timeoutMs, credential: { kind: 'apiKey', apiKey } };
   } else {
     throw new UsageError('--api-key (or AZURE_OPENAI_API_KEY, or --api-key-stdin) or --entra is required');
   }
-  return new BatchClient(config);
+  // Every retry is told, so a service that does not answer never means minutes of silence.
+  return new BatchClient(config, {
+    ...defaultRetry,
+    onRetry: (error, attempt, delayMs) =>
+      notices.write(`${terminalSafe(error.message).replace(/\.$/, '')}; trying again in ${Math.ceil(delayMs / 1000)} s (retry ${attempt} of ${defaultRetry.retries})\n`),
+  });
 }
 
 export function stringOption(args: ParsedArgs, name: string): string | undefined {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { DeploymentEstimate } from '../core/tokens/estimate';
-import { estimateFile, formatPrice, formatUsd, type FileEstimate } from '../core/tokens/fileEstimate';
+import { estimateFile, type FileEstimate } from '../core/tokens/fileEstimate';
+import { formatPrice, formatUsd } from '../core/tokens/usd';
 import { ModelResolver } from '../core/tokens/models';
 import { checkInputFile, parseArgs, UsageError } from './args';
 import { usages } from './usage';

@@ -31,6 +31,7 @@ export async function submitFile(client: BatchClient, file: string, err: NodeJS.
   const progress = new ProgressLine(err);
   const name = basename(file);
   let created;
+  let waited = false;
   try {
     created = await submitBatchFile(client, {
       path: file,
@@ -39,6 +40,15 @@ export async function submitFile(client: BatchClient, file: string, err: NodeJS.
       signal,
       onUploadProgress: (sent, total) => progress.update(`uploading ${name}: ${formatBytes(sent)} / ${formatBytes(total)} (${uploadPercent(sent, total)}%)`),
       onUploaded: (fileId) => progress.done(`uploaded ${name} as ${terminalSafe(fileId)}`),
+      // Without it, the minutes the service may take to process a large file would pass in silence.
+      onFileStatus: (status) => {
+        if (status !== 'processed') {
+          waited = true;
+          progress.update(`waiting for the service to process ${name}: ${status}`);
+        } else if (waited) {
+          progress.done(`the service processed ${name}`);
+        }
+      },
       onUnclearAnswer: (error) => err.write(`no clear answer to the create (${terminalSafe(error.message).replace(/\.$/, '')}); looking for the job by its submission id\n`),
     });
   } catch (error) {

@@ -36,7 +36,7 @@ export async function downloadJoined(client: BatchClient, batch: Batch, director
     const input = options.input ?? (await fetchInput(client, batch, join(scratch!, 'input.jsonl'), signal));
     const files = await downloadJobFiles(client, batch, paths, { overwrite, signal });
     if (typeof input !== 'string') {
-      return { files, notJoined: `the service did not give the input file ${batch.input_file_id} of ${batch.id} (${input.refused})` };
+      return { files, notJoined: `the service did not give the input file ${batch.input_file_id || '(none)'} of ${batch.id} (${input.refused})` };
     }
     const joined = await joinResults(input, [files], paths.results, { overwrite });
     const name = batch.metadata?.[SOURCE_FILE_KEY] || `${batch.id}.jsonl`;
@@ -56,6 +56,10 @@ export async function downloadJoined(client: BatchClient, batch: Batch, director
  * service that does not hand out batch input files), why. Other failures (network, cancel) throw.
  */
 async function fetchInput(client: BatchClient, batch: Batch, destination: string, signal: AbortSignal | undefined): Promise<string | { refused: string }> {
+  // A job read from Blob storage (`input_blob`) has no input file: null, or "" as in Azure's samples.
+  if (!batch.input_file_id) {
+    return { refused: 'the job names no input file' };
+  }
   try {
     await client.downloadFile(batch.input_file_id, destination, { signal });
     return destination;

@@ -98,21 +98,43 @@ export async function runSubmit(argv: readonly string[], ...[out, err]: Streams)
     }
     let batch = await submitFile(client, args.positionals[0]!, err);
     if (args.options.has('wait') || outDir) {
-      batch = await waitForJob(client, batch.id, pollInterval(args, client.config.endpoint), err, undefined, batch.metadata?.[SOURCE_FILE_KEY] ?? batch.id);
-      if (outDir) {
-        await mkdir(outDir, { recursive: true });
-        // Joined to the file just submitted: it is the job's input.
-        const written = await downloadJoined(client, batch, resolve(outDir), { overwrite: force, input: args.positionals[0]! });
-        for (const path of Object.values(written.files)) {
-          err.write(`wrote ${terminalSafe(path)}\n`);
+      try {
+        batch = await waitForJob(client, batch.id, pollInterval(args, client.config.endpoint), err, undefined, batch.metadata?.[SOURCE_FILE_KEY] ?? batch.id);
+        if (outDir) {
+          await mkdir(outDir, { recursive: true });
+          // Joined to the file just submitted: it is the job's input.
+          const written = await downloadJoined(client, batch, resolve(outDir), { overwrite: force, input: args.positionals[0]! });
+          for (const path of Object.values(written.files)) {
+            err.write(`wrote ${terminalSafe(path)}\n`);
+          }
+          await reportJoin(written, err);
         }
-        await reportJoin(written, err);
+      } catch (error) {
+        // The job exists and is paid for: running submit again, the obvious retry, would create a second one.
+        err.write(jobSurvivesHint(batch.id, args.positionals[0]!, outDir));
+        throw error;
       }
     }
     out.write(terminalJson(batch) + '\n');
     const phase = jobState(batch.status, batch.request_counts).phase;
     return phase === 'failed' || phase === 'cancelled' || phase === 'expired' ? 1 : 0;
   });
+}
+
+/** What to run, after a failure once the job was created, to follow it and fetch its results without creating it again. */
+function jobSurvivesHint(batchId: string, file: string, outDir: string | undefined): string {
+  const id = terminalSafe(batchId);
+  return (
+    `the job ${id} was created and keeps running; do not run submit again, which would create a second job.\n` +
+    `follow it with: aoai-batch status ${id}\n` +
+    `fetch its results with: aoai-batch download ${shellWord(id)} --out ${outDir === undefined ? 'DIR' : shellWord(outDir)} --input ${shellWord(file)} (and the same connection options)\n`
+  );
+}
+
+/** `text` as one shell word, quoted when it holds anything but plain path characters, so the printed command can be pasted. */
+function shellWord(text: string): string {
+  const safe = terminalSafe(text);
+  return /^[\w@%+=:,./-]+$/.test(safe) ? safe : `'${safe.replace(/'/g, `'\\''`)}'`;
 }
 
 /** `status`: one job in detail, or a table of recent jobs. */

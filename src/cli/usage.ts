@@ -1,7 +1,7 @@
 // Usage lines, kept apart from the commands so `--help` does not load the service SDKs.
 import { emulatorFlagHelp, emulatorKeyEnv, emulatorUsage } from '../emulator/cliOptions';
 
-const connection = '--endpoint URL (--api-key K | --api-key-stdin | --entra [--tenant T]) [--api-version V]';
+const connection = '--endpoint URL (--api-key K | --api-key-stdin | --entra [--tenant T]) [--api-version V] [--timeout-s N]';
 
 export const usages = {
   validate: 'validate FILE [--json] [--max-diagnostics N] [--max-requests N] [--max-size-mb N]',
@@ -19,6 +19,8 @@ const connectionNotes = [
   'The key: --api-key K, $AZURE_OPENAI_API_KEY, or --api-key-stdin (the first line of standard input).',
   'A key given with --api-key is visible to other users of this machine (ps): prefer the environment or standard input.',
   '--endpoint and --api-version fall back to $AZURE_OPENAI_ENDPOINT and $OPENAI_API_VERSION; --entra signs in with DefaultAzureCredential.',
+  '--timeout-s N: how long a request waits for an answer, and an upload or download for the next byte (default 120);',
+  'a request that fails for a reason that may pass is tried again, and each retry is reported on standard error.',
 ];
 
 const notes: Partial<Record<keyof typeof usages, () => string[]>> = {

@@ -50,8 +50,8 @@ describe('the estimate in the status item', function () {
     assert.equal(showsCodeLens(document), false);
 
     await waitFor('the large document to be validated', () => api.validation.summaryFor(document.uri)?.requests === largeLines, 120_000);
-    // Wait for the background count without asking for the estimate: `stateFor` could finish the count itself,
-    // and then the controller announces nothing (its caller has the figures).
+    // Wait for the worker's count of this version without asking for the estimate (the status item must pick it up
+    // from the controller's change event alone).
     await api.estimates.whenIdle(document.uri);
     const shown = await waitFor('the status item to show a completed estimate', () => {
       const status = api.status.shown;

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { estimateLine, EstimateTotals, type RequestEstimate } from '../../src/core/tokens/estimate';
-import { formatUsd } from '../../src/core/tokens/fileEstimate';
+import { formatUsd } from '../../src/core/tokens/usd';
 import { costUsd, ModelResolver } from '../../src/core/tokens/models';
 import { extensionApi, openDocument, waitFor } from './helpers';
 
@@ -90,5 +90,49 @@ describe('estimates in the editor', function () {
     await vscode.window.showTextDocument(document);
     const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri)) ?? [];
     assert.equal(lenses.filter((l) => lensPattern.test(l.command?.title ?? '')).length, 0);
+  });
+
+  it('counts in a worker thread, and counts again with new deployment mappings', async () => {
+    const api = await extensionApi();
+    const document = await openDocument('clean.jsonl');
+    await estimateLens(document.uri, 5);
+    // The extension host only forwards the text: the thread beside the bundle counts.
+    assert.equal(api.estimates.counterMode, 'worker');
+    const settings = vscode.workspace.getConfiguration('azureOpenAIBatch.estimates');
+    const changed = new Promise<void>((resolve) => {
+      const listener = api.estimates.onDidChange((uri) => {
+        if (uri?.toString() === document.uri.toString()) {
+          listener.dispose();
+          resolve();
+        }
+      });
+    });
+    try {
+      await settings.update('deploymentModels', { 'gpt-4o-batch': 'gpt-4o-mini' }, vscode.ConfigurationTarget.Workspace);
+      await changed;
+      await api.estimates.whenIdle(document.uri);
+      const state = api.estimates.stateFor(document);
+      assert.equal(state?.kind, 'done');
+      assert.deepEqual(state.summary.deployments.map((d) => [d.deployment, d.model.model, d.model.source]), [['gpt-4o-batch', 'gpt-4o-mini', 'setting']]);
+      const lens = await estimateLens(document.uri, 5);
+      assert.match(lens.command!.tooltip ?? '', /gpt-4o-batch → gpt-4o-mini/);
+    } finally {
+      await settings.update('deploymentModels', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  it('keeps estimating after the worker thread dies: it is restarted and given the open documents again', async () => {
+    const api = await extensionApi();
+    const document = await openDocument('clean.jsonl');
+    await estimateLens(document.uri, 5);
+    await api.estimates.crashCounterForTest();
+    const editor = vscode.window.activeTextEditor!;
+    await editor.edit((b) => b.delete(new vscode.Range(3, document.lineAt(3).text.length, 4, document.lineAt(4).text.length)));
+    await api.estimates.whenIdle(document.uri);
+    const state = api.estimates.stateFor(document);
+    assert.equal(state?.kind, 'done');
+    assert.equal(state.summary.requests, 4);
+    assert.equal(api.estimates.counterMode, 'worker');
+    await estimateLens(document.uri, 4);
   });
 });

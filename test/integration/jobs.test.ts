@@ -163,6 +163,8 @@ describe('connections, submit, jobs tree, results', function () {
     const file = path.join(workspaceRoot(), 'mixed.jsonl');
     const rows = [chat('m-1', 'fine'), chat('m-2', 'this one breaks [[fail:500]]'), chat('m-3', 'fine too'), chat('m-4', 'rate limited [[fail:429]]')];
     await fs.writeFile(file, rows.join('\n') + '\n');
+    // Open, as files usually are when submitted: the job keeps the editor's estimate of it for the summary.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
     const [record] = (await vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { connectionId: connection.id, deployment: 'gpt-4o-batch' }))!;
     const item = await waitForDescription(connection, record!.batchId, /^completed · 4\/4 · 2 failed/);
     assert.match(String(item.contextValue), /:failures/);

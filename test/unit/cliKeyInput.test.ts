@@ -1,26 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parseArgs, UsageError } from '../../src/cli/args';
 import { clientFromArgs, connectionFlags, connectionValued } from '../../src/cli/connectionOptions';
 import type { RunningEmulator } from '../../src/emulator/index';
+import { runCli } from './cliProcess';
 import { useEmulator } from './emulatorFixture';
 
-const cli = resolve(__dirname, '../../../dist/cli.js');
-
-/** Runs the built CLI with `stdin` piped in; the emulator lives in this process, so not spawnSync. */
-function run(args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, AZURE_OPENAI_API_KEY: '', AZURE_OPENAI_ENDPOINT: '', OPENAI_API_VERSION: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+/** Runs the built CLI with `stdin` piped in. */
+const run = (args: string[], stdin: string) => runCli(args, { stdin });
 
 const parse = (argv: string[]) => parseArgs(argv, connectionValued, connectionFlags);
 

@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import { BatchClient } from '../../src/core/batch/client';
 import { isTerminal } from '../../src/core/batch/status';
 import type { RunningEmulator } from '../../src/emulator/index';
@@ -9,6 +8,7 @@ import { scratch } from './emulatorHelpers';
 import { useEmulator } from './emulatorFixture';
 import { request } from './helpers';
 import { resultLine, stubService } from './stubService';
+import { runCli } from './cliProcess';
 
 /** Every file and folder below `dir`, relative to it with `/` separators. */
 function tree(dir: string): string[] {
@@ -18,19 +18,8 @@ function tree(dir: string): string[] {
 /** Characters that would act on a terminal: C0 and C1 controls (a printed line break aside), DEL, escape. */
 const terminalControls = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
 
-const cli = resolve(__dirname, '../../../dist/cli.js');
-
 /** Runs the built CLI asynchronously (the emulator lives in this process, so spawnSync would block it). */
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, AZURE_OPENAI_API_KEY: '', AZURE_OPENAI_ENDPOINT: '', OPENAI_API_VERSION: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { env });
 
 describe('CLI: submit, status, download, cancel against the emulator', function () {
   this.timeout(60_000);

@@ -17,7 +17,7 @@ const ok = (id: string, model: string | undefined, prompt: number, completion: n
 function summaryOf(overrides: Partial<JoinSummary> = {}): JoinSummary {
   return {
     total: 2, succeeded: 2, failed: 0, missing: 0, promptTokens: 1_000_000, completionTokens: 1_000_000, usageByModel: [],
-    failuresByCode: [], repeatedIds: { count: 0, first: [] }, malformed: [], unknownIds: [], unfinishedIds: [], deployments: ['gpt-4o-batch'],
+    failuresByCode: [], repeatedIds: { count: 0, first: [] }, malformed: [], unusableLines: 0, unknownIds: [], unfinishedIds: [], deployments: ['gpt-4o-batch'],
     ...overrides,
   };
 }

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 // The SDK, Azure Identity, the tokenizer's tables and the emulator are loaded on first use, from files of their own
-// (esbuild.mjs), so activating the extension or validating from the CLI pays for none of them.
+// (esbuild.mjs), so activating the extension or validating from the CLI pays for none of them. The editor counts
+// tokens in a worker thread (tokenWorker.js): the extension bundle holds no tokenizer at all.
 const root = resolve(__dirname, '../../..');
 const dist = join(root, 'dist');
-const lazyFiles = ['openai.js', 'azureIdentity.js', 'tokenizerData.js', 'emulator.js'];
+const lazyFiles = ['openai.js', 'azureIdentity.js', 'tokenizerData.js', 'emulator.js', 'tokenWorker.js', 'estimatorWorker.js'];
 
 /** The files of dist/ and node_modules/ a command loaded, as names relative to the checkout. */
 function loadedBy(args: string[], code?: string, allowedStatus = 0): string[] {
@@ -37,8 +38,17 @@ describe('lazy bundles', () => {
     }
     const text = require('node:fs').readFileSync(join(dist, 'extension.js'), 'utf8') as string;
     assert.match(text, /require\("\.\/openai\.js"\)/);
-    assert.match(text, /require\("\.\/tokenizerData\.js"\)/);
     assert.doesNotMatch(text, /class AzureOpenAI\b/, 'the SDK is not inside the extension bundle');
+    // Neither the tables nor the BPE counter: the host only forwards text to the worker (or, if it cannot run,
+    // loads estimatorWorker.js).
+    assert.doesNotMatch(text, /tokenizerData\.js/);
+    assert.doesNotMatch(text, /BpeCounter|countTextSteps/, 'the tokenizer is not inside the extension bundle');
+    assert.match(text, /require\("\.\/estimatorWorker\.js"\)/);
+    for (const file of ['tokenWorker.js', 'estimatorWorker.js']) {
+      const worker = require('node:fs').readFileSync(join(dist, file), 'utf8') as string;
+      assert.match(worker, /require\("\.\/tokenizerData\.js"\)/, `${file} loads the tables lazily`);
+      assert.ok(worker.length < 200_000, `${file} is ${worker.length} bytes`);
+    }
   });
 
   it('validating from the CLI loads neither the SDK nor the tokenizer nor the emulator', () => {

@@ -1,17 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { DocumentEstimator } from '../../src/core/tokens/documentEstimator';
-import { estimateLine, EstimateTotals, type EstimateSummary } from '../../src/core/tokens/estimate';
+import type { EstimateSummary } from '../../src/core/tokens/estimate';
 import { ModelResolver } from '../../src/core/tokens/models';
+import { fromScratch } from './tokenHelpers';
 import { request, requests } from './helpers';
 
-/** The summary of a whole text counted from scratch: what the incremental estimator must match. */
-function fromScratch(lines: readonly string[], resolver = new ModelResolver()): EstimateSummary {
-  const totals = new EstimateTotals();
-  for (const line of lines) {
-    totals.add(estimateLine(line, resolver));
-  }
-  return totals.summarize(resolver);
-}
 
 /** A document: its lines, and edits that keep a DocumentEstimator in step the way the controller does. */
 class Doc {

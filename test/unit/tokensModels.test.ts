@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { EstimateTotals, estimateLine } from '../../src/core/tokens/estimate';
-import { formatPrice, formatUsd } from '../../src/core/tokens/fileEstimate';
+import { formatPrice, formatUsd } from '../../src/core/tokens/usd';
 import { costUsd, defaultBatchPrices, encodingForModel, modelFamily, ModelResolver } from '../../src/core/tokens/models';
 import { request } from './helpers';
 

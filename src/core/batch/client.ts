@@ -7,7 +7,8 @@ import type { OpenAI } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import type { FileObject } from 'openai/resources/files';
 import { FileExistsError, UnsafePathError, writeFileAtomically } from '../atomicFile';
-import { checkEndpoint, createSdkClient, type ConnectionConfig } from './connection';
+import { checkEndpoint, createSdkClient, DEFAULT_TIMEOUT_MS, type ConnectionConfig } from './connection';
+import { failWhenIdle, IdleWatchdog, maxTimerMs, stalledError } from './idleTimeout';
 import { openaiSdk } from './sdk';
 import { BatchServiceError, OperationCancelledError, SubmissionMayExistError, toServiceError } from './errors';
 import { defaultRetry, sleep, throwIfAborted, withRetry, type RetryOptions } from './retry';
@@ -122,28 +123,37 @@ export class BatchClient {
     return withRetry(async () => {
       let sent = 0;
       const source = createReadStream(path, { highWaterMark: 1024 * 1024 });
+      // Times out on silence, not on the whole transfer: a 200 MB upload over a slow link takes longer than any one timeout.
+      const watchdog = new IdleWatchdog(this.timeoutMs, options.signal);
       const counted = async function* (): AsyncGenerator<Buffer> {
         for await (const chunk of source as AsyncIterable<Buffer>) {
           sent += chunk.length;
+          watchdog.touch();
           options.onProgress?.(sent, total);
           yield chunk;
         }
+        // Sent: the wait for the answer gets the same bound.
+        watchdog.touch();
       };
       try {
-        return asFileObject(await this.sdk.files.create({ file: openaiSdk().toStreamingFile(counted(), name, { type: 'application/jsonl' }), purpose: 'batch' }, { signal: options.signal }));
+        return asFileObject(await this.sdk.files.create({ file: openaiSdk().toStreamingFile(counted(), name, { type: 'application/jsonl' }), purpose: 'batch' }, { signal: watchdog.signal, timeout: maxTimerMs }));
+      } catch (error) {
+        throw watchdog.fired && !options.signal?.aborted ? stalledError(`taking the upload of ${name} (${sent} of ${total} bytes sent) or answering it`, this.timeoutMs) : error;
       } finally {
+        watchdog.stop();
         source.destroy();
       }
     }, this.retryWith(options.signal));
   }
 
   /** Waits until an uploaded file is `processed`; fails with the service's details when processing failed. */
-  async waitForFileProcessed(fileId: string, options: { signal?: AbortSignal; pollMs?: number; timeoutMs?: number } = {}): Promise<FileObject> {
+  async waitForFileProcessed(fileId: string, options: { signal?: AbortSignal; pollMs?: number; timeoutMs?: number; onStatus?: (status: string) => void } = {}): Promise<FileObject> {
     const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
     for (;;) {
       const file = await this.getFile(fileId, options.signal);
       // Azure reports pending|running|processed|error|deleting|deleted, more than the SDK's types list.
       const status: string = file.status;
+      options.onStatus?.(status);
       if (status === 'processed') {
         return file;
       }
@@ -365,7 +375,8 @@ export class BatchClient {
     if (!response.body) {
       return Readable.from([]);
     }
-    return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    // The SDK's timeout ended with the headers: a body that stops midway must not be waited for forever.
+    return failWhenIdle(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), this.timeoutMs, () => stalledError(`sending the file ${fileId}`, this.timeoutMs));
   }
 
   /**
@@ -396,6 +407,10 @@ export class BatchClient {
     } catch (error) {
       throw error instanceof FileExistsError || error instanceof UnsafePathError ? error : toServiceError(error);
     }
+  }
+
+  private get timeoutMs(): number {
+    return this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
   private retryWith(signal: AbortSignal | undefined): RetryOptions {

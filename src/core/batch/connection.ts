@@ -1,12 +1,15 @@
 import type { OpenAI } from 'openai';
 import { RedirectRefusedError } from './errors';
 import { openaiSdk } from './sdk';
+import { BundleLoadError } from '../bundles';
 import { secretRedactingFetch } from './secretRedaction';
 
 /** The API version Microsoft documents as generally available for batch. */
 export const DEFAULT_API_VERSION = '2024-10-21';
 /** Selects the `/openai/v1/...` paths, which take no `api-version`. */
 export const V1_API_VERSION = 'v1';
+/** How long a request may wait for an answer, and a transfer may go without moving a byte. */
+export const DEFAULT_TIMEOUT_MS = 120_000;
 
 export type Credential =
   | { readonly kind: 'apiKey'; readonly apiKey: string }
@@ -19,7 +22,7 @@ export interface ConnectionConfig {
   /** An api-version such as `2024-10-21` or `2025-04-01-preview`, or `v1`. */
   readonly apiVersion: string;
   readonly credential: Credential;
-  /** Per-request timeout. */
+  /** Per-request timeout; for transfers (an upload's body, a file's content), the longest silence (default {@link DEFAULT_TIMEOUT_MS}). */
   readonly timeoutMs?: number;
 }
 
@@ -33,7 +36,7 @@ export interface ConnectionConfig {
 export function createSdkClient(config: ConnectionConfig): OpenAI {
   checkEndpoint(config.endpoint);
   const endpoint = config.endpoint.replace(/\/+$/, '');
-  const timeout = config.timeoutMs ?? 120_000;
+  const timeout = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // Outermost, so a refused redirect's message is redacted too.
   const { AzureOpenAI, OpenAI } = openaiSdk();
   const fetch = secretRedactingFetch(sameOriginFetch(), config.credential.kind === 'apiKey' ? [config.credential.apiKey] : []);
@@ -151,7 +154,9 @@ export function cachingTokenProvider(fetchToken: () => Promise<{ token: string; 
 
 /** A token provider over `@azure/identity`'s DefaultAzureCredential (Azure CLI, environment, managed identity...). */
 export async function defaultAzureCredentialProvider(tenantId?: string): Promise<() => Promise<string>> {
-  const identity = await import('@azure/identity');
+  const identity = await import('@azure/identity').catch((error: unknown) => {
+    throw new BundleLoadError('azureIdentity.js', error);
+  });
   const credential = new identity.DefaultAzureCredential(tenantId ? { tenantId } : undefined);
   return identity.getBearerTokenProvider(credential, COGNITIVE_SERVICES_SCOPE);
 }

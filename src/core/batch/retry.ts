@@ -39,16 +39,28 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
   }
 }
 
-/** Exponential backoff with full jitter, never shorter than the server's `Retry-After`. */
+/**
+ * The longest `Retry-After` honoured. A larger one (a day, 1e12 s) is read as this much: waiting a day
+ * in silence helps nobody, and a delay beyond what a timer holds (about 24.8 days) fires at once, which
+ * would turn the service's "wait" into a burst of requests.
+ */
+export const maxRetryAfterMs = 5 * 60_000;
+
+/** Exponential backoff with full jitter, never shorter than the server's `Retry-After` (up to {@link maxRetryAfterMs}). */
 export function backoffDelay(attempt: number, options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs'>, retryAfterSeconds?: number): number {
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
   const jittered = ceiling / 2 + Math.random() * (ceiling / 2);
-  const floor = retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : 0;
+  const asked = retryAfterSeconds !== undefined && !Number.isNaN(retryAfterSeconds) ? retryAfterSeconds * 1000 : 0;
+  const floor = Math.min(Math.max(asked, 0), maxRetryAfterMs);
   return Math.min(Math.max(jittered, floor), Math.max(options.maxDelayMs, floor));
 }
 
-/** Waits `ms`, or rejects with {@link OperationCancelledError} when `signal` aborts. */
+/** The longest delay a timer holds (about 24.8 days); a longer (or NaN) one would fire at once. */
+export const maxTimerMs = 2 ** 31 - 1;
+
+/** Waits `ms` (at most about 24.8 days), or rejects with {@link OperationCancelledError} when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  ms = Number.isNaN(ms) ? 0 : Math.min(ms, maxTimerMs);
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new OperationCancelledError());

@@ -2,6 +2,7 @@
 // host tens of milliseconds at activation, and most sessions only validate or estimate. The bundles keep it in a
 // file of its own (dist/openai.js, see esbuild.mjs), so not even parsing it happens before a request is made.
 import type * as OpenAIModule from 'openai';
+import { loadBundled } from '../bundles';
 
 export type OpenAISdk = typeof OpenAIModule;
 
@@ -10,7 +11,7 @@ let sdk: OpenAISdk | undefined;
 /** The `openai` module, loaded now if it was not yet. */
 export function openaiSdk(): OpenAISdk {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose
-  sdk ??= require('openai') as OpenAISdk;
+  sdk ??= loadBundled('openai.js', () => require('openai') as OpenAISdk);
   return sdk;
 }
 

@@ -44,9 +44,12 @@ export function secretRedactingFetch(base: typeof globalThis.fetch, extraSecrets
     try {
       response = await base(input, init);
     } catch (error) {
-      // Only a message that holds a secret is touched: an abort or timeout must stay the error it is.
+      // Redacted in place, so the error stays what it is (an abort, a timeout, a refused redirect that must not be
+      // retried): a copy as a plain Error read as a network failure, and a redirect to a host named after the key
+      // was tried six times.
       if (error instanceof Error && redactKnown(error.message, secrets) !== error.message) {
-        throw Object.assign(new Error(redactKnown(error.message, secrets)), { name: error.name, code: (error as NodeJS.ErrnoException).code });
+        error.message = redactKnown(error.message, secrets);
+        error.stack = error.stack === undefined ? undefined : redactKnown(error.stack, secrets);
       }
       throw error;
     }

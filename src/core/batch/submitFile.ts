@@ -37,6 +37,8 @@ export interface SubmitFileOptions {
   readonly onUploadProgress?: (sentBytes: number, totalBytes: number) => void;
   /** The upload finished; the service is processing the file now. */
   readonly onUploaded?: (fileId: string) => void;
+  /** The uploaded file's status, each time it is read while waiting for it to be processed (a large file takes minutes). */
+  readonly onFileStatus?: (status: string) => void;
   /** The file is processed and the create comes next: persist what a resume needs. Awaited; a throw sends no create. */
   readonly beforeCreate?: (prepared: PreparedCreate) => void | Promise<void>;
   /** The create had no clear answer; the job is being looked for by its submission id. */
@@ -84,7 +86,7 @@ async function uploadAndProcess(client: BatchClient, options: SubmitFileOptions)
   const { signal } = options;
   const file = await client.uploadFile(options.path, { filename: options.filename ?? basename(options.path), signal, onProgress: options.onUploadProgress });
   options.onUploaded?.(file.id);
-  await client.waitForFileProcessed(file.id, { signal, pollMs: options.pollMs ?? 500, timeoutMs: options.processTimeoutMs });
+  await client.waitForFileProcessed(file.id, { signal, pollMs: options.pollMs ?? 500, timeoutMs: options.processTimeoutMs, onStatus: options.onFileStatus });
   return file.id;
 }
 

@@ -78,7 +78,7 @@ export class IncrementalLines<S extends LineSlot> {
     for (let i = 0; i < insertCount; i++) {
       inserted.push(this.newPending(start + i));
     }
-    const removed = this.slotList.splice(start, deleteCount, ...inserted);
+    const removed = spliceMany(this.slotList, start, deleteCount, inserted);
     for (const slot of removed) {
       this.pending.delete(slot);
       if (this.current === slot) {
@@ -151,6 +151,21 @@ export class IncrementalLines<S extends LineSlot> {
   }
 }
 
+/**
+ * `list.splice(start, deleteCount, ...items)` for any number of items: spread arguments go on the stack, and
+ * a paste or a reload from disk of a large file inserts a few hundred thousand lines at once.
+ */
+function spliceMany<T>(list: T[], start: number, deleteCount: number, items: readonly T[]): T[] {
+  const removed = list.splice(start, deleteCount);
+  for (let at = 0; at < items.length; at += spliceChunk) {
+    list.splice(start + at, 0, ...items.slice(at, at + spliceChunk));
+  }
+  return removed;
+}
+
+/** Items per `splice` call: far below any engine's limit on arguments. */
+const spliceChunk = 10_000;
+
 /** Number of lines a piece of inserted text spans (one more than its line breaks: LF, CRLF or a lone CR). */
 export function countLines(text: string): number {
   let lines = 1;
@@ -166,4 +181,21 @@ export function countLines(text: string): number {
     }
   }
   return lines;
+}
+
+/** The lines of a text as the editor numbers them: split at LF, CRLF and a lone CR (a final break ends in ''). */
+export function splitLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n/);
+}
+
+// Arrays this long are spliced by copying: spreading them into `splice` arguments overflows the stack.
+const spreadLimit = 10_000;
+
+/** `lines` with [start, start + deleteCount) replaced by `inserted`: the same array when it can be spliced in place. */
+export function spliceLines(lines: string[], start: number, deleteCount: number, inserted: readonly string[]): string[] {
+  if (inserted.length <= spreadLimit) {
+    lines.splice(start, deleteCount, ...inserted);
+    return lines;
+  }
+  return lines.slice(0, start).concat(inserted, lines.slice(start + deleteCount));
 }

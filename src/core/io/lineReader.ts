@@ -2,7 +2,8 @@
 // scanner all split files here, so CRLF, a byte order mark, a last line without a break and lines too long to
 // hold are handled the same way everywhere.
 import { isUtf8 } from 'node:buffer';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 /** Where a {@link LineSplitter} delivers lines: a validator, a collector of particular lines, a file reader. */
 export interface LineSink {
@@ -371,4 +372,35 @@ export function firstBadByte(bytes: Uint8Array): number {
     i += size;
   }
   return bytes.length;
+}
+
+/**
+ * Reads back the text of a line that {@link readLocatedLines} located (`offset`, `length` as it gave them), from an
+ * open file: without its `\r`, and line 1 without the byte order mark, exactly as the reader gave its text. A
+ * synchronous read, cheap from the page cache, for re-reading single lines instead of holding them in memory.
+ */
+export function readLineAt(handle: number, offset: number, length: number): string {
+  const buffer = Buffer.allocUnsafe(length);
+  return lineText(buffer, readSync(handle, buffer, 0, length, offset), offset);
+}
+
+/** {@link readLineAt} without blocking: opens the file, reads the line and closes it. */
+export async function readLineFrom(path: string, offset: number, length: number): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, offset);
+    return lineText(buffer, bytesRead, offset);
+  } finally {
+    await handle.close();
+  }
+}
+
+function lineText(buffer: Buffer, read: number, offset: number): string {
+  let end = read;
+  if (end > 0 && buffer[end - 1] === 13) {
+    end--;
+  }
+  const start = offset === 0 && end >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+  return buffer.toString('utf8', start, end);
 }

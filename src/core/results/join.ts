@@ -1,9 +1,9 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { writeFileAtomically, type LineWriter, type WriteOptions } from '../atomicFile';
-import { readLocatedLines } from '../io/lineReader';
+import { readLineAt, readLocatedLines } from '../io/lineReader';
 import { failureKey, MalformedResultLine, parseResultLine, rankFailures, type ResultLine } from './outputLine';
-import { RepeatedIds, UsageByModel, type ResultSummary } from './summary';
+import { RepeatedIds, reportCapped, UsageByModel, type ResultSummary } from './summary';
 
 /** The result files of one attempt (the first job, or a retry of its failed rows). */
 export interface Attempt {
@@ -26,7 +26,7 @@ export interface JoinedLine {
 export interface JoinSummary extends ResultSummary {
   total: number;
   missing: number;
-  /** Result lines whose custom_id is not in the input: reported, never merged into another row. */
+  /** Result lines whose custom_id is not in the input: reported (the first of them), never merged into another row; counted in `unusableLines`. */
   unknownIds: { file: string; line: number; customId: string }[];
   /** custom_ids of the failed and missing requests, in input order (what a retry resubmits). */
   unfinishedIds: string[];
@@ -45,7 +45,6 @@ interface Location {
   lastAttempt: number;
 }
 
-const maxReported = 1000;
 const maxDeployments = 200;
 
 /**
@@ -57,8 +56,12 @@ const maxDeployments = 200;
  * answered twice within one attempt is counted in `repeatedIds`.
  */
 export async function joinResults(inputPath: string, attempts: readonly Attempt[], destination: string | undefined, options: WriteOptions = {}): Promise<JoinSummary> {
-  const summary: JoinSummary = { total: 0, succeeded: 0, failed: 0, missing: 0, failuresByCode: [], promptTokens: 0, completionTokens: 0, usageByModel: [], malformed: [], unknownIds: [], repeatedIds: { count: 0, first: [] }, unfinishedIds: [], deployments: [] };
+  const summary: JoinSummary = { total: 0, succeeded: 0, failed: 0, missing: 0, failuresByCode: [], promptTokens: 0, completionTokens: 0, usageByModel: [], malformed: [], unusableLines: 0, unknownIds: [], repeatedIds: { count: 0, first: [] }, unfinishedIds: [], deployments: [] };
   const usage = new UsageByModel();
+  const report = <T>(list: T[], item: T) => {
+    summary.unusableLines++;
+    reportCapped(list, item);
+  };
   const files: string[] = [];
   const attemptOf: number[] = [];
   attempts.forEach((attempt, number) => {
@@ -231,7 +234,7 @@ function customIdOf(text: string): string | undefined {
 function readJoined(handle: number, location: Location, id: string): { result: ResultLine; text: string } | string {
   let result: ResultLine;
   try {
-    result = parseResultLine(readAt(handle, location));
+    result = parseResultLine(readLineAt(handle, location.offset, location.length));
   } catch (error) {
     if (!(error instanceof MalformedResultLine)) {
       throw error;
@@ -255,23 +258,5 @@ function readJoined(handle: number, location: Location, id: string): { result: R
       throw error;
     }
     return 'the response is nested too deeply to be written to the results file';
-  }
-}
-
-function readAt(handle: number, location: Location): string {
-  const buffer = Buffer.allocUnsafe(location.length);
-  readSync(handle, buffer, 0, location.length, location.offset);
-  let end = buffer.length;
-  if (end > 0 && buffer[end - 1] === 13) {
-    end--;
-  }
-  // The index read line 1 without the file's byte order mark (readLocatedLines drops it): so must this.
-  const start = location.offset === 0 && end >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
-  return buffer.toString('utf8', start, end);
-}
-
-function report<T>(list: T[], item: T): void {
-  if (list.length < maxReported) {
-    list.push(item);
   }
 }

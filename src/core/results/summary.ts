@@ -11,8 +11,10 @@ export interface ResultSummary {
   completionTokens: number;
   /** The tokens of the successful requests by the model their responses name ('' when none is named), for pricing. */
   usageByModel: ModelUsage[];
-  /** Lines that could not be read, with where they are: reported, never merged. */
+  /** Lines that could not be read, with where they are: reported, never merged; the first {@link maxReported}. */
   malformed: { file: string; line: number; reason: string }[];
+  /** Every line that could not be used, listed or not (a file of millions of such lines lists only the first). */
+  unusableLines: number;
   /** custom_ids answered more than once by one job: how many, and the first few (the latest success is kept). */
   repeatedIds: { count: number; first: string[] };
 }
@@ -38,6 +40,16 @@ export class UsageByModel {
 
   report(): ModelUsage[] {
     return [...this.byModel.values()];
+  }
+}
+
+/** How many unusable lines a summary lists: a 200 MB file of lines that are not JSON must not be held in memory. */
+export const maxReported = 1000;
+
+/** Adds `item` to `list` while it holds fewer than {@link maxReported}. */
+export function reportCapped<T>(list: T[], item: T): void {
+  if (list.length < maxReported) {
+    list.push(item);
   }
 }
 
@@ -69,7 +81,7 @@ export class RepeatedIds {
  * file holds it; an id on more than one line is counted in `repeatedIds`.
  */
 export async function summarizeResultFiles(paths: readonly string[]): Promise<ResultSummary> {
-  const summary: ResultSummary = { succeeded: 0, failed: 0, failuresByCode: [], promptTokens: 0, completionTokens: 0, usageByModel: [], malformed: [], repeatedIds: { count: 0, first: [] } };
+  const summary: ResultSummary = { succeeded: 0, failed: 0, failuresByCode: [], promptTokens: 0, completionTokens: 0, usageByModel: [], malformed: [], unusableLines: 0, repeatedIds: { count: 0, first: [] } };
   const usage = new UsageByModel();
   const failures = new Map<string, number>();
   const seen = new Set<string>();
@@ -100,7 +112,8 @@ export async function summarizeResultFiles(paths: readonly string[]): Promise<Re
         if (!(error instanceof MalformedResultLine)) {
           throw error;
         }
-        summary.malformed.push({ file: path, line: line + 1, reason: error.message });
+        summary.unusableLines++;
+        reportCapped(summary.malformed, { file: path, line: line + 1, reason: error.message });
       }
     }
   }

@@ -1,6 +1,6 @@
 import { formatCount, formatDuration } from '../format';
 import { escapeMarkdown } from '../markdown';
-import { formatUsd } from '../tokens/fileEstimate';
+import { formatUsd } from '../tokens/usd';
 import type { ActualCost } from './cost';
 import type { JoinSummary } from './join';
 import { phaseDurations, type BatchTimes, type JobPhaseName } from './jobTiming';
@@ -56,6 +56,8 @@ export interface SummaryLabels {
   readonly phase: string;
   readonly duration: string;
   readonly phases: Readonly<Record<JobPhaseName, string>>;
+  /** The last item of a list of unusable lines cut short: how many more there are. */
+  readonly moreUnusable: (count: string) => string;
 }
 
 export const englishSummaryLabels: SummaryLabels = {
@@ -89,6 +91,7 @@ export const englishSummaryLabels: SummaryLabels = {
   phase: 'phase',
   duration: 'duration',
   phases: { validating: 'validating', in_progress: 'in progress', finalizing: 'finalizing', total: 'total' },
+  moreUnusable: (count) => `and ${count} more`,
 };
 
 /**
@@ -135,6 +138,10 @@ export function summaryMarkdown(sourceName: string, summary: JoinSummary, labels
     }
     for (const unknown of summary.unknownIds) {
       lines.push(`- ${escapeMarkdown(`${unknown.file}:${unknown.line}`)}: ${labels.unknownId} ${escapeMarkdown(unknown.customId)}`);
+    }
+    const unlisted = summary.unusableLines - summary.malformed.length - summary.unknownIds.length;
+    if (unlisted > 0) {
+      lines.push(`- ${labels.moreUnusable(formatCount(unlisted))}`);
     }
   }
   return lines.join('\n') + '\n';

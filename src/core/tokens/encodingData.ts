@@ -2,7 +2,7 @@
 // keep this module in a file of its own (dist/tokenizerData.js, see esbuild.mjs), so the megabytes of rank tables
 // are neither parsed nor evaluated by a process that never counts. Each table is still built only when asked for.
 import type { RankTable } from './bpe';
-import type { EncodingName } from './tokenizer';
+import type { EncodingName } from './encodings';
 
 /** The part of a gpt-tokenizer encoding module used here (to encode and decode; counts go through BpeCounter). */
 export interface EncodingModule {

@@ -241,8 +241,3 @@ export interface EstimateSummary {
   readonly costUsd: number;
   readonly deployments: readonly DeploymentEstimate[];
 }
-
-/** The cost of one request at its model's batch prices. */
-export function requestCost(estimate: RequestEstimate, model: ResolvedModel): number {
-  return costUsd(estimate.inputTokens, estimate.outputTokens, model.price);
-}

@@ -1,4 +1,5 @@
-import { defaultEncoding, isEncodingName, type EncodingName } from './tokenizer';
+import { defaultEncoding, isEncodingName, type EncodingName } from './encodings';
+import type { RequestEstimate } from './estimate';
 
 /** Batch prices of a model, in USD per million tokens, and optionally the encoding it uses. */
 export interface ModelPrice {
@@ -252,4 +253,9 @@ function validPrice(value: unknown): number | undefined {
 /** USD for tokens at a price per million tokens. */
 export function costUsd(inputTokens: number, outputTokens: number, price: ModelPrice): number {
   return (inputTokens * price.input + outputTokens * price.output) / 1_000_000;
+}
+
+/** The cost of one request at its model's batch prices. */
+export function requestCost(estimate: RequestEstimate, model: ResolvedModel): number {
+  return costUsd(estimate.inputTokens, estimate.outputTokens, model.price);
 }

@@ -5,10 +5,9 @@
 import { BpeCounter, defaultStepLength } from './bpe';
 import type { EncodingModule } from './encodingData';
 
-/** The encodings of the models Azure OpenAI Batch runs: o200k_base (GPT-4o and later), cl100k_base (GPT-4, GPT-3.5, embeddings). */
-export type EncodingName = 'o200k_base' | 'cl100k_base';
+import { defaultEncoding, type EncodingName } from './encodings';
 
-export const defaultEncoding: EncodingName = 'o200k_base';
+export { defaultEncoding, isEncodingName, type EncodingName } from './encodings';
 
 interface EncodeOptions {
   disallowedSpecial?: Set<string>;
@@ -85,9 +84,4 @@ export function truncateToTokens(text: string, max: number, name: EncodingName =
   }
   const kept = Math.max(0, max);
   return { text: module.decode(tokens.slice(0, kept)), tokens: kept, truncated: true };
-}
-
-/** True when `name` is an encoding this module can load. */
-export function isEncodingName(name: unknown): name is EncodingName {
-  return name === 'o200k_base' || name === 'cl100k_base';
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { settingId } from '../../constants';
 import type { DeploymentEstimate, EstimateSummary } from '../../core/tokens/estimate';
-import { formatPrice, formatUsd } from '../../core/tokens/fileEstimate';
+import { formatPrice, formatUsd } from '../../core/tokens/usd';
 import type { EstimatesController } from './estimatesController';
 import { EstimateSettings } from './estimateSettings';
 

@@ -1,24 +1,23 @@
 import * as vscode from 'vscode';
 import { settingId } from '../../constants';
-import { requestCost } from '../../core/tokens/estimate';
-import { costUsd } from '../../core/tokens/models';
+import { costUsd, requestCost } from '../../core/tokens/models';
 import { escapeMarkdown } from '../markdown';
 import { formatCost, formatRate, formatTokens } from './estimateCodeLens';
 import type { EstimatesController } from './estimatesController';
 import { EstimateSettings } from './estimateSettings';
 
 /**
- * A hover on each request line with its own estimate: input tokens, output bound and batch cost. It counts only
- * the hovered line (or reuses its background count).
+ * A hover on each request line with its own estimate: input tokens, output bound and batch cost. The token worker
+ * counts only the hovered line (or reuses its background count).
  */
 export class EstimateHoverProvider implements vscode.HoverProvider {
   constructor(private readonly controller: EstimatesController) {}
 
-  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
-    const info = this.controller.lineEstimate(document, position.line);
-    if (info === 'counting') {
-      const md = new vscode.MarkdownString(escapeMarkdown(vscode.l10n.t('Counting the tokens of this long request in the background: hover again in a moment.')));
-      return new vscode.Hover(md, document.lineAt(position.line).range);
+  async provideHover(document: vscode.TextDocument, position: vscode.Position, token?: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+    const info = await this.controller.lineEstimate(document, position.line);
+    // Moved away, or edited since: this answer is for nothing shown.
+    if (token?.isCancellationRequested || document.isClosed || position.line >= document.lineCount) {
+      return undefined;
     }
     if (info === undefined || info.estimate.kind !== 'request' || info.model === undefined) {
       return undefined;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { CONFIG_SECTION, settingId } from '../../constants';
-import { ModelResolver } from '../../core/tokens/models';
+import type { EstimatorSettings } from '../../core/tokens/estimatorProtocol';
 
 /** The estimate settings, under the `azureOpenAIBatch.` prefix. */
 export const EstimateSettings = {
@@ -19,13 +19,19 @@ export function estimatesEnabled(uri: vscode.Uri | undefined): boolean {
   return vscode.workspace.getConfiguration(CONFIG_SECTION, uri).get<boolean>(EstimateSettings.enabled, true);
 }
 
-/** A model resolver from the prices and deployment-models settings that apply to `uri`. */
-export function resolverFor(uri: vscode.Uri | undefined): ModelResolver {
+/** The prices and deployment-models settings that apply to `uri`, for the token worker's model resolver. */
+export function estimatorSettings(uri: vscode.Uri | undefined): EstimatorSettings {
   const config = vscode.workspace.getConfiguration(CONFIG_SECTION, uri);
-  return new ModelResolver({
-    prices: asRecord(config.get<unknown>(EstimateSettings.prices)),
-    deploymentModels: asRecord(config.get<unknown>(EstimateSettings.deploymentModels)),
-  });
+  return {
+    prices: plainRecord(config.get<unknown>(EstimateSettings.prices)),
+    deploymentModels: plainRecord(config.get<unknown>(EstimateSettings.deploymentModels)),
+  };
+}
+
+/** A settings object as plain JSON: the configuration hands out proxies, which cannot be posted to a thread. */
+function plainRecord(value: unknown): Record<string, unknown> | undefined {
+  const record = asRecord(value);
+  return record === undefined ? undefined : (JSON.parse(JSON.stringify(record)) as Record<string, unknown>);
 }
 
 /** A fingerprint of the settings a resolver was built from, to tell whether a document needs a recount. */

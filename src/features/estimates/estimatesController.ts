@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
 import { CONFIG_SECTION, settingId, Settings } from '../../constants';
-import { DocumentEstimator } from '../../core/tokens/documentEstimator';
-import { estimateLineWithin, type EstimateSummary, type LineEstimate } from '../../core/tokens/estimate';
+import { LineEditRecorder } from '../../core/documents/lineEditRecorder';
+import type { EstimateSummary, LineEstimate } from '../../core/tokens/estimate';
+import { EstimatorClient, type EstimatorClientOptions, type EstimatorMode, type ProgressEvent, type SummaryEvent } from '../../core/tokens/estimatorClient';
 import type { ResolvedModel } from '../../core/tokens/models';
 import type { BatchDocumentTracker, DocumentFeature, TrackedFeature } from '../documents/batchDocumentTracker';
 import { isBatchDocument } from '../documents/isBatchDocument';
-import { estimatesEnabled, estimatesSection, resolverFor, resolverKey } from './estimateSettings';
+import { estimatesEnabled, estimatesSection, estimatorSettings, resolverKey } from './estimateSettings';
 import { Disposable } from '../lifecycle';
 
 /** Where a document's estimate stands. */
@@ -23,38 +24,58 @@ export interface LineEstimateInfo {
 
 /** What the estimates keep per tracked document. */
 interface Entry {
-  readonly lines: DocumentEstimator;
+  /** The edits not sent yet: the tracker records them as they arrive and flushes them after the debounce. */
+  readonly lines: LineEditRecorder;
+  readonly id: string;
+  readonly document: vscode.TextDocument;
   settingsKey: string;
-  /** The last complete estimate and the version it is for. */
+  /** The version last sent to the counter. */
+  sentVersion: number | undefined;
+  /** The last complete estimate and the version it is for (perhaps an older one than the document's). */
   done: { readonly version: number; readonly summary: EstimateSummary } | undefined;
+  /** How far the count of the version sent last has got. */
+  progress: number;
+  /** `whenIdle` callers waiting for the next summary (or for the document to be let go). */
+  waiters: (() => void)[];
 }
 
-// A hover counts its line itself when the background count has not reached it: at least this long, even when
-// this turn's shared budget is spent (one line, once, on a user's request).
-const hoverMinMs = 5;
-
 /**
- * Keeps token estimates for the open batch documents, which the {@link BatchDocumentTracker} follows: a document
- * is counted as soon as it is validated, in slices of the host's shared budget after the validation of the same
- * edits; edits are recorded line by line as they arrive (cheap) and only the changed lines are recounted, after the
- * debounce. Counting resumes where it stopped when more edits arrive, so a burst of typing costs one recount.
+ * Keeps token estimates for the open batch documents, which the {@link BatchDocumentTracker} follows. The counting
+ * happens in a worker thread ({@link EstimatorClient}): a document is sent to it as soon as it is tracked (a large
+ * one in parts, in the tracker's slices), and its edits, recorded line by line as they arrive, are sent after the
+ * debounce; the worker recounts only the changed lines and reports the totals of each version, announced by
+ * {@link onDidChange}. The host never loads or runs the tokenizer.
  */
 export class EstimatesController extends Disposable implements DocumentFeature<Entry> {
   private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri | undefined>();
   private readonly documents: TrackedFeature<Entry>;
+  private readonly client: EstimatorClient;
+  private readonly entries = new Map<string, Entry>();
 
   /** Fires when a document's estimate is complete (undefined: every document, e.g. after a settings change). */
   readonly onDidChange = this.changeEmitter.event;
 
-  constructor(private readonly tracker: BatchDocumentTracker) {
+  constructor(
+    tracker: BatchDocumentTracker,
+    clientOptions: EstimatorClientOptions = {},
+  ) {
     super();
+    this.client = new EstimatorClient(clientOptions);
+    const summaries = this.client.onSummary((event) => this.onSummary(event));
+    const progress = this.client.onProgress((event) => this.onProgress(event));
+    const restarts = this.client.onRestart((ids) => this.onRestart(ids));
     this.registerAll(
+      { dispose: () => this.client.dispose() },
+      summaries,
+      progress,
+      restarts,
       this.changeEmitter,
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration(CONFIG_SECTION)) {
           this.onConfiguration(event);
         }
       }),
+      { dispose: () => this.settleAll() },
     );
     this.documents = tracker.join<Entry>(this);
   }
@@ -65,8 +86,8 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
   }
 
   /**
-   * The estimate of a document, starting to count it if needed. Finishes a small recount inline, within what is
-   * left of this turn's shared budget; otherwise reports progress and fires {@link onDidChange} when done.
+   * The estimate of a document, starting to count it if needed (edits waiting for the debounce are sent now).
+   * `done` only when the worker's figures are for this version; otherwise {@link onDidChange} fires when they are.
    * Undefined when estimates do not apply to the document.
    */
   stateFor(document: vscode.TextDocument): EstimateState | undefined {
@@ -74,42 +95,47 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
     if (entry === undefined) {
       return undefined;
     }
-    if (entry.done?.version === document.version && entry.lines.pendingCount === 0) {
+    this.documents.runNow(document);
+    if (entry.done?.version === document.version) {
       return { kind: 'done', version: entry.done.version, summary: entry.done.summary };
     }
-    if (this.documents.runNow(document)) {
-      // The caller gets the new figures now: no need to ask it to come back.
-      const done = this.complete(document, entry, false);
-      return { kind: 'done', version: done.version, summary: done.summary };
-    }
-    const total = Math.max(entry.lines.lineCount, 1);
-    return { kind: 'counting', progress: 1 - entry.lines.pendingCount / total, last: entry.done?.summary };
+    return { kind: 'counting', progress: entry.progress, last: entry.done?.summary };
   }
 
-  /**
-   * One line's estimate: the counted one when current, else counted now (see {@link hoverMinMs}). `counting` when
-   * the line is too long for that (the background count gets to it).
-   */
-  lineEstimate(document: vscode.TextDocument, line: number): LineEstimateInfo | 'counting' | undefined {
+  /** One line's estimate, from the worker (which counts the line now if its background count has not reached it). */
+  async lineEstimate(document: vscode.TextDocument, line: number): Promise<LineEstimateInfo | undefined> {
     if (!this.appliesTo(document) || line < 0 || line >= document.lineCount) {
       return undefined;
     }
-    const entry = this.documents.workFor(document.uri);
-    const resolver = entry?.lines.modelResolver ?? resolverFor(document.uri);
-    const counted = entry !== undefined && entry.lines.lineCount === document.lineCount ? entry.lines.lineEstimate(line) : undefined;
-    const deadline = Math.max(this.tracker.budget.deadline(), performance.now() + hoverMinMs);
-    const estimate = counted ?? estimateLineWithin(document.lineAt(line).text, resolver, deadline);
-    if (estimate === undefined) {
-      this.entryFor(document);
-      return 'counting';
+    const entry = this.entryFor(document);
+    if (entry === undefined) {
+      return undefined;
     }
-    const model = estimate.kind === 'request' ? resolver.resolve(estimate.deployment, estimate.endpoint === 'embeddings') : undefined;
-    return { estimate, model };
+    // The worker answers for the version it has: give it this one.
+    this.documents.runNow(document);
+    return this.client.lineEstimate(entry.id, document.version, line);
   }
 
-  /** Resolves once the document's estimate is complete (immediately when it is not tracked). */
-  whenIdle(uri: vscode.Uri): Promise<void> {
-    return this.documents.whenIdle(uri);
+  /** Resolves once the estimate of the document's current version is complete (immediately when it is not tracked). */
+  async whenIdle(uri: vscode.Uri): Promise<void> {
+    for (;;) {
+      await this.documents.whenIdle(uri);
+      const entry = this.entries.get(uri.toString());
+      if (entry === undefined || this.isDisposed || entry.document.isClosed || entry.done?.version === entry.document.version) {
+        return;
+      }
+      await new Promise<void>((resolve) => entry.waiters.push(resolve));
+    }
+  }
+
+  /** Where tokens are counted: in the worker thread, unless it could not run (for tests and diagnostics). */
+  get counterMode(): EstimatorMode {
+    return this.client.mode;
+  }
+
+  /** @internal For tests: ends the worker thread as a crash would (it is restarted and given the documents again). */
+  crashCounterForTest(): Promise<void> {
+    return this.client.crashWorkerForTest();
   }
 
   isTracked(uri: vscode.Uri): boolean {
@@ -123,19 +149,54 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
 
   /** @internal {@link DocumentFeature} */
   attach(document: vscode.TextDocument): Entry {
-    const estimator = new DocumentEstimator(resolverFor(document.uri));
-    estimator.reset(document.lineCount);
-    return { lines: estimator, settingsKey: resolverKey(document.uri), done: undefined };
+    const id = document.uri.toString();
+    const entry: Entry = {
+      id,
+      document,
+      settingsKey: resolverKey(document.uri),
+      sentVersion: undefined,
+      done: undefined,
+      progress: 0,
+      waiters: [],
+      lines: new LineEditRecorder(
+        {
+          upload: (part) => {
+            const version = part.complete ? document.version : undefined;
+            this.sent(entry, version);
+            const lines = linesText(document, part.start, part.count);
+            if (part.first) {
+              this.client.open(id, version, lines, estimatorSettings(document.uri));
+            } else {
+              this.client.edit(id, version, [{ start: part.start, deleteCount: part.deleteCount, lines }]);
+            }
+          },
+          edits: (edits) => {
+            if (edits.length > 0 || entry.sentVersion !== document.version) {
+              this.sent(entry, document.version);
+              this.client.edit(id, document.version, edits);
+            }
+          },
+        },
+        document.lineCount,
+      ),
+    };
+    this.entries.get(id)?.waiters.forEach((settle) => settle());
+    this.entries.set(id, entry);
+    return entry;
   }
 
   /** @internal {@link DocumentFeature} */
-  completed(document: vscode.TextDocument, entry: Entry): void {
-    this.complete(document, entry, true);
+  completed(): void {
+    // The edits are sent: the worker's summary publishes (see onSummary).
   }
 
   /** @internal {@link DocumentFeature} */
-  released(): void {
-    // Nothing is shown but the lens and hovers, which ask again.
+  released(_document: vscode.TextDocument, entry: Entry): void {
+    if (this.entries.get(entry.id) === entry) {
+      this.entries.delete(entry.id);
+      this.client.close(entry.id);
+    }
+    settle(entry);
   }
 
   /** The entry of a document, tracking it if it is batch input the tracker does not follow yet. */
@@ -148,18 +209,56 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
     return this.documents.workFor(document.uri);
   }
 
+  private sent(entry: Entry, version: number | undefined): void {
+    entry.sentVersion = version;
+    entry.progress = 0;
+  }
+
+  /** The worker lost its documents (it was restarted): send them again, whole. */
+  private onRestart(ids: readonly string[]): void {
+    for (const id of ids) {
+      const entry = this.entries.get(id);
+      if (entry !== undefined && !entry.document.isClosed) {
+        entry.lines.reset(entry.document.lineCount);
+        entry.sentVersion = undefined;
+        this.documents.rerun(entry.document.uri);
+      }
+    }
+  }
+
+  private onSummary({ id, version, summary }: SummaryEvent): void {
+    const entry = this.entries.get(id);
+    if (entry === undefined) {
+      return;
+    }
+    entry.done = { version, summary };
+    settle(entry);
+    if (version === entry.document.version) {
+      this.changeEmitter.fire(entry.document.uri);
+    }
+  }
+
+  private onProgress({ id, version, fraction }: ProgressEvent): void {
+    const entry = this.entries.get(id);
+    if (entry !== undefined && version === entry.sentVersion) {
+      entry.progress = fraction;
+    }
+  }
+
   private onConfiguration(event: vscode.ConfigurationChangeEvent): void {
     // Documents estimates were turned on or off for.
     this.documents.review();
-    for (const document of vscode.workspace.textDocuments) {
-      const entry = this.documents.workFor(document.uri);
-      if (entry !== undefined && event.affectsConfiguration(estimatesSection, document.uri)) {
-        const settingsKey = resolverKey(document.uri);
+    for (const entry of this.entries.values()) {
+      const uri = entry.document.uri;
+      if (event.affectsConfiguration(estimatesSection, uri)) {
+        const settingsKey = resolverKey(uri);
         if (settingsKey !== entry.settingsKey) {
           entry.settingsKey = settingsKey;
-          entry.lines.setResolver(resolverFor(document.uri));
           entry.done = undefined;
-          this.documents.rerun(document.uri);
+          entry.progress = 0;
+          // Edits not sent yet are sent first, so the recount is of the current text.
+          this.documents.runNow(entry.document);
+          this.client.settings(entry.id, estimatorSettings(uri));
         }
       }
     }
@@ -168,14 +267,26 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
     }
   }
 
-  private complete(document: vscode.TextDocument, entry: Entry, notify: boolean): NonNullable<Entry['done']> {
-    const version = document.version;
-    const isNew = entry.done?.version !== version;
-    const done = { version, summary: entry.lines.summary() };
-    entry.done = done;
-    if (isNew && notify) {
-      this.changeEmitter.fire(document.uri);
+  private settleAll(): void {
+    for (const entry of this.entries.values()) {
+      settle(entry);
     }
-    return done;
+  }
+}
+
+/** Lines [start, start + count) of a document as one text (one copy, split in the worker). */
+function linesText(document: vscode.TextDocument, start: number, count: number): string | readonly string[] {
+  if (count === 0) {
+    return [];
+  }
+  const last = start + count - 1;
+  return document.getText(new vscode.Range(start, 0, last, document.lineAt(last).text.length));
+}
+
+function settle(entry: Entry): void {
+  const waiters = entry.waiters;
+  entry.waiters = [];
+  for (const resolve of waiters) {
+    resolve();
   }
 }

@@ -10,7 +10,8 @@ import { downloadJobFiles } from '../../core/recipes/downloadJob';
 import { actualCost } from '../../core/results/cost';
 import { prepareJobFolder, resultPaths, resultStem, retryPath, type ResultPaths } from '../../core/results/names';
 import { summaryMarkdown as buildSummary, type SummaryDetails, type SummaryLabels } from '../../core/results/summaryMarkdown';
-import { resolverFor } from '../estimates/estimateSettings';
+import { ModelResolver } from '../../core/tokens/models';
+import { estimatorSettings } from '../estimates/estimateSettings';
 import type { Connection } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
 import type { JobRecord, JobStore } from '../jobs/jobStore';
@@ -251,7 +252,7 @@ export function summaryMarkdown(record: Pick<JobRecord, 'sourceName'>, summary: 
  * prices of the settings that apply to its source, and the estimate made when it was submitted.
  */
 export function summaryDetails(record: Pick<JobRecord, 'batchId' | 'sourceUri' | 'snapshot' | 'estimate'>, connection: Pick<Connection, 'name'>, summary: JoinSummary): SummaryDetails {
-  const resolver = resolverFor(record.sourceUri ? vscode.Uri.parse(record.sourceUri) : undefined);
+  const resolver = new ModelResolver(estimatorSettings(record.sourceUri ? vscode.Uri.parse(record.sourceUri) : undefined));
   return {
     batchId: record.batchId,
     connection: connection.name,
@@ -293,5 +294,6 @@ function localizedSummaryLabels(): SummaryLabels {
     phase: vscode.l10n.t('phase'),
     duration: vscode.l10n.t('duration'),
     phases: { validating: vscode.l10n.t('validating'), in_progress: vscode.l10n.t('in progress'), finalizing: vscode.l10n.t('finalizing'), total: vscode.l10n.t('total') },
+    moreUnusable: (count) => vscode.l10n.t('and {0} more', count),
   };
 }

@@ -10,7 +10,6 @@ import type { ClientFactory } from '../connections/credentials';
 import type { JobPoller } from '../jobs/poller';
 import type { JobRecord, JobStore } from '../jobs/jobStore';
 import { withCancellableProgress, type ReportProgress } from '../progress';
-import { estimateSubmission, keepEstimate } from './submitEstimate';
 
 export interface SubmissionRequest {
   readonly connection: Connection;
@@ -39,8 +38,6 @@ export interface SubmissionDeps {
  */
 export async function submitPreparedFile(request: SubmissionRequest, deps: SubmissionDeps): Promise<JobRecord> {
   const name = basename(request.sourceUri.fsPath);
-  // Counted while the file uploads, for the results summary (tokens and cost expected next to those reported).
-  const estimating = estimateSubmission(request.uploadPath, request.sourceUri);
   return withCancellableProgress(vscode.l10n.t('Submitting {0}', name), async (report, signal) => {
     const client = await deps.clients.clientFor(request.connection, { interactive: true });
     // Set once the job is recorded: only then does a failure have a record to settle.
@@ -65,7 +62,6 @@ export async function submitPreparedFile(request: SubmissionRequest, deps: Submi
       });
       const record: JobRecord = { ...pending!, batchId: batch.id, snapshot: batch };
       await deps.store.upsert(record);
-      void keepEstimate(estimating, deps.store, request.connection.id, batch.id);
       deps.poller.kick(request.connection.id);
       return record;
     } catch (error) {
