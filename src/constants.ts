@@ -19,6 +19,7 @@ export const Commands = {
   filterJobs: 'azureOpenAIBatch.filterJobs',
   cancelJob: 'azureOpenAIBatch.cancelJob',
   downloadResults: 'azureOpenAIBatch.downloadResults',
+  openResults: 'azureOpenAIBatch.openResults',
   openOutput: 'azureOpenAIBatch.openOutput',
   openErrors: 'azureOpenAIBatch.openErrors',
   retryFailed: 'azureOpenAIBatch.retryFailed',

@@ -122,10 +122,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   scheduler.resumeAll();
 
   registerConnectionCommands(register, { connections, clients, emulator, jobs });
-  registerSubmitCommands(register, { connections, clients, store, poller, validation, storage: context.globalStorageUri, groups, scheduler });
+  registerSubmitCommands(register, { connections, clients, store, poller, validation, estimates, storage: context.globalStorageUri, groups, scheduler });
   registerJobCommands(register, jobCommands);
   registerGroupCommands(register, { groups, connections, clients, scheduler, jobs });
-  registerResultCommands(register, { jobs, jobCommands, results });
+  registerResultCommands(register, { jobs, jobCommands, results, groups, connections, clients });
   // Downloaded outcomes shown in the batch files they came from (a second CodeLens and hover beside the estimate's).
   const outcomes = new OutcomesController();
   context.subscriptions.push(

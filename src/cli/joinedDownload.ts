@@ -5,7 +5,9 @@ import { writeFileAtomically } from '../core/atomicFile';
 import { SOURCE_FILE_KEY, type Batch, type BatchClient } from '../core/batch/client';
 import { BatchServiceError } from '../core/batch/errors';
 import { joinResults, type JoinSummary } from '../core/results/join';
-import { summaryMarkdown } from '../core/results/summaryMarkdown';
+import { actualCost } from '../core/results/cost';
+import { englishSummaryLabels, summaryMarkdown } from '../core/results/summaryMarkdown';
+import { ModelResolver } from '../core/tokens/models';
 import { downloadJobFiles, type DownloadedFiles } from '../core/recipes/downloadJob';
 import { plannedResultFiles, refuseExisting } from './jobRunner';
 
@@ -38,7 +40,9 @@ export async function downloadJoined(client: BatchClient, batch: Batch, director
     }
     const joined = await joinResults(input, [files], paths.results, { overwrite });
     const name = batch.metadata?.[SOURCE_FILE_KEY] || `${batch.id}.jsonl`;
-    await writeFileAtomically(paths.summary, (write) => write(summaryMarkdown(name, joined)), { overwrite });
+    // Priced at the built-in batch prices: the command line has no prices setting.
+    const details = { batchId: batch.id, times: batch, cost: actualCost(joined.usageByModel, new ModelResolver(), joined.deployments[0]) };
+    await writeFileAtomically(paths.summary, (write) => write(summaryMarkdown(name, joined, englishSummaryLabels, details)), { overwrite });
     return { files: { ...files, results: paths.results, summary: paths.summary }, joined };
   } finally {
     if (scratch !== undefined) {

@@ -22,11 +22,12 @@ export class FileExistsError extends Error {
 }
 
 /** Why a path is refused: each one is a way a write could land somewhere other than where it was meant to. */
-export type UnsafePathReason = 'symlink' | 'not-a-file' | 'outside' | 'folder-changed';
+export type UnsafePathReason = 'symlink' | 'not-a-file' | 'not-a-folder' | 'outside' | 'folder-changed';
 
 const reasonText: Record<UnsafePathReason, string> = {
   symlink: 'it is a symbolic link, and files are never written through one',
   'not-a-file': 'it exists and is not a regular file',
+  'not-a-folder': 'it exists and is not a folder',
   outside: 'it is outside the folder it belongs in',
   'folder-changed': 'its folder was moved or replaced while the file was written',
 };

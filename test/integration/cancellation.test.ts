@@ -85,8 +85,8 @@ describe('cancelling is silent, other errors are shown once', function () {
     assert.equal(seen.result, undefined);
     assert.deepEqual(seen.progress, [{ title: 'Downloading results of cancel-download.jsonl', cancellable: true }]);
     assert.ok(seen.elapsedMs < heldMs - 1_000, `the cancel aborted the request (took ${seen.elapsedMs} ms)`);
-    assert.ok(!existsSync(path.join(workspaceRoot(), 'cancel-download.output.jsonl')), 'no output file');
-    assert.ok(!existsSync(path.join(workspaceRoot(), 'cancel-download.results.jsonl')), 'no results file');
+    assert.ok(!existsSync(path.join(workspaceRoot(), 'cancel-download.results', 'cancel-download.output.jsonl')), 'no output file');
+    assert.ok(!existsSync(path.join(workspaceRoot(), 'cancel-download.results', 'cancel-download.results.jsonl')), 'no results file');
   });
 
   it('cancelling a submission during the upload shows no error and creates no job', async () => {

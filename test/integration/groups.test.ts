@@ -82,7 +82,7 @@ describe('job groups: a file over the limits, split and queued by quota', functi
     assert.deepEqual(topJobs, [], 'the parts are shown under the group only, also once the listing brings them in');
 
     const merged = (await vscode.commands.executeCommand<GroupDownload>('azureOpenAIBatch.downloadGroupResults', group.state.id))!;
-    assert.equal(merged.results, path.join(workspaceRoot(), 'huge.results.jsonl'));
+    assert.equal(merged.results, path.join(workspaceRoot(), 'huge.results', 'huge.results.jsonl'), 'the group has one results folder');
     assert.equal(merged.summary.total, rows);
     assert.equal(merged.summary.succeeded, rows);
     const text = await fs.readFile(merged.results, 'utf8');

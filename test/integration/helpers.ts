@@ -118,19 +118,19 @@ export function groupRecord(connectionId: string, id: string, parts: PartState[]
   };
 }
 
-type RecordedWindowCall = 'showInformationMessage' | 'showErrorMessage' | 'showQuickPick';
+type RecordedWindowCall = 'showInformationMessage' | 'showWarningMessage' | 'showErrorMessage' | 'showQuickPick';
 
 /**
- * Replaces `vscode.window[name]` while `body` runs: each call's arguments are recorded and answered with
- * undefined (a dismissed message, an Escaped quick pick).
+ * Replaces `vscode.window[name]` while `body` runs: each call's arguments are recorded and answered by `answer`
+ * (by default undefined: a dismissed message, an Escaped quick pick).
  */
-export async function recordingWindow<T>(name: RecordedWindowCall, body: () => Promise<T>): Promise<{ value: T; calls: unknown[][] }> {
+export async function recordingWindow<T>(name: RecordedWindowCall, body: () => Promise<T>, answer: (...args: unknown[]) => unknown = () => undefined): Promise<{ value: T; calls: unknown[][] }> {
   const window = vscode.window as unknown as Record<RecordedWindowCall, unknown>;
   const original = window[name];
   const calls: unknown[][] = [];
   window[name] = async (...args: unknown[]) => {
     calls.push(args);
-    return undefined;
+    return answer(...args);
   };
   try {
     return { value: await body(), calls };

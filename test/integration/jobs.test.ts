@@ -6,6 +6,7 @@ import type { Connection } from '../../src/features/connections/connectionStore'
 import type { JobRecord } from '../../src/features/jobs/jobStore';
 import type { DownloadOutcome } from '../../src/features/results/resultsService';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { escapeMarkdown } from '../../src/core/markdown';
 import { answering, extensionApi, recordingInformation, recordingWindow, waitFor, waitForDescription, workspaceRoot } from './helpers';
 
 const chat = (id: string, content: string) =>
@@ -131,17 +132,29 @@ describe('connections, submit, jobs tree, results', function () {
     const file = path.join(workspaceRoot(), 'mixed.jsonl');
     const rows = [chat('m-1', 'fine'), chat('m-2', 'this one breaks [[fail:500]]'), chat('m-3', 'fine too'), chat('m-4', 'rate limited [[fail:429]]')];
     await fs.writeFile(file, rows.join('\n') + '\n');
+    // Open, as files usually are when submitted: the job keeps the editor's estimate of it for the summary.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
     const [record] = (await vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { connectionId: connection.id, deployment: 'gpt-4o-batch' }))!;
     const item = await waitForDescription(connection, record!.batchId, /^completed · 4\/4 · 2 failed/);
     assert.match(String(item.contextValue), /:failures/);
 
-    const { value: downloaded, shown } = await recordingInformation(async () => vscode.commands.executeCommand<DownloadOutcome>('azureOpenAIBatch.downloadResults', { connectionId: connection.id, batchId: record!.batchId }));
+    const { value: downloaded, calls } = await recordingWindow('showInformationMessage', async () => vscode.commands.executeCommand<DownloadOutcome>('azureOpenAIBatch.downloadResults', { connectionId: connection.id, batchId: record!.batchId }));
     const outcome = downloaded!;
-    // The user is told where the files went (the download used to finish silently).
-    assert.deepEqual(shown, ['Downloaded the results of mixed.jsonl: mixed.output.jsonl, mixed.errors.jsonl, mixed.results.jsonl, mixed.summary.md.']);
-    assert.equal(outcome.output, path.join(workspaceRoot(), 'mixed.output.jsonl'));
-    assert.equal(outcome.errors, path.join(workspaceRoot(), 'mixed.errors.jsonl'));
-    assert.equal(outcome.results, path.join(workspaceRoot(), 'mixed.results.jsonl'));
+    // The user is told where the files went (the download used to finish silently), with the two ways on.
+    assert.deepEqual(calls, [['Downloaded the results of mixed.jsonl into mixed.results.', 'Open Results', 'Reveal in Explorer']]);
+    // One folder per job: the workspace does not fill with loose files.
+    const folder = path.join(workspaceRoot(), 'mixed.results');
+    assert.equal(outcome.output, path.join(folder, 'mixed.output.jsonl'));
+    assert.equal(outcome.errors, path.join(folder, 'mixed.errors.jsonl'));
+    assert.equal(outcome.results, path.join(folder, 'mixed.results.jsonl'));
+    assert.equal(outcome.summaryFile, path.join(folder, 'mixed.summary.md'));
+    const summaryText = await fs.readFile(outcome.summaryFile!, 'utf8');
+    assert.ok(summaryText.includes(`\n- Batch id: ${escapeMarkdown(record!.batchId)}\n`), summaryText);
+    assert.ok(summaryText.includes(`\n- Connection: ${escapeMarkdown(connection.name)}\n`), summaryText);
+    assert.ok(summaryText.includes('\n- Deployment: gpt\\-4o\\-batch\n'), summaryText);
+    assert.match(summaryText, /^- Cost: \$[0-9.]+ \(at the batch prices of gpt\\-4o\)$/m, 'the actual cost, from the usage reported');
+    assert.match(summaryText, /^- Estimated before submission: up to \$[0-9.]+ \([0-9,]+ input tokens/m, 'the estimate kept at submission');
+    assert.match(summaryText, /^\| total \| [0-9]+[smhd]/m, 'timing per phase');
     const joined = (await fs.readFile(outcome.results!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { custom_id: string; status: string; status_code: number });
     assert.deepEqual(joined.map((l) => [l.custom_id, l.status, l.status_code]), [['m-1', 'succeeded', 200], ['m-2', 'failed', 500], ['m-3', 'succeeded', 200], ['m-4', 'failed', 429]]);
     assert.equal(outcome.summary?.succeeded, 2);
@@ -165,7 +178,8 @@ describe('connections, submit, jobs tree, results', function () {
     assert.deepEqual(retryText.trim().split('\n').map((l) => (JSON.parse(l) as { custom_id: string }).custom_id), ['m-2', 'm-4']);
     await waitForDescription(connection, retry.batchId, /^completed · 2\/2/);
     const merged = (await vscode.commands.executeCommand<DownloadOutcome>('azureOpenAIBatch.downloadResults', { connectionId: connection.id, batchId: retry.batchId }, { overwrite: true }))!;
-    assert.equal(merged.results, path.join(workspaceRoot(), 'mixed.results.jsonl'), 'the retry merges into the original results');
+    assert.equal(merged.results, path.join(workspaceRoot(), 'mixed.results', 'mixed.results.jsonl'), 'the retry merges into the original results');
+    assert.equal(merged.output, path.join(workspaceRoot(), 'mixed.results', 'mixed.retry-1.output.jsonl'), "a retry's files go into the folder of the job it retries");
     const final = (await fs.readFile(merged.results!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { status: string });
     assert.deepEqual(final.map((l) => l.status), ['succeeded', 'succeeded', 'succeeded', 'succeeded']);
     assert.equal(merged.summary?.succeeded, 4);

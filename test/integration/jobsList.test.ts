@@ -210,7 +210,7 @@ describe('the jobs tree tells the truth', function () {
     assert.equal(shown.length, 1, shown.join('\n'));
     assert.match(shown[0]!, /were deleted from the service/);
     assert.doesNotMatch(shown[0]!, /404/);
-    assert.ok(!existsSync(path.join(workspaceRoot(), 'delete-files.output.jsonl')), 'nothing was downloaded');
+    assert.ok(!existsSync(path.join(workspaceRoot(), 'delete-files.results', 'delete-files.output.jsonl')), 'nothing was downloaded');
     assert.equal(await vscode.commands.executeCommand<number>('azureOpenAIBatch.deleteRemoteFiles', { connectionId: connection.id, batchId: record.batchId }, true), 0, 'nothing left to delete');
 
     const reopened = api.reopenJobs!();

@@ -50,13 +50,14 @@ describe('results are written only where they must be', function () {
     const record = await submitted('linked');
     const target = path.join(outside, 'precious.md');
     await fs.writeFile(target, 'precious');
-    const link = path.join(workspaceRoot(), 'linked.summary.md');
+    const link = path.join(workspaceRoot(), 'linked.results', 'linked.summary.md');
+    await fs.mkdir(path.dirname(link), { recursive: true });
     await fs.symlink(target, link);
 
     await assert.rejects(api.results.download(connection, record.batchId, { overwrite: true }), /linked\.summary\.md is a symbolic link, and results are never written through one/);
     assert.equal(await fs.readFile(target, 'utf8'), 'precious', 'the file the link points to is untouched');
     assert.ok((await fs.lstat(link)).isSymbolicLink());
-    assert.equal(await exists(path.join(workspaceRoot(), 'linked.output.jsonl')), false, 'refused before anything was written');
+    assert.equal(await exists(path.join(workspaceRoot(), 'linked.results', 'linked.output.jsonl')), false, 'refused before anything was written');
     // Through the command (the error is shown, not thrown), the same.
     const outcome = await vscode.commands.executeCommand<DownloadOutcome>('azureOpenAIBatch.downloadResults', { connectionId: connection.id, batchId: record.batchId }, { overwrite: true });
     assert.equal(outcome, undefined);
@@ -67,11 +68,26 @@ describe('results are written only where they must be', function () {
     assert.ok(written.summaryFile && (await fs.lstat(written.summaryFile)).isFile(), 'with the link gone the summary is written');
   });
 
+  it('refuses a job results folder that is a symbolic link to elsewhere, writing nothing through it', async () => {
+    const api = await extensionApi();
+    const record = await submitted('folderlink');
+    const elsewhere = await fs.mkdtemp(path.join(outside, 'folder-'));
+    const link = path.join(workspaceRoot(), 'folderlink.results');
+    await fs.symlink(elsewhere, link);
+    try {
+      await assert.rejects(api.results.download(connection, record.batchId, { overwrite: true }), /folderlink\.results is a symbolic link, and results are never written through one/);
+      assert.deepEqual(await fs.readdir(elsewhere), [], 'nothing was written where the link points');
+    } finally {
+      await fs.rm(link);
+    }
+  });
+
   it('asks once before replacing any file it writes; Cancel leaves every file as it was', async () => {
     const api = await extensionApi();
     const record = await submitted('asked');
-    const results = path.join(workspaceRoot(), 'asked.results.jsonl');
-    const summary = path.join(workspaceRoot(), 'asked.summary.md');
+    const results = path.join(workspaceRoot(), 'asked.results', 'asked.results.jsonl');
+    const summary = path.join(workspaceRoot(), 'asked.results', 'asked.summary.md');
+    await fs.mkdir(path.dirname(results), { recursive: true });
     await fs.writeFile(results, 'earlier results');
     await fs.writeFile(summary, 'earlier summary');
 
@@ -84,7 +100,7 @@ describe('results are written only where they must be', function () {
     assert.equal(declined.declined, true);
     assert.equal(await fs.readFile(results, 'utf8'), 'earlier results');
     assert.equal(await fs.readFile(summary, 'utf8'), 'earlier summary');
-    assert.equal(await exists(path.join(workspaceRoot(), 'asked.output.jsonl')), false, 'nothing downloaded after Cancel');
+    assert.equal(await exists(path.join(workspaceRoot(), 'asked.results', 'asked.output.jsonl')), false, 'nothing downloaded after Cancel');
 
     const replaced = await answering(['Replace'], () => api.results.download(connection, record.batchId));
     assert.equal(replaced.summary?.succeeded, 2);
@@ -103,23 +119,21 @@ describe('results are written only where they must be', function () {
     await waitFor('the job to finish', async () => (await client.getBatch(batch.id)).status === 'completed' || undefined, 60_000);
     const root = workspaceRoot();
     const outcome = await api.results.download(connection, batch.id);
-    assert.equal(outcome.output, path.join(root, 'X.output.jsonl'));
-    assert.equal(await exists(path.join(root, '..', '..', 'X.output.jsonl')), false);
-    assert.equal(await exists(path.join(root, '..', 'X.output.jsonl')), false);
-
-    for (const name of await fs.readdir(root)) {
-      if (name.startsWith('X.')) {
-        await fs.rm(path.join(root, name));
-      }
+    assert.equal(outcome.output, path.join(root, 'X.results', 'X.output.jsonl'));
+    for (const escaped of [path.join(root, '..', '..', 'X.output.jsonl'), path.join(root, '..', 'X.output.jsonl'), path.join(root, '..', '..', 'X.results'), path.join(root, '..', 'X.results')]) {
+      assert.equal(await exists(escaped), false, escaped);
     }
+
+    await fs.rm(path.join(root, 'X.results'), { recursive: true });
     const stub = await stubService({ metadata: { source_file: '' } });
     try {
       const hostile = (await vscode.commands.executeCommand<Connection>('azureOpenAIBatch.addConnection', { name: 'Hostile ids', endpoint: stub.url, apiVersion: '2025-04-01-preview', auth: 'apiKey', apiKey: 'k', skipCheck: true }))!;
       // The service answers with the id ../../X and no source_file: the name comes from the id, made safe.
       const fromStub = await api.results.download(hostile, 'batch_1');
-      assert.equal(fromStub.output, path.join(root, 'X.output.jsonl'));
+      assert.equal(fromStub.output, path.join(root, 'X.results', 'X.output.jsonl'));
       assert.ok((await fs.lstat(fromStub.output!)).isFile());
       assert.equal(await exists(path.join(root, '..', '..', 'X.output.jsonl')), false);
+      assert.equal(await exists(path.join(root, '..', '..', 'X.results')), false);
     } finally {
       await stub.close();
     }

@@ -188,6 +188,7 @@ describe('validation: results are not input, problems are capped and go with the
 
   async function writeAndOpen(name: string, lines: readonly string[]): Promise<vscode.TextDocument> {
     const uri = vscode.Uri.file(path.join(workspaceRoot(), name));
+    await fs.mkdir(path.dirname(uri.fsPath), { recursive: true });
     await fs.writeFile(uri.fsPath, lines.join('\n') + '\n');
     const document = await vscode.workspace.openTextDocument(uri);
     // Not a preview: the next file opened must not replace (close) this one's tab.
@@ -206,6 +207,8 @@ describe('validation: results are not input, problems are capped and go with the
     }
     // Named like results, even with lines that would be wrong as input.
     documents.push(await writeAndOpen('broken.results.jsonl', ['{}', '{bad']));
+    // Any .jsonl file in a job's results folder (NAME.results/) is results too.
+    documents.push(await writeAndOpen(path.join('jobs.results', 'jobs.part-1.jsonl'), ['{}', '{bad']));
     await new Promise((resolve) => setTimeout(resolve, 1000));
     for (const document of documents) {
       const name = path.basename(document.uri.fsPath);

@@ -334,4 +334,13 @@ describe('capped validation: messages and result lines', () => {
       assert.equal(isResultFileName(name), false, name);
     }
   });
+
+  it('treats every .jsonl file in a job results folder (NAME.results/) as results, and nothing outside one', () => {
+    for (const name of ['/w/batch.results/batch.part-1.jsonl', '/w/batch.results/anything.jsonl', 'C:/w/Big.RESULTS/x.jsonl']) {
+      assert.equal(isResultFileName(name), true, name);
+    }
+    for (const name of ['/w/batch.results/batch.summary.md', '/w/.results/batch.jsonl', '/w/results/batch.jsonl', '/w/batch.results.old/batch.jsonl']) {
+      assert.equal(isResultFileName(name), false, name);
+    }
+  });
 });

@@ -1,14 +1,21 @@
-import { basename } from 'node:path';
-import { resultFileSuffixes } from '../results/names';
+import { basename, dirname } from 'node:path';
+import { jobFolderSuffix, resultFileSuffixes } from '../results/names';
 
 // The endings of the files results are downloaded to (`NAME.output.jsonl`, `NAME.errors.jsonl`,
 // `NAME.results.jsonl`), from the function that names them. Retry files (`NAME.retry-N.jsonl`) are input.
 const resultSuffixes = [resultFileSuffixes.output, resultFileSuffixes.errors, resultFileSuffixes.results].map((suffix) => `.${suffix}`);
 
-/** True for a file named like the results this tool writes: output, error and merged results files. */
+/**
+ * True for a file named like the results this tool writes: output, error and merged results files, and any
+ * `.jsonl` file in a job's results folder (`NAME.results/`), which holds only what a download wrote.
+ */
 export function isResultFileName(path: string): boolean {
   const name = basename(path).toLowerCase();
-  return resultSuffixes.some((suffix) => name.length > suffix.length && name.endsWith(suffix));
+  if (resultSuffixes.some((suffix) => name.length > suffix.length && name.endsWith(suffix))) {
+    return true;
+  }
+  const folder = basename(dirname(path)).toLowerCase();
+  return name.endsWith('.jsonl') && folder.length > jobFolderSuffix.length && folder.endsWith(jobFolderSuffix);
 }
 
 const requestFields = ['method', 'url', 'body'] as const;

@@ -3,7 +3,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { writeFileAtomically, type LineWriter, type WriteOptions } from '../atomicFile';
 import { readLineAt, readLocatedLines } from '../io/lineReader';
 import { failureKey, MalformedResultLine, parseResultLine, rankFailures, type ResultLine } from './outputLine';
-import { RepeatedIds, reportCapped, type ResultSummary } from './summary';
+import { RepeatedIds, reportCapped, UsageByModel, type ResultSummary } from './summary';
 
 /** The result files of one attempt (the first job, or a retry of its failed rows). */
 export interface Attempt {
@@ -30,6 +30,8 @@ export interface JoinSummary extends ResultSummary {
   unknownIds: { file: string; line: number; customId: string }[];
   /** custom_ids of the failed and missing requests, in input order (what a retry resubmits). */
   unfinishedIds: string[];
+  /** The deployments the input's requests name (`body.model`), most used first. */
+  deployments: string[];
 }
 
 interface Location {
@@ -45,6 +47,8 @@ interface Location {
   lastAttempt: number;
 }
 
+const maxDeployments = 200;
+
 /**
  * Joins a job's results back to its input, in input order, writing one line per input request to
  * `destination` atomically (a temporary file renamed into place; an existing file only with
@@ -54,7 +58,8 @@ interface Location {
  * answered twice within one attempt is counted in `repeatedIds`.
  */
 export async function joinResults(inputPath: string, attempts: readonly Attempt[], destination: string | undefined, options: WriteOptions = {}): Promise<JoinSummary> {
-  const summary: JoinSummary = { total: 0, succeeded: 0, failed: 0, missing: 0, failuresByCode: [], promptTokens: 0, completionTokens: 0, malformed: [], unusableLines: 0, unknownIds: [], repeatedIds: { count: 0, first: [] }, unfinishedIds: [] };
+  const summary: JoinSummary = { total: 0, succeeded: 0, failed: 0, missing: 0, failuresByCode: [], promptTokens: 0, completionTokens: 0, usageByModel: [], malformed: [], unusableLines: 0, unknownIds: [], repeatedIds: { count: 0, first: [] }, unfinishedIds: [], deployments: [] };
+  const usage = new UsageByModel();
   const report = <T>(list: T[], item: T) => {
     summary.unusableLines++;
     reportCapped(list, item);
@@ -71,7 +76,8 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
   });
   const repeated = new RepeatedIds();
   // The input's ids in order: the join walks this list instead of parsing the input a second time.
-  const inputOrder = await collectInputIds(inputPath);
+  const { ids: inputOrder, deployments } = await collectInput(inputPath);
+  summary.deployments = deployments;
   const inputIds = new Set(inputOrder);
   const index = new Map<string, Location>();
   for (let file = 0; file < files.length; file++) {
@@ -141,6 +147,7 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
           summary.succeeded++;
           summary.promptTokens += result.promptTokens;
           summary.completionTokens += result.completionTokens;
+          usage.add(result.model, result.promptTokens, result.completionTokens);
         } else {
           summary.failed++;
           summary.unfinishedIds.push(id);
@@ -164,6 +171,7 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
   }
   summary.failuresByCode = rankFailures(failures);
   summary.repeatedIds = repeated.report();
+  summary.usageByModel = usage.report();
   return summary;
 }
 
@@ -186,28 +194,42 @@ export async function writeRetryFile(inputPath: string, ids: ReadonlySet<string>
   }, options);
 }
 
-/** The input's request ids, in order (lines without a usable id are skipped, as the service skips them). */
-async function collectInputIds(inputPath: string): Promise<string[]> {
+/**
+ * The input's request ids, in order (lines without a usable id are skipped, as the service skips them), and the
+ * deployments its requests name, most used first.
+ */
+async function collectInput(inputPath: string): Promise<{ ids: string[]; deployments: string[] }> {
   const ids: string[] = [];
+  const deployments = new Map<string, number>();
   for await (const line of readLocatedLines(inputPath)) {
-    const id = customIdOf(line.text);
-    if (id !== undefined) {
-      ids.push(id);
+    const request = requestOf(line.text);
+    if (request?.id !== undefined) {
+      ids.push(request.id);
+      // Bounded: a file naming thousands of deployments keeps only the first few hundred.
+      if (request.deployment !== undefined && (deployments.has(request.deployment) || deployments.size < maxDeployments)) {
+        deployments.set(request.deployment, (deployments.get(request.deployment) ?? 0) + 1);
+      }
     }
   }
-  return ids;
+  return { ids, deployments: [...deployments].sort((a, b) => b[1] - a[1]).map(([name]) => name) };
 }
 
-function customIdOf(text: string): string | undefined {
+function requestOf(text: string): { id: string | undefined; deployment: string | undefined } | undefined {
   if (text.trim().length === 0) {
     return undefined;
   }
   try {
-    const value = JSON.parse(text) as { custom_id?: unknown };
-    return typeof value?.custom_id === 'string' && value.custom_id.length > 0 ? value.custom_id : undefined;
+    const value = JSON.parse(text) as { custom_id?: unknown; body?: { model?: unknown } };
+    const id = typeof value?.custom_id === 'string' && value.custom_id.length > 0 ? value.custom_id : undefined;
+    const model = value?.body?.model;
+    return { id, deployment: typeof model === 'string' && model.length > 0 ? model : undefined };
   } catch {
     return undefined;
   }
+}
+
+function customIdOf(text: string): string | undefined {
+  return requestOf(text)?.id;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { resolveInside } from '../atomicFile';
+import { lstat, mkdir } from 'node:fs/promises';
+import { resolveInside, UnsafePathError } from '../atomicFile';
 
 /** Stems are kept short enough that `STEM.retry-99.output.jsonl` fits every file system's 255-byte limit. */
 const maxStemBytes = 120;
@@ -84,4 +85,31 @@ export async function resultPaths(directory: string, stem: string): Promise<Resu
 /** `NAME.retry-N.jsonl` in `directory`, checked to stay inside it. */
 export function retryPath(directory: string, stem: string, number: number): Promise<string> {
   return resolveInside(directory, `${stem}.retry-${number}.jsonl`);
+}
+
+/** The ending of a job's own results folder, `NAME.results/`: what it holds is results, never batch input. */
+export const jobFolderSuffix = '.results';
+
+/**
+ * Creates (when needed) and returns `NAME.results/` in `parent`: one folder per job, so that downloads do not
+ * scatter loose files through the workspace. The folder is checked to stay inside `parent`, and refused when it
+ * is a symbolic link (results are never written through one) or not a folder. `stem` must come from
+ * {@link safeFileStem}.
+ */
+export async function prepareJobFolder(parent: string, stem: string): Promise<string> {
+  await mkdir(parent, { recursive: true });
+  const folder = await resolveInside(parent, `${stem}${jobFolderSuffix}`);
+  await mkdir(folder).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') {
+      throw error;
+    }
+  });
+  const stat = await lstat(folder);
+  if (stat.isSymbolicLink()) {
+    throw new UnsafePathError(folder, 'symlink');
+  }
+  if (!stat.isDirectory()) {
+    throw new UnsafePathError(folder, 'not-a-folder');
+  }
+  return folder;
 }

@@ -16,6 +16,8 @@ export interface ResultLine {
   /** Token usage of a successful request. */
   readonly promptTokens: number;
   readonly completionTokens: number;
+  /** The model the response names (`body.model`), which prices its tokens. */
+  readonly model: string | undefined;
 }
 
 /** Error codes of rows a batch never ran (it expired or was cancelled first): such rows are `missing`, not failed. */
@@ -61,6 +63,7 @@ export function parseResultLine(text: string): ResultLine {
     error: error ? { code: codeText(error.code), message: typeof error.message === 'string' ? error.message : undefined } : undefined,
     promptTokens: numberOf(usage?.prompt_tokens) ?? numberOf(usage?.input_tokens) ?? 0,
     completionTokens: numberOf(usage?.completion_tokens) ?? numberOf(usage?.output_tokens) ?? 0,
+    model: isObject(body) && typeof body.model === 'string' && body.model.length > 0 ? body.model : undefined,
   };
 }
 

@@ -9,12 +9,38 @@ export interface ResultSummary {
   failuresByCode: { key: string; count: number }[];
   promptTokens: number;
   completionTokens: number;
+  /** The tokens of the successful requests by the model their responses name ('' when none is named), for pricing. */
+  usageByModel: ModelUsage[];
   /** Lines that could not be read, with where they are: reported, never merged; the first {@link maxReported}. */
   malformed: { file: string; line: number; reason: string }[];
   /** Every line that could not be used, listed or not (a file of millions of such lines lists only the first). */
   unusableLines: number;
   /** custom_ids answered more than once by one job: how many, and the first few (the latest success is kept). */
   repeatedIds: { count: number; first: string[] };
+}
+
+/** Tokens used by the responses of one model. */
+export interface ModelUsage {
+  readonly model: string;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** Adds up the tokens of successful responses per model. */
+export class UsageByModel {
+  private readonly byModel = new Map<string, ModelUsage>();
+
+  add(model: string | undefined, promptTokens: number, completionTokens: number): void {
+    const key = model ?? '';
+    const usage = this.byModel.get(key) ?? { model: key, promptTokens: 0, completionTokens: 0 };
+    usage.promptTokens += promptTokens;
+    usage.completionTokens += completionTokens;
+    this.byModel.set(key, usage);
+  }
+
+  report(): ModelUsage[] {
+    return [...this.byModel.values()];
+  }
 }
 
 /** How many unusable lines a summary lists: a 200 MB file of lines that are not JSON must not be held in memory. */
@@ -55,7 +81,8 @@ export class RepeatedIds {
  * file holds it; an id on more than one line is counted in `repeatedIds`.
  */
 export async function summarizeResultFiles(paths: readonly string[]): Promise<ResultSummary> {
-  const summary: ResultSummary = { succeeded: 0, failed: 0, failuresByCode: [], promptTokens: 0, completionTokens: 0, malformed: [], unusableLines: 0, repeatedIds: { count: 0, first: [] } };
+  const summary: ResultSummary = { succeeded: 0, failed: 0, failuresByCode: [], promptTokens: 0, completionTokens: 0, usageByModel: [], malformed: [], unusableLines: 0, repeatedIds: { count: 0, first: [] } };
+  const usage = new UsageByModel();
   const failures = new Map<string, number>();
   const seen = new Set<string>();
   const repeated = new RepeatedIds();
@@ -75,6 +102,7 @@ export async function summarizeResultFiles(paths: readonly string[]): Promise<Re
           summary.succeeded++;
           summary.promptTokens += result.promptTokens;
           summary.completionTokens += result.completionTokens;
+          usage.add(result.model, result.promptTokens, result.completionTokens);
         } else {
           summary.failed++;
           const key = failureKey(result);
@@ -91,5 +119,6 @@ export async function summarizeResultFiles(paths: readonly string[]): Promise<Re
   }
   summary.failuresByCode = rankFailures(failures);
   summary.repeatedIds = repeated.report();
+  summary.usageByModel = usage.report();
   return summary;
 }

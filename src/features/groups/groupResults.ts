@@ -1,13 +1,11 @@
-import { mkdir } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { writeFileAtomically } from '../../core/atomicFile';
 import { allGroupFiles, downloadGroupResults, groupResultPaths } from '../../core/recipes/groupResults';
 import type { JoinSummary } from '../../core/results/join';
 import type { ConnectionStore } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
-import type { JobRecord } from '../jobs/jobStore';
 import { withCancellableProgress } from '../progress';
-import { resultsFolder, summaryMarkdown } from '../results/resultsService';
+import { jobResultsFolder, summaryDetails, summaryMarkdown } from '../results/resultsService';
 import { confirmReplace, describeWriteError } from '../results/safeWrites';
 import type { GroupStore } from './groupStore';
 
@@ -28,10 +26,10 @@ export async function downloadGroup(groups: GroupStore, connections: ConnectionS
     throw new Error(vscode.l10n.t('This job group is no longer known.'));
   }
   const client = await clients.clientFor(connection, { interactive: true });
-  const pseudoJob = { sourceUri: record.sourceUri, sourceName: record.state.name } as JobRecord;
-  const folder = resultsFolder(pseudoJob);
+  // Named and placed like a job: `NAME.results/` next to the file that was split.
+  const asJob = { sourceUri: record.sourceUri, sourceName: record.state.name, batchId: record.state.id };
   try {
-    await mkdir(folder, { recursive: true });
+    const folder = await jobResultsFolder(asJob);
     const consent = await confirmReplace(allGroupFiles(await groupResultPaths(record.state, folder)), overwrite);
     if (consent === undefined) {
       return undefined;
@@ -39,7 +37,9 @@ export async function downloadGroup(groups: GroupStore, connections: ConnectionS
     const merged = await withCancellableProgress(vscode.l10n.t('Downloading and merging the results of {0}', record.state.name), (_report, signal) =>
       downloadGroupResults(client, record.state, folder, { overwrite: consent, signal }),
     );
-    await writeFileAtomically(merged.summaryPath, (write) => write(summaryMarkdown(pseudoJob, merged.summary)), { overwrite: consent });
+    // The group's id is this extension's own, not a batch id: the summary names the connection, not an id.
+    const details = { ...summaryDetails(asJob, connection, merged.summary), batchId: undefined };
+    await writeFileAtomically(merged.summaryPath, (write) => write(summaryMarkdown(asJob, merged.summary, details)), { overwrite: consent });
     await groups.update(groupId, (current) => ({ ...current, results: merged.results }));
     return { results: merged.results, summaryFile: merged.summaryPath, summary: merged.summary };
   } catch (error) {

@@ -6,6 +6,8 @@ import { jobState, type JobPhase, type JobState } from '../../core/batch/status'
 import type { GroupRecord } from '../groups/groupStore';
 import { isMayExist, type JobView } from './jobListing';
 
+export { formatDuration } from '../../core/format';
+
 /** A codicon and, optionally, the theme colour it is drawn in. */
 export interface IconToken {
   readonly id: string;
@@ -119,18 +121,4 @@ export function partIconToken(part: Pick<PartState, 'status' | 'batchStatus' | '
     return { id: 'loading~spin' };
   }
   return { id: state.phase === 'succeeded' ? 'pass' : state.phase === 'partial' ? 'warning' : 'error' };
-}
-
-/** `45s`, `12m`, `3h 5m`, `4d`. */
-export function formatDuration(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 60) {
-    return `${seconds}s`;
-  }
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) {
-    return `${minutes}m`;
-  }
-  const hours = Math.floor(minutes / 60);
-  return hours < 48 ? `${hours}h ${minutes % 60}m` : `${Math.floor(hours / 24)}d`;
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Batch } from '../../core/batch/client';
 import { isTerminal } from '../../core/batch/status';
+import type { SubmitEstimate } from '../../core/results/summaryMarkdown';
 import { PersistedList } from '../persistedList';
 
 /** A job this extension submitted (or the user pinned), remembered across reloads. */
@@ -33,6 +34,8 @@ export interface JobRecord {
   /** A terminal notification was shown for this job. */
   readonly notified?: boolean;
   readonly downloaded?: { readonly output?: string; readonly errors?: string; readonly results?: string };
+  /** The estimate of the file sent, made at submission: the summary shows it next to the actual cost. */
+  readonly estimate?: SubmitEstimate;
 }
 
 /** A job's state changed from active to terminal during a refresh. */

@@ -1,24 +1,37 @@
-import { basename } from 'node:path';
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import type { DownloadOutcome } from './resultsService';
+import { openResultsFile, revealResultsFolder } from './openResults';
+
+/** The files a download wrote (any may be missing), or that the user declined to replace existing ones. */
+export interface WrittenResults {
+  readonly output?: string;
+  readonly errors?: string;
+  readonly results?: string;
+  readonly summaryFile?: string;
+  readonly declined?: boolean;
+}
 
 /**
- * Tells the user where a download went: without it "Download Results" writes its files silently and
- * looks like it did nothing. Offers to open the summary (or the output file when there is no summary).
- * Resolves once the message is shown or dismissed; callers do not wait for it.
+ * Tells the user where a download went: without it "Download Results" writes its files silently and looks like
+ * it did nothing. Offers "Open Results" (the joined results, else the output or error file) and "Reveal in
+ * Explorer" (the job's results folder). Resolves once the message is shown or dismissed; callers do not wait.
  */
-export async function announceDownload(sourceName: string, outcome: DownloadOutcome): Promise<void> {
-  const written = [outcome.output, outcome.errors, outcome.results, outcome.summaryFile].filter((file): file is string => file !== undefined);
-  if (outcome.declined || written.length === 0) {
+export async function announceDownload(sourceName: string, written: WrittenResults): Promise<void> {
+  const toOpen = written.results ?? written.output ?? written.errors;
+  if (written.declined || toOpen === undefined) {
     return; // nothing written: "declined" or "no results yet" already said so
   }
-  const toOpen = outcome.summaryFile ?? outcome.results ?? outcome.output ?? outcome.errors!;
-  const open = vscode.l10n.t('Open {0}', basename(toOpen));
+  const folder = dirname(toOpen);
+  const open = vscode.l10n.t('Open Results');
+  const reveal = vscode.l10n.t('Reveal in Explorer');
   const choice = await vscode.window.showInformationMessage(
-    vscode.l10n.t('Downloaded the results of {0}: {1}.', sourceName, written.map((file) => basename(file)).join(', ')),
+    vscode.l10n.t('Downloaded the results of {0} into {1}.', sourceName, vscode.workspace.asRelativePath(folder, false)),
     open,
+    reveal,
   );
   if (choice === open) {
-    await vscode.window.showTextDocument(vscode.Uri.file(toOpen), { preview: true });
+    await openResultsFile(vscode.Uri.file(toOpen));
+  } else if (choice === reveal) {
+    await revealResultsFolder(vscode.Uri.file(folder));
   }
 }

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { CONFIG_SECTION, Settings } from '../../constants';
@@ -8,8 +7,11 @@ import type { Batch } from '../../core/batch/client';
 import { isTerminal } from '../../core/batch/status';
 import { joinResults, writeRetryFile, type Attempt, type JoinSummary } from '../../core/results/join';
 import { downloadJobFiles } from '../../core/recipes/downloadJob';
-import { resultPaths, resultStem, retryPath, type ResultPaths } from '../../core/results/names';
-import { summaryMarkdown as buildSummary, type SummaryLabels } from '../../core/results/summaryMarkdown';
+import { actualCost } from '../../core/results/cost';
+import { prepareJobFolder, resultPaths, resultStem, retryPath, type ResultPaths } from '../../core/results/names';
+import { summaryMarkdown as buildSummary, type SummaryDetails, type SummaryLabels } from '../../core/results/summaryMarkdown';
+import { ModelResolver } from '../../core/tokens/models';
+import { estimatorSettings } from '../estimates/estimateSettings';
 import type { Connection } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
 import type { JobRecord, JobStore } from '../jobs/jobStore';
@@ -66,10 +68,10 @@ export class ResultsService {
       void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no results yet (status: {1}).', record.sourceName, batch.status));
       return {};
     }
-    const folder = resultsFolder(record);
-    await mkdir(folder, { recursive: true });
-    const paths = await resultPaths(folder, resultStem(record.sourceName, batch.id));
     const rootId = record.parentBatchId ?? batchId;
+    // A retry's files go into the folder of the job it retries: one folder per job, whatever its retries.
+    const folder = await jobResultsFolder(this.store.find(connection.id, rootId) ?? record);
+    const paths = await resultPaths(folder, resultStem(record.sourceName, batch.id));
     const joined = await this.joinTarget(connection.id, rootId);
     const planned = [batch.output_file_id ? paths.output : undefined, batch.error_file_id ? paths.errors : undefined, joined?.paths.results, joined?.paths.summary];
     const overwrite = await confirmReplace(
@@ -175,8 +177,7 @@ export class ResultsService {
     if (!root || !input) {
       return undefined;
     }
-    const folder = resultsFolder(root);
-    await mkdir(folder, { recursive: true });
+    const folder = await jobResultsFolder(root);
     return { root, input, paths: await resultPaths(folder, resultStem(root.sourceName, root.batchId)) };
   }
 
@@ -188,7 +189,8 @@ export class ResultsService {
     }
     const { root, input, paths } = target;
     const summary = await joinResults(input, this.attempts(connection.id, rootId), paths.results, { overwrite });
-    await writeFileAtomically(paths.summary, (write) => write(summaryMarkdown(root, summary)), { overwrite });
+    const details = summaryDetails(root, connection, summary);
+    await writeFileAtomically(paths.summary, (write) => write(summaryMarkdown(root, summary, details)), { overwrite });
     await this.store.update(connection.id, rootId, (r) => ({ ...r, downloaded: { ...r.downloaded, results: paths.results } }));
     return { results: paths.results, summaryFile: paths.summary, summary };
   }
@@ -218,7 +220,15 @@ function inputOf(record: JobRecord): string | undefined {
   return record.inputPath && existsSync(record.inputPath) ? record.inputPath : undefined;
 }
 
-/** Where a job's results go: the `results.folder` setting, else next to its source file. */
+/**
+ * The folder a job's results go in, created when needed: `NAME.results/` in {@link resultsFolder}, refused when
+ * it is a symbolic link or not a folder.
+ */
+export function jobResultsFolder(record: Pick<JobRecord, 'sourceUri' | 'sourceName' | 'batchId'>): Promise<string> {
+  return prepareJobFolder(resultsFolder(record), resultStem(record.sourceName, record.batchId));
+}
+
+/** Where the results folders of jobs go: the `results.folder` setting, else next to its source file. */
 export function resultsFolder(record: Pick<JobRecord, 'sourceUri'>): string {
   const source = record.sourceUri ? vscode.Uri.parse(record.sourceUri) : undefined;
   const configured = vscode.workspace.getConfiguration(CONFIG_SECTION, source).get<string>(Settings.resultsFolder, '').trim();
@@ -232,9 +242,24 @@ export function resultsFolder(record: Pick<JobRecord, 'sourceUri'>): string {
   return workspace?.uri.fsPath ?? process.cwd();
 }
 
-/** The summary as markdown, in the user's language: outcome counts, failures by code, tokens. */
-export function summaryMarkdown(record: JobRecord, summary: JoinSummary): string {
-  return buildSummary(record.sourceName, summary, localizedSummaryLabels());
+/** The summary as markdown, in the user's language: the job, cost, outcome counts, timing, failures by code, tokens. */
+export function summaryMarkdown(record: Pick<JobRecord, 'sourceName'>, summary: JoinSummary, details: SummaryDetails = {}): string {
+  return buildSummary(record.sourceName, summary, localizedSummaryLabels(), details);
+}
+
+/**
+ * What the summary says about a job: its id, connection and times, what its reported usage cost at the batch
+ * prices of the settings that apply to its source, and the estimate made when it was submitted.
+ */
+export function summaryDetails(record: Pick<JobRecord, 'batchId' | 'sourceUri' | 'snapshot' | 'estimate'>, connection: Pick<Connection, 'name'>, summary: JoinSummary): SummaryDetails {
+  const resolver = new ModelResolver(estimatorSettings(record.sourceUri ? vscode.Uri.parse(record.sourceUri) : undefined));
+  return {
+    batchId: record.batchId,
+    connection: connection.name,
+    times: record.snapshot,
+    cost: actualCost(summary.usageByModel, resolver, summary.deployments[0]),
+    estimate: record.estimate,
+  };
 }
 
 function localizedSummaryLabels(): SummaryLabels {
@@ -256,6 +281,19 @@ function localizedSummaryLabels(): SummaryLabels {
     repeatedNote: (count, ids) => vscode.l10n.t('{0} custom_ids appear more than once in the results of one job; the latest success is kept: {1}', count, ids),
     unusableHeading: vscode.l10n.t('Lines that could not be used'),
     unknownId: vscode.l10n.t('unknown custom_id'),
+    batchId: vscode.l10n.t('Batch id'),
+    connection: vscode.l10n.t('Connection'),
+    deployment: vscode.l10n.t('Deployment'),
+    cost: vscode.l10n.t('Cost'),
+    unknownPrice: vscode.l10n.t('unknown price'),
+    atPrices: (models) => vscode.l10n.t('at the batch prices of {0}', models),
+    unpriced: (tokens) => vscode.l10n.t('{0} tokens of unknown price not included', tokens),
+    estimate: vscode.l10n.t('Estimated before submission'),
+    estimateText: (cost, input, output) => vscode.l10n.t('up to {0} ({1} input tokens, up to {2} output tokens)', cost, input, output),
+    timing: vscode.l10n.t('Timing'),
+    phase: vscode.l10n.t('phase'),
+    duration: vscode.l10n.t('duration'),
+    phases: { validating: vscode.l10n.t('validating'), in_progress: vscode.l10n.t('in progress'), finalizing: vscode.l10n.t('finalizing'), total: vscode.l10n.t('total') },
     moreUnusable: (count) => vscode.l10n.t('and {0} more', count),
   };
 }

@@ -45,6 +45,8 @@ export function describeWriteError(error: unknown): unknown {
       return new Error(vscode.l10n.t('{0} is a symbolic link, and results are never written through one: remove it or choose another results folder.', error.path));
     case 'not-a-file':
       return new Error(vscode.l10n.t('{0} exists and is not a file, so results cannot be written there.', error.path));
+    case 'not-a-folder':
+      return new Error(vscode.l10n.t('{0} exists and is not a folder, so results cannot be written into it.', error.path));
     case 'outside':
       return new Error(vscode.l10n.t('{0} would be outside its folder, so it was not written.', error.path));
     case 'folder-changed':

@@ -21,7 +21,9 @@ import { confirmInUntrustedWorkspace } from '../trust';
 import { limitsFor, maxDiagnosticsFor } from '../validation/batchDocuments';
 import { inputFileProblem } from '../validation/inputFileCheck';
 import type { ValidationController } from '../validation/validationController';
+import type { EstimatesController } from '../estimates/estimatesController';
 import { submitPreparedFile } from './submission';
+import { estimateOfSubmittedFile, keepEstimate } from './submitEstimate';
 
 /** Answers to the questions "Submit as Batch Job" asks, for scripted use (tests, other extensions). */
 export interface SubmitOptions {
@@ -44,6 +46,8 @@ export interface SubmitDeps {
   readonly store: JobStore;
   readonly poller: JobPoller;
   readonly validation: ValidationController;
+  /** The editor's estimates: a job keeps the estimate of its file, for the results summary. */
+  readonly estimates?: EstimatesController;
   readonly storage: vscode.Uri;
   readonly groups: GroupStore;
   readonly scheduler: GroupScheduler;
@@ -155,10 +159,14 @@ async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.U
     uploadPath = await resolveInside(folder.fsPath, `${Date.now()}-${name}`);
     await writeWithDeployment(uri.fsPath, deployment, uploadPath);
   }
-  return submitPreparedFile(
+  const record = await submitPreparedFile(
     { connection, uploadPath, sourceUri: uri, endpoint: validation.endpoint ?? '/chat/completions' },
     { clients: deps.clients, store: deps.store, poller: deps.poller },
   );
+  if (deps.estimates) {
+    void keepEstimate(estimateOfSubmittedFile(deps.estimates, uri), deps.store, connection.id, record.batchId);
+  }
+  return record;
 }
 
 /** Splits the file into parts that fit and hands them to the quota-aware queue as one job group. */
