@@ -74,6 +74,14 @@ describe('results viewer detail pane', () => {
     assert.deepEqual(pane.response.map((section) => section.title), ['Status', 'Error', 'Raw']);
     assert.equal(pane.response[0]!.text, 'failed · 429');
   });
+
+  it('shows the response\'s error alone when the row\'s error is its copy without param and type', () => {
+    const error = { code: 'invalid_request', message: 'The request was rejected.' };
+    const full = { ...error, param: null, type: 'invalid_request_error' };
+    const pane = detailPane(detail(undefined, { custom_id: 'a', status: 'failed', status_code: 400, error, response: { error: full } }), labels);
+    assert.deepEqual(pane.response.map((section) => section.title), ['Status', 'Error', 'Raw']);
+    assert.match(pane.response[1]!.text, /invalid_request_error/);
+  });
 });
 
 describe('results viewer input file', () => {

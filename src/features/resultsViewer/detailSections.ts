@@ -111,13 +111,15 @@ function responseSections(result: RowDetail['result'], labels: DetailLabels): De
   const sections: DetailSection[] = [text(labels.status, [result.status, result.status_code ?? ''].filter((part) => part !== '').join(' · '))];
   const response = result.response;
   const body = isObject(response) && isObject(response.body) ? response.body : response;
-  if (result.error !== null && result.error !== undefined) {
+  const bodyError = isObject(body) && isObject(body.error) ? body.error : undefined;
+  // The join copies the response's code and message to the row's error: show the fuller one, once.
+  const copied = bodyError !== undefined && isObject(result.error) && result.error.code === bodyError.code && result.error.message === bodyError.message;
+  if (result.error !== null && result.error !== undefined && !copied) {
     sections.push(json(labels.error, result.error));
   }
   if (isObject(body)) {
-    // The join copies the response's error to the row's: show it once.
-    if (isObject(body.error) && JSON.stringify(body.error) !== JSON.stringify(result.error)) {
-      sections.push(json(labels.error, body.error));
+    if (bodyError !== undefined && (copied || JSON.stringify(bodyError) !== JSON.stringify(result.error))) {
+      sections.push(json(labels.error, bodyError));
     }
     const choices = body.choices;
     if (Array.isArray(choices)) {

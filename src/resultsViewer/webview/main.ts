@@ -66,7 +66,10 @@ searchField.addEventListener('input', () => {
 const spacer = element('div', 'spacer');
 const exportCsv = button('export-csv', () => post({ type: 'export', format: 'csv' }));
 const exportJsonl = button('export-jsonl', () => post({ type: 'export', format: 'jsonl' }));
-toolbar.append(codeSelect, structuredBox, searchField, spacer, exportCsv, exportJsonl);
+// One box for both: on a narrow editor they wrap to the next line together, not one by one.
+const exports = element('div', 'exports');
+exports.append(exportCsv, exportJsonl);
+toolbar.append(codeSelect, structuredBox, searchField, spacer, exports);
 
 const summary = element('div', 'summary');
 const countsLine = element('div', 'counts');
