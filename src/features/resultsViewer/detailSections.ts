@@ -118,7 +118,7 @@ function responseSections(result: RowDetail['result'], labels: DetailLabels): De
     sections.push(json(labels.error, result.error));
   }
   if (isObject(body)) {
-    if (bodyError !== undefined && (copied || JSON.stringify(bodyError) !== JSON.stringify(result.error))) {
+    if (bodyError !== undefined) {
       sections.push(json(labels.error, bodyError));
     }
     const choices = body.choices;
