@@ -6,3 +6,11 @@
 export function escapeMarkdown(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, (c) => `\\${c}`);
 }
+
+/**
+ * An identifier (batch id, deployment) as a code span, so that it reads and copies as it is in the file as
+ * well as in the preview; escaped text instead when it holds a backtick, a pipe or a control character.
+ */
+export function markdownCode(text: string): string {
+  return /^[^`|\u0000-\u001f\u007f\u2028\u2029]+$/.test(text) ? `\`${text}\`` : escapeMarkdown(text);
+}

@@ -6,7 +6,7 @@ import type { Connection } from '../../src/features/connections/connectionStore'
 import type { JobRecord } from '../../src/features/jobs/jobStore';
 import type { DownloadOutcome } from '../../src/features/results/resultsService';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { escapeMarkdown } from '../../src/core/markdown';
+import { escapeMarkdown, markdownCode } from '../../src/core/markdown';
 import { answering, extensionApi, recordingInformation, recordingWindow, waitFor, waitForDescription, workspaceRoot } from './helpers';
 
 const chat = (id: string, content: string) =>
@@ -149,9 +149,9 @@ describe('connections, submit, jobs tree, results', function () {
     assert.equal(outcome.results, path.join(folder, 'mixed.results.jsonl'));
     assert.equal(outcome.summaryFile, path.join(folder, 'mixed.summary.md'));
     const summaryText = await fs.readFile(outcome.summaryFile!, 'utf8');
-    assert.ok(summaryText.includes(`\n- Batch id: ${escapeMarkdown(record!.batchId)}\n`), summaryText);
+    assert.ok(summaryText.includes(`\n- Batch id: ${markdownCode(record!.batchId)}\n`), summaryText);
     assert.ok(summaryText.includes(`\n- Connection: ${escapeMarkdown(connection.name)}\n`), summaryText);
-    assert.ok(summaryText.includes('\n- Deployment: gpt\\-4o\\-batch\n'), summaryText);
+    assert.ok(summaryText.includes('\n- Deployment: `gpt-4o-batch`\n'), summaryText);
     assert.match(summaryText, /^- Cost: \$[0-9.]+ \(at the batch prices of gpt\\-4o\)$/m, 'the actual cost, from the usage reported');
     assert.match(summaryText, /^- Estimated before submission: up to \$[0-9.]+ \([0-9,]+ input tokens/m, 'the estimate kept at submission');
     assert.match(summaryText, /^\| total \| [0-9]+[smhd]/m, 'timing per phase');

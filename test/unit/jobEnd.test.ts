@@ -101,9 +101,9 @@ describe('the end of a job: folder, timing, cost and summary', () => {
       cost: { usd: 6.25, models: ['gpt-4o'], unpricedTokens: 0 },
       estimate: { inputTokens: 1_000_000, outputTokens: 2_000_000, costUsd: 11.25 },
     });
-    assert.match(text, /^- Batch id: batch\\_1$/m);
+    assert.match(text, /^- Batch id: `batch_1`$/m, 'ids copy as they are from the file');
     assert.match(text, /^- Connection: Prod EU$/m);
-    assert.match(text, /^- Deployment: gpt\\-4o\\-batch$/m);
+    assert.match(text, /^- Deployment: `gpt-4o-batch`$/m);
     assert.match(text, /^- Cost: \$6\.25 \(at the batch prices of gpt\\-4o\)$/m);
     assert.match(text, /^- Estimated before submission: up to \$11\.25 \(1,000,000 input tokens, up to 2,000,000 output tokens\)$/m);
     assert.match(text, /^## Timing\n\n\| phase \| duration \|\n\|---\|---:\|\n\| validating \| 30s \|\n\| in progress \| 4m \|\n\| finalizing \| 10s \|\n\| total \| 5m \|$/m);

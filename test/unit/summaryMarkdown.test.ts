@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { escapeMarkdown } from '../../src/core/markdown';
+import { escapeMarkdown, markdownCode } from '../../src/core/markdown';
 import type { JoinSummary } from '../../src/core/results/join';
 import { summaryMarkdown } from '../../src/core/results/summaryMarkdown';
 
@@ -34,6 +34,13 @@ describe('results summary markdown', () => {
       assert.equal(cells(codeRow).length, 2, `${JSON.stringify(value)}: ${codeRow}`);
       assert.ok(!/(?<!\\)</.test(lines.join('\n')), `${JSON.stringify(value)} left an unescaped <`);
     }
+  });
+
+  it('writes ids as code spans that copy as they are, and escapes an id a code span cannot hold', () => {
+    assert.equal(markdownCode('batch_558c5699-d9b7'), '`batch_558c5699-d9b7`');
+    assert.equal(markdownCode('a`b'), 'a\\`b');
+    assert.equal(markdownCode('a|b'), 'a\\|b');
+    assert.equal(markdownCode('<script>'), '`<script>`', 'a code span shows HTML as text');
   });
 
   it('keeps the text readable: escaping adds backslashes, turns line breaks into spaces, and removes nothing else', () => {

@@ -1,5 +1,5 @@
 import { formatCount, formatDuration } from '../format';
-import { escapeMarkdown } from '../markdown';
+import { escapeMarkdown, markdownCode } from '../markdown';
 import { formatUsd } from '../tokens/usd';
 import type { ActualCost } from './cost';
 import type { JoinSummary } from './join';
@@ -151,9 +151,9 @@ export function summaryMarkdown(sourceName: string, summary: JoinSummary, labels
 function jobFacts(summary: JoinSummary, labels: SummaryLabels, details: SummaryDetails): string[] {
   const deployment = details.deployment ?? (summary.deployments?.length ? summary.deployments.join(', ') : undefined);
   const facts: [string, string | undefined][] = [
-    [labels.batchId, details.batchId && escapeMarkdown(details.batchId)],
+    [labels.batchId, details.batchId && markdownCode(details.batchId)],
     [labels.connection, details.connection && escapeMarkdown(details.connection)],
-    [labels.deployment, deployment && escapeMarkdown(deployment)],
+    [labels.deployment, deployment && markdownCode(deployment)],
     [labels.cost, details.cost && costText(details.cost, labels)],
     [labels.estimate, details.estimate && labels.estimateText(formatUsd(details.estimate.costUsd), formatCount(details.estimate.inputTokens), formatCount(details.estimate.outputTokens))],
   ];
