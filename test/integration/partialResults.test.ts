@@ -96,6 +96,10 @@ describe('partial results, Resubmit Remaining and inline outcomes', function () 
     assert.ok(api.tree.getChildren(parentNode).some((node) => node.kind === 'job' && node.view.batchId === retry.batchId), 'the follow-up is shown under its parent');
     assert.ok((await jobItem(setup.connection, retry.batchId))?.contextValue?.startsWith('job:done'));
 
+    // Open Results of the finished follow-up (its notification's action) merges it first: not the parent's results as they were.
+    await vscode.commands.executeCommand('azureOpenAIBatch.openResults', job(last.batchId), { overwrite: true });
+    assert.deepEqual((await readJoined(outcome.results!)).map((l) => l.status), rows.map(() => 'succeeded'), 'the opened results include the follow-up');
+
     // Downloading the follow-up merges every attempt, in input order, the latest success winning.
     const merged = (await vscode.commands.executeCommand<DownloadOutcome>('azureOpenAIBatch.downloadResults', job(last.batchId), { overwrite: true }))!;
     assert.equal(merged.results, outcome.results, 'the follow-up merges into the results of its parent');

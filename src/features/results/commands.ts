@@ -71,7 +71,9 @@ async function resultsOf(deps: ResultCommandDeps, arg: unknown, options: ResultO
   const job = resolveJob(jobs, arg);
   const record = jobs.store.find(job.connection.id, job.batchId);
   const onDisk = jobs.store.find(job.connection.id, record?.parentBatchId ?? job.batchId)?.downloaded?.results;
-  if (onDisk && existsSync(onDisk)) {
+  // A follow-up not downloaded yet is not in its parent's merged results: download (and merge) it first.
+  const current = record?.parentBatchId === undefined || record.downloaded?.output !== undefined || record.downloaded?.errors !== undefined;
+  if (current && onDisk && existsSync(onDisk)) {
     return vscode.Uri.file(onDisk);
   }
   const outcome = await jobCommands.withResultFiles(job, () => results.download(job.connection, job.batchId, options));
