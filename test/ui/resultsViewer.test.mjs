@@ -90,6 +90,9 @@ describe('The results viewer in the VS Code workbench (UI)', function () {
     }
     await until('every row read', async () => /48 of 48 rows/.test(await viewer().locator('.counts').innerText()));
     assert.match(await viewer().locator('.grid-row[data-index="0"]').innerText(), /review-001[\s\S]*Product: headphones/);
+    // Statuses in the user's words, even for rows drawn before the webview had its strings.
+    const statusTexts = new Set(await viewer().locator('.grid-row .cell[class*="status-"]').allInnerTexts());
+    assert.deepEqual([...statusTexts].filter((text) => !['Succeeded', 'Failed', 'Missing'].includes(text.trim())), [], `status cells: ${[...statusTexts]}`);
     assert.match(await viewer().locator('.failures').innerText(), /too_many_requests 3, server_error 2/);
 
     // A succeeded row's request and response side by side: the picture for the README.

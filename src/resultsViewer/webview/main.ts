@@ -117,6 +117,13 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       strings = message.strings;
       hasInput = message.hasInput;
       applyStrings();
+      // A view (with its first page) can arrive before init: its rows were drawn without the strings
+      // (statuses read "succeeded", not "Succeeded"). Draw them again.
+      if (view !== undefined) {
+        buildHeader(view.columns);
+        updateSortMarks();
+        render();
+      }
       return;
     case 'progress':
       showProgress(message);
