@@ -41,7 +41,7 @@ export async function downloadJoined(client: BatchClient, batch: Batch, director
     const joined = await joinResults(input, [files], paths.results, { overwrite });
     const name = batch.metadata?.[SOURCE_FILE_KEY] || `${batch.id}.jsonl`;
     // Priced at the built-in batch prices: the command line has no prices setting.
-    const details = { batchId: batch.id, times: batch, cost: actualCost(joined.usageByModel, new ModelResolver(), joined.deployments[0]) };
+    const details = { batchId: batch.id, times: batch, status: batch.status, cost: actualCost(joined.usageByModel, new ModelResolver(), joined.deployments[0]) };
     await writeFileAtomically(paths.summary, (write) => write(summaryMarkdown(name, joined, englishSummaryLabels, details)), { overwrite });
     return { files: { ...files, results: paths.results, summary: paths.summary }, joined };
   } finally {

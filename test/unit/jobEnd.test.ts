@@ -93,6 +93,12 @@ describe('the end of a job: folder, timing, cost and summary', () => {
     assert.deepEqual(phaseDurations({}), []);
   });
 
+  it('says a job ended early when it was cancelled or expired with rows never run, and not once they all ran', () => {
+    const partial = summaryOf({ succeeded: 1, missing: 2, total: 3 });
+    assert.match(summaryMarkdown('in.jsonl', partial, englishSummaryLabels, { status: 'cancelled' }), /^\*\*The job ended early \(cancelled\): 2 requests never ran\. Resubmit Remaining sends them\.\*\*$/m);
+    assert.match(summaryMarkdown('in.jsonl', { ...partial, succeeded: 3, missing: 0 }, englishSummaryLabels, { status: 'cancelled' }), /^\*\*Completed\.\*\*$/m, 'the follow-ups ran the rest');
+  });
+
   it('gives batch id, connection, deployment, actual cost next to the estimate, and timing', () => {
     const text = summaryMarkdown('in.jsonl', summaryOf(), englishSummaryLabels, {
       batchId: 'batch_1',

@@ -22,6 +22,8 @@ export interface SummaryDetails {
   readonly times?: BatchTimes;
   readonly cost?: ActualCost;
   readonly estimate?: SubmitEstimate;
+  /** The job's final status: a job that ended early (cancelled, expired, failed) with rows never run says so. */
+  readonly status?: string;
 }
 
 /** The words of a results summary: English by default (the CLI), the user's language in the editor. */
@@ -29,6 +31,7 @@ export interface SummaryLabels {
   readonly title: (name: string) => string;
   readonly failedVerdict: string;
   readonly failuresVerdict: string;
+  readonly endedEarlyVerdict: (status: string, missing: string) => string;
   readonly completedVerdict: string;
   readonly requests: string;
   readonly succeeded: string;
@@ -64,6 +67,7 @@ export const englishSummaryLabels: SummaryLabels = {
   title: (name) => `Results of ${name}`,
   failedVerdict: 'Failed: no request succeeded.',
   failuresVerdict: 'Completed with failures.',
+  endedEarlyVerdict: (status, missing) => `The job ended early (${status}): ${missing} requests never ran. Resubmit Remaining sends them.`,
   completedVerdict: 'Completed.',
   requests: 'requests',
   succeeded: 'succeeded',
@@ -101,7 +105,14 @@ export const englishSummaryLabels: SummaryLabels = {
  * names) is markdown-escaped, so none can break the tables or add markup; the labels are the caller's own text.
  */
 export function summaryMarkdown(sourceName: string, summary: JoinSummary, labels: SummaryLabels = englishSummaryLabels, details: SummaryDetails = {}): string {
-  const verdict = summary.succeeded === 0 && summary.total > 0 ? labels.failedVerdict : summary.failed + summary.missing > 0 ? labels.failuresVerdict : labels.completedVerdict;
+  const endedEarly = details.status !== undefined && details.status !== 'completed' && summary.missing > 0;
+  const verdict = endedEarly
+    ? labels.endedEarlyVerdict(escapeMarkdown(details.status!), formatCount(summary.missing))
+    : summary.succeeded === 0 && summary.total > 0
+      ? labels.failedVerdict
+      : summary.failed + summary.missing > 0
+        ? labels.failuresVerdict
+        : labels.completedVerdict;
   const lines = [
     `# ${labels.title(escapeMarkdown(sourceName))}`,
     '',

@@ -259,6 +259,7 @@ export function summaryDetails(record: Pick<JobRecord, 'batchId' | 'sourceUri' |
     times: record.snapshot,
     cost: actualCost(summary.usageByModel, resolver, summary.deployments[0]),
     estimate: record.estimate,
+    status: record.snapshot?.status,
   };
 }
 
@@ -267,6 +268,7 @@ function localizedSummaryLabels(): SummaryLabels {
     title: (name) => vscode.l10n.t('Results of {0}', name),
     failedVerdict: vscode.l10n.t('Failed: no request succeeded.'),
     failuresVerdict: vscode.l10n.t('Completed with failures.'),
+    endedEarlyVerdict: (status, missing) => vscode.l10n.t('The job ended early ({0}): {1} requests never ran. Resubmit Remaining sends them.', status, missing),
     completedVerdict: vscode.l10n.t('Completed.'),
     requests: vscode.l10n.t('requests'),
     succeeded: vscode.l10n.t('succeeded'),
