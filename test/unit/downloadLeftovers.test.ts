@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { downloadJoined } from '../../src/cli/joinedDownload';
 import { BatchClient, type Batch } from '../../src/core/batch/client';
 import { redactChunks, REDACTED } from '../../src/core/batch/secretRedaction';
+import { joinResults } from '../../src/core/results/join';
 import { notJsonReason } from '../../src/core/results/outputLine';
+import { summaryMarkdown } from '../../src/core/results/summaryMarkdown';
+import { runCli } from './cliProcess';
 import { scratch } from './emulatorHelpers';
 import { resultLine, stubService } from './stubService';
 
@@ -72,6 +75,54 @@ describe('results download: secrets in the service files', function () {
       const summary = readFileSync(written.files.summary!, 'utf8');
       assert.match(summary, /not JSON/);
       assert.ok(!JSON.stringify(written.joined).includes(key), 'nor does the summary printed or logged');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('results join: a custom_id on more than one input line', function () {
+  this.timeout(30_000);
+  let files: ReturnType<typeof scratch>;
+  before(() => (files = scratch()));
+  after(() => files.cleanup());
+
+  const request = (id: string) => JSON.stringify({ custom_id: id, method: 'POST', url: '/chat/completions', body: { model: 'm', messages: [] } });
+  const failed = (id: string) => JSON.stringify({ id: 'r', custom_id: id, response: { status_code: 400, request_id: 'r', body: { error: { code: 'bad', message: 'm' } } }, error: null });
+
+  it('gives every input line its row, counts each id once and names the repeated ones', async () => {
+    const input = files.write('dupes.jsonl', ['a', 'b', 'a', 'c', 'a', 'b'].map(request).join('\n') + '\n');
+    const output = files.write('dupes.output.jsonl', [resultLine('a'), failed('b')].join('\n') + '\n');
+    const destination = join(files.dir, 'dupes.results.jsonl');
+    const summary = await joinResults(input, [{ output }], destination);
+    const rows = readFileSync(destination, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { custom_id: string; status: string });
+    assert.deepEqual(rows.map((row) => `${row.custom_id}:${row.status}`), ['a:succeeded', 'b:failed', 'a:succeeded', 'c:missing', 'a:succeeded', 'b:failed'], 'one row per input line, in input order');
+    assert.deepEqual({ total: summary.total, succeeded: summary.succeeded, failed: summary.failed, missing: summary.missing }, { total: 3, succeeded: 1, failed: 1, missing: 1 });
+    assert.deepEqual(summary.failuresByCode, [{ key: '400 bad', count: 1 }]);
+    assert.deepEqual(summary.unfinishedIds, ['b', 'c'], 'a retry resubmits each id once');
+    assert.deepEqual(summary.duplicateInputIds, { count: 2, first: ['a', 'b'] });
+    const markdown = summaryMarkdown('dupes.jsonl', summary);
+    assert.match(markdown, /## Requests on more than one input line\n\n2 custom_ids appear on more than one line of the input; .*: a, b\n/);
+    assert.match(markdown, /\| 3 \| 1 \| 1 \| 1 \|/);
+  });
+
+  it('reports no duplicates for an input without them', async () => {
+    const input = files.write('unique.jsonl', ['a', 'b'].map(request).join('\n') + '\n');
+    const output = files.write('unique.output.jsonl', resultLine('a') + '\n');
+    const summary = await joinResults(input, [{ output }], undefined);
+    assert.deepEqual(summary.duplicateInputIds, { count: 0, first: [] });
+    assert.doesNotMatch(summaryMarkdown('unique.jsonl', summary), /more than one input line/);
+  });
+
+  it('`download --input FILE` warns about them on stderr', async () => {
+    const server = await stubService({ batchId: 'batch_dupes_in', metadata: { source_file: 'dupes.jsonl' }, outputLines: [resultLine('a')] });
+    try {
+      const input = files.write('cli-dupes.jsonl', ['a', 'a', 'a'].map(request).join('\n') + '\n');
+      const out = join(files.dir, 'cli-dupes');
+      const result = await runCli(['download', 'batch_dupes_in', '--out', out, '--input', input, '--endpoint', server.url, '--api-key', key]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /warning: 1 custom_id is on more than one line of the input \(each line has its row; the counts count each custom_id once\): a\n/);
+      assert.match(readFileSync(join(out, 'dupes.summary.md'), 'utf8'), /\| 1 \| 1 \| 0 \| 0 \|/);
     } finally {
       await server.close();
     }
