@@ -128,3 +128,32 @@ describe('results join: a custom_id on more than one input line', function () {
     }
   });
 });
+
+describe('CLI download: a download that fails midway', function () {
+  this.timeout(30_000);
+  let files: ReturnType<typeof scratch>;
+  before(() => (files = scratch()));
+  after(() => files.cleanup());
+
+  it('leaves nothing behind, so running it again succeeds without --force', async () => {
+    const failing = JSON.stringify({ id: 'r', custom_id: 'x2', response: { status_code: 500, request_id: 'r', body: { error: { code: 'server_error', message: 'm' } } }, error: null });
+    const faults = { errorsFile: 1 };
+    const server = await stubService({ batchId: 'batch_midway', metadata: { source_file: 'midway.jsonl' }, outputLines: [resultLine('x1')], errorLines: [failing], faults });
+    try {
+      const out = join(files.dir, 'midway');
+      const args = ['download', 'batch_midway', '--out', out, '--endpoint', server.url, '--api-key', key];
+      const failed = await runCli(args);
+      assert.notEqual(failed.code, 0, 'the errors file was refused');
+      assert.equal(faults.errorsFile, 0, 'after the output file was fetched');
+      assert.deepEqual(readdirSync(out), [], 'no file, staged or final, is left');
+      const again = await runCli(args);
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(readdirSync(out).sort(), ['midway.errors.jsonl', 'midway.output.jsonl', 'midway.results.jsonl', 'midway.summary.md']);
+      const refused = await runCli(args);
+      assert.equal(refused.code, 1, 'files of a finished download are still not replaced without --force');
+      assert.match(refused.stderr, /exists/);
+    } finally {
+      await server.close();
+    }
+  });
+});
