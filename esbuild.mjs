@@ -62,6 +62,20 @@ const builds = [
   { ...withLazyModules, entryPoints: ['src/cliService.ts'], outfile: 'dist/cliService.js' },
   // `estimate` and the tokenizer's tables, loaded by the CLI only when used.
   { ...withLazyModules, entryPoints: ['src/cli/estimateCommand.ts'], outfile: 'dist/cliEstimate.js' },
+  // The results viewer's webview: a browser script (and its stylesheet, dist/resultsViewer.css) with the
+  // web components it uses bundled in.
+  {
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    minify: production,
+    sourcemap: !production,
+    sourcesContent: false,
+    logLevel: 'info',
+    entryPoints: { resultsViewer: 'src/resultsViewer/webview/main.ts' },
+    outdir: 'dist',
+  },
 ];
 
 if (watch) {

@@ -22,6 +22,7 @@ export const Commands = {
   openOutput: 'azureOpenAIBatch.openOutput',
   openErrors: 'azureOpenAIBatch.openErrors',
   retryFailed: 'azureOpenAIBatch.retryFailed',
+  resubmitRemaining: 'azureOpenAIBatch.resubmitRemaining',
   copyBatchId: 'azureOpenAIBatch.copyBatchId',
   revealSource: 'azureOpenAIBatch.revealSource',
   deleteRemoteFiles: 'azureOpenAIBatch.deleteRemoteFiles',
@@ -35,6 +36,9 @@ export const Commands = {
 } as const;
 
 export const VIEW_ID = 'azureOpenAIBatch.jobs';
+
+/** The results viewer, the custom editor of `*.results.jsonl`. */
+export const RESULTS_VIEW_TYPE = 'azureOpenAIBatch.resultsViewer';
 
 export const CONFIG_SECTION = 'azureOpenAIBatch';
 

@@ -22,8 +22,12 @@ import { JobsModel } from './features/jobs/jobsModel';
 import { JobStore } from './features/jobs/jobStore';
 import { JobsTreeProvider, type JobsNode } from './features/jobs/jobsTree';
 import { JobPoller } from './features/jobs/poller';
+import { OutcomeCodeLensProvider } from './features/outcomes/outcomeCodeLens';
+import { OutcomeHoverProvider } from './features/outcomes/outcomeHover';
+import { OutcomesController } from './features/outcomes/outcomesController';
 import { registerResultCommands } from './features/results/commands';
 import { ResultsService } from './features/results/resultsService';
+import { ResultsViewerProvider } from './features/resultsViewer/resultsViewerProvider';
 import { registerSubmitCommands } from './features/submit/commands';
 import { registerValidationCommands } from './features/validation/commands';
 import { BatchQuickFixProvider } from './features/validation/quickFixes';
@@ -44,6 +48,10 @@ export interface ExtensionApi {
   readonly emulator: EmbeddedEmulator;
   readonly groups: GroupStore;
   readonly results: ResultsService;
+  /** Outcomes of downloaded results, shown in the batch files they came from. */
+  readonly outcomes: OutcomesController;
+  /** The results viewer (custom editor of `*.results.jsonl`) and its open sessions. */
+  readonly resultsViewer: ResultsViewerProvider;
   /** The extension's global storage (uploaded copies, split parts, the emulator's data). */
   readonly storage: vscode.Uri;
   /**
@@ -118,6 +126,14 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerJobCommands(register, jobCommands);
   registerGroupCommands(register, { groups, connections, clients, scheduler, jobs });
   registerResultCommands(register, { jobs, jobCommands, results });
+  // Downloaded outcomes shown in the batch files they came from (a second CodeLens and hover beside the estimate's).
+  const outcomes = new OutcomesController();
+  context.subscriptions.push(
+    outcomes,
+    vscode.languages.registerCodeLensProvider({ scheme: 'file' }, new OutcomeCodeLensProvider(outcomes)),
+    vscode.languages.registerHoverProvider({ scheme: 'file' }, new OutcomeHoverProvider(outcomes)),
+  );
+  const resultsViewer = ResultsViewerProvider.register(context, store, log);
 
   log.info('Azure OpenAI Batch activated');
   const reopenJobs =
@@ -130,7 +146,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
           return { jobs: model, tree: reopened, groups: parts[1], dispose: () => vscode.Disposable.from(reopened, model, ...parts).dispose() };
         }
       : undefined;
-  return { validation, documents, estimates, status, connections, jobs, tree, emulator, groups, results, storage: context.globalStorageUri, reopenJobs };
+  return { validation, documents, estimates, status, connections, jobs, tree, emulator, groups, results, outcomes, resultsViewer, storage: context.globalStorageUri, reopenJobs };
 }
 
 export function deactivate(): void {

@@ -8,6 +8,7 @@ import type { PartState } from '../../src/core/batch/groupRunner';
 import { startEmulator, type EmulatorOptions } from '../../src/emulator';
 import type { Connection } from '../../src/features/connections/connectionStore';
 import type { GroupRecord } from '../../src/features/groups/groupStore';
+import type { JobsNode } from '../../src/features/jobs/jobsTree';
 import type { ExtensionApi } from '../../src/extension';
 import { waitFor as sharedWaitFor } from '../shared/waitFor';
 
@@ -142,4 +143,34 @@ export async function recordingWindow<T>(name: RecordedWindowCall, body: () => P
 export async function recordingInformation<T>(body: () => Promise<T>): Promise<{ value: T; shown: string[] }> {
   const { value, calls } = await recordingWindow('showInformationMessage', body);
   return { value, shown: calls.map((args) => String(args[0])) };
+}
+
+/** The job row of the tree for a batch, found through the real TreeDataProvider. */
+export async function jobItem(connection: Connection, batchId: string): Promise<vscode.TreeItem | undefined> {
+  const api = await extensionApi();
+  const connectionNode = api.tree.getChildren().find((node) => node.kind === 'connection' && node.connection.id === connection.id);
+  if (!connectionNode) {
+    return undefined;
+  }
+  const find = (nodes: JobsNode[]): JobsNode | undefined => {
+    for (const node of nodes) {
+      if (node.kind === 'job' && node.view.batchId === batchId) {
+        return node;
+      }
+      const nested = node.kind === 'job' ? find(api.tree.getChildren(node)) : undefined;
+      if (nested) {
+        return nested;
+      }
+    }
+    return undefined;
+  };
+  const node = find(api.tree.getChildren(connectionNode));
+  return node ? api.tree.getTreeItem(node) : undefined;
+}
+
+export async function waitForDescription(connection: Connection, batchId: string, pattern: RegExp): Promise<vscode.TreeItem> {
+  return waitFor(`the job ${batchId} to show ${pattern}`, async () => {
+    const item = await jobItem(connection, batchId);
+    return item && pattern.test(String(item.description)) ? item : undefined;
+  }, 60_000);
 }

@@ -3,44 +3,13 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Connection } from '../../src/features/connections/connectionStore';
-import type { JobsNode } from '../../src/features/jobs/jobsTree';
 import type { JobRecord } from '../../src/features/jobs/jobStore';
 import type { DownloadOutcome } from '../../src/features/results/resultsService';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { answering, extensionApi, recordingInformation, recordingWindow, waitFor, workspaceRoot } from './helpers';
+import { answering, extensionApi, recordingInformation, recordingWindow, waitFor, waitForDescription, workspaceRoot } from './helpers';
 
 const chat = (id: string, content: string) =>
   JSON.stringify({ custom_id: id, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'user', content }], max_tokens: 20 } });
-
-/** The job row of the tree for a batch, found through the real TreeDataProvider. */
-async function jobItem(connection: Connection, batchId: string): Promise<vscode.TreeItem | undefined> {
-  const api = await extensionApi();
-  const connectionNode = api.tree.getChildren().find((node) => node.kind === 'connection' && node.connection.id === connection.id);
-  if (!connectionNode) {
-    return undefined;
-  }
-  const find = (nodes: JobsNode[]): JobsNode | undefined => {
-    for (const node of nodes) {
-      if (node.kind === 'job' && node.view.batchId === batchId) {
-        return node;
-      }
-      const nested = node.kind === 'job' ? find(api.tree.getChildren(node)) : undefined;
-      if (nested) {
-        return nested;
-      }
-    }
-    return undefined;
-  };
-  const node = find(api.tree.getChildren(connectionNode));
-  return node ? api.tree.getTreeItem(node) : undefined;
-}
-
-async function waitForDescription(connection: Connection, batchId: string, pattern: RegExp): Promise<vscode.TreeItem> {
-  return waitFor(`the job ${batchId} to show ${pattern}`, async () => {
-    const item = await jobItem(connection, batchId);
-    return item && pattern.test(String(item.description)) ? item : undefined;
-  }, 60_000);
-}
 
 describe('connections, submit, jobs tree, results', function () {
   this.timeout(120_000);

@@ -130,7 +130,9 @@ describe('jobs feature: tree item tokens', () => {
     const partial = batch('b', { error_file_id: 'e', request_counts: { total: 3, completed: 2, failed: 1 } });
     assert.equal(jobContextValue({ batch: partial, record: record('b', { inputPath: '/a' }) }), 'job:done:results:failures:local');
     assert.equal(jobContextValue({ batch: partial }), 'job:done:results', 'no retry without the input sent from here');
-    assert.equal(jobContextValue({ batch: batch('b', { status: 'expired' }), record: record('b', { inputPath: '/a' }) }), 'job:done:failures:local');
+    assert.equal(jobContextValue({ batch: batch('b', { status: 'expired' }), record: record('b', { inputPath: '/a' }) }), 'job:done:failures:remaining:local');
+    const cancelled = batch('b', { status: 'cancelled', output_file_id: 'o', request_counts: { total: 5, completed: 2, failed: 0 } });
+    assert.equal(jobContextValue({ batch: cancelled, record: record('b', { inputPath: '/a' }) }), 'job:done:results:failures:remaining:local', 'a cancelled job with partial output offers its results and the rest');
   });
 
   it('marks a submission that may exist, and only once it is stale or marked', () => {

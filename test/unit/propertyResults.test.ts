@@ -86,7 +86,7 @@ function failedLine(id: string, token: string, style: FailStyle, status: number)
     case 'status':
       return { text: JSON.stringify({ id: `batch_req_${token}`, custom_id: id, response: { status_code: status, request_id: `r-${token}`, body: { error: { code: `code_${status}`, message: `m ${token}` } } }, error: null }), statusCode: status };
     case 'error':
-      return { text: JSON.stringify({ id: `batch_req_${token}`, custom_id: id, response: null, error: { code: 'batch_expired', message: `m ${token}` } }), statusCode: null };
+      return { text: JSON.stringify({ id: `batch_req_${token}`, custom_id: id, response: null, error: { code: 'internal_error', message: `m ${token}` } }), statusCode: null };
     case 'oddCode':
       // An error code that String() cannot convert: an object whose toString is not a function.
       return { text: JSON.stringify({ custom_id: id, response: { status_code: status, body: {} }, error: { code: { toString: 1, valueOf: 2 }, message: `m ${token}` } }), statusCode: status };

@@ -10,6 +10,8 @@ const ok = (id: string, content = `answer ${id}`) =>
   JSON.stringify({ id: `batch_req_${id}`, custom_id: id, response: { status_code: 200, request_id: 'r', body: { choices: [{ message: { role: 'assistant', content } }], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } } }, error: null });
 const failed = (id: string, status = 429, code = 'too_many_requests') =>
   JSON.stringify({ id: `batch_req_${id}`, custom_id: id, response: { status_code: status, request_id: 'r', body: { error: { code, message: 'Rate limit' } } }, error: null });
+/** What Azure's (and the emulator's) error file says of a row an expired batch never ran. */
+const expired = (id: string) => JSON.stringify({ id: `batch_req_${id}`, custom_id: id, response: null, error: { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' } });
 
 describe('joining results to inputs', () => {
   let dir: string;
@@ -102,5 +104,47 @@ describe('joining results to inputs', () => {
     const joined = readFileSync(join(dir, 'big.results.jsonl'), 'utf8').trimEnd().split('\n');
     assert.equal(joined.length, n);
     assert.equal((JSON.parse(joined[12_345]!) as JoinedLine).custom_id, 'task-12345');
+  });
+
+  describe('partial results of jobs that ended early', () => {
+    const fiveInputs = () => write('in.jsonl', ['a', 'b', 'c', 'd', 'e'].map((id) => request({ custom_id: id })));
+
+    it('joins an expired job: finished rows kept, rows never run (batch_expired) missing with their reason', async () => {
+      const summary = await joinResults(fiveInputs(), [{ output: write('o.jsonl', [ok('b'), ok('a')]), errors: write('e.jsonl', [failed('c', 500, 'server_error'), expired('d'), expired('e')]) }], join(dir, 'r.jsonl'));
+      const joined = readJoined(join(dir, 'r.jsonl'));
+      assert.deepEqual(joined.map((l) => [l.custom_id, l.status]), [['a', 'succeeded'], ['b', 'succeeded'], ['c', 'failed'], ['d', 'missing'], ['e', 'missing']]);
+      assert.deepEqual(joined[3]!.error, { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' });
+      assert.deepEqual([summary.succeeded, summary.failed, summary.missing], [2, 1, 2]);
+      assert.deepEqual(summary.failuresByCode, [{ key: '500 server_error', count: 1 }], 'rows not run are not failures');
+      assert.deepEqual(summary.unfinishedIds, ['c', 'd', 'e']);
+    });
+
+    it('joins a cancelled job: the rows without any line are missing', async () => {
+      const summary = await joinResults(fiveInputs(), [{ output: write('o.jsonl', [ok('a')]), errors: write('e.jsonl', []) }], join(dir, 'r.jsonl'));
+      assert.deepEqual(readJoined(join(dir, 'r.jsonl')).map((l) => l.status), ['succeeded', 'missing', 'missing', 'missing', 'missing']);
+      assert.deepEqual(summary.unfinishedIds, ['b', 'c', 'd', 'e']);
+    });
+
+    it('resubmits exactly the failed and missing rows, and the follow-up completes the merged results in input order', async () => {
+      const source = fiveInputs();
+      const first = { output: write('o1.jsonl', [ok('a')]), errors: write('e1.jsonl', [failed('b', 500, 'server_error'), expired('c'), expired('d'), expired('e')]) };
+      const { unfinishedIds } = await joinResults(source, [first], undefined);
+      const retry = join(dir, 'in.retry-1.jsonl');
+      assert.equal(await writeRetryFile(source, new Set(unfinishedIds), retry), 4);
+      assert.deepEqual(readFileSync(retry, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { custom_id: string }).custom_id), ['b', 'c', 'd', 'e']);
+      // The follow-up answers all but one; a row not run in the follow-up never hides an earlier real failure.
+      const second = { output: write('o2.jsonl', [ok('e', 'late'), ok('c'), ok('d')]), errors: write('e2.jsonl', [expired('b')]) };
+      const summary = await joinResults(source, [first, second], join(dir, 'r.jsonl'));
+      const joined = readJoined(join(dir, 'r.jsonl'));
+      assert.deepEqual(joined.map((l) => [l.custom_id, l.status]), [['a', 'succeeded'], ['b', 'failed'], ['c', 'succeeded'], ['d', 'succeeded'], ['e', 'succeeded']]);
+      assert.equal(joined[1]!.status_code, 500, 'the earlier failure is kept over a later row that did not run');
+      assert.deepEqual(summary.unfinishedIds, ['b']);
+    });
+
+    it('lets an answer of a later attempt replace a row that did not run', async () => {
+      const source = write('in.jsonl', [request({ custom_id: 'a' })]);
+      const summary = await joinResults(source, [{ errors: write('e1.jsonl', [expired('a')]) }, { errors: write('e2.jsonl', [failed('a', 429, 'too_many_requests')]) }], undefined);
+      assert.deepEqual([summary.failed, summary.missing], [1, 0]);
+    });
   });
 });

@@ -44,6 +44,8 @@ interface Location {
   readonly offset: number;
   readonly length: number;
   readonly succeeded: boolean;
+  /** False for a row the batch never ran (see {@link ResultLine.ran}): any answer replaces it, it replaces none. */
+  readonly ran: boolean;
   /** The attempt that last answered this id, kept or not: a second answer in the same attempt is a repeat. */
   lastAttempt: number;
 }
@@ -104,9 +106,10 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
       if (previous?.lastAttempt === attempt) {
         repeated.add(parsed.customId);
       }
-      // Later attempts come later in `files`: a success replaces anything, a failure only a failure.
-      if (!previous || parsed.succeeded || !previous.succeeded) {
-        index.set(parsed.customId, { file, line: line.line + 1, offset: line.offset, length: line.length, succeeded: parsed.succeeded, lastAttempt: attempt });
+      // Later attempts come later in `files`: a success replaces anything, a failure only a failure, and a
+      // row that was not run (expired, cancelled) only another row not run.
+      if (!previous || parsed.succeeded || (!previous.succeeded && (parsed.ran || !previous.ran))) {
+        index.set(parsed.customId, { file, line: line.line + 1, offset: line.offset, length: line.length, succeeded: parsed.succeeded, ran: parsed.ran, lastAttempt: attempt });
       } else {
         previous.lastAttempt = attempt;
       }
@@ -146,7 +149,10 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
       } else {
         const { result } = read;
         text = read.text;
-        if (result.succeeded) {
+        if (!result.ran) {
+          summary.missing++;
+          summary.unfinishedIds.push(id);
+        } else if (result.succeeded) {
           summary.succeeded++;
           summary.promptTokens += result.promptTokens;
           summary.completionTokens += result.completionTokens;
@@ -260,7 +266,7 @@ function readJoined(handle: number, location: Location, id: string): { result: R
   }
   const joined: JoinedLine = {
     custom_id: id,
-    status: result.succeeded ? 'succeeded' : 'failed',
+    status: result.succeeded ? 'succeeded' : result.ran ? 'failed' : 'missing',
     status_code: result.statusCode ?? null,
     response: result.body ?? null,
     error: result.succeeded ? null : (result.error ?? null),

@@ -4,6 +4,11 @@ export interface ResultLine {
   /** The HTTP status of the request, when the service answered it. */
   readonly statusCode: number | undefined;
   readonly succeeded: boolean;
+  /**
+   * False for a request the batch never ran: the line has no response and an error such as `batch_expired`
+   * (what the error file of an expired or cancelled batch says of the rows left over).
+   */
+  readonly ran: boolean;
   /** The response body (the chat completion, or the error body of a failed request). */
   readonly body: unknown;
   /** `error` of the line, or the error inside a failed response's body. */
@@ -12,6 +17,9 @@ export interface ResultLine {
   readonly promptTokens: number;
   readonly completionTokens: number;
 }
+
+/** Error codes of rows a batch never ran (it expired or was cancelled first): such rows are `missing`, not failed. */
+export const notRunCodes: ReadonlySet<string> = new Set(['batch_expired', 'batch_cancelled']);
 
 /** Why a line of a result file could not be used. */
 export class MalformedResultLine extends Error {}
@@ -54,11 +62,14 @@ export function parseResultLine(text: string): ResultLine {
   const bodyError = isObject(body) && isObject(body.error) ? (body.error as { code?: unknown; message?: unknown }) : undefined;
   const error = lineError ?? bodyError;
   const succeeded = lineError === undefined && statusCode !== undefined && statusCode >= 200 && statusCode < 300;
+  const code = lineError ? codeText(lineError.code) : undefined;
+  const ran = !(response === undefined && code !== undefined && notRunCodes.has(code));
   const usage = succeeded && isObject(body) && isObject(body.usage) ? body.usage : undefined;
   return {
     customId: line.custom_id,
     statusCode,
     succeeded,
+    ran,
     body,
     error: error ? { code: codeText(error.code), message: typeof error.message === 'string' ? error.message : undefined } : undefined,
     promptTokens: numberOf(usage?.prompt_tokens) ?? numberOf(usage?.input_tokens) ?? 0,

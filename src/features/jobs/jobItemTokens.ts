@@ -23,7 +23,8 @@ export function viewMayExist(view: Pick<JobView, 'batch' | 'record'>, now = Date
 
 /**
  * A job's context value: `job:done|active` then, as they apply, `cancellable`, `results` (it has files to
- * download), `failures` (finished with rows to retry, from a file sent from here), `source`, `local`; a
+ * download), `failures` (finished with rows to retry, from a file sent from here), `remaining` (some of them
+ * never ran: the job expired, was cancelled or failed), `source`, `local`; a
  * submission that may exist is `job:mayExist[:source]:local`.
  */
 export function jobContextValue(view: Pick<JobView, 'batch' | 'record'>, now = Date.now()): string {
@@ -36,7 +37,12 @@ export function jobContextValue(view: Pick<JobView, 'batch' | 'record'>, now = D
   const tokens = ['job', state?.done ? 'done' : 'active'];
   if (state?.cancellable) tokens.push('cancellable');
   if (batch?.output_file_id || batch?.error_file_id) tokens.push('results');
-  if (state?.done && ((counts?.failed ?? 0) > 0 || (counts !== undefined && counts.completed < counts.total) || batch?.status !== 'completed') && view.record?.inputPath) tokens.push('failures');
+  const endedEarly = batch?.status !== 'completed' || (counts !== undefined && counts.completed + counts.failed < counts.total);
+  if (state?.done && ((counts?.failed ?? 0) > 0 || (counts !== undefined && counts.completed < counts.total) || endedEarly) && view.record?.inputPath) {
+    tokens.push('failures');
+    // Rows that never ran (expired, cancelled, failed part-way): Resubmit Remaining rather than Retry Failed.
+    if (endedEarly) tokens.push('remaining');
+  }
   if (view.record?.sourceUri) tokens.push('source');
   if (view.record) tokens.push('local');
   return tokens.join(':');

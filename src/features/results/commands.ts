@@ -5,7 +5,7 @@ import type { JobsModel } from '../jobs/jobsModel';
 import { announceDownload } from './downloadNotice';
 import type { ResultOptions, ResultsService } from './resultsService';
 
-/** The results commands: download, open the output or error file, retry the failed rows. */
+/** The results commands: download, open the output or error file, retry the failed rows or resubmit the remaining ones. */
 export function registerResultCommands(register: RegisterCommand, deps: { readonly jobs: JobsModel; readonly jobCommands: JobCommands; readonly results: ResultsService }): void {
   const { jobs, jobCommands, results } = deps;
   register(Commands.downloadResults, async (arg?: JobArgument, options?: ResultOptions) => {
@@ -22,8 +22,12 @@ export function registerResultCommands(register: RegisterCommand, deps: { readon
     const job = resolveJob(jobs, arg);
     return jobCommands.withResultFiles(job, () => results.open(job.connection, job.batchId, 'errors'), false);
   });
-  register(Commands.retryFailed, (arg?: JobArgument, options?: ResultOptions) => {
+  // One follow-up of the failed and missing rows, named Retry Failed after a job that ran to the end and
+  // Resubmit Remaining after one that ended early (expired, cancelled, failed).
+  const resubmitUnfinished = (arg?: JobArgument, options?: ResultOptions) => {
     const job = resolveJob(jobs, arg);
     return jobCommands.withResultFiles(job, () => results.retryFailed(job.connection, job.batchId, options), false);
-  });
+  };
+  register(Commands.retryFailed, resubmitUnfinished);
+  register(Commands.resubmitRemaining, resubmitUnfinished);
 }

@@ -123,12 +123,12 @@ export class ResultsService {
     const root = this.store.find(connection.id, rootId);
     const input = root ? inputOf(root) : undefined;
     if (!root || !input) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('The input file of this job is not available here, so its failed rows cannot be picked out.'));
+      void vscode.window.showWarningMessage(vscode.l10n.t('The input file of this job is not available here, so its failed and missing rows cannot be picked out.'));
       return undefined;
     }
     // Make sure every finished attempt is downloaded (and joined), so the retry holds exactly what is still unfinished.
     for (const attempt of this.family(connection.id, rootId)) {
-      if (!attempt.downloaded && attempt.snapshot && isTerminal(attempt.snapshot.status)) {
+      if (!attempt.downloaded && attempt.snapshot && isTerminal(attempt.snapshot.status) && (attempt.snapshot.output_file_id || attempt.snapshot.error_file_id)) {
         if ((await this.downloadAndJoin(connection, attempt.batchId, options)).declined) {
           return undefined;
         }
@@ -219,7 +219,7 @@ function inputOf(record: JobRecord): string | undefined {
 }
 
 /** Where a job's results go: the `results.folder` setting, else next to its source file. */
-export function resultsFolder(record: JobRecord): string {
+export function resultsFolder(record: Pick<JobRecord, 'sourceUri'>): string {
   const source = record.sourceUri ? vscode.Uri.parse(record.sourceUri) : undefined;
   const configured = vscode.workspace.getConfiguration(CONFIG_SECTION, source).get<string>(Settings.resultsFolder, '').trim();
   const workspace = (source && vscode.workspace.getWorkspaceFolder(source)) ?? vscode.workspace.workspaceFolders?.[0];

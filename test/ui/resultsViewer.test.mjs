@@ -1,0 +1,167 @@
+// UI test of the results viewer in the real workbench (VS Code server + headless Chromium): opening a job's
+// `NAME.results.jsonl` opens the viewer; it shows the rows, filters to the failed ones, searches, shows a row's
+// request and response, and exports the view as CSV. Source of the README's viewer screenshots
+// (media/screenshots/results-viewer*.png, overwritten on every run).
+//
+//   npm run build && npm run compile-tests && npx mocha --no-config --timeout 300000 test/ui/resultsViewer.test.mjs
+//
+// The viewer is a webview: two nested frames, `iframe.webview` (the host page) holding `iframe#active-frame`
+// (our page; see webview.test.mjs). Playwright's CSS locators pierce the web components' shadow roots.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { findChromium, findServerInstall, openWorkbench, quickOpen, repoRoot, startServer } from '../runner/workbench.mjs';
+
+const require = createRequire(import.meta.url);
+const { waitFor } = require('../../out/test/shared/waitFor.js');
+const { writeResultsFixture } = require('../../out/test/shared/resultsFixture.js');
+
+const screenshotsDir = path.join(repoRoot, 'media', 'screenshots');
+const resultsDir = path.join(repoRoot, 'test-results');
+/** Rows of the job that shows the grid is virtualized: far more than are ever in the page at once. */
+const manyRows = 5000;
+const verbose = /^(1|true)$/i.test(process.env.UI_TEST_VERBOSE ?? '');
+
+describe('The results viewer in the VS Code workbench (UI)', function () {
+  let server;
+  let workbench;
+  let page;
+  let tmp;
+  let workspace;
+  let fixture;
+  const browserLog = [];
+
+  before(async function () {
+    this.timeout(180_000);
+    if (!fs.existsSync(path.join(repoRoot, 'dist', 'resultsViewer.js'))) throw new Error('dist/resultsViewer.js is missing: run `npm run build` first');
+    if (!findServerInstall()) throw new Error('the VS Code server is not installed: run `bash scripts/install-test-host.sh`');
+    if (!findChromium()) throw new Error('Chromium not found: install the Debian package `chromium` or set CHROMIUM_PATH');
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aoai-batch-viewer-ui-'));
+    workspace = path.join(tmp, 'workspace');
+    fs.mkdirSync(workspace);
+    fixture = await writeResultsFixture(workspace);
+    await writeResultsFixture(workspace, 'many', manyRows);
+    server = await startServer({ workspace, extensionPath: repoRoot, echo: verbose, settings: { 'workbench.editor.enablePreview': false, 'editor.minimap.enabled': false } });
+    workbench = await openWorkbench(server, {
+      onConsole: (line) => {
+        browserLog.push(line);
+        if (verbose) process.stderr.write(`${line}\n`);
+      },
+    });
+    page = workbench.page;
+    page.setDefaultTimeout(15_000);
+    await server.waitForLog(/Launched Extension Host Process/, 90_000);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed' || !page) return;
+    fs.mkdirSync(resultsDir, { recursive: true });
+    await page.screenshot({ path: path.join(resultsDir, 'ui-failure-results-viewer.png') }).catch(() => undefined);
+    const log = browserLog.filter((line) => /error|refused|violat|webview/i.test(line)).slice(-25).join('\n');
+    console.error(`[ui] screenshot: test-results/ui-failure-results-viewer.png\n[ui] browser console (errors):\n${log}`);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await workbench?.close().catch(() => undefined);
+    await server?.stop().catch(() => undefined);
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** The viewer's own page, inside the webview's two frames. */
+  const viewer = () => page.frameLocator('iframe.webview >> visible=true').first().frameLocator('iframe#active-frame');
+  const rows = () => viewer().locator('.grid-row[data-index]');
+  const rowIds = async () => (await rows().evaluateAll((list) => list.map((row) => row.firstElementChild?.textContent ?? ''))).sort();
+  const until = (what, check, timeoutMs = 20_000) => waitFor(what, check, { timeoutMs });
+
+  it('shows the rows of a job with failures, filters to the failed ones, searches, shows a row and exports CSV', async function () {
+    this.timeout(240_000);
+    // Room for the grid: no side bar.
+    await page.keyboard.press('Control+B');
+    await quickOpen(page, 'reviews.results.jsonl');
+
+    // The rows, with their structured fields; the input was found next to the results (prompts shown).
+    await until('the viewer to show rows', async () => (await rows().count()) > 10, 60_000);
+    const header = await viewer().locator('.grid-header').innerText();
+    for (const column of ['custom_id', 'Status', 'Prompt', 'Answer', 'Cost', 'sentiment', 'score', 'summary']) {
+      assert.ok(header.includes(column), `the grid header lacks ${column}: ${header}`);
+    }
+    await until('every row read', async () => /48 of 48 rows/.test(await viewer().locator('.counts').innerText()));
+    assert.match(await viewer().locator('.grid-row[data-index="0"]').innerText(), /review-001[\s\S]*Product: headphones/);
+    assert.match(await viewer().locator('.failures').innerText(), /too_many_requests 3, server_error 2/);
+
+    // A succeeded row's request and response side by side: the picture for the README.
+    await viewer().locator('.grid-row[data-index="2"]').click();
+    await until('the detail of review-003', async () => (await viewer().locator('.detail-title').innerText()) === 'review-003');
+    const request = await viewer().locator('.detail-request').innerText();
+    assert.match(request, /System prompt[\s\S]*Classify the sentiment/i);
+    assert.match(await viewer().locator('.detail-response').innerText(), /Content filter results/i);
+    await page.mouse.move(5, 5);
+    await screenshot('results-viewer.png', true);
+
+    // Failed only: uncheck Succeeded and Missing.
+    await viewer().locator('vscode-checkbox[data-status="succeeded"]').click();
+    await viewer().locator('vscode-checkbox[data-status="missing"]').click();
+    await until('only the failed rows', async () => (await rows().count()) === fixture.failed && (await viewer().locator('.grid-row .cell.status-succeeded').count()) === 0);
+    assert.deepEqual(await rowIds(), ['review-011', 'review-017', 'review-022', 'review-033', 'review-044']);
+
+    // Search the prompts: one failed row has the word.
+    await viewer().locator('vscode-textfield.search input').fill(fixture.searchWord);
+    await until(`one row for "${fixture.searchWord}"`, async () => (await rows().count()) === 1);
+    assert.deepEqual(await rowIds(), [fixture.searchId]);
+    await rows().first().click();
+    await until('the failed row in the detail pane', async () => (await viewer().locator('.detail-title').innerText()) === fixture.searchId);
+    assert.match(await viewer().locator('.detail-response').innerText(), /too_many_requests[\s\S]*Rate limit reached/);
+    assert.match(await viewer().locator('.detail-request').innerText(), /zeppelin-shaped lid/);
+    await page.mouse.move(5, 5);
+    await screenshot('results-viewer-failed.png', true);
+
+    // Hidden and shown again (another editor in front; the webview is not kept alive): the same view comes back.
+    await quickOpen(page, 'reviews.jsonl');
+    await page.locator('.tabs-container .tab.active', { hasText: 'reviews.jsonl' }).waitFor();
+    // Back by its tab (Quick Open of a file whose tab is already there returns before the editor switches).
+    await page.locator('.tabs-container .tab', { hasText: 'reviews.results.jsonl' }).click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'reviews.results.jsonl' }).waitFor();
+    await until('the filtered, searched view after the viewer was shown again', async () => (await rows().count()) === 1 && (await viewer().locator('vscode-textfield.search input').inputValue()) === fixture.searchWord);
+    assert.equal(await viewer().locator('vscode-checkbox[data-status="succeeded"]').evaluate((box) => box.checked), false);
+    await until('the selected row\'s detail again', async () => (await viewer().locator('.detail-title').innerText()) === fixture.searchId);
+
+    // Export CSV: the workbench's own save dialog (a quick input holding the path) proposes reviews.view.csv.
+    await viewer().locator('vscode-button.export-csv').click();
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await until('the save dialog to propose reviews.view.csv', async () => (await input.inputValue()).endsWith('reviews.view.csv'));
+    await page.keyboard.press('Enter');
+    const csvPath = path.join(workspace, 'reviews.view.csv');
+    const csv = await until('the exported CSV', () => fs.existsSync(csvPath) && fs.readFileSync(csvPath, 'utf8'), 30_000);
+    const lines = csv.replace(/^\ufeff/, '').trim().split('\r\n');
+    assert.equal(lines.length, 2, `a header and one row: ${csv}`);
+    assert.match(lines[0], /^custom_id,status,code,error,prompt,answer/);
+    assert.match(lines[1], /^review-017,failed,too_many_requests,/);
+  });
+
+  it('renders only the rows in sight of a big job, and pages in the end of it on scrolling', async function () {
+    this.timeout(120_000);
+    await quickOpen(page, 'many.results.jsonl');
+    await until('every row of many.results.jsonl read', async () => new RegExp(`${manyRows.toLocaleString('en-US')} of ${manyRows.toLocaleString('en-US')} rows`).test(await viewer().locator('.counts').innerText()), 60_000);
+    const inPage = await viewer().locator('.grid-row').count();
+    assert.ok(inPage > 10 && inPage < 100, `${inPage} rows in the page for ${manyRows}`);
+    await viewer().locator('.grid').evaluate((grid) => (grid.scrollTop = grid.scrollHeight));
+    const last = `review-${manyRows}`;
+    await until(`the last row (${last}) after scrolling to the end`, async () => (await rowIds()).includes(last));
+    assert.ok((await viewer().locator('.grid-row').count()) < 100, 'still only the rows in sight');
+    const refused = browserLog.filter((line) => /Refused to|Content Security Policy/i.test(line));
+    assert.deepEqual(refused, [], 'the content security policy blocked nothing the viewer needs');
+  });
+
+  async function screenshot(name, keep) {
+    fs.mkdirSync(resultsDir, { recursive: true });
+    await page.screenshot({ path: path.join(resultsDir, `ui-${name}`) });
+    if (keep) {
+      fs.mkdirSync(screenshotsDir, { recursive: true });
+      fs.copyFileSync(path.join(resultsDir, `ui-${name}`), path.join(screenshotsDir, name));
+    }
+  }
+});

@@ -1,0 +1,93 @@
+import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RowDetail } from '../../src/core/results/viewModel';
+import { detailPane, type DetailLabels } from '../../src/features/resultsViewer/detailSections';
+import { findInputFile } from '../../src/features/resultsViewer/inputFile';
+
+const labels: DetailLabels = {
+  system: 'System',
+  message: (role) => `Message ${role}`,
+  input: 'Input',
+  tools: 'Tools',
+  toolCalls: 'Tool calls',
+  parameters: 'Parameters',
+  responseFormat: 'Format',
+  answer: (choice) => `Answer ${choice}`,
+  refusal: 'Refusal',
+  contentFilter: 'Content filter',
+  promptFilter: 'Prompt filter',
+  usage: 'Usage',
+  error: 'Error',
+  status: 'Status',
+  noRequest: 'No request',
+  noResponse: 'No response',
+  rawResponse: 'Raw',
+};
+
+const detail = (request: unknown, result: RowDetail['result']): RowDetail => ({ index: 0, customId: 'a', request, result, resultLine: 1, inputLine: 1, changed: false });
+
+describe('results viewer detail pane', () => {
+  it('shows the system prompt, every message, tools, tool calls with parsed arguments, and the parameters', () => {
+    const pane = detailPane(
+      detail(
+        {
+          custom_id: 'a',
+          method: 'POST',
+          url: '/chat/completions',
+          body: {
+            model: 'gpt-4o-batch',
+            temperature: 0,
+            tools: [{ type: 'function', function: { name: 'lookup' } }],
+            messages: [
+              { role: 'system', content: 'Be brief.' },
+              { role: 'user', content: [{ type: 'text', text: 'Hello' }] },
+              { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } }] },
+              { role: 'tool', tool_call_id: 'call_1', content: 'found' },
+            ],
+          },
+        },
+        { custom_id: 'a', status: 'succeeded', status_code: 200, error: null, response: { choices: [{ finish_reason: 'stop', message: { role: 'assistant', content: 'Hi!' }, content_filter_results: { hate: { filtered: false } } }], usage: { prompt_tokens: 3 } } },
+      ),
+      labels,
+    );
+    assert.deepEqual(
+      pane.request.map((section) => section.title),
+      ['System', 'Message user', 'Tool calls', 'Message tool · call_1', 'Tools', 'Parameters'],
+    );
+    assert.equal(pane.request[1]!.text, 'Hello');
+    assert.match(pane.request[2]!.text, /"arguments": \{\n\s+"q": "x"/, 'tool call arguments are parsed and pretty-printed');
+    assert.deepEqual(JSON.parse(pane.request.at(-1)!.text), { method: 'POST', url: '/chat/completions', model: 'gpt-4o-batch', temperature: 0 });
+    assert.deepEqual(
+      pane.response.map((section) => section.title),
+      ['Status', 'Answer 1 · stop', 'Content filter', 'Usage', 'Raw'],
+    );
+    assert.equal(pane.response[1]!.text, 'Hi!');
+    assert.equal(pane.response[1]!.code, undefined, 'an answer is text, not code');
+  });
+
+  it('shows a failed row\'s error once, and says when there is no request', () => {
+    const error = { code: 'too_many_requests', message: 'Slow down.' };
+    const pane = detailPane(detail(undefined, { custom_id: 'a', status: 'failed', status_code: 429, error, response: { error } }), labels);
+    assert.deepEqual(pane.request.map((section) => section.title), ['No request']);
+    assert.deepEqual(pane.response.map((section) => section.title), ['Status', 'Error', 'Raw']);
+    assert.equal(pane.response[0]!.text, 'failed · 429');
+  });
+});
+
+describe('results viewer input file', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'aoai-viewer-input-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finds NAME.jsonl next to the results, next to the NAME.results/ folder, or where the job record says', () => {
+    writeFileSync(join(dir, 'job.jsonl'), '');
+    assert.equal(findInputFile(join(dir, 'job.results.jsonl')), join(dir, 'job.jsonl'));
+    mkdirSync(join(dir, 'job.results'));
+    assert.equal(findInputFile(join(dir, 'job.results', 'job.results.jsonl')), join(dir, 'job.jsonl'));
+    writeFileSync(join(dir, 'elsewhere.jsonl'), '');
+    assert.equal(findInputFile(join(dir, 'job.results', 'job.results.jsonl'), [undefined, join(dir, 'missing.jsonl'), join(dir, 'elsewhere.jsonl')]), join(dir, 'elsewhere.jsonl'));
+    assert.equal(findInputFile(join(dir, 'other.results.jsonl')), undefined);
+  });
+});
