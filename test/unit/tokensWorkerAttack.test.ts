@@ -224,6 +224,53 @@ describe('tokens attack: storms', () => {
     assert.deepEqual(last.summary, fromScratch(lines));
   });
 
+  it('sends a paste of 150,000 lines in parts across flushes, each part bounded, and edits landing between parts', () => {
+    const random = seeded(5);
+    let lines = requests(10, { max_tokens: 2 });
+    let clock = 0;
+    const harness = new Harness();
+    let revision = 0;
+    const sizes: number[] = [];
+    const completes: boolean[] = [];
+    const recorder = new LineEditRecorder(
+      {
+        upload: (part) => {
+          revision++;
+          harness.send({ type: 'open', id: 'd', revision, lines: lines.slice(part.start, part.start + part.count), settings: {} });
+        },
+        edits: (edits, complete) => {
+          clock++;
+          revision++;
+          sizes.push(edits.reduce((sum, edit) => sum + edit.lines.length, 0));
+          completes.push(complete);
+          harness.send({ type: 'edit', id: 'd', revision, edits });
+        },
+      },
+      lines.length,
+      () => clock,
+    );
+    assert.ok(recorder.flush((line) => lines[line]!));
+    const pasted = Array.from({ length: 150_000 }, (_, i) => request({ custom_id: `p${i}` }));
+    lines = [lines[0]!, ...pasted, ...lines.slice(1)];
+    recorder.splice(1, 1, 1 + pasted.length);
+    // Each flush may send two parts on this clock: the paste takes many flushes, with edits between them.
+    let flushes = 0;
+    while (!recorder.flush((line) => lines[line] ?? '', clock + 1)) {
+      flushes++;
+      const start = Math.floor(random() * lines.length);
+      const inserted = random() < 0.5 ? [] : [request({ custom_id: `e${flushes}` })];
+      lines = [...lines.slice(0, start), ...inserted, ...lines.slice(start + 1)];
+      recorder.splice(start, 1, inserted.length);
+    }
+    assert.ok(flushes > 50, `${flushes} flushes`);
+    assert.ok(Math.max(...sizes) <= 1_000, `the largest part has ${Math.max(...sizes)} lines`);
+    assert.deepEqual(completes.slice(0, -1).filter((c) => c).length, 0, 'only the last part completes the change');
+    harness.run();
+    const last = harness.of('summary').at(-1)!;
+    assert.equal(last.revision, revision);
+    assert.deepEqual(last.summary, fromScratch(lines));
+  });
+
   it('switches settings 20 times quickly and reports once, priced with the last settings', () => {
     const lines = requests(200, { max_tokens: 10 });
     const harness = new Harness().send({ type: 'open', id: 'a', revision: 1, lines, settings: {} });

@@ -183,10 +183,12 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
               this.client.edit(id, version, [{ start: part.start, deleteCount: part.deleteCount, lines }]);
             }
           },
-          edits: (edits) => {
-            if (edits.length > 0 || entry.sentVersion !== document.version) {
-              this.sent(entry, document.version);
-              this.client.edit(id, document.version, edits);
+          edits: (edits, complete) => {
+            // A part of a large change has no version: the last part brings it.
+            const version = complete ? document.version : undefined;
+            if (!complete || edits.length > 0 || entry.sentVersion !== document.version) {
+              this.sent(entry, version);
+              this.client.edit(id, version, edits);
             }
           },
         },
