@@ -133,6 +133,36 @@ describe('tokens attack: a line counting throws on', () => {
   }
 });
 
+describe('tokens attack: a text sent in parts that fails part way', () => {
+  it('fails once for the version its last part brings, without asking for the text again (no retry loop)', async () => {
+    const logged: string[] = [];
+    const client = new EstimatorClient({ log: (message) => logged.push(message) });
+    try {
+      const restarts: string[][] = [];
+      client.onRestart((ids) => restarts.push([...ids]));
+      const failures: number[] = [];
+      client.onFailure((event) => failures.push(event.version));
+      client.open('a', undefined, [poisonLine(), ...requests(999)], {});
+      // The counter reaches the line that fails before the other parts arrive.
+      for (let i = 0; i < 20; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.equal(logged.length, 1, 'it failed before the rest arrived');
+      client.edit('a', undefined, [{ start: 1_000, deleteCount: 0, lines: requests(1_000) }]);
+      client.edit('a', 4, [{ start: 2_000, deleteCount: 0, lines: requests(10) }]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(failures, [4]);
+      assert.deepEqual(restarts, []);
+      // A change after that is a new text: it is asked for again.
+      client.edit('a', 5, [{ start: 0, deleteCount: 1, lines: [] }]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(restarts, [['a']]);
+    } finally {
+      client.dispose();
+    }
+  });
+});
+
 describe('tokens attack: sizes', () => {
   it('prices a 5 MB base64 image by its size, never tokenizing the base64', () => {
     const resolver = new ModelResolver();

@@ -91,7 +91,8 @@ export class EstimatorClient {
 
   /**
    * Counting a document failed at this version: no summary comes for it. An edit that changes lines asks for the
-   * document again ({@link onRestart}), so it is counted afresh; a version without changes fails at once.
+   * document again ({@link onRestart}), so it is counted afresh; a version without changes fails at once, and so
+   * does the rest of a text sent in parts that failed part way (asking for it again would only fail again).
    */
   onFailure(listener: Listener<FailureEvent>): { dispose(): void } {
     this.failureListeners.add(listener);
@@ -120,11 +121,13 @@ export class EstimatorClient {
     if (document === undefined) {
       return;
     }
+    // Undefined: the text is on its way in parts, and this is one more (the last has the version).
+    const continues = document.version === undefined;
     document.version = version;
     document.revision++;
     if (document.failed === undefined) {
       this.send({ type: 'edit', id, revision: document.revision, edits });
-    } else if (edits.some((edit) => edit.deleteCount > 0 || edit.lines.length > 0)) {
+    } else if (!continues && edits.some((edit) => edit.deleteCount > 0 || edit.lines.length > 0)) {
       // The lines changed: perhaps the one that failed. The owner sends the whole text again to count it afresh.
       this.documents.delete(id);
       queueMicrotask(() => emit(this.restartListeners, [id]));
