@@ -9,15 +9,11 @@ import type { EstimatorClient } from '../../src/core/tokens/estimatorClient';
 import { BatchDocumentTracker } from '../../src/features/documents/batchDocumentTracker';
 import { EstimatesController } from '../../src/features/estimates/estimatesController';
 import { showsCodeLens } from '../../src/features/estimates/estimateStatus';
+import { poisonLine } from '../shared/tokenInputs';
 import { EXTENSION_ID, extensionApi, openDocument, waitFor, workspaceRoot } from './helpers';
 
 function requestLine(index: number, content = 'hi'): string {
   return `{"custom_id":"r${index}","method":"POST","url":"/chat/completions","body":{"model":"gpt-4o-batch","messages":[{"role":"user","content":"${content}"}],"max_tokens":5}}`;
-}
-
-/** A request whose content is nested too deep for JSON.stringify: counting it throws. */
-function poisonLine(depth = 200_000): string {
-  return `{"custom_id":"p","method":"POST","url":"/chat/completions","body":{"model":"gpt-4o-batch","messages":[{"role":"user","content":{"x":${'['.repeat(depth)}${']'.repeat(depth)}}}]}}`;
 }
 
 async function lensTitles(uri: vscode.Uri): Promise<string[]> {
@@ -39,6 +35,13 @@ describe('estimates attack', function () {
     fs.writeFileSync(file, lines.join('\n') + '\n');
     made.push(file);
     return vscode.Uri.file(file);
+  }
+
+  /** Writes a file into the workspace and shows it in an editor. */
+  async function openWritten(name: string, lines: readonly string[]): Promise<{ uri: vscode.Uri; document: vscode.TextDocument; editor: vscode.TextEditor }> {
+    const uri = writeFile(name, lines);
+    const document = await vscode.workspace.openTextDocument(uri);
+    return { uri, document, editor: await vscode.window.showTextDocument(document) };
   }
 
   afterEach(async () => {
@@ -65,9 +68,7 @@ describe('estimates attack', function () {
 
   it('settles and says the estimate is unavailable when counting fails, and counts again after an edit', async () => {
     const api = await extensionApi();
-    const uri = writeFile('poison.jsonl', [requestLine(1), poisonLine()]);
-    const document = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(document);
+    const { uri, document } = await openWritten('poison.jsonl', [requestLine(1), poisonLine()]);
     await waitFor('the document to be tracked', () => api.estimates.isTracked(uri));
     await within('whenIdle', api.estimates.whenIdle(uri));
     const state = api.estimates.stateFor(document);
@@ -98,9 +99,7 @@ describe('estimates attack', function () {
 
   it('never shows the estimate of an earlier version as current (an edit right after a summary)', async () => {
     const api = await extensionApi();
-    const uri = writeFile('stale.jsonl', Array.from({ length: 20 }, (_, i) => requestLine(i + 1)));
-    const document = await vscode.workspace.openTextDocument(uri);
-    const editor = await vscode.window.showTextDocument(document);
+    const { uri, document, editor } = await openWritten('stale.jsonl', Array.from({ length: 20 }, (_, i) => requestLine(i + 1)));
     await api.estimates.whenIdle(uri);
     const seen: string[] = [];
     const listener = api.estimates.onDidChange(() => {
@@ -127,9 +126,7 @@ describe('estimates attack', function () {
 
   it('follows a paste of 150,000 lines into an open document', async () => {
     const api = await extensionApi();
-    const uri = writeFile('paste.jsonl', [requestLine(0)]);
-    const document = await vscode.workspace.openTextDocument(uri);
-    const editor = await vscode.window.showTextDocument(document);
+    const { uri, document, editor } = await openWritten('paste.jsonl', [requestLine(0)]);
     await api.estimates.whenIdle(uri);
     const pasted = Array.from({ length: 150_000 }, (_, i) => requestLine(i + 1)).join('\n') + '\n';
     await editor.edit((b) => b.insert(new vscode.Position(0, 0), pasted));
@@ -141,9 +138,9 @@ describe('estimates attack', function () {
 
   it('counts a document closed mid-upload and reopened at once from scratch', async () => {
     const api = await extensionApi();
-    const uri = writeFile('reopen.jsonl', Array.from({ length: 120_000 }, (_, i) => requestLine(i + 1)));
-    let document = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(document);
+    const opened = await openWritten('reopen.jsonl', Array.from({ length: 120_000 }, (_, i) => requestLine(i + 1)));
+    const uri = opened.uri;
+    let document = opened.document;
     await waitFor('the document to be tracked', () => api.estimates.isTracked(uri));
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     document = await vscode.workspace.openTextDocument(uri);
@@ -182,9 +179,7 @@ describe('estimates attack', function () {
   it('shows the estimate of a document over 20 MB in the status item', async () => {
     const api = await extensionApi();
     const content = 'lorem ipsum dolor sit amet '.repeat(4_000);
-    const uri = writeFile('over20mb.jsonl', Array.from({ length: 200 }, (_, i) => requestLine(i + 1, content)));
-    const document = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(document);
+    const { uri, document } = await openWritten('over20mb.jsonl', Array.from({ length: 200 }, (_, i) => requestLine(i + 1, content)));
     assert.ok(fs.statSync(uri.fsPath).size > 20 * 1024 * 1024);
     assert.equal(showsCodeLens(document), false);
     await waitFor('the document to be tracked', () => api.estimates.isTracked(uri));
@@ -197,9 +192,7 @@ describe('estimates attack', function () {
     const rejections: unknown[] = [];
     const onRejection = (reason: unknown) => rejections.push(reason);
     process.on('unhandledRejection', onRejection);
-    const uri = writeFile('dispose.jsonl', Array.from({ length: 60_000 }, (_, i) => requestLine(i + 1, 'Rewrite this sentence in plain English, please.')));
-    const document = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(document);
+    const { uri, document } = await openWritten('dispose.jsonl', Array.from({ length: 60_000 }, (_, i) => requestLine(i + 1, 'Rewrite this sentence in plain English, please.')));
     // A controller of its own (the extension's keeps running), with the extension's worker thread.
     const tracker = new BatchDocumentTracker();
     const controller = new EstimatesController(tracker, { workerPath: path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'tokenWorker.js') });

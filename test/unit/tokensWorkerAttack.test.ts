@@ -7,41 +7,12 @@ import { resolve } from 'node:path';
 import { LineEditRecorder } from '../../src/core/documents/lineEditRecorder';
 import { estimateLine } from '../../src/core/tokens/estimate';
 import { EstimatorClient, type EstimatorClientOptions, type FailureEvent, type SummaryEvent } from '../../src/core/tokens/estimatorClient';
-import type { FromWorker, ToWorker } from '../../src/core/tokens/estimatorProtocol';
-import { EstimatorWorker } from '../../src/core/tokens/estimatorWorker';
 import { ModelResolver } from '../../src/core/tokens/models';
-import { fromScratch } from './tokenHelpers';
+import { fromScratch, WorkerHarness as Harness } from './tokenHelpers';
 import { request, requests, seeded } from './helpers';
+import { poisonLine } from '../shared/tokenInputs';
 
 const workerPath = resolve(__dirname, '../../../dist/tokenWorker.js');
-
-/** A request whose content JSON.stringify cannot handle (nesting deeper than the stack): counting it throws. */
-function poisonLine(depth = 200_000): string {
-  return `{"custom_id":"p","method":"POST","url":"/chat/completions","body":{"model":"gpt-4o-batch","messages":[{"role":"user","content":{"x":${'['.repeat(depth)}${']'.repeat(depth)}}}]}}`;
-}
-
-/** A worker whose slices run when the test says. */
-class Harness {
-  readonly posted: FromWorker[] = [];
-  private readonly queue: (() => void)[] = [];
-  readonly worker: EstimatorWorker;
-  constructor(options: { sliceMs?: number; now?: () => number } = {}) {
-    this.worker = new EstimatorWorker((message) => this.posted.push(message), { sliceMs: options.sliceMs ?? 1_000, now: options.now, schedule: (callback) => this.queue.push(callback) });
-  }
-  send(message: ToWorker): this {
-    this.worker.handle(message);
-    return this;
-  }
-  run(): FromWorker[] {
-    while (this.queue.length > 0) {
-      this.queue.shift()!();
-    }
-    return this.posted;
-  }
-  of<T extends FromWorker['type']>(type: T): Extract<FromWorker, { type: T }>[] {
-    return this.posted.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
-  }
-}
 
 function next<E>(subscribe: (listener: (event: E) => void) => { dispose(): void }, accept: (event: E) => boolean = () => true): Promise<E> {
   return new Promise((resolve) => {
@@ -182,15 +153,12 @@ describe('tokens attack: sizes', () => {
     const content = 'The quick brown fox jumps over the lazy dog. '.repeat(Math.ceil((50 * 1024 * 1024) / 45));
     const line = request({}, { messages: [{ role: 'user', content }] });
     assert.ok(line.length > 50 * 1024 * 1024);
-    const harness = new Harness({ sliceMs: 20 });
+    const harness = new Harness(20);
     harness.send({ type: 'open', id: 'big', revision: 1, lines: line, settings: {} });
     let slices = 0;
     let longest = 0;
     // Each slice stops at its deadline: count them, as the thread's message loop would run them.
-    const queue = (harness as unknown as { queue: (() => void)[] }).queue;
-    while (queue.length > 0) {
-      const started = performance.now();
-      queue.shift()!();
+    for (let started = performance.now(); harness.step(); started = performance.now()) {
       longest = Math.max(longest, performance.now() - started);
       slices++;
     }
@@ -210,7 +178,6 @@ describe('tokens attack: storms', () => {
     let clock = 0;
     const harness = new Harness();
     let revision = 0;
-    let version = 1;
     const recorder = new LineEditRecorder(
       {
         upload: (part) => {
@@ -234,7 +201,6 @@ describe('tokens attack: storms', () => {
       const inserted = Array.from({ length: 1 + Math.floor(random() * 3) }, (_, i) => (random() < 0.1 ? '{"broken' : request({ custom_id: `s${round}-${i}` })));
       lines = [...lines.slice(0, start), ...inserted, ...lines.slice(start + deleteCount)];
       recorder.splice(start, deleteCount, inserted.length);
-      version++;
       // One part per flush while the upload lasts: the storm lands between parts.
       if (!recorder.flush((line) => lines[line] ?? '', clock)) {
         uploading++;

@@ -248,6 +248,11 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
     }
     entry.done = { version, summary };
     entry.failed = undefined;
+    this.published(entry, version);
+  }
+
+  /** A result for `version` came: the waiters look again, and the views refresh if it is the current one. */
+  private published(entry: Entry, version: number): void {
     settle(entry);
     if (version === entry.document.version) {
       this.changeEmitter.fire(entry.document.uri);
@@ -260,10 +265,7 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
       return;
     }
     entry.failed = { version, reason };
-    settle(entry);
-    if (version === entry.document.version) {
-      this.changeEmitter.fire(entry.document.uri);
-    }
+    this.published(entry, version);
   }
 
   private onProgress({ id, version, fraction }: ProgressEvent): void {
