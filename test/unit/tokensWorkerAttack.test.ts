@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { LineEditRecorder } from '../../src/core/documents/lineEditRecorder';
 import { estimateLine } from '../../src/core/tokens/estimate';
 import { EstimatorClient, type EstimatorClientOptions, type FailureEvent, type SummaryEvent } from '../../src/core/tokens/estimatorClient';
+import type { FromWorker } from '../../src/core/tokens/estimatorProtocol';
 import { ModelResolver } from '../../src/core/tokens/models';
 import { fromScratch, WorkerHarness as Harness } from './tokenHelpers';
 import { request, requests, seeded } from './helpers';
@@ -128,6 +129,27 @@ describe('tokens attack: a text sent in parts that fails part way', () => {
       client.edit('a', 5, [{ start: 0, deleteCount: 1, lines: [] }]);
       await new Promise((resolve) => setTimeout(resolve, 50));
       assert.deepEqual(restarts, [['a']]);
+    } finally {
+      client.dispose();
+    }
+  });
+});
+
+describe('tokens attack: a failure that crosses a new open', () => {
+  it('ignores the failure of a text opened again since (it does not stop the new text being counted)', async () => {
+    const client = new EstimatorClient({ log: () => undefined });
+    try {
+      const lines = requests(3);
+      client.open('a', 1, [poisonLine()], {});
+      // The failure of revision 1 is on its way when the owner opens the document again (revision 2).
+      const failures: number[] = [];
+      client.onFailure((event) => failures.push(event.version));
+      client.open('a', 2, lines, {});
+      (client as unknown as { receive(message: FromWorker, from: undefined): void }).receive({ type: 'failed', id: 'a', revision: 1, reason: 'RangeError: late' }, undefined);
+      const summary = next<SummaryEvent>((l) => client.onSummary(l), (e) => e.version === 3);
+      client.edit('a', 3, [{ start: 2, deleteCount: 1, lines: [] }]);
+      assert.deepEqual((await summary).summary, fromScratch(lines.slice(0, 2)));
+      assert.deepEqual(failures, []);
     } finally {
       client.dispose();
     }

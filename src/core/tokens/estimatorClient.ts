@@ -21,6 +21,8 @@ export type EstimatorMode = 'idle' | 'worker' | 'inThread';
 interface ClientDocument {
   version: number | undefined;
   revision: number;
+  /** The revision of its last open: a failure from before it is of a text the counter no longer has. */
+  opened: number;
   /** Why counting it failed: the counter forgot it, so nothing is sent until it is opened again. */
   failed: string | undefined;
 }
@@ -111,7 +113,7 @@ export class EstimatorClient {
    */
   open(id: string, version: number | undefined, lines: LineEdit['lines'], settings: EstimatorSettings): void {
     const revision = (this.documents.get(id)?.revision ?? 0) + 1;
-    this.documents.set(id, { version, revision, failed: undefined });
+    this.documents.set(id, { version, revision, opened: revision, failed: undefined });
     this.send({ type: 'open', id, revision, lines, settings });
   }
 
@@ -301,9 +303,9 @@ export class EstimatorClient {
         return;
       }
       case 'failed': {
-        // Whatever revision it was at, the counter has forgotten the document.
+        // Whatever revision since the last open it was at, the counter has forgotten the document.
         const document = this.documents.get(message.id);
-        if (document !== undefined) {
+        if (document !== undefined && message.revision >= document.opened) {
           document.failed = message.reason;
           this.options.log?.(`Counting tokens failed for a document (${message.reason}): its estimate is unavailable until it changes.`);
           this.reportFailure(message.id, document);
