@@ -82,7 +82,7 @@ export class JobNotifications extends Disposable {
     const failures = (counts?.failed ?? 0) + (batch.status === 'completed' ? 0 : Math.max(0, (counts?.total ?? 0) - (counts?.completed ?? 0) - (counts?.failed ?? 0)));
     const open = vscode.l10n.t('Open Results');
     const download = vscode.l10n.t('Download Results');
-    // A job that ended early (expired, cancelled, failed part-way) has rows that never ran: they are resubmitted, not retried.
+    // A job that ended early (expired, cancelled) has rows that never ran: resubmitting them is not a "retry".
     const endedEarly = batch.status !== 'completed';
     const retry = endedEarly ? vscode.l10n.t('Resubmit Remaining') : vscode.l10n.t('Retry Failed');
     const hasFiles = Boolean(batch.output_file_id || batch.error_file_id);
