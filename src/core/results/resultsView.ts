@@ -1,6 +1,6 @@
 import type { RequestOutcome } from './join';
 import { rankFailures } from './outputLine';
-import { statuses, structuredStates, type FieldValue, type ResultsModel } from './resultsModel';
+import { cut, gridChars, statuses, structuredStates, type FieldValue, type ResultsModel } from './resultsModel';
 import type { StructuredState } from './structuredOutput';
 
 /** The grid's fixed columns; a structured answer's field is `field:NAME`. */
@@ -145,17 +145,13 @@ export function pageOf(model: ResultsModel, view: ResultsView, offset: number, c
 }
 
 function pageRow(model: ResultsModel, row: number): PageRow {
-  const fields: Record<string, FieldValue> = {};
-  for (const column of model.fields) {
-    const value = column.values[row];
-    if (value !== undefined) {
-      fields[column.name] = value;
-    }
-  }
+  // Built from entries: a field named `__proto__` is a field, not the object's prototype.
+  const fields: Record<string, FieldValue> = Object.fromEntries(model.fields.flatMap((column) => (column.values[row] === undefined ? [] : [[column.name, column.values[row]!]])));
   const inputLine = model.inputLine[row]!;
   return {
     index: row,
-    customId: model.customId[row]!,
+    // An id can be as long as a line: the grid gets its start, the detail pane the whole of it.
+    customId: cut(model.customId[row]!, gridChars),
     status: statuses[model.status[row]!]!,
     code: model.code(row),
     prompt: model.prompt[row]!,

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelResolver } from '../../core/tokens/models';
-import { buildResultsModel, exportCsv, exportJsonl, pageOf, queryResults, summarizeResults, type ResultsModel, type ResultsQuery, type ResultsView } from '../../core/results/viewModel';
+import { buildResultsModel, exportCsv, exportJsonl, pageOf, queryResults, ResultsChangedError, summarizeResults, type ResultsModel, type ResultsQuery, type ResultsView } from '../../core/results/viewModel';
 import { pageSize, type GridColumn, type HostMessage, type WebviewMessage } from '../../resultsViewer/protocol';
 import { isCancellation } from '../errors';
 import { detailPane } from './detailSections';
@@ -232,6 +232,8 @@ export class ViewerSession implements vscode.Disposable {
       const listener = token.onCancellationRequested(() => abort.abort());
       try {
         return await write(model, view, destination.fsPath, { overwrite: true, signal: abort.signal });
+      } catch (error) {
+        throw error instanceof ResultsChangedError ? new Error(vscode.l10n.t('The results file changed since it was read; the export stopped. Export again once the viewer has read it again.')) : error;
       } finally {
         listener.dispose();
       }
