@@ -1,11 +1,12 @@
 // Attacks on the results viewer's data work (issue 11): hostile values in results and input files, files that
 // change under the model, absurd usage numbers, and inputs large enough to stall the extension host.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { buildResultsModel, csvCell, exportCsv, exportJsonl, maxFieldColumns, pageOf, queryResults, ResultsChangedError, summarizeResults } from '../../src/core/results/viewModel';
+import { buildResultsModel, csvCell, exportCsv, exportJsonl, maxFieldColumns, NotAResultsFileError, pageOf, queryResults, ResultsChangedError, summarizeResults } from '../../src/core/results/viewModel';
 
 const chatInput = (id: string, body: Record<string, unknown> = {}) => JSON.stringify({ custom_id: id, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'user', content: `q ${id}` }], ...body } });
 const chatBody = (content: string, usage: Record<string, unknown> = { prompt_tokens: 10, completion_tokens: 5 }) => ({ object: 'chat.completion', model: 'gpt-4o-2024-08-06', choices: [{ index: 0, message: { role: 'assistant', content } }], usage });
@@ -96,6 +97,25 @@ describe('attack: results viewer data', () => {
     for (const value of [totals.inputTokens, totals.outputTokens, totals.cost]) {
       assert.ok(Number.isFinite(value) && value >= 0, `total ${value}`);
     }
+  });
+
+  it('refuses a results path that is a FIFO, a device behind a symbolic link, or a folder, at once', async () => {
+    const fifo = join(dir, 'fifo.results.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    const device = join(dir, 'zero.results.jsonl');
+    symlinkSync('/dev/zero', device);
+    const folder = join(dir, 'folder.results.jsonl');
+    mkdirSync(folder);
+    for (const path of [fifo, device, folder]) {
+      const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`${path} still being read`)), 2000).unref());
+      await assert.rejects(Promise.race([buildResultsModel(path), timeout]), NotAResultsFileError);
+    }
+    // A symbolic link to a regular file is read: its lines are not results, and are reported as such.
+    const passwd = join(dir, 'passwd.results.jsonl');
+    symlinkSync('/etc/passwd', passwd);
+    const model = await buildResultsModel(passwd);
+    assert.equal(model.rowCount, 0);
+    assert.ok(model.report.malformedCount > 0);
   });
 
   describe('event loop', function () {

@@ -209,6 +209,14 @@ export class ResultsModel {
   }
 }
 
+/** The results path is a folder, a FIFO or a device (perhaps through a symbolic link): nothing to read rows from. */
+export class NotAResultsFileError extends Error {
+  constructor(readonly resultsPath: string) {
+    super(`${resultsPath} is not a regular file`);
+    this.name = 'NotAResultsFileError';
+  }
+}
+
 /** A line's JSON value when it parses and holds `customId`: a line re-read by offset is still the row's line. */
 export function parseIfSameId(text: string, customId: string): unknown {
   try {
@@ -254,7 +262,12 @@ export async function buildResultsModel(resultsPath: string, options: BuildOptio
   const signal = options.signal;
   signal?.throwIfAborted();
   const model = new ResultsModel(resultsPath, options.inputPath);
-  model.totalBytes = (await stat(resultsPath)).size;
+  const stats = await stat(resultsPath);
+  // A FIFO would block a thread of the host's file pool until something writes to it, a device never ends.
+  if (!stats.isFile()) {
+    throw new NotAResultsFileError(resultsPath);
+  }
+  model.totalBytes = stats.size;
   const searchChars = options.searchChars ?? defaultSearchChars;
   const resolver = options.resolver ?? new ModelResolver();
   const schemas: AnswerSchema[] = [];
