@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseResultLine } from '../../src/core/results/outputLine';
 import { buildResultsModel, csvCell, exportCsv, exportJsonl, maxFieldColumns, NotAResultsFileError, pageOf, queryResults, ResultsChangedError, summarizeResults } from '../../src/core/results/viewModel';
 
 const chatInput = (id: string, body: Record<string, unknown> = {}) => JSON.stringify({ custom_id: id, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'user', content: `q ${id}` }], ...body } });
@@ -97,6 +98,15 @@ describe('attack: results viewer data', () => {
     for (const value of [totals.inputTokens, totals.outputTokens, totals.cost]) {
       assert.ok(Number.isFinite(value) && value >= 0, `total ${value}`);
     }
+  });
+
+  it('takes no absurd usage into the summary\'s tokens and actual cost either', () => {
+    const line = (usage: unknown) => parseResultLine(JSON.stringify({ custom_id: 'a', response: { status_code: 200, body: { model: 'gpt-4o', usage } }, error: null }));
+    for (const usage of [{ prompt_tokens: -1e9, completion_tokens: -1 }, { prompt_tokens: 1e308, completion_tokens: Infinity }, { prompt_tokens: '7', completion_tokens: 1.5 }]) {
+      const parsed = line(usage);
+      assert.deepEqual([parsed.promptTokens, parsed.completionTokens], [0, 0], JSON.stringify(usage));
+    }
+    assert.deepEqual([line({ input_tokens: 7, output_tokens: 3 }).promptTokens, line({ input_tokens: 7, output_tokens: 3 }).completionTokens], [7, 3]);
   });
 
   it('refuses a results path that is a FIFO, a device behind a symbolic link, or a folder, at once', async () => {
