@@ -129,6 +129,31 @@ describe('the results viewer (custom editor of *.results.jsonl)', function () {
     assert.ok(lines.slice(1).every((line) => /^review-\d+,failed,/.test(line)));
   });
 
+  it('answers hostile webview messages with nothing, an empty page or a wider view, never an error or another file', async () => {
+    const session = await openViewer();
+    const handle = (message: unknown) => exchange(session, message as Parameters<ViewerSession['handle']>[0]);
+    const view = only(await handle({ type: 'query', query: { statuses: 'failed', codes: [1, {}], structured: 'all', search: 42, sort: { column: 'constructor' } } }), 'view');
+    assert.equal(view.rowCount, fixture.rows, 'a query of the wrong shape shows every row');
+    assert.deepEqual(view.query, { codes: [] }, 'only the parts of the right shape are kept (no codes: every code)');
+    for (const [offset, count] of [[NaN, 200], [0, NaN], [-1e9, 200], [1e12, 200], [0, Infinity], ['0', '200']] as const) {
+      const posted = await handle({ type: 'page', version: view.version, offset, count });
+      assert.deepEqual(posted.filter((m) => m.type === 'error'), [], `page ${String(offset)}, ${String(count)}`);
+      for (const page of posted.filter((m): m is Posted<'page'> => m.type === 'page')) {
+        assert.ok(page.rows.length <= 1000, `${page.rows.length} rows for page ${String(offset)}, ${String(count)}`);
+      }
+    }
+    const before = vscode.window.visibleTextEditors.map((editor) => editor.document.uri.toString());
+    for (const index of [-1, fixture.rows, 1e12, NaN, 0.5, '0', null]) {
+      assert.deepEqual(await handle({ type: 'detail', index }), [], `detail ${String(index)}`);
+      assert.deepEqual(await handle({ type: 'goToSource', index }), [], `goToSource ${String(index)}`);
+    }
+    assert.deepEqual(
+      vscode.window.visibleTextEditors.map((editor) => editor.document.uri.toString()),
+      before,
+      'no file opened for a row that does not exist',
+    );
+  });
+
   it('goes to the source line of a row in the input file', async () => {
     const session = await openViewer();
     const view = only(await exchange(session, { type: 'query', query: { search: fixture.searchWord } }), 'view');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseResultLine } from '../../src/core/results/outputLine';
-import { buildResultsModel, csvCell, exportCsv, exportJsonl, maxFieldColumns, NotAResultsFileError, pageOf, queryResults, ResultsChangedError, summarizeResults } from '../../src/core/results/viewModel';
+import { buildResultsModel, csvCell, exportCsv, exportJsonl, maxFieldColumns, normalizeQuery, NotAResultsFileError, pageOf, queryResults, ResultsChangedError, summarizeResults } from '../../src/core/results/viewModel';
 
 const chatInput = (id: string, body: Record<string, unknown> = {}) => JSON.stringify({ custom_id: id, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'user', content: `q ${id}` }], ...body } });
 const chatBody = (content: string, usage: Record<string, unknown> = { prompt_tokens: 10, completion_tokens: 5 }) => ({ object: 'chat.completion', model: 'gpt-4o-2024-08-06', choices: [{ index: 0, message: { role: 'assistant', content } }], usage });
@@ -107,6 +107,18 @@ describe('attack: results viewer data', () => {
       assert.deepEqual([parsed.promptTokens, parsed.completionTokens], [0, 0], JSON.stringify(usage));
     }
     assert.deepEqual([line({ input_tokens: 7, output_tokens: 3 }).promptTokens, line({ input_tokens: 7, output_tokens: 3 }).completionTokens], [7, 3]);
+  });
+
+  it('normalizes a query of any shape from the webview to one the model can run', () => {
+    assert.deepEqual(normalizeQuery(null), {});
+    assert.deepEqual(normalizeQuery('x'), {});
+    assert.deepEqual(normalizeQuery({ statuses: 'failed', codes: 'abc', structured: ['ok', 'bogus'], search: 1, sort: { column: '__proto__', descending: 'yes' } }), { structured: ['ok'] });
+    assert.deepEqual(normalizeQuery({ statuses: ['failed', 'exploded'], codes: ['429', 7], search: ' a ', sort: { column: 'field:score', descending: true } }), {
+      statuses: ['failed'],
+      codes: ['429'],
+      search: ' a ',
+      sort: { column: 'field:score', descending: true },
+    });
   });
 
   it('refuses a results path that is a FIFO, a device behind a symbolic link, or a folder, at once', async () => {

@@ -79,6 +79,30 @@ export interface ResultsSummary extends StatusCounts {
   readonly structured: { ok: number; invalid: number; missingFields: number };
 }
 
+/**
+ * A query as the webview sent it (or restored it from its saved state), kept to what a query can hold: lists of
+ * known statuses and of text codes, a known structured filter, a text search, a sort by a column id. Anything else
+ * is dropped, so a damaged state or message gives a wider view, never an exception.
+ */
+export function normalizeQuery(value: unknown): ResultsQuery {
+  if (typeof value !== 'object' || value === null) {
+    return {};
+  }
+  const raw = value as Record<string, unknown>;
+  const texts = (list: unknown) => (Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : undefined);
+  const statusList = texts(raw.statuses)?.filter((status): status is RequestOutcome => (statuses as readonly string[]).includes(status));
+  const structured = raw.structured === 'problems' ? 'problems' : texts(raw.structured)?.filter((state): state is StructuredState => (structuredStates as readonly unknown[]).includes(state));
+  const sort = typeof raw.sort === 'object' && raw.sort !== null ? (raw.sort as Record<string, unknown>) : undefined;
+  const column = sort !== undefined && typeof sort.column === 'string' && ((fixedColumns as readonly string[]).includes(sort.column) || sort.column.startsWith('field:')) ? (sort.column as ColumnId) : undefined;
+  return {
+    ...(statusList !== undefined && { statuses: statusList }),
+    ...(texts(raw.codes) !== undefined && { codes: texts(raw.codes) }),
+    ...(structured !== undefined && { structured }),
+    ...(typeof raw.search === 'string' && { search: raw.search }),
+    ...(column !== undefined && { sort: { column, descending: sort!.descending === true } }),
+  };
+}
+
 /** Filters and sorts the rows. Over 100,000 rows this takes milliseconds: every key it reads is precomputed. */
 export function queryResults(model: ResultsModel, query: ResultsQuery = {}): ResultsView {
   const statusMask = maskOf(statuses.length, query.statuses?.map((status) => statuses.indexOf(status)));

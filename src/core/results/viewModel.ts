@@ -2,7 +2,7 @@
 // query it (filter, search, sort), page it for a grid, read a row's whole request and response, export a view.
 export { buildResultsModel, cut, defaultSearchChars, gridChars, maxFieldColumns, NotAResultsFileError, ResultsModel, statuses, structuredStates } from './resultsModel';
 export type { BuildOptions, BuildReport, FieldColumn, FieldValue, MalformedLine, RowDetail } from './resultsModel';
-export { fixedColumns, pageOf, queryResults, summarizeResults } from './resultsView';
+export { fixedColumns, normalizeQuery, pageOf, queryResults, summarizeResults } from './resultsView';
 export type { ColumnId, FixedColumn, PageRow, ResultsQuery, ResultsSummary, ResultsView, StatusCounts, Totals } from './resultsView';
 export { csvCell, exportCsv, exportJsonl, ResultsChangedError } from './resultsExport';
 export type { ExportOptions } from './resultsExport';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelResolver } from '../../core/tokens/models';
-import { buildResultsModel, exportCsv, exportJsonl, pageOf, queryResults, ResultsChangedError, summarizeResults, type ResultsModel, type ResultsQuery, type ResultsView } from '../../core/results/viewModel';
+import { buildResultsModel, exportCsv, exportJsonl, normalizeQuery, pageOf, queryResults, ResultsChangedError, summarizeResults, type ResultsModel, type ResultsQuery, type ResultsView } from '../../core/results/viewModel';
 import { pageSize, type GridColumn, type HostMessage, type WebviewMessage } from '../../resultsViewer/protocol';
 import { isCancellation } from '../errors';
 import { detailPane } from './detailSections';
@@ -77,14 +77,14 @@ export class ViewerSession implements vscode.Disposable {
           this.firstPageSent = -1;
           this.markReady();
           if (message.query !== undefined) {
-            this.query = message.query;
+            this.query = normalizeQuery(message.query);
           }
           this.post({ type: 'init', strings: webviewStrings(), fileName: path.basename(this.options.resultsPath), hasInput: this.options.inputPath !== undefined });
           this.postProgress();
           this.refreshView();
           return;
         case 'query':
-          this.query = message.query;
+          this.query = normalizeQuery(message.query);
           this.refreshView();
           return;
         case 'page':
@@ -188,7 +188,7 @@ export class ViewerSession implements vscode.Disposable {
 
   private postPage(version: number, offset: number, count: number): void {
     // A page of an older view is of no use: the webview asks again for the view it has now.
-    if (this.model === undefined || this.view === undefined || version !== this.version) {
+    if (this.model === undefined || this.view === undefined || version !== this.version || !Number.isFinite(offset) || !Number.isFinite(count)) {
       return;
     }
     this.post({ type: 'page', version, offset, rows: pageOf(this.model, this.view, offset, Math.min(count, maxPage)) });
@@ -204,7 +204,7 @@ export class ViewerSession implements vscode.Disposable {
 
   private async postDetail(index: number): Promise<void> {
     const model = this.requireModel();
-    if (!Number.isInteger(index) || index < 0 || index >= model.rowCount) {
+    if (!hasRow(model, index)) {
       // A selection restored from before the file changed: there is no such row any more.
       return;
     }
@@ -243,6 +243,9 @@ export class ViewerSession implements vscode.Disposable {
 
   private async goToSource(index: number): Promise<void> {
     const model = this.requireModel();
+    if (!hasRow(model, index)) {
+      return;
+    }
     const detail = await model.detail(index);
     if (this.options.inputPath !== undefined && detail.inputLine !== undefined) {
       const position = new vscode.Position(detail.inputLine - 1, 0);
@@ -268,6 +271,11 @@ export class ViewerSession implements vscode.Disposable {
     this.posted.fire(message);
     void this.webview.postMessage(message);
   }
+}
+
+/** Whether `index` (from the webview: any value) is a row of the model. */
+function hasRow(model: ResultsModel, index: unknown): index is number {
+  return typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < model.rowCount;
 }
 
 /** The grid's columns: the fixed ones, the structured state when any row has one, then the answers' fields. */
