@@ -140,6 +140,19 @@ describe('attack: results viewer data', () => {
     assert.ok(model.report.malformedCount > 0);
   });
 
+  it('sorts ids with numbers in them as the collator does, without asking it for each pair', async () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const shapes = [(n: number) => `request-${n}`, (n: number) => `Request-0${n}`, (n: number) => `a${n % 13}b${n}`, (n: number) => `${n}`, (n: number) => `x${'9'.repeat(n % 20)}`, (n: number) => `r${n}.${n % 3}`];
+    const ids = Array.from({ length: 3000 }, (_, i) => shapes[i % shapes.length]!(Math.floor(random() * 5000)));
+    const resultsPath = join(dir, 'n.results.jsonl');
+    writeFileSync(resultsPath, ids.map((id) => joined(id, chatBody('x'))).join('\n') + '\n');
+    const model = await buildResultsModel(resultsPath);
+    const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+    const expected = [...ids.keys()].sort((a, b) => collator.compare(ids[a]!, ids[b]!) || a - b);
+    assert.deepEqual([...queryResults(model, { sort: { column: 'custom_id' } }).rows], expected);
+  });
+
   describe('event loop', function () {
     this.timeout(180_000);
     /** The longest stall of the event loop while `work` runs, in ms. */

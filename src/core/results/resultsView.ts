@@ -289,7 +289,8 @@ const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' })
  */
 function compareText(a: string, b: string): number {
   const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
+  let i = 0;
+  for (; i < length; i++) {
     let x = a.charCodeAt(i);
     let y = b.charCodeAt(i);
     if (x === y) {
@@ -306,9 +307,46 @@ function compareText(a: string, b: string): number {
     if (x >= 97 && x <= 122 && y >= 97 && y <= 122) {
       return x - y;
     }
+    if (isDigit(x) && isDigit(y)) {
+      // Inside a number (`request-12` against `request-9`): the numbers' values decide, as the collator's.
+      return compareNumberRuns(a, b, i) ?? collator.compare(a, b);
+    }
     break;
   }
+  if (i === length && a.length !== b.length && length > 0 && isDigit(a.charCodeAt(length - 1)) && isDigit((a.length > length ? a : b).charCodeAt(length))) {
+    // One number is longer (`request-1` against `request-10`).
+    return compareNumberRuns(a, b, length) ?? collator.compare(a, b);
+  }
   return collator.compare(a, b);
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/**
+ * The order of the ASCII digit runs of `a` and `b` around their first difference `at` (the texts are equal before
+ * it), by value; undefined when they are equal in value (`007`, `7`) or too long to compare as numbers.
+ */
+function compareNumberRuns(a: string, b: string, at: number): number | undefined {
+  let start = at;
+  while (start > 0 && isDigit(a.charCodeAt(start - 1))) {
+    start--;
+  }
+  const runEnd = (text: string) => {
+    let end = at;
+    while (end < text.length && isDigit(text.charCodeAt(end))) {
+      end++;
+    }
+    return end;
+  };
+  const endA = runEnd(a);
+  const endB = runEnd(b);
+  if (endA - start > 15 || endB - start > 15) {
+    return undefined;
+  }
+  const difference = Number(a.slice(start, endA)) - Number(b.slice(start, endB));
+  return difference === 0 ? undefined : difference;
 }
 
 /** Each value's rank among the column's values (equal values share a rank); undefined and '' get NaN. */
