@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RESULTS_VIEW_TYPE } from '../../src/constants';
-import type { ViewerSession } from '../../src/features/resultsViewer/viewerSession';
+import { maxFailureCodes, type ViewerSession } from '../../src/features/resultsViewer/viewerSession';
 import type { HostMessage } from '../../src/resultsViewer/protocol';
 import { writeResultsFixture, type ResultsFixture } from '../shared/resultsFixture';
 import { extensionApi, waitFor, workspaceRoot } from './helpers';
@@ -31,10 +31,10 @@ describe('the results viewer (custom editor of *.results.jsonl)', function () {
   });
 
   /** Opens the results file as a user would (the viewer is its default editor) and returns its session. */
-  async function openViewer(): Promise<ViewerSession> {
-    await vscode.commands.executeCommand('vscode.open', resultsUri);
+  async function openViewer(uri = resultsUri): Promise<ViewerSession> {
+    await vscode.commands.executeCommand('vscode.open', uri);
     const api = await extensionApi();
-    const session = await waitFor('a viewer session for the results file', () => api.resultsViewer.sessionsOf(resultsUri)[0]);
+    const session = await waitFor('a viewer session for the results file', () => api.resultsViewer.sessionsOf(uri)[0]);
     await session.built;
     await session.whenReady;
     return session;
@@ -152,6 +152,17 @@ describe('the results viewer (custom editor of *.results.jsonl)', function () {
       before,
       'no file opened for a row that does not exist',
     );
+  });
+
+  it('sends the most common failure codes only, when every row fails with a code of its own (attack)', async () => {
+    const many = vscode.Uri.file(path.join(folder, 'codes.results.jsonl'));
+    const line = (i: number) => JSON.stringify({ custom_id: `c${i}`, status: 'failed', status_code: 400, response: null, error: { code: `code_${i}`, message: 'x' } });
+    await fs.writeFile(many.fsPath, Array.from({ length: 2000 }, (_, i) => line(i)).concat(line(7), line(7)).join('\n') + '\n');
+    const session = await openViewer(many);
+    const view = only(await exchange(session, { type: 'ready' }), 'view');
+    assert.equal(view.rowCount, 2002);
+    assert.equal(view.failuresByCode.length, maxFailureCodes);
+    assert.deepEqual(view.failuresByCode[0], { code: 'code_7', count: 3 }, 'most common first');
   });
 
   it('goes to the source line of a row in the input file', async () => {

@@ -16,6 +16,11 @@ export interface SessionOptions {
 
 /** Most rows a page request may ask for: the webview asks for {@link pageSize}. */
 const maxPage = pageSize * 5;
+/**
+ * Failure codes the webview gets (the code filter's choices and the header line), most common first: a file with
+ * a code per row would otherwise send every code with every view and fill a select with them.
+ */
+export const maxFailureCodes = 50;
 /** A file that keeps changing (still being written) is read again once it has been quiet this long. */
 const rebuildDelayMs = 300;
 
@@ -170,7 +175,7 @@ export class ViewerSession implements vscode.Disposable {
       counts: this.view.counts,
       statusFacets: this.view.statusFacets,
       totals: this.view.totals,
-      failuresByCode: summary.failuresByCode,
+      failuresByCode: summary.failuresByCode.slice(0, maxFailureCodes),
       structured: { rows: structuredRows, problems: summary.structured.invalid + summary.structured.missingFields },
       complete: model.complete,
       malformed: model.report.malformedCount,
