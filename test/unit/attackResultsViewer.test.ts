@@ -153,6 +153,16 @@ describe('attack: results viewer data', () => {
     assert.deepEqual([...queryResults(model, { sort: { column: 'custom_id' } }).rows], expected);
   });
 
+  it('sorts a field column with huge and infinite numbers before its text, the text in order', async () => {
+    const answers = ['{"total": "b"}', '{"total": 1e308}', '{"total": "a"}', '{"total": 5}', '{"total": 1e999}', '{"total": -1e308}', '{"total": true}'];
+    const ids = answers.map((_, i) => `r${i}`);
+    const { inputPath, resultsPath } = files(ids.map(structuredInput), ids.map((id, i) => joined(id, chatBody(answers[i]!))));
+    const model = await buildResultsModel(resultsPath, { inputPath });
+    const order = (descending: boolean) => [...queryResults(model, { sort: { column: 'field:total', descending } }).rows].map((row) => ids[row]);
+    assert.deepEqual(order(false), ['r5', 'r6', 'r3', 'r1', 'r4', 'r2', 'r0']);
+    assert.deepEqual(order(true), ['r0', 'r2', 'r4', 'r1', 'r3', 'r6', 'r5']);
+  });
+
   describe('event loop', function () {
     this.timeout(180_000);
     /** The longest stall of the event loop while `work` runs, in ms. */

@@ -382,23 +382,22 @@ function fieldKeys(model: ResultsModel, name: string): Float64Array {
     return typeof value === 'string' ? value : undefined;
   });
   const ranks = textRanks(texts);
-  let numbers = 0;
-  let offset = 0;
+  // Numbers by their rank among the column's numbers, not their value: text then ranks above them all, even above
+  // 1e308 or an answer's 1e999 (Infinity), where "largest number + 1" would tie every text with it.
+  const numbers = new Set<number>();
   for (let row = 0; row < model.rowCount; row++) {
     const value = column.values[row];
     if (typeof value === 'number' || typeof value === 'boolean') {
-      numbers++;
-      offset = Math.max(offset, Number(value));
+      numbers.add(Number(value));
     }
   }
-  // Text sorts after every number: its ranks start above the largest number.
-  const textBase = numbers > 0 ? offset + 1 : 0;
+  const numberRank = new Map([...numbers].sort((a, b) => a - b).map((value, rank) => [value, rank]));
   for (let row = 0; row < model.rowCount; row++) {
     const value = column.values[row];
     if (typeof value === 'number' || typeof value === 'boolean') {
-      keys[row] = Number(value);
+      keys[row] = numberRank.get(Number(value))!;
     } else if (!Number.isNaN(ranks[row]!)) {
-      keys[row] = textBase + ranks[row]!;
+      keys[row] = numberRank.size + ranks[row]!;
     }
   }
   return keys;
