@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { buildOutcomeIndex } from '../../src/core/results/outcomeIndex';
 import { parseResultLine } from '../../src/core/results/outputLine';
 import { buildResultsModel, csvCell, exportCsv, exportJsonl, maxFieldColumns, normalizeQuery, NotAResultsFileError, pageOf, queryResults, ResultsChangedError, summarizeResults } from '../../src/core/results/viewModel';
 
@@ -161,6 +162,18 @@ describe('attack: results viewer data', () => {
     const order = (descending: boolean) => [...queryResults(model, { sort: { column: 'field:total', descending } }).rows].map((row) => ids[row]);
     assert.deepEqual(order(false), ['r5', 'r6', 'r3', 'r1', 'r4', 'r2', 'r0']);
     assert.deepEqual(order(true), ['r0', 'r2', 'r4', 'r1', 'r3', 'r6', 'r5']);
+  });
+
+  it('answers a hover on a request whose result line is 100 MB with its status, without reading the line again', async () => {
+    const resultsPath = join(dir, 'big.results.jsonl');
+    writeFileSync(resultsPath, joined('big', chatBody('z'.repeat(100 * 1024 * 1024))) + '\n' + joined('small', chatBody('s')) + '\n');
+    const index = await buildOutcomeIndex(resultsPath);
+    const start = performance.now();
+    const info = index.lookup('big');
+    const ms = performance.now() - start;
+    assert.deepEqual(info, { status: 'succeeded', statusCode: 200 });
+    assert.ok(ms < 50, `the hover took ${ms.toFixed(0)} ms`);
+    assert.equal(index.lookup('small')?.preview, 's', 'a short line still has its preview');
   });
 
   describe('event loop', function () {
