@@ -6,6 +6,7 @@ import { SOURCE_FILE_KEY, type Batch } from '../core/batch/client';
 import { BatchServiceError, OperationCancelledError } from '../core/batch/errors';
 import { jobState } from '../core/batch/status';
 import { terminalJson, terminalSafe } from '../core/terminalText';
+import { formatDuplicateInputIds } from '../core/format';
 import { checkInputFile, parseArgs, UsageError, numberOption } from './args';
 import { clientFromArgs, connectionFlags, connectionValued, isLoopback, stringOption } from './connectionOptions';
 import { usages } from './usage';
@@ -195,11 +196,15 @@ export async function runDownload(argv: readonly string[], ...[out, err]: Stream
 }
 
 /**
- * Tells on `err` what the join found worth a warning (custom_ids answered more than once), or why there
- * was no join; 1 when there was none (the command did not write everything it says it writes).
+ * Tells on `err` what the join found worth a warning (custom_ids answered more than once, or on several input
+ * lines), or why there was no join; 1 when there was none (the command did not write everything it says it writes).
  */
 async function reportJoin(written: JoinedDownload, err: NodeJS.WritableStream): Promise<number> {
   await warnAboutRepeatedIds(written.files, err);
+  const duplicates = written.joined?.duplicateInputIds;
+  if (duplicates && duplicates.count > 0) {
+    err.write(`warning: ${terminalSafe(formatDuplicateInputIds(duplicates))}\n`);
+  }
   if (written.notJoined !== undefined) {
     err.write(`error: ${terminalSafe(written.notJoined)}, so NAME.results.jsonl and NAME.summary.md were not written; pass the submitted file with --input FILE.\n`);
     return 1;

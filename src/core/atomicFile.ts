@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { link, lstat, open, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { link, lstat, mkdtemp, open, realpath, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /** Writes text or bytes to the file being written (buffered: call it as often as is convenient). */
@@ -139,22 +140,7 @@ export class AtomicFile {
     if (folderNow !== this.realFolder || realFolderNow !== this.realFolder) {
       throw new UnsafePathError(this.destination, 'folder-changed');
     }
-    if (this.overwrite) {
-      await checkDestination(target, this.destination, true);
-      // rename() replaces the directory entry itself, never what a link there would point to.
-      await rename(this.temporary, target);
-    } else {
-      try {
-        await link(this.temporary, target);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-          throw new FileExistsError(this.destination);
-        }
-        // A file system without hard links: check once more, then move.
-        await checkDestination(target, this.destination, false);
-        await rename(this.temporary, target);
-      }
-    }
+    await placeFile(this.temporary, target, this.destination, this.overwrite);
     this.settled = true;
     await unlink(this.temporary).catch(() => undefined);
   }
@@ -209,6 +195,68 @@ export async function writeFileAtomically<T>(destination: string, produce: (writ
     return result;
   } finally {
     await file.discard();
+  }
+}
+
+/**
+ * Puts the complete file `from` at `target` (same file system), never through a symbolic link: with
+ * `overwrite` a rename; without, a hard link, which fails with {@link FileExistsError} if anything has the
+ * name (`from` is then left for the caller to remove).
+ */
+async function placeFile(from: string, target: string, shown: string, overwrite: boolean): Promise<void> {
+  if (overwrite) {
+    await checkDestination(target, shown, true);
+    // rename() replaces the directory entry itself, never what a link there would point to.
+    await rename(from, target);
+    return;
+  }
+  try {
+    await link(from, target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new FileExistsError(shown);
+    }
+    // A file system without hard links: check once more, then move.
+    await checkDestination(target, shown, false);
+    await rename(from, target);
+  }
+}
+
+/**
+ * Writes several files in `folder` as one: `produce` writes each (atomically, as usual) to its staged path in
+ * a hidden folder inside `folder`, and only when it finished do they move to their names, each checked as
+ * {@link AtomicFile.commit} does; otherwise none is moved and `folder` is left as it was. So a download that
+ * fails midway leaves nothing behind, and running it again needs no consent to replace what it wrote.
+ * Staged paths `produce` did not write are skipped. Returns what `produce` returned.
+ */
+export async function writeFilesTogether<K extends string, T>(
+  folder: string,
+  destinations: Readonly<Record<K, string>>,
+  produce: (staged: Readonly<Record<K, string>>) => Promise<T>,
+  options: WriteOptions = {},
+): Promise<T> {
+  const realFolder = await realpath(folder);
+  const keys = Object.keys(destinations) as K[];
+  for (const key of keys) {
+    if ((await realpath(dirname(resolve(destinations[key])))) !== realFolder) {
+      throw new UnsafePathError(destinations[key], 'outside');
+    }
+  }
+  const staging = await mkdtemp(join(realFolder, '.aoai-batch-staging-'));
+  try {
+    const staged = Object.fromEntries(keys.map((key) => [key, join(staging, basename(destinations[key]))])) as Record<K, string>;
+    const result = await produce(staged);
+    const written = keys.filter((key) => existsSync(staged[key]));
+    // All refused before any is moved: a file that appeared meanwhile stops the lot.
+    for (const key of written) {
+      await checkDestination(join(realFolder, basename(destinations[key])), destinations[key], options.overwrite === true);
+    }
+    for (const key of written) {
+      await placeFile(staged[key], join(realFolder, basename(destinations[key])), destinations[key], options.overwrite === true);
+    }
+    return result;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
   }
 }
 

@@ -16,9 +16,18 @@ export function formatBytes(bytes: number): string {
 
 /** `3 custom_ids were answered more than once (the latest success is kept): a, b, c` */
 export function formatRepeatedIds(repeated: { count: number; first: readonly string[] }): string {
-  const more = repeated.count > repeated.first.length ? ', ...' : '';
   const noun = repeated.count === 1 ? 'custom_id was' : 'custom_ids were';
-  return `${formatCount(repeated.count)} ${noun} answered more than once (the latest success is kept): ${repeated.first.join(', ')}${more}`;
+  return `${formatCount(repeated.count)} ${noun} answered more than once (the latest success is kept): ${namedIds(repeated)}`;
+}
+
+/** The warning for custom_ids on more than one line of the input (see `JoinSummary.duplicateInputIds`). */
+export function formatDuplicateInputIds(duplicates: { count: number; first: readonly string[] }): string {
+  const noun = duplicates.count === 1 ? 'custom_id is' : 'custom_ids are';
+  return `${formatCount(duplicates.count)} ${noun} on more than one line of the input (each line has its row; the counts count each custom_id once): ${namedIds(duplicates)}`;
+}
+
+function namedIds(ids: { count: number; first: readonly string[] }): string {
+  return ids.first.join(', ') + (ids.count > ids.first.length ? ', ...' : '');
 }
 
 /** `45s`, `12m`, `3h 5m`, `4d`. */

@@ -1,5 +1,6 @@
 // Text from the service (ids, statuses, messages, metadata) is printed by the CLI. Raw, an escape sequence
 // in it could clear the screen, move the cursor, set the window title or forge a line of output.
+import { invisibleMarks, showInvisibleMarks } from './invisibleMarks';
 
 /** ESC-introduced sequences: CSI (`ESC [ ... final`), OSC/DCS/SOS/PM/APC strings (to BEL or ST), and two-byte escapes. */
 const escapeSequence = /\x1b(?:\[[0-?]*[ -/]*[@-~]?|[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\?)?|[ -/]*[0-~]?)/g;
@@ -7,16 +8,19 @@ const escapeSequence = /\x1b(?:\[[0-?]*[ -/]*[@-~]?|[\]PX^_][^\x07\x1b]*(?:\x07|
 const c1Sequence = /\u009b[0-?]*[ -/]*[@-~]?|[\u009d\u0090\u0098\u009e\u009f][^\x07\u009c\x1b]*(?:\x07|\u009c)?/g;
 /** Line and column breaks: kept as one space, so a message cannot fake a line of output. */
 const breaks = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
-/** Every other C0 and C1 control, DEL, and the invisible marks that reorder text on screen. */
-const controls = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** Every other C0 and C1 control, and DEL. */
+const controls = /[\x00-\x1f\x7f-\x9f]/g;
 
-/** `text` with escape sequences and control characters removed (breaks become spaces): safe to print on one line. */
+/**
+ * `text` with escape sequences and control characters removed (breaks become spaces) and invisible marks
+ * (bidi controls, zero-width characters) shown as `\uXXXX`: safe to print on one line, and reads as it is.
+ */
 export function terminalSafe(text: unknown): string {
-  return String(text).replace(escapeSequence, '').replace(c1Sequence, '').replace(breaks, ' ').replace(controls, '');
+  return showInvisibleMarks(String(text).replace(escapeSequence, '').replace(c1Sequence, '').replace(breaks, ' ').replace(controls, ''));
 }
 
-/** Characters `JSON.stringify` leaves as they are but a terminal would act on. */
-const unescapedByJson = /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** Characters `JSON.stringify` leaves as they are but a terminal would act on, or would not show. */
+const unescapedByJson = new RegExp(`[\\x7f-\\x9f\\u2028\\u2029]|${invisibleMarks.source}`, 'g');
 
 /**
  * `JSON.stringify(value)` safe to print: every control character is a `\uXXXX` escape (JSON.stringify

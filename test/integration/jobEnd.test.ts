@@ -5,6 +5,8 @@ import * as vscode from 'vscode';
 import type { Connection } from '../../src/features/connections/connectionStore';
 import type { JobRecord } from '../../src/features/jobs/jobStore';
 import type { DownloadOutcome } from '../../src/features/results/resultsService';
+import { RESULTS_VIEW_TYPE } from '../../src/constants';
+import { BatchClient } from '../../src/core/batch/client';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { extensionApi, groupRecord, recordingWindow, waitFor, workspaceRoot } from './helpers';
 
@@ -40,29 +42,39 @@ describe('the end of a job: the results folder, Open Results, the notifications'
     }, 60_000);
   }
 
-  const activePath = () => vscode.window.activeTextEditor?.document.uri.fsPath;
+  /** The file the active tab shows, and how: in the results viewer (a custom editor) or as text. */
+  const activePath = () => {
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    return input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText ? input.uri.fsPath : undefined;
+  };
+  const inViewer = () => {
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    return input instanceof vscode.TabInputCustom && input.viewType === RESULTS_VIEW_TYPE;
+  };
 
-  it('Open Results downloads first when needed, then opens NAME.results.jsonl (as text while no results viewer is registered)', async () => {
+  it('Open Results downloads first when needed, then opens NAME.results.jsonl in the results viewer', async () => {
     const record = await finished(await submit('opened', [chat('o-1', 'one'), chat('o-2', 'two')]));
     const expected = path.join(workspaceRoot(), 'opened.results', 'opened.results.jsonl');
     const first = await recordingWindow('showInformationMessage', async () => vscode.commands.executeCommand<string>('azureOpenAIBatch.openResults', { connectionId: connection.id, batchId: record.batchId }));
-    assert.equal(first.value, 'text', 'the fallback: the viewer is not contributed by this build');
+    assert.equal(first.value, 'viewer');
     assert.equal(activePath(), expected);
+    assert.ok(inViewer(), 'shown in the results viewer');
     assert.deepEqual(first.calls.filter((args) => String(args[0]).startsWith('Downloaded')), [], 'opening is its own answer: no download notification');
 
     // Downloaded already: opened as it is, nothing downloaded again.
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const before = (await fs.stat(expected)).mtimeMs;
-    assert.equal(await vscode.commands.executeCommand<string>('azureOpenAIBatch.openResults', { connectionId: connection.id, batchId: record.batchId }), 'text');
+    assert.equal(await vscode.commands.executeCommand<string>('azureOpenAIBatch.openResults', { connectionId: connection.id, batchId: record.batchId }), 'viewer');
     assert.equal(activePath(), expected);
     assert.equal((await fs.stat(expected)).mtimeMs, before, 'not written again');
 
-    // From the palette: the active results file; from the Explorer: the file it is run on.
-    assert.equal(await vscode.commands.executeCommand<string>('azureOpenAIBatch.openResults'), 'text');
+    // From the palette: the active results file (here in the viewer); from the Explorer: the file it is run on.
+    assert.equal(await vscode.commands.executeCommand<string>('azureOpenAIBatch.openResults'), 'viewer');
     assert.equal(activePath(), expected);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    assert.equal(await vscode.commands.executeCommand<string>('azureOpenAIBatch.openResults', vscode.Uri.file(expected)), 'text');
+    assert.equal(await vscode.commands.executeCommand<string>('azureOpenAIBatch.openResults', vscode.Uri.file(expected)), 'viewer');
     assert.equal(activePath(), expected);
+    assert.ok(inViewer());
   });
 
   it('the download notification says where the files went, and its Open Results opens them', async () => {
@@ -111,6 +123,30 @@ describe('the end of a job: the results folder, Open Results, the notifications'
     );
     const shown = seen.find(isOurs)!;
     assert.deepEqual(shown, ['Batch job all-failed.jsonl: Failed: 0 of 2 succeeded.', 'Open Results', 'Retry Failed']);
+  });
+
+  it('a job cancelled part-way is notified with Open Results and Resubmit Remaining (not Retry Failed)', async () => {
+    const isOurs = (args: unknown[]) => String(args[0]).startsWith('Batch job cut-short.jsonl');
+    const seen: unknown[][] = [];
+    const client = new BatchClient({ endpoint: emulator.url, apiVersion: '2025-04-01-preview', credential: { kind: 'apiKey', apiKey: 'end-key' } });
+    await recordingWindow(
+      'showWarningMessage',
+      async () => {
+        const rows = Array.from({ length: 2000 }, (_, i) => chat(`c-${i}`, `row ${i}`));
+        const record = await submit('cut-short', rows);
+        // Cancelled on the service once it runs (as from the portal): the rows done so far are kept.
+        await waitFor('the job to run', async () => {
+          const batch = await client.getBatch(record.batchId);
+          return batch.status === 'in_progress' && (batch.request_counts?.completed ?? 0) > 0 ? batch : undefined;
+        }, 30_000);
+        await client.cancelBatch(record.batchId);
+        await waitFor('the cancellation notification', () => seen.some(isOurs), 60_000);
+      },
+      (...args) => void seen.push(args),
+    );
+    const shown = seen.find(isOurs)!;
+    assert.match(String(shown[0]), /^Batch job cut-short\.jsonl: Cancelled/);
+    assert.deepEqual(shown.slice(1), ['Open Results', 'Resubmit Remaining']);
   });
 
   it('a job that failed validation names its first errors, and Show Errors puts them on the source lines', async () => {

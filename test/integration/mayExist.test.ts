@@ -15,10 +15,11 @@ import { extensionApi, waitFor, workspaceRoot } from './helpers';
 const chat = (id: string) =>
   JSON.stringify({ custom_id: id, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'user', content: `Say ${id}` }], max_tokens: 20 } });
 
-async function jobNode(connection: Connection, batchId: string): Promise<JobsNode | undefined> {
+/** The tree node of a submission whose job is not known. */
+async function submissionNode(connection: Connection, submissionId: string): Promise<JobsNode | undefined> {
   const api = await extensionApi();
   const root = api.tree.getChildren().find((node) => node.kind === 'connection' && node.connection.id === connection.id);
-  return root ? api.tree.getChildren(root).find((node) => node.kind === 'job' && node.view.batchId === batchId) : undefined;
+  return root ? api.tree.getChildren(root).find((node) => node.kind === 'job' && node.view.submissionId === submissionId) : undefined;
 }
 
 describe('a submission that may exist', function () {
@@ -65,7 +66,7 @@ describe('a submission that may exist', function () {
     assert.equal(emulator.batches().length, 0);
     assert.equal(api.jobs.store.findSubmission(connection.id, record.submissionId)?.mayExist, true);
     assert.equal(api.jobs.store.active(connection.id).length, 0, 'nothing keeps the poller running');
-    const node = await waitFor('the may-exist job in the tree', () => jobNode(connection, `pending:${record.submissionId}`));
+    const node = await waitFor('the may-exist job in the tree', () => submissionNode(connection, record.submissionId));
     const item = api.tree.getTreeItem(node);
     assert.equal(item.label, 'unclear.jsonl');
     assert.match(String(item.description), /may exist/);
@@ -113,7 +114,7 @@ describe('a submission that may exist', function () {
     await api.jobs.store.upsert({ connectionId: connection.id, batchId: '', submissionId: 'fresh-0000-submission', sourceName: 'fresh.jsonl', createdAt: Math.floor(Date.now() / 1000), attemptedAt: Date.now(), retryNumber: 0 });
     try {
       assert.deepEqual(api.jobs.store.active(connection.id).map((job) => job.submissionId), ['fresh-0000-submission'], 'only the recent one is still awaited');
-      const node = await waitFor('the stale submission in the tree', () => jobNode(connection, `pending:${submissionId}`));
+      const node = await waitFor('the stale submission in the tree', () => submissionNode(connection, submissionId));
       assert.match(String(api.tree.getTreeItem(node).contextValue), /^job:mayExist/);
       await vscode.commands.executeCommand('azureOpenAIBatch.removeJob', node);
       assert.equal(api.jobs.store.findSubmission(connection.id, submissionId), undefined, '"Remove from List" removes a submission without a job');

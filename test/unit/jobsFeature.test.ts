@@ -5,7 +5,7 @@ import { azurePollSettings, emulatorPollSettings, loopDelay, MIN_WAKE_MS, nextPo
 import type { GroupRecord } from '../../src/features/groups/groupStore';
 import { resolveArgument, type ArgumentLookup } from '../../src/features/jobs/jobArguments';
 import { connectionContextValue, formatDuration, groupContextValue, groupTotals, jobContextValue, jobIconToken, partContextValue, partIconToken } from '../../src/features/jobs/jobItemTokens';
-import { groupPhase, listEntries, listJobs, mergeListing, newerBatch, type ListingInput } from '../../src/features/jobs/jobListing';
+import { currentHiddenMarks, groupPhase, HIDDEN_MARKS_FORMAT, listEntries, listJobs, mergeListing, newerBatch, type ListingInput } from '../../src/features/jobs/jobListing';
 import type { JobsNode } from '../../src/features/jobs/jobsTree';
 import type { JobRecord } from '../../src/features/jobs/jobStore';
 
@@ -37,11 +37,36 @@ describe('jobs feature: the listing merge', () => {
     const listed = [batch('b1', { status: 'in_progress', in_progress_at: 1010 }), batch('b2')];
     const records = [record('b1', { snapshot: batch('b1', { status: 'completed', completed_at: 1100 }) }), record('', { submissionId: 'abc' })];
     const merged = mergeListing(listed, records);
-    assert.deepEqual([...merged.keys()], ['b1', 'b2', 'pending:abc']);
+    assert.deepEqual([...merged.keys()], ['b1', 'b2'], 'a submission without a job is no entry of the job map');
     assert.equal(merged.get('b1')!.batch!.status, 'completed', 'the store knew a later state');
     assert.equal(merged.get('b1')!.record, records[0]);
     assert.equal(merged.get('b2')!.record, undefined);
-    assert.equal(merged.get('pending:abc')!.batch, undefined);
+    const pending = listJobs(input({ listed, records })).find((view) => view.submissionId === 'abc');
+    assert.equal(pending?.batchId, '');
+    assert.equal(pending?.batch, undefined);
+  });
+
+  it('never takes a service job named like a local submission for one (`pending:SUBMISSION_ID`)', () => {
+    // A hostile or odd service echoes the submission id it saw in the metadata back as a job id.
+    const forged = batch('pending:abc', { status: 'failed', created_at: 1200 });
+    const records = [record('', { submissionId: 'abc', createdAt: 1100 })];
+    const jobs = listJobs(input({ listed: [forged], records }));
+    assert.equal(jobs.length, 2, 'the job and the submission stay two entries');
+    const job = jobs.find((view) => view.batchId === 'pending:abc')!;
+    assert.equal(job.submissionId, undefined, 'the service job is a job');
+    assert.equal(job.record, undefined, 'and is not merged with the local record');
+    const submission = jobs.find((view) => view.submissionId === 'abc')!;
+    assert.equal(submission.batch, undefined, 'the local submission takes no state from the service job');
+    const lookup1: ArgumentLookup = { hasConnection: (id) => id === 'c1', groupConnection: () => undefined, jobsWithId: () => [], jobsFromSource: () => [], groupsFromSource: () => [] };
+    const node = (view: typeof job) => ({ kind: 'job' as const, connection: { id: 'c1' } as JobsNode['connection'], view });
+    assert.deepEqual(resolveArgument(node(job), lookup1), { connectionId: 'c1', jobs: [{ connectionId: 'c1', batchId: 'pending:abc' }], submissionId: undefined });
+    assert.deepEqual(resolveArgument(node(submission), lookup1), { connectionId: 'c1', jobs: [], submissionId: 'abc' });
+    assert.deepEqual(resolveArgument({ connectionId: 'c1', batchId: 'pending:abc' }, lookup1), { connectionId: 'c1', jobs: [{ connectionId: 'c1', batchId: 'pending:abc' }], submissionId: undefined });
+  });
+
+  it('drops the old `pending:` hidden marks once, keeping every mark of the current format', () => {
+    assert.deepEqual(currentHiddenMarks({ hidden: ['b1', 'pending:s1', 'g1'] }), ['b1', 'g1'], 'marks of earlier versions');
+    assert.deepEqual(currentHiddenMarks({ hidden: ['b1', 'pending:x'], format: HIDDEN_MARKS_FORMAT }), ['b1', 'pending:x'], 'a service job the user removed, named so');
   });
 
   it('prefers the state with more finished requests when the timestamps tie', () => {
@@ -189,8 +214,8 @@ describe('jobs feature: command arguments', () => {
     assert.deepEqual(resolveArgument({ kind: 'group', connection, group: g }, lookup), { connectionId: 'c1', jobs: [], groupId: 'g1' });
     assert.deepEqual(resolveArgument({ kind: 'part', connection, group: g, part: g.state.parts[0]! }, lookup), { connectionId: 'c1', jobs: [{ connectionId: 'c1', batchId: 'p1' }], groupId: 'g1' });
     assert.deepEqual(resolveArgument({ kind: 'part', connection, group: g, part: g.state.parts[1]! }, lookup).jobs, [], 'a part not submitted yet names no job');
-    const pending = { kind: 'job' as const, connection, view: { connectionId: 'c1', batchId: 'pending:s7', retries: [], record: record('', { submissionId: 's7' }) } };
-    assert.equal(resolveArgument(pending, lookup).submissionId, 's7');
+    const pending = { kind: 'job' as const, connection, view: { connectionId: 'c1', batchId: '', submissionId: 's7', retries: [], record: record('', { submissionId: 's7' }) } };
+    assert.deepEqual(resolveArgument(pending, lookup), { connectionId: 'c1', jobs: [], submissionId: 's7' });
   });
 
   it('resolves ids: a connection, a group, a job known on one connection only', () => {
@@ -204,7 +229,7 @@ describe('jobs feature: command arguments', () => {
   it('resolves scripted objects and refuses unknown connections', () => {
     assert.deepEqual(resolveArgument({ connectionId: 'c1', batchId: 'b5' }, lookup).jobs, [{ connectionId: 'c1', batchId: 'b5' }]);
     assert.deepEqual(resolveArgument({ connectionId: 'c1', submissionId: 's1' }, lookup), { connectionId: 'c1', jobs: [], submissionId: 's1' });
-    assert.equal(resolveArgument({ connectionId: 'c1', batchId: 'pending:s2' }, lookup).submissionId, 's2');
+    assert.deepEqual(resolveArgument({ connectionId: 'c1', batchId: 'pending:s2' }, lookup).jobs, [{ connectionId: 'c1', batchId: 'pending:s2' }], 'a batch id is a batch id');
     assert.deepEqual(resolveArgument({ connectionId: 'nope', batchId: 'b5' }, lookup), { jobs: [] });
     assert.deepEqual(resolveArgument(42, lookup), { jobs: [] });
   });

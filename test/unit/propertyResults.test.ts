@@ -172,10 +172,14 @@ function winners(expected: Expected): Map<string, Rendered> {
 }
 
 function checkJoin(ids: readonly string[], expected: Expected, summary: JoinSummary, joined: readonly JoinedLine[]): void {
-  // Every input row with an id, once, in input order, with its own id.
-  assert.equal(summary.total, ids.length);
+  // Every input row with an id, once, in input order, with its own id; the counts count each id once.
+  const distinct = new Set(ids);
+  assert.equal(summary.total, distinct.size);
   assert.equal(summary.succeeded + summary.failed + summary.missing, summary.total);
   assert.equal(joined.length, ids.length);
+  const repeated = new Set(ids.filter((id, i) => ids.indexOf(id) !== i));
+  assert.equal(summary.duplicateInputIds?.count, repeated.size, 'ids on several input lines are reported');
+  const counted = new Set<string>();
   const best = winners(expected);
   let succeeded = 0;
   let failed = 0;
@@ -185,20 +189,29 @@ function checkJoin(ids: readonly string[], expected: Expected, summary: JoinSumm
   joined.forEach((row, i) => {
     assert.equal(row.custom_id, ids[i], `row ${i}: its own custom_id`);
     const winner = best.get(ids[i]!);
+    // A later line of a repeated id gets the same row, uncounted.
+    const count = !counted.has(ids[i]!);
+    counted.add(ids[i]!);
     if (winner === undefined) {
       assert.deepEqual(row, { custom_id: ids[i], status: 'missing', status_code: null, response: null, error: null }, `row ${i}: missing`);
-      unfinished.push(ids[i]!);
+      if (count) {
+        unfinished.push(ids[i]!);
+      }
     } else if (winner.succeeded) {
-      succeeded++;
-      prompt += winner.promptTokens!;
-      completion += winner.completionTokens!;
+      if (count) {
+        succeeded++;
+        prompt += winner.promptTokens!;
+        completion += winner.completionTokens!;
+      }
       assert.equal(row.status, 'succeeded', `row ${i}`);
       assert.equal(row.status_code, 200);
       assert.equal((row.response as { token?: string }).token, winner.token, `row ${i}: the response of the winning line`);
       assert.equal(row.error, null);
     } else {
-      failed++;
-      unfinished.push(ids[i]!);
+      if (count) {
+        failed++;
+        unfinished.push(ids[i]!);
+      }
       assert.equal(row.status, 'failed', `row ${i}`);
       assert.equal(row.status_code, winner.statusCode);
       assert.equal(row.error?.message, `m ${winner.token}`, `row ${i}: the error of the winning line`);

@@ -8,16 +8,26 @@ export function resultLine(id: string): string {
 
 /** Input requests for the custom_ids of `outputLines`, each once, in order of first appearance. */
 function inputLinesFor(outputLines: readonly string[]): string[] {
-  const ids = [...new Set(outputLines.map((line) => (JSON.parse(line) as { custom_id: string }).custom_id))];
+  const idOf = (line: string) => {
+    try {
+      return (JSON.parse(line) as { custom_id?: string }).custom_id;
+    } catch {
+      return undefined; // a malformed line answers no request
+    }
+  };
+  const ids = [...new Set(outputLines.map(idOf).filter((id): id is string => id !== undefined))];
   return ids.map((id) => JSON.stringify({ custom_id: id, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: id }] } }));
 }
 
 /**
  * A stand-in for the service on 127.0.0.1 that answers every batch with the id `../../X` (or whatever
  * `batchId` says), with `metadata`, and serves `outputLines` as its output file (and their requests as its input file, unless `inputGone`); `GET /batches/evil` fails
- * with a message full of escape sequences.
+ * with a message full of escape sequences. With `errorLines` the job has an error file too; while
+ * `faults.errorsFile` is above 0, each fetch of that file's content is refused with a 400 (and counts it down).
  */
-export async function stubService(options: { batchId?: string; metadata?: Record<string, string>; outputLines?: string[]; inputGone?: boolean } = {}): Promise<{ url: string; close: () => Promise<void> }> {
+export async function stubService(
+  options: { batchId?: string; metadata?: Record<string, string>; outputLines?: string[]; errorLines?: string[]; inputGone?: boolean; faults?: { errorsFile: number } } = {},
+): Promise<{ url: string; close: () => Promise<void> }> {
   const batch = {
     id: options.batchId ?? '../../X',
     object: 'batch',
@@ -27,7 +37,7 @@ export async function stubService(options: { batchId?: string; metadata?: Record
     completion_window: '24h',
     status: 'completed',
     output_file_id: 'file-out',
-    error_file_id: null,
+    error_file_id: options.errorLines ? 'file-err' : null,
     created_at: 1_700_000_000,
     request_counts: { total: 1, completed: 1, failed: 0 },
     metadata: options.metadata ?? {},
@@ -45,6 +55,14 @@ export async function stubService(options: { batchId?: string; metadata?: Record
     } else if (/\/files\/file-out\/content$/.test(path)) {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       res.end((options.outputLines ?? [resultLine('x1')]).join('\n') + '\n');
+    } else if (/\/files\/file-err\/content$/.test(path) && options.errorLines) {
+      if (options.faults && options.faults.errorsFile > 0) {
+        options.faults.errorsFile--;
+        json(400, { error: { code: 'fault', message: 'The error file is not available (a fault of the stub).' } });
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(options.errorLines.join('\n') + '\n');
     } else if (/\/batches\/[^/]+\/cancel$/.test(path)) {
       json(200, { ...batch, status: 'cancelling' });
     } else if (/\/batches\/evil$/.test(path)) {

@@ -2,40 +2,12 @@ import * as assert from 'node:assert/strict';
 import { LineEditRecorder, type LineEdit, type UploadPart } from '../../src/core/documents/lineEditRecorder';
 import { DocumentEstimator } from '../../src/core/tokens/documentEstimator';
 import { estimateLine } from '../../src/core/tokens/estimate';
-import type { FromWorker, ToWorker } from '../../src/core/tokens/estimatorProtocol';
+import type { FromWorker } from '../../src/core/tokens/estimatorProtocol';
 import { EstimatorWorker } from '../../src/core/tokens/estimatorWorker';
 import { ModelResolver } from '../../src/core/tokens/models';
-import { fromScratch } from './tokenHelpers';
+import { fromScratch, WorkerHarness as Harness } from './tokenHelpers';
 import { request, requests, seeded } from './helpers';
 
-
-/** A worker whose slices run when the test says (`run`), recording what it posts. */
-class Harness {
-  readonly posted: FromWorker[] = [];
-  private readonly queue: (() => void)[] = [];
-  readonly worker: EstimatorWorker;
-
-  constructor(sliceMs = 1_000) {
-    this.worker = new EstimatorWorker((message) => this.posted.push(message), { sliceMs, schedule: (callback) => this.queue.push(callback) });
-  }
-
-  send(message: ToWorker): this {
-    this.worker.handle(message);
-    return this;
-  }
-
-  /** Runs the scheduled slices (and those they schedule) until none is left. */
-  run(): FromWorker[] {
-    while (this.queue.length > 0) {
-      this.queue.shift()!();
-    }
-    return this.posted;
-  }
-
-  summaries(): Extract<FromWorker, { type: 'summary' }>[] {
-    return this.posted.filter((m) => m.type === 'summary');
-  }
-}
 
 const noSettings = {};
 

@@ -12,6 +12,7 @@ import { failWhenIdle, IdleWatchdog, maxTimerMs, stalledError } from './idleTime
 import { openaiSdk } from './sdk';
 import { BatchServiceError, OperationCancelledError, SubmissionMayExistError, toServiceError } from './errors';
 import { defaultRetry, sleep, throwIfAborted, withRetry, type RetryOptions } from './retry';
+import { redactChunks } from './secretRedaction';
 import { asBatch, asBatchList, asFileObject, unexpectedAnswer } from './shapes';
 
 export type { Batch, FileObject };
@@ -376,7 +377,10 @@ export class BatchClient {
       return Readable.from([]);
     }
     // The SDK's timeout ended with the headers: a body that stops midway must not be waited for forever.
-    return failWhenIdle(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), this.timeoutMs, () => stalledError(`sending the file ${fileId}`, this.timeoutMs));
+    const body = failWhenIdle(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), this.timeoutMs, () => stalledError(`sending the file ${fileId}`, this.timeoutMs));
+    // Answers are redacted whole (see `secretRedactingFetch`); a file's content only here, as it streams.
+    const secrets = this.config.credential.kind === 'apiKey' ? [this.config.credential.apiKey] : [];
+    return secrets.length === 0 ? body : Readable.from(redactChunks(body, secrets), { objectMode: false });
   }
 
   /**

@@ -71,3 +71,55 @@ export function secretRedactingFetch(base: typeof globalThis.fetch, extraSecrets
 }
 
 const nullBodyStatuses = new Set([101, 204, 205, 304]);
+
+/**
+ * `chunks` with every occurrence of each secret replaced by {@link REDACTED}, also one split across chunks:
+ * the last bytes of each chunk that could start a secret wait for the next. For a file's content, which is
+ * streamed rather than read whole: a service echoing the key into an output line must not put it on disk,
+ * in a summary or in a log.
+ */
+export async function* redactChunks(chunks: AsyncIterable<Buffer | Uint8Array | string>, secrets: readonly string[]): AsyncGenerator<Buffer> {
+  const needles = [...new Set(secrets)].filter((secret) => secret.length >= minSecretLength).map((secret) => Buffer.from(secret)).sort((a, b) => b.length - a.length);
+  if (needles.length === 0) {
+    for await (const chunk of chunks) {
+      yield Buffer.from(chunk);
+    }
+    return;
+  }
+  const keep = needles[0]!.length - 1;
+  let held: Buffer = Buffer.alloc(0);
+  for await (const chunk of chunks) {
+    const redacted = redactBytes(Buffer.concat([held, Buffer.from(chunk)]), needles);
+    // A secret not yet whole starts within the last `keep` bytes (a whole one was replaced above).
+    const cut = Math.max(0, redacted.length - keep);
+    held = redacted.subarray(cut);
+    if (cut > 0) {
+      yield redacted.subarray(0, cut);
+    }
+  }
+  if (held.length > 0) {
+    yield held;
+  }
+}
+
+const redactedBytes = Buffer.from(REDACTED);
+
+function redactBytes(bytes: Buffer, needles: readonly Buffer[]): Buffer {
+  let result: Buffer = bytes;
+  for (const needle of needles) {
+    let at = result.indexOf(needle);
+    if (at < 0) {
+      continue;
+    }
+    const parts: Buffer[] = [];
+    let from = 0;
+    while (at >= 0) {
+      parts.push(result.subarray(from, at), redactedBytes);
+      from = at + needle.length;
+      at = result.indexOf(needle, from);
+    }
+    parts.push(result.subarray(from));
+    result = Buffer.concat(parts);
+  }
+  return result;
+}

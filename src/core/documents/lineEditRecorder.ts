@@ -26,8 +26,11 @@ export interface UploadPart {
 export interface LineEditSink {
   /** A part of the whole text, sent after a reset (the first flush) until the receiver has all of it. */
   upload(part: UploadPart): void;
-  /** The changes since the last flush, in order; also none, so the sink can tell a new version with the same text. */
-  edits(edits: readonly LineEdit[]): void;
+  /**
+   * The changes since the last flush, in order; also none, so the sink can tell a new version with the same text.
+   * `complete` false: a part of them (a paste of many lines is sent in parts too); the rest follows.
+   */
+  edits(edits: readonly LineEdit[], complete: boolean): void;
 }
 
 /** A range being recorded: lines [start, start + lineCount) of the current text replace `deleteCount` sent ones. */
@@ -125,11 +128,7 @@ export class LineEditRecorder implements IncrementalDocument {
   flush(lineText: (line: number) => string, deadline = Infinity): boolean {
     const upload = this.upload;
     if (upload === undefined) {
-      // In line order, each range's start is where the ranges before it, applied, leave it.
-      const edits = this.ranges.map(({ start, deleteCount, lineCount }) => ({ start, deleteCount, lines: Array.from({ length: lineCount }, (_, i) => lineText(start + i)) }));
-      this.ranges = [];
-      this.sink.edits(edits);
-      return true;
+      return this.flushEdits(lineText, deadline);
     }
     do {
       const count = Math.min(partLines, this.lines - upload.sent);
@@ -144,5 +143,36 @@ export class LineEditRecorder implements IncrementalDocument {
       }
     } while (this.now() <= deadline);
     return false;
+  }
+
+  /**
+   * Sends the recorded ranges in parts of about {@link partLines} lines, until `deadline`: a paste of many lines
+   * is read and posted across slices as an upload is. In line order, each range's start is where the ranges
+   * before it, applied, leave it; a range sent in part is left as its rest, which then replaces nothing.
+   */
+  private flushEdits(lineText: (line: number) => string, deadline: number): boolean {
+    for (;;) {
+      const edits: LineEdit[] = [];
+      let budget = partLines;
+      while (this.ranges.length > 0 && budget > 0) {
+        const range = this.ranges[0]!;
+        const count = Math.min(range.lineCount, budget);
+        edits.push({ start: range.start, deleteCount: range.deleteCount, lines: Array.from({ length: count }, (_, i) => lineText(range.start + i)) });
+        budget -= Math.max(count, 1);
+        if (count === range.lineCount) {
+          this.ranges.shift();
+        } else {
+          this.ranges[0] = { start: range.start + count, deleteCount: 0, lineCount: range.lineCount - count };
+        }
+      }
+      const complete = this.ranges.length === 0;
+      this.sink.edits(edits, complete);
+      if (complete) {
+        return true;
+      }
+      if (this.now() > deadline) {
+        return false;
+      }
+    }
   }
 }

@@ -32,6 +32,11 @@ export interface JoinSummary extends ResultSummary {
   unfinishedIds: string[];
   /** The deployments the input's requests name (`body.model`), most used first. */
   deployments: string[];
+  /**
+   * custom_ids on more than one input line: how many, and the first few. Each such line gets a row (the same
+   * answer), but every count above counts the id once. Absent in summaries made before it was added.
+   */
+  duplicateInputIds?: { count: number; first: string[] };
 }
 
 interface Location {
@@ -79,6 +84,9 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
   const { ids: inputOrder, deployments } = await collectInput(inputPath);
   summary.deployments = deployments;
   const inputIds = new Set(inputOrder);
+  const duplicates = inputIds.size < inputOrder.length ? duplicatedIds(inputOrder) : new RepeatedIds();
+  // Ids on several input lines already counted: their later lines are written, not counted again.
+  const counted = new Set<string>();
   const index = new Map<string, Location>();
   for (let file = 0; file < files.length; file++) {
     for await (const line of readLocatedLines(files[file]!)) {
@@ -124,8 +132,15 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
       if (++row % 500 === 0) {
         await yieldToEventLoop();
       }
-      summary.total++;
       const location = index.get(id);
+      if (duplicates.has(id)) {
+        if (counted.has(id)) {
+          await write(rowOf(id, location, handles) + '\n');
+          continue;
+        }
+        counted.add(id);
+      }
+      summary.total++;
       const read = location ? readJoined(handles[location.file]!, location, id) : undefined;
       let text: string;
       if (read === undefined || typeof read === 'string') {
@@ -172,7 +187,28 @@ export async function joinResults(inputPath: string, attempts: readonly Attempt[
   summary.failuresByCode = rankFailures(failures);
   summary.repeatedIds = repeated.report();
   summary.usageByModel = usage.report();
+  summary.duplicateInputIds = duplicates.report();
   return summary;
+}
+
+/** The ids on more than one of these lines. */
+function duplicatedIds(ids: readonly string[]): RepeatedIds {
+  const seen = new Set<string>();
+  const duplicates = new RepeatedIds();
+  for (const id of ids) {
+    if (seen.has(id)) {
+      duplicates.add(id);
+    }
+    seen.add(id);
+  }
+  return duplicates;
+}
+
+/** The joined row of an id, again (a later input line of a duplicated id): its answer, or missing. */
+function rowOf(id: string, location: Location | undefined, handles: readonly number[]): string {
+  const read = location ? readJoined(handles[location.file]!, location, id) : undefined;
+  const missing: JoinedLine = { custom_id: id, status: 'missing', status_code: null, response: null, error: null };
+  return read === undefined || typeof read === 'string' ? JSON.stringify(missing) : read.text;
 }
 
 /**

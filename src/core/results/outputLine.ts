@@ -29,6 +29,19 @@ export const notRunCodes: ReadonlySet<string> = new Set(['batch_expired', 'batch
 export class MalformedResultLine extends Error {}
 
 /**
+ * Why a line is not JSON, quoting none of it: `JSON.parse` quotes part of the line in its message, and a line
+ * of a service's file may hold anything (a key it echoed), so only where parsing stopped is kept.
+ */
+export function notJsonReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const position = /\bposition (\d+)/.exec(message)?.[1];
+  if (position !== undefined) {
+    return `not JSON (at character ${Number(position) + 1})`;
+  }
+  return /^Unexpected end of JSON input$/.test(message) ? 'not JSON (it ends too early)' : 'not JSON';
+}
+
+/**
  * Parses one line of an output or error file, in Azure's shape:
  * `{"custom_id", "response": {"status_code", "request_id", "body"} | null, "error": {"code", "message"} | null}`.
  */
@@ -37,7 +50,7 @@ export function parseResultLine(text: string): ResultLine {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new MalformedResultLine(`not JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new MalformedResultLine(notJsonReason(error));
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new MalformedResultLine('not a JSON object');

@@ -3,6 +3,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { readLineFrom, readLocatedLines, type LocatedLine } from '../io/lineReader';
 import { costUsd, ModelResolver } from '../tokens/models';
 import type { JoinedLine, RequestOutcome } from './join';
+import { notJsonReason } from './outputLine';
 import { isObject, requestBody, requestFacts, responseFacts } from './resultRow';
 import { SearchIndex } from './searchIndex';
 import { answerSchemaOf, checkStructuredAnswer, type AnswerSchema, type StructuredState } from './structuredOutput';
@@ -305,7 +306,7 @@ export async function buildResultsModel(resultsPath: string, options: BuildOptio
       try {
         value = JSON.parse(line.text);
       } catch (error) {
-        bad(line.line, `not JSON (${error instanceof Error ? error.message : String(error)})`);
+        bad(line.line, notJsonReason(error));
         continue;
       }
       if (!isObject(value) || typeof value.custom_id !== 'string' || value.custom_id.length === 0) {

@@ -64,6 +64,10 @@ export class RepeatedIds {
     this.ids.add(id);
   }
 
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
   report(): { count: number; first: string[] } {
     const first: string[] = [];
     for (const id of this.ids) {

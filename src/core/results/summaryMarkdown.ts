@@ -41,6 +41,8 @@ export interface SummaryLabels {
   readonly code: string;
   readonly repeatedHeading: string;
   readonly repeatedNote: (count: string, ids: string) => string;
+  readonly duplicateInputHeading: string;
+  readonly duplicateInputNote: (count: string, ids: string) => string;
   readonly unusableHeading: string;
   readonly unknownId: string;
   readonly batchId: string;
@@ -76,6 +78,8 @@ export const englishSummaryLabels: SummaryLabels = {
   code: 'code',
   repeatedHeading: 'Requests answered more than once',
   repeatedNote: (count, ids) => `${count} custom_ids appear more than once in the results of one job; the latest success is kept: ${ids}`,
+  duplicateInputHeading: 'Requests on more than one input line',
+  duplicateInputNote: (count, ids) => `${count} custom_ids appear on more than one line of the input; every line has its row (with the same answer), and the counts above count each custom_id once: ${ids}`,
   unusableHeading: 'Lines that could not be used',
   unknownId: 'unknown custom_id',
   batchId: 'Batch id',
@@ -130,6 +134,11 @@ export function summaryMarkdown(sourceName: string, summary: JoinSummary, labels
   if (summary.repeatedIds.count > 0) {
     const more = summary.repeatedIds.count > summary.repeatedIds.first.length ? ', …' : '';
     lines.push('', `## ${labels.repeatedHeading}`, '', labels.repeatedNote(formatCount(summary.repeatedIds.count), summary.repeatedIds.first.map(escapeMarkdown).join(', ') + more));
+  }
+  const duplicates = summary.duplicateInputIds;
+  if (duplicates && duplicates.count > 0) {
+    const more = duplicates.count > duplicates.first.length ? ', …' : '';
+    lines.push('', `## ${labels.duplicateInputHeading}`, '', labels.duplicateInputNote(formatCount(duplicates.count), duplicates.first.map(escapeMarkdown).join(', ') + more));
   }
   if (summary.malformed.length > 0 || summary.unknownIds.length > 0) {
     lines.push('', `## ${labels.unusableHeading}`, '');

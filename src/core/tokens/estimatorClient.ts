@@ -21,6 +21,10 @@ export type EstimatorMode = 'idle' | 'worker' | 'inThread';
 interface ClientDocument {
   version: number | undefined;
   revision: number;
+  /** The revision of its last open: a failure from before it is of a text the counter no longer has. */
+  opened: number;
+  /** Why counting it failed: the counter forgot it, so nothing is sent until it is opened again. */
+  failed: string | undefined;
 }
 
 interface PendingRequest {
@@ -40,6 +44,13 @@ export interface ProgressEvent {
   readonly fraction: number;
 }
 
+export interface FailureEvent {
+  readonly id: string;
+  readonly version: number;
+  /** The error's name and message (no document text). */
+  readonly reason: string;
+}
+
 type Listener<E> = (event: E) => void;
 
 /**
@@ -56,6 +67,7 @@ export class EstimatorClient {
   private readonly summaryListeners = new Set<Listener<SummaryEvent>>();
   private readonly progressListeners = new Set<Listener<ProgressEvent>>();
   private readonly restartListeners = new Set<Listener<readonly string[]>>();
+  private readonly failureListeners = new Set<Listener<FailureEvent>>();
   private worker: Worker | undefined;
   private workerReady = false;
   private local: EstimatorWorker | undefined;
@@ -79,6 +91,16 @@ export class EstimatorClient {
     return { dispose: () => this.progressListeners.delete(listener) };
   }
 
+  /**
+   * Counting a document failed at this version: no summary comes for it. An edit that changes lines asks for the
+   * document again ({@link onRestart}), so it is counted afresh; a version without changes fails at once, and so
+   * does the rest of a text sent in parts that failed part way (asking for it again would only fail again).
+   */
+  onFailure(listener: Listener<FailureEvent>): { dispose(): void } {
+    this.failureListeners.add(listener);
+    return { dispose: () => this.failureListeners.delete(listener) };
+  }
+
   /** The counter was replaced (restarted, or moved into this thread): open these documents again. */
   onRestart(listener: Listener<readonly string[]>): { dispose(): void } {
     this.restartListeners.add(listener);
@@ -91,26 +113,42 @@ export class EstimatorClient {
    */
   open(id: string, version: number | undefined, lines: LineEdit['lines'], settings: EstimatorSettings): void {
     const revision = (this.documents.get(id)?.revision ?? 0) + 1;
-    this.documents.set(id, { version, revision });
+    this.documents.set(id, { version, revision, opened: revision, failed: undefined });
     this.send({ type: 'open', id, revision, lines, settings });
   }
 
   /** The document changed to `version` (undefined: a part of its text, see {@link open}) by these line edits, in order. */
   edit(id: string, version: number | undefined, edits: readonly LineEdit[]): void {
     const document = this.documents.get(id);
-    if (document !== undefined) {
-      document.version = version;
-      document.revision++;
+    if (document === undefined) {
+      return;
+    }
+    // Undefined: the text is on its way in parts, and this is one more (the last has the version).
+    const continues = document.version === undefined;
+    document.version = version;
+    document.revision++;
+    if (document.failed === undefined) {
       this.send({ type: 'edit', id, revision: document.revision, edits });
+    } else if (!continues && edits.some((edit) => edit.deleteCount > 0 || edit.lines.length > 0)) {
+      // The lines changed: perhaps the one that failed. The owner sends the whole text again to count it afresh.
+      this.documents.delete(id);
+      queueMicrotask(() => emit(this.restartListeners, [id]));
+    } else {
+      this.reportFailure(id, document);
     }
   }
 
   /** New prices or deployment mappings: the document is counted again. */
   settings(id: string, settings: EstimatorSettings): void {
     const document = this.documents.get(id);
-    if (document !== undefined) {
-      document.revision++;
+    if (document === undefined) {
+      return;
+    }
+    document.revision++;
+    if (document.failed === undefined) {
       this.send({ type: 'settings', id, revision: document.revision, settings });
+    } else {
+      this.reportFailure(id, document);
     }
   }
 
@@ -156,6 +194,7 @@ export class EstimatorClient {
     this.summaryListeners.clear();
     this.progressListeners.clear();
     this.restartListeners.clear();
+    this.failureListeners.clear();
   }
 
   private send(message: ToWorker): void {
@@ -166,11 +205,14 @@ export class EstimatorClient {
       this.start();
     }
     if (this.local !== undefined) {
+      // It reports what fails as a 'failed' message; it throws only on a defect of its own, which must not reach the caller.
       try {
         this.local.handle(message);
       } catch (error) {
-        // What crashed the worker thread must not throw into the host's caller too: this document goes uncounted.
         this.options.log?.(`Counting tokens failed (${errorText(error)}).`);
+        if (message.type !== 'lineEstimate' && message.type !== 'close') {
+          this.receive({ type: 'failed', id: message.id, revision: message.revision, reason: errorText(error) }, undefined);
+        }
       }
     } else {
       this.worker!.postMessage(message);
@@ -260,6 +302,16 @@ export class EstimatorClient {
         request?.resolve(message.reply);
         return;
       }
+      case 'failed': {
+        // Whatever revision since the last open it was at, the counter has forgotten the document.
+        const document = this.documents.get(message.id);
+        if (document !== undefined && message.revision >= document.opened) {
+          document.failed = message.reason;
+          this.options.log?.(`Counting tokens failed for a document (${message.reason}): its estimate is unavailable until it changes.`);
+          this.reportFailure(message.id, document);
+        }
+        return;
+      }
       case 'summary':
       case 'progress': {
         const document = this.documents.get(message.id);
@@ -273,6 +325,18 @@ export class EstimatorClient {
           emit(this.progressListeners, { id: message.id, version, fraction: message.fraction });
         }
       }
+    }
+  }
+
+  /** Tells the failure for the version the document is at (none while it is sent in parts: the last part has one). */
+  private reportFailure(id: string, document: ClientDocument): void {
+    const { version, failed } = document;
+    if (version !== undefined && failed !== undefined) {
+      queueMicrotask(() => {
+        if (this.documents.get(id) === document && document.version === version && !this.disposed) {
+          emit(this.failureListeners, { id, version, reason: failed });
+        }
+      });
     }
   }
 }

@@ -30,5 +30,10 @@ export type FromWorker =
   | { readonly type: 'progress'; readonly id: string; readonly revision: number; readonly fraction: number }
   /** Every line of that revision is counted. */
   | { readonly type: 'summary'; readonly id: string; readonly revision: number; readonly summary: EstimateSummary }
+  /**
+   * Counting the document threw (a line no counter step can handle, e.g. JSON nested too deep to stringify): the
+   * worker forgot it and reports nothing more for it until it is opened again. `reason` holds no document text.
+   */
+  | { readonly type: 'failed'; readonly id: string; readonly revision: number; readonly reason: string }
   /** Undefined when the document is not open at that revision (or the line is out of range). */
   | { readonly type: 'lineEstimate'; readonly requestId: number; readonly reply: LineEstimateReply | undefined };

@@ -55,6 +55,19 @@ export class EstimatorWorker {
   }
 
   handle(message: ToWorker): void {
+    try {
+      this.dispatch(message);
+    } catch (error) {
+      // One document's failure must neither stop the thread nor leave its owner waiting: it is reported instead.
+      if (message.type === 'lineEstimate') {
+        this.post({ type: 'lineEstimate', requestId: message.requestId, reply: undefined });
+      } else if (message.type !== 'close') {
+        this.fail(message.id, message.revision, error);
+      }
+    }
+  }
+
+  private dispatch(message: ToWorker): void {
     switch (message.type) {
       case 'open':
         this.open(message.id, message.revision, linesOf(message.lines), message.settings);
@@ -138,7 +151,14 @@ export class EstimatorWorker {
         continue;
       }
       const lines = document.lines;
-      if (document.estimator.flush((line) => lines[line] ?? '', deadline)) {
+      let done: boolean;
+      try {
+        done = document.estimator.flush((line) => lines[line] ?? '', deadline);
+      } catch (error) {
+        this.fail(id, document.revision, error);
+        continue;
+      }
+      if (done) {
         document.reported = document.revision;
         this.post({ type: 'summary', id, revision: document.revision, summary: document.estimator.summary() });
         continue;
@@ -147,6 +167,13 @@ export class EstimatorWorker {
       this.wake();
       return;
     }
+  }
+
+  /** Forgets a document counting threw on and says so (the error's name and message only, never the text). */
+  private fail(id: string, revision: number, error: unknown): void {
+    this.documents.delete(id);
+    this.lastProgress.delete(id);
+    this.post({ type: 'failed', id, revision, reason: reasonOf(error) });
   }
 
   private reportProgress(id: string, document: WorkerDocument): void {
@@ -159,6 +186,11 @@ export class EstimatorWorker {
     const total = Math.max(document.estimator.lineCount, 1);
     this.post({ type: 'progress', id, revision: document.revision, fraction: 1 - document.estimator.pendingCount / total });
   }
+}
+
+function reasonOf(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
 }
 
 function resolverOf(settings: EstimatorSettings): ModelResolver {

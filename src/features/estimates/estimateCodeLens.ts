@@ -31,10 +31,22 @@ export function formatRate(usdPerMillion: number): string {
   }
 }
 
-/** `N requests · ~X input tokens · est. $Y (batch price)` */
+/** Why an estimate is missing, for a tooltip (the reason itself is in the log). */
+export function unavailableTooltip(): string {
+  return vscode.l10n.t('Counting the tokens of this file failed; the reason is in the Azure OpenAI Batch output. The estimate is tried again after your next edit.');
+}
+
+/**
+ * `N requests · ~X input tokens · est. $Y (batch price)`, or `N of M requests estimated · ...` when lines are
+ * skipped: M is every non-blank line, what the status item counts as requests (a broken line is still a request
+ * Azure reads), N the ones the estimate covers.
+ */
 export function lensTitle(summary: EstimateSummary): string {
   const tokens = formatTokens(summary.inputTokens);
   const cost = formatCost(summary.costUsd);
+  if (summary.skipped > 0) {
+    return vscode.l10n.t('{0} of {1} requests estimated · ~{2} input tokens · est. {3} (batch price)', formatTokens(summary.requests), formatTokens(summary.requests + summary.skipped), tokens, cost);
+  }
   return summary.requests === 1
     ? vscode.l10n.t('1 request · ~{0} input tokens · est. {1} (batch price)', tokens, cost)
     : vscode.l10n.t('{0} requests · ~{1} input tokens · est. {2} (batch price)', formatTokens(summary.requests), tokens, cost);
@@ -104,6 +116,9 @@ export class EstimateCodeLensProvider implements vscode.CodeLensProvider {
       return [];
     }
     const range = new vscode.Range(0, 0, 0, 0);
+    if (state.kind === 'unavailable') {
+      return [new vscode.CodeLens(range, { title: `$(warning) ${vscode.l10n.t('Token estimate unavailable')}`, command: '', tooltip: unavailableTooltip() })];
+    }
     if (state.kind === 'counting' && state.last === undefined) {
       const percent = Math.floor(state.progress * 100);
       return [new vscode.CodeLens(range, { title: `$(sync~spin) ${vscode.l10n.t('Estimating tokens... {0}%', percent)}`, command: '', tooltip: vscode.l10n.t('Counting tokens in the background.') })];

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { StatusEstimates } from '../validation/statusItem';
-import { formatCost, formatTokens, lensTooltip } from './estimateCodeLens';
+import { formatCost, formatTokens, lensTooltip, unavailableTooltip } from './estimateCodeLens';
 import type { EstimatesController } from './estimatesController';
 
 // VS Code shows no CodeLens on a document it treats as too large to tokenize (with `editor.largeFileOptimizations`,
@@ -35,6 +35,9 @@ export class EstimateStatus implements StatusEstimates {
     const state = this.controller.stateFor(document);
     if (state === undefined) {
       return undefined;
+    }
+    if (state.kind === 'unavailable') {
+      return { text: `$(warning) ${vscode.l10n.t('token estimate unavailable')}`, tooltip: unavailableTooltip() };
     }
     const summary = state.kind === 'done' ? state.summary : state.last;
     if (summary === undefined) {

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { CONFIG_SECTION, settingId, Settings } from '../../constants';
 import { LineEditRecorder } from '../../core/documents/lineEditRecorder';
 import type { EstimateSummary, LineEstimate } from '../../core/tokens/estimate';
-import { EstimatorClient, type EstimatorClientOptions, type EstimatorMode, type ProgressEvent, type SummaryEvent } from '../../core/tokens/estimatorClient';
+import { EstimatorClient, type EstimatorClientOptions, type EstimatorMode, type FailureEvent, type ProgressEvent, type SummaryEvent } from '../../core/tokens/estimatorClient';
 import type { ResolvedModel } from '../../core/tokens/models';
 import type { BatchDocumentTracker, DocumentFeature, TrackedFeature } from '../documents/batchDocumentTracker';
 import { isBatchDocument } from '../documents/isBatchDocument';
@@ -14,7 +14,9 @@ export type EstimateState =
   /** Every line is counted for this version of the document. */
   | { readonly kind: 'done'; readonly version: number; readonly summary: EstimateSummary }
   /** Counting in the background; `last` is the estimate of an earlier version, if there is one. */
-  | { readonly kind: 'counting'; readonly progress: number; readonly last: EstimateSummary | undefined };
+  | { readonly kind: 'counting'; readonly progress: number; readonly last: EstimateSummary | undefined }
+  /** Counting this version failed (the reason is in the log): no estimate until the document changes. */
+  | { readonly kind: 'unavailable'; readonly version: number; readonly reason: string };
 
 /** One line's estimate with the model it was priced for. */
 export interface LineEstimateInfo {
@@ -33,6 +35,8 @@ interface Entry {
   sentVersion: number | undefined;
   /** The last complete estimate and the version it is for (perhaps an older one than the document's). */
   done: { readonly version: number; readonly summary: EstimateSummary } | undefined;
+  /** The version counting failed for, and why. */
+  failed: { readonly version: number; readonly reason: string } | undefined;
   /** How far the count of the version sent last has got. */
   progress: number;
   /** `whenIdle` callers waiting for the next summary (or for the document to be let go). */
@@ -64,9 +68,11 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
     const summaries = this.client.onSummary((event) => this.onSummary(event));
     const progress = this.client.onProgress((event) => this.onProgress(event));
     const restarts = this.client.onRestart((ids) => this.onRestart(ids));
+    const failures = this.client.onFailure((event) => this.onFailure(event));
     this.registerAll(
       { dispose: () => this.client.dispose() },
       summaries,
+      failures,
       progress,
       restarts,
       this.changeEmitter,
@@ -99,6 +105,9 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
     if (entry.done?.version === document.version) {
       return { kind: 'done', version: entry.done.version, summary: entry.done.summary };
     }
+    if (entry.failed?.version === document.version) {
+      return { kind: 'unavailable', version: entry.failed.version, reason: entry.failed.reason };
+    }
     return { kind: 'counting', progress: entry.progress, last: entry.done?.summary };
   }
 
@@ -116,12 +125,15 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
     return this.client.lineEstimate(entry.id, document.version, line);
   }
 
-  /** Resolves once the estimate of the document's current version is complete (immediately when it is not tracked). */
+  /**
+   * Resolves once the estimate of the document's current version is complete or has failed (immediately when it
+   * is not tracked).
+   */
   async whenIdle(uri: vscode.Uri): Promise<void> {
     for (;;) {
       await this.documents.whenIdle(uri);
       const entry = this.entries.get(uri.toString());
-      if (entry === undefined || this.isDisposed || entry.document.isClosed || entry.done?.version === entry.document.version) {
+      if (entry === undefined || this.isDisposed || entry.document.isClosed || entry.done?.version === entry.document.version || entry.failed?.version === entry.document.version) {
         return;
       }
       await new Promise<void>((resolve) => entry.waiters.push(resolve));
@@ -156,6 +168,7 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
       settingsKey: resolverKey(document.uri),
       sentVersion: undefined,
       done: undefined,
+      failed: undefined,
       progress: 0,
       waiters: [],
       lines: new LineEditRecorder(
@@ -170,10 +183,12 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
               this.client.edit(id, version, [{ start: part.start, deleteCount: part.deleteCount, lines }]);
             }
           },
-          edits: (edits) => {
-            if (edits.length > 0 || entry.sentVersion !== document.version) {
-              this.sent(entry, document.version);
-              this.client.edit(id, document.version, edits);
+          edits: (edits, complete) => {
+            // A part of a large change has no version: the last part brings it.
+            const version = complete ? document.version : undefined;
+            if (!complete || edits.length > 0 || entry.sentVersion !== document.version) {
+              this.sent(entry, version);
+              this.client.edit(id, version, edits);
             }
           },
         },
@@ -232,10 +247,25 @@ export class EstimatesController extends Disposable implements DocumentFeature<E
       return;
     }
     entry.done = { version, summary };
+    entry.failed = undefined;
+    this.published(entry, version);
+  }
+
+  /** A result for `version` came: the waiters look again, and the views refresh if it is the current one. */
+  private published(entry: Entry, version: number): void {
     settle(entry);
     if (version === entry.document.version) {
       this.changeEmitter.fire(entry.document.uri);
     }
+  }
+
+  private onFailure({ id, version, reason }: FailureEvent): void {
+    const entry = this.entries.get(id);
+    if (entry === undefined) {
+      return;
+    }
+    entry.failed = { version, reason };
+    this.published(entry, version);
   }
 
   private onProgress({ id, version, fraction }: ProgressEvent): void {

@@ -1,6 +1,5 @@
 // What a command's first argument names, without `vscode`: a tree node, an id string, `{ connectionId, batchId }`,
 // `{ connectionId, submissionId }`, a file's URI, or nothing. One resolver for every job, group and connection command.
-import { PENDING_PREFIX as PENDING } from './jobListing';
 import type { JobsNode } from './jobsTree';
 
 /** A job on a connection. */
@@ -43,11 +42,9 @@ function isNode(arg: object): arg is JobsNode {
   return typeof (arg as { kind?: unknown }).kind === 'string' && typeof (arg as { connection?: { id?: unknown } }).connection?.id === 'string';
 }
 
-// A job named in the tree by `pending:SUBMISSION_ID` is a submission, not a job yet.
+// A batch id is always a job's, whatever it looks like: a submission without a job is named by its view's
+// own field (or `{ connectionId, submissionId }`), never by a form of id the service could also produce.
 function jobOrSubmission(connectionId: string, batchId: string, submissionId?: string): ArgumentTarget {
-  if (batchId.startsWith(PENDING)) {
-    return { connectionId, jobs: [{ connectionId, batchId }], submissionId: submissionId ?? batchId.slice(PENDING.length) };
-  }
   return { connectionId, jobs: [{ connectionId, batchId }], submissionId };
 }
 
@@ -57,6 +54,9 @@ function fromNode(node: JobsNode): ArgumentTarget {
     case 'job':
     case 'file':
     case 'validationError':
+      if (node.view.submissionId !== undefined) {
+        return { connectionId, jobs: [], submissionId: node.view.submissionId };
+      }
       return jobOrSubmission(connectionId, node.view.batchId, node.view.record?.submissionId);
     case 'group':
       return { connectionId, jobs: [], groupId: node.group.state.id };

@@ -9,7 +9,7 @@ import type { ClientFactory } from '../connections/credentials';
 import { submitAnew } from '../submit/submission';
 import { resolveArgument } from './jobArguments';
 import type { JobsModel } from './jobsModel';
-import { PENDING_PREFIX, type JobRecord } from './jobStore';
+import type { JobRecord } from './jobStore';
 import type { JobsNode } from './jobsTree';
 import type { JobPoller } from './poller';
 
@@ -30,6 +30,21 @@ export function resolveJob(model: JobsModel, arg: unknown): ResolvedJob {
     throw new Error(vscode.l10n.t('Choose a job in the Batch Jobs view.'));
   }
   return { connection, batchId: job.batchId };
+}
+
+/** A job, or a submission whose job is not known (`batchId` empty then), as the job commands shared by both see it. */
+export interface ResolvedEntry extends ResolvedJob {
+  readonly submissionId?: string;
+}
+
+/** The job or, failing that, the submission an argument names (a "submitting" or "may exist" node). */
+export function resolveJobOrSubmission(model: JobsModel, arg: unknown): ResolvedEntry {
+  const target = resolveArgument(arg, model);
+  const connection = target.connectionId === undefined ? undefined : model.connection(target.connectionId);
+  if (target.jobs.length === 0 && connection && target.submissionId !== undefined) {
+    return { connection, batchId: '', submissionId: target.submissionId };
+  }
+  return resolveJob(model, arg);
 }
 
 /** The connection an argument names (see {@link resolveArgument}). */
@@ -134,17 +149,18 @@ export class JobCommands {
   }
 
   async copyId(arg?: JobArgument): Promise<string> {
-    const { batchId: shown } = resolveJob(this.model, arg);
+    const entry = resolveJobOrSubmission(this.model, arg);
     // A submission without a job yet goes by its submission id (what `status --submission-id` looks for).
-    const batchId = shown.startsWith(PENDING_PREFIX) ? shown.slice(PENDING_PREFIX.length) : shown;
+    const batchId = entry.batchId || (entry.submissionId ?? '');
     await vscode.env.clipboard.writeText(batchId);
     void vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', batchId), 3000);
     return batchId;
   }
 
   async revealSource(arg?: JobArgument): Promise<void> {
-    const { connection, batchId } = resolveJob(this.model, arg);
-    const source = this.model.store.find(connection.id, batchId)?.sourceUri;
+    const { connection, batchId, submissionId } = resolveJobOrSubmission(this.model, arg);
+    const record = submissionId !== undefined && batchId === '' ? this.model.store.findSubmission(connection.id, submissionId) : this.model.store.find(connection.id, batchId);
+    const source = record?.sourceUri;
     if (!source) {
       void vscode.window.showInformationMessage(vscode.l10n.t('This job was not submitted from this machine, so its source file is unknown.'));
       return;
@@ -195,7 +211,11 @@ export class JobCommands {
 
   /** "Remove from List": the job leaves the list for good (the service keeps it). */
   async remove(arg?: JobArgument): Promise<void> {
-    const { connection, batchId } = resolveJob(this.model, arg);
+    const { connection, batchId, submissionId } = resolveJobOrSubmission(this.model, arg);
+    if (batchId === '' && submissionId !== undefined) {
+      await this.model.forgetSubmission(connection.id, submissionId);
+      return;
+    }
     await this.model.hide(connection.id, batchId);
   }
 

@@ -9,7 +9,13 @@ import type { JobRecord } from './jobStore';
 /** A job as the tree shows it: what the service said, and what we remember about it. */
 export interface JobView {
   readonly connectionId: string;
+  /** The job's batch id; empty for a submission whose job is not known (see `submissionId`). */
   readonly batchId: string;
+  /**
+   * Set only for a local submission whose create has not answered (or that may exist). A field of its own,
+   * never a prefix of `batchId`: the service names its jobs as it likes and must not pass for one of these.
+   */
+  readonly submissionId?: string;
   readonly batch?: Batch;
   readonly record?: JobRecord;
   /** Files of this job deleted on the service (cleared from `batch`). */
@@ -37,8 +43,23 @@ export interface ListingInput {
   readonly filter?: ReadonlySet<JobPhase>;
 }
 
-/** How the tree names a submission whose job is not known: `pending:SUBMISSION_ID`. */
-export const PENDING_PREFIX = 'pending:';
+/**
+ * How versions up to 0.1 named a submission without a job in the list's hidden marks: `pending:SUBMISSION_ID`.
+ * Only read to drop such marks (see `JobMarks`); a service job may well be named so.
+ */
+export const LEGACY_PENDING_PREFIX = 'pending:';
+
+/** The version of the hidden marks that no longer names submissions (see {@link currentHiddenMarks}). */
+export const HIDDEN_MARKS_FORMAT = 2;
+
+/**
+ * A connection's hidden ids as this version reads them. Marks saved before {@link HIDDEN_MARKS_FORMAT} also
+ * held `pending:SUBMISSION_ID` for a removed submission (whose record went with it): dropped, lest they hide
+ * a service job that happens to bear that name. Later marks are batch and group ids only, taken as they are.
+ */
+export function currentHiddenMarks(marks: { readonly hidden: readonly string[]; readonly format?: number }): string[] {
+  return marks.format === HIDDEN_MARKS_FORMAT ? [...marks.hidden] : marks.hidden.filter((id) => !id.startsWith(LEGACY_PENDING_PREFIX));
+}
 
 /**
  * A create still unanswered after this long belongs to a window or process that is gone (a reload or a
@@ -54,22 +75,29 @@ export function isMayExist(record: JobRecord, now = Date.now()): boolean {
   return record.mayExist === true || now - (record.attemptedAt ?? record.createdAt * 1000) > STALE_PENDING_MS;
 }
 
-/** The key of a job in the list: its batch id, or `pending:SUBMISSION_ID` before its create answered. */
-export function recordKey(record: Pick<JobRecord, 'batchId' | 'submissionId'>): string {
-  return record.batchId || `${PENDING_PREFIX}${record.submissionId}`;
+/** True for a record (or view) of a submission whose job is not known yet. */
+export function isSubmission(entry: Pick<JobRecord, 'batchId'>): boolean {
+  return entry.batchId === '';
 }
 
-/** What the service listed and what the store remembers, one entry per job (the later state of the two wins). */
+/**
+ * What the service listed and what the store remembers, one entry per job by batch id (the later state of
+ * the two wins). Submissions without a job are not in it: see {@link submissionViews}.
+ */
 export function mergeListing(listed: readonly Batch[], records: readonly JobRecord[]): Map<string, { batch?: Batch; record?: JobRecord }> {
   const views = new Map<string, { batch?: Batch; record?: JobRecord }>();
   for (const batch of listed) {
     views.set(batch.id, { batch });
   }
-  for (const record of records) {
-    const key = recordKey(record);
-    views.set(key, { record, batch: newerBatch(views.get(key)?.batch, record.snapshot) });
+  for (const record of records.filter((r) => !isSubmission(r))) {
+    views.set(record.batchId, { record, batch: newerBatch(views.get(record.batchId)?.batch, record.snapshot) });
   }
   return views;
+}
+
+/** The submissions of these records whose job is not known, as views of their own. */
+export function submissionViews(connectionId: string, records: readonly JobRecord[]): JobView[] {
+  return records.filter(isSubmission).map((record) => ({ connectionId, batchId: '', submissionId: record.submissionId, record, retries: [] }));
 }
 
 /** The later of two states of one job: terminal beats active, and otherwise the one with more finished requests. */
@@ -124,13 +152,14 @@ export function createdAt(entry: ListEntry): number {
  */
 export function listJobs(input: Omit<ListingInput, 'groups'> & { readonly groups?: readonly GroupRecord[] }): JobView[] {
   const marks = listingMarks(input.groups ?? [], input.hidden);
-  const all = [...mergeListing(input.listed, input.records)]
+  const jobs = [...mergeListing(input.listed, input.records)]
     .filter(([batchId, v]) => isListedJob(batchId, v.batch, marks))
     .map(([batchId, v]): JobView & { retries: JobView[] } => {
       const shown = v.batch && input.deletedFiles.size > 0 ? withoutDeletedFiles(v.batch, input.deletedFiles) : undefined;
       return { connectionId: input.connectionId, batchId, batch: shown?.batch ?? v.batch, record: v.record, deletedFiles: shown?.deleted, retries: [] };
     });
-  const byId = new Map(all.map((view) => [view.batchId, view]));
+  const all = [...jobs, ...submissionViews(input.connectionId, input.records)];
+  const byId = new Map(jobs.map((view) => [view.batchId, view]));
   const top: JobView[] = [];
   for (const view of all) {
     const parent = view.record?.parentBatchId ? byId.get(view.record.parentBatchId) : undefined;

@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import { PersistedList } from '../persistedList';
+import { currentHiddenMarks, HIDDEN_MARKS_FORMAT } from './jobListing';
 
 /** What one connection's list remembers that the service does not: jobs removed from it, files deleted. */
 interface ConnectionMarks {
@@ -8,6 +9,8 @@ interface ConnectionMarks {
   readonly hidden: readonly string[];
   /** Ids of files deleted on the service through this extension (the jobs that used them still name them). */
   readonly deletedFiles: readonly string[];
+  /** {@link HIDDEN_MARKS_FORMAT} once migrated; absent in marks saved by earlier versions. */
+  readonly format?: number;
 }
 
 const MARKS_KEY = 'azureOpenAIBatch.jobMarks';
@@ -29,7 +32,8 @@ export class JobMarks implements vscode.Disposable {
 
   /** Batch ids and group ids removed from a connection's list. */
   hidden(connectionId: string): ReadonlySet<string> {
-    return new Set(this.of(connectionId)?.hidden ?? []);
+    const marks = this.of(connectionId);
+    return new Set(marks ? currentHiddenMarks(marks) : []);
   }
 
   /** Ids of the connection's files deleted on the service. */
@@ -60,7 +64,9 @@ export class JobMarks implements vscode.Disposable {
   private change(connectionId: string, update: (marks: ConnectionMarks) => ConnectionMarks): Promise<void> {
     return this.list.mutate((all) => {
       const index = all.findIndex((marks) => marks.connectionId === connectionId);
-      const next = update(index >= 0 ? all[index]! : { connectionId, hidden: [], deletedFiles: [] });
+      const current = index >= 0 ? all[index]! : { connectionId, hidden: [], deletedFiles: [] };
+      // Every write saves the marks in the current format (see `currentHiddenMarks`).
+      const next = update({ ...current, hidden: currentHiddenMarks(current), format: HIDDEN_MARKS_FORMAT });
       return index >= 0 ? all.map((marks, i) => (i === index ? next : marks)) : [...all, next];
     });
   }

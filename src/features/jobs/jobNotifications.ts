@@ -10,7 +10,7 @@ import type { JobRecord } from './jobStore';
 
 /**
  * Tells the user when a job they submitted reaches a terminal state: "Open Results" with "Download Results", or,
- * when requests failed, with "Retry Failed"; a job that failed validation names its first errors and offers
+ * when requests failed, with "Retry Failed" ("Resubmit Remaining" when the job ended early); a job that failed validation names its first errors and offers
  * "Show Errors". The same for a job group. A status bar item counts the running jobs and opens the view. Reads
  * only the jobs model.
  */
@@ -82,7 +82,9 @@ export class JobNotifications extends Disposable {
     const failures = (counts?.failed ?? 0) + (batch.status === 'completed' ? 0 : Math.max(0, (counts?.total ?? 0) - (counts?.completed ?? 0) - (counts?.failed ?? 0)));
     const open = vscode.l10n.t('Open Results');
     const download = vscode.l10n.t('Download Results');
-    const retry = vscode.l10n.t('Retry Failed');
+    // A job that ended early (expired, cancelled) has rows that never ran: resubmitting them is not a "retry".
+    const endedEarly = batch.status !== 'completed';
+    const retry = endedEarly ? vscode.l10n.t('Resubmit Remaining') : vscode.l10n.t('Retry Failed');
     const hasFiles = Boolean(batch.output_file_id || batch.error_file_id);
     const actions = hasFiles ? (failures > 0 ? [open, retry] : [open, download]) : [];
     const text = vscode.l10n.t('Batch job {0}: {1}.', name, state.label);
@@ -94,7 +96,7 @@ export class JobNotifications extends Disposable {
     } else if (choice === download) {
       await vscode.commands.executeCommand(Commands.downloadResults, arg);
     } else if (choice === retry) {
-      await vscode.commands.executeCommand(Commands.retryFailed, arg);
+      await vscode.commands.executeCommand(endedEarly ? Commands.resubmitRemaining : Commands.retryFailed, arg);
     }
   }
 }

@@ -8,8 +8,8 @@ import type { JobView } from './jobListing';
 export { formatDuration, stateOf, viewMayExist } from './jobItemTokens';
 
 /** The name a job goes by: its source file, else its id. */
-export function jobLabel(view: Pick<JobView, 'batch' | 'record' | 'batchId'>): string {
-  return view.record?.sourceName ?? view.batch?.metadata?.source_file ?? (view.batchId.startsWith('pending:') ? vscode.l10n.t('(submitting)') : view.batchId);
+export function jobLabel(view: Pick<JobView, 'batch' | 'record' | 'batchId' | 'submissionId'>): string {
+  return view.record?.sourceName ?? view.batch?.metadata?.source_file ?? (view.submissionId !== undefined ? vscode.l10n.t('(submitting)') : view.batchId);
 }
 
 const statusWords: Record<string, () => string> = {

@@ -46,8 +46,8 @@ export interface JobTransition {
 
 const JOBS_KEY = 'azureOpenAIBatch.jobs';
 
-export { isMayExist, PENDING_PREFIX, STALE_PENDING_MS } from './jobListing';
-import { isMayExist, PENDING_PREFIX } from './jobListing';
+export { isMayExist, STALE_PENDING_MS } from './jobListing';
+import { isMayExist } from './jobListing';
 
 /** The jobs list, persisted in global state so no job is forgotten after a reload. */
 export class JobStore implements vscode.Disposable {
@@ -101,11 +101,8 @@ export class JobStore implements vscode.Disposable {
     return this.mutate((jobs) => jobs.map((job) => (job.connectionId === connectionId && job.batchId === batchId ? change(job) : job)));
   }
 
+  /** Forgets the job with this batch id (a submission without a job: {@link removeSubmission}). */
   remove(connectionId: string, batchId: string): Promise<void> {
-    // The tree names a submission without a job as `pending:SUBMISSION_ID`.
-    if (batchId.startsWith(PENDING_PREFIX)) {
-      return this.removeSubmission(connectionId, batchId.slice(PENDING_PREFIX.length));
-    }
     return this.mutate((jobs) => jobs.filter((job) => !(job.connectionId === connectionId && job.batchId === batchId)));
   }
 

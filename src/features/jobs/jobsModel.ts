@@ -7,7 +7,7 @@ import { CredentialRequiredError, type ClientFactory } from '../connections/cred
 import type { GroupRecord, GroupStore } from '../groups/groupStore';
 import { Disposable } from '../lifecycle';
 import type { ArgumentLookup, JobTarget } from './jobArguments';
-import { listEntries, listJobs, mergeListing, recordKey, type JobView, type ListEntry } from './jobListing';
+import { isSubmission, listEntries, listJobs, mergeListing, type JobView, type ListEntry } from './jobListing';
 import type { JobMarks } from './jobMarks';
 import type { JobRecord, JobStore, JobTransition } from './jobStore';
 
@@ -105,9 +105,9 @@ export class JobsModel extends Disposable implements ArgumentLookup {
   jobsFromSource(uri: string): JobTarget[] {
     return this.store
       .all()
-      .filter((record) => record.sourceUri === uri)
+      .filter((record) => record.sourceUri === uri && !isSubmission(record))
       .sort((a, b) => b.createdAt - a.createdAt)
-      .map((record) => ({ connectionId: record.connectionId, batchId: recordKey(record) }));
+      .map((record) => ({ connectionId: record.connectionId, batchId: record.batchId }));
   }
 
   groupsFromSource(uri: string): string[] {
@@ -148,24 +148,34 @@ export class JobsModel extends Disposable implements ArgumentLookup {
    */
   async hide(connectionId: string, batchId: string): Promise<void> {
     const family = new Set([batchId]);
+    const submissions: string[] = [];
     for (let grew = true; grew; ) {
       grew = false;
       for (const record of this.store.forConnection(connectionId)) {
-        const key = recordKey(record);
-        if (record.parentBatchId && family.has(record.parentBatchId) && !family.has(key)) {
-          family.add(key);
+        if (!record.parentBatchId || !family.has(record.parentBatchId)) {
+          continue;
+        }
+        if (isSubmission(record)) {
+          // A retry whose create has not answered has no id to hide: its record goes, so it leaves the list.
+          submissions.push(record.submissionId);
+        } else if (!family.has(record.batchId)) {
+          family.add(record.batchId);
           grew = true;
         }
       }
     }
     await this.marks.hide(connectionId, [...family]);
     for (const id of family) {
-      if (id.startsWith('pending:')) {
-        await this.store.removeSubmission(connectionId, id.slice('pending:'.length));
-      } else {
-        await this.store.remove(connectionId, id);
-      }
+      await this.store.remove(connectionId, id);
     }
+    for (const id of new Set(submissions)) {
+      await this.store.removeSubmission(connectionId, id);
+    }
+  }
+
+  /** Removes a submission without a job from the list: its record is forgotten (there is no id to hide). */
+  forgetSubmission(connectionId: string, submissionId: string): Promise<void> {
+    return this.store.removeSubmission(connectionId, submissionId);
   }
 
   /** Reloads the first page of a connection's jobs (and the state of every job we track there). */

@@ -22,6 +22,11 @@ export type JobsNode =
   | { readonly kind: 'loadMore'; readonly connection: Connection }
   | { readonly kind: 'message'; readonly connection: Connection; readonly text: string; readonly icon: string; readonly command?: vscode.Command };
 
+// A submission without a job has an id of its own kind: no batch id the service picks can name it.
+function jobItemId(connectionId: string, view: JobView): string {
+  return view.submissionId !== undefined ? `submission:${connectionId}:${view.submissionId}` : `job:${connectionId}:${view.batchId}`;
+}
+
 /** The id of a node, the same as its tree item's: stable across refreshes, unique in the view. */
 export function nodeId(node: JobsNode): string {
   const connection = node.connection.id;
@@ -29,7 +34,7 @@ export function nodeId(node: JobsNode): string {
     case 'connection':
       return `conn:${connection}`;
     case 'job':
-      return `job:${connection}:${node.view.batchId}`;
+      return jobItemId(connection, node.view);
     case 'file':
       return `file:${connection}:${node.view.batchId}:${node.role}`;
     case 'validationError':
@@ -281,7 +286,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     const { view } = node;
     const batch = view.batch;
     const item = new vscode.TreeItem(jobLabel(view), vscode.TreeItemCollapsibleState.Collapsed);
-    item.id = `job:${node.connection.id}:${view.batchId}`;
+    item.id = jobItemId(node.connection.id, view);
     item.description = jobDescription(batch);
     item.iconPath = jobIcon(batch);
     item.tooltip = jobTooltip(view);

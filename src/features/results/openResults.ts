@@ -32,9 +32,11 @@ export async function revealResultsFolder(folder: vscode.Uri): Promise<void> {
   await vscode.commands.executeCommand(vscode.workspace.getWorkspaceFolder(folder) ? 'revealInExplorer' : 'revealFileInOS', folder);
 }
 
-/** The `*.results.jsonl` file a palette "Open Results" means: the active editor's, else one the user picks. */
+/** The `*.results.jsonl` file a palette "Open Results" means: the active tab's, else one the user picks. */
 export async function pickResultsFile(): Promise<vscode.Uri | undefined> {
-  const active = vscode.window.activeTextEditor?.document.uri;
+  // The active tab, whether the results show in the viewer (a custom editor) or as text.
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  const active = input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText ? input.uri : vscode.window.activeTextEditor?.document.uri;
   if (active?.scheme === 'file' && active.path.endsWith(`.${resultFileSuffixes.results}`) && existsSync(active.fsPath)) {
     return active;
   }

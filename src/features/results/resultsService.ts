@@ -279,6 +279,9 @@ function localizedSummaryLabels(): SummaryLabels {
     code: vscode.l10n.t('code'),
     repeatedHeading: vscode.l10n.t('Requests answered more than once'),
     repeatedNote: (count, ids) => vscode.l10n.t('{0} custom_ids appear more than once in the results of one job; the latest success is kept: {1}', count, ids),
+    duplicateInputHeading: vscode.l10n.t('Requests on more than one input line'),
+    duplicateInputNote: (count, ids) =>
+      vscode.l10n.t('{0} custom_ids appear on more than one line of the input; every line has its row (with the same answer), and the counts above count each custom_id once: {1}', count, ids),
     unusableHeading: vscode.l10n.t('Lines that could not be used'),
     unknownId: vscode.l10n.t('unknown custom_id'),
     batchId: vscode.l10n.t('Batch id'),
