@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RESULTS_VIEW_TYPE } from '../../src/constants';
-import type { ViewerSession } from '../../src/features/resultsViewer/viewerSession';
+import { maxFailureCodes, type ViewerSession } from '../../src/features/resultsViewer/viewerSession';
 import type { HostMessage } from '../../src/resultsViewer/protocol';
 import { writeResultsFixture, type ResultsFixture } from '../shared/resultsFixture';
 import { extensionApi, waitFor, workspaceRoot } from './helpers';
@@ -31,10 +31,10 @@ describe('the results viewer (custom editor of *.results.jsonl)', function () {
   });
 
   /** Opens the results file as a user would (the viewer is its default editor) and returns its session. */
-  async function openViewer(): Promise<ViewerSession> {
-    await vscode.commands.executeCommand('vscode.open', resultsUri);
+  async function openViewer(uri = resultsUri): Promise<ViewerSession> {
+    await vscode.commands.executeCommand('vscode.open', uri);
     const api = await extensionApi();
-    const session = await waitFor('a viewer session for the results file', () => api.resultsViewer.sessionsOf(resultsUri)[0]);
+    const session = await waitFor('a viewer session for the results file', () => api.resultsViewer.sessionsOf(uri)[0]);
     await session.built;
     await session.whenReady;
     return session;
@@ -127,6 +127,42 @@ describe('the results viewer (custom editor of *.results.jsonl)', function () {
     assert.equal(lines.length, 1 + fixture.failed);
     assert.match(lines[0]!, /^custom_id,status,code,error,prompt,answer,/);
     assert.ok(lines.slice(1).every((line) => /^review-\d+,failed,/.test(line)));
+  });
+
+  it('answers hostile webview messages with nothing, an empty page or a wider view, never an error or another file', async () => {
+    const session = await openViewer();
+    const handle = (message: unknown) => exchange(session, message as Parameters<ViewerSession['handle']>[0]);
+    const view = only(await handle({ type: 'query', query: { statuses: 'failed', codes: [1, {}], structured: 'all', search: 42, sort: { column: 'constructor' } } }), 'view');
+    assert.equal(view.rowCount, fixture.rows, 'a query of the wrong shape shows every row');
+    assert.deepEqual(view.query, { codes: [] }, 'only the parts of the right shape are kept (no codes: every code)');
+    for (const [offset, count] of [[NaN, 200], [0, NaN], [-1e9, 200], [1e12, 200], [0, Infinity], ['0', '200']] as const) {
+      const posted = await handle({ type: 'page', version: view.version, offset, count });
+      assert.deepEqual(posted.filter((m) => m.type === 'error'), [], `page ${String(offset)}, ${String(count)}`);
+      for (const page of posted.filter((m): m is Posted<'page'> => m.type === 'page')) {
+        assert.ok(page.rows.length <= 1000, `${page.rows.length} rows for page ${String(offset)}, ${String(count)}`);
+      }
+    }
+    const before = vscode.window.visibleTextEditors.map((editor) => editor.document.uri.toString());
+    for (const index of [-1, fixture.rows, 1e12, NaN, 0.5, '0', null]) {
+      assert.deepEqual(await handle({ type: 'detail', index }), [], `detail ${String(index)}`);
+      assert.deepEqual(await handle({ type: 'goToSource', index }), [], `goToSource ${String(index)}`);
+    }
+    assert.deepEqual(
+      vscode.window.visibleTextEditors.map((editor) => editor.document.uri.toString()),
+      before,
+      'no file opened for a row that does not exist',
+    );
+  });
+
+  it('sends the most common failure codes only, when every row fails with a code of its own (attack)', async () => {
+    const many = vscode.Uri.file(path.join(folder, 'codes.results.jsonl'));
+    const line = (i: number) => JSON.stringify({ custom_id: `c${i}`, status: 'failed', status_code: 400, response: null, error: { code: `code_${i}`, message: 'x' } });
+    await fs.writeFile(many.fsPath, Array.from({ length: 2000 }, (_, i) => line(i)).concat(line(7), line(7)).join('\n') + '\n');
+    const session = await openViewer(many);
+    const view = only(await exchange(session, { type: 'ready' }), 'view');
+    assert.equal(view.rowCount, 2002);
+    assert.equal(view.failuresByCode.length, maxFailureCodes);
+    assert.deepEqual(view.failuresByCode[0], { code: 'code_7', count: 3 }, 'most common first');
   });
 
   it('goes to the source line of a row in the input file', async () => {

@@ -23,6 +23,15 @@ const resultsDir = path.join(repoRoot, 'test-results');
 /** Rows of the job that shows the grid is virtualized: far more than are ever in the page at once. */
 const manyRows = 5000;
 const verbose = /^(1|true)$/i.test(process.env.UI_TEST_VERBOSE ?? '');
+/** Values from files that must show as text: markup, script, links, CSS, something like the viewer's own messages. */
+const hostile = [
+  '<script>window.__pwned="script"</script>',
+  '<img src=x onerror="window.__pwned=\'img\'">',
+  '</textarea><svg onload="window.__pwned=\'svg\'">',
+  '<a href="javascript:window.__pwned=\'link\'">click</a>',
+  '<style>*{display:none!important}</style>',
+  '{"type":"detail","detail":{"index":0}}',
+];
 
 describe('The results viewer in the VS Code workbench (UI)', function () {
   let server;
@@ -43,6 +52,20 @@ describe('The results viewer in the VS Code workbench (UI)', function () {
     fs.mkdirSync(workspace);
     fixture = await writeResultsFixture(workspace);
     await writeResultsFixture(workspace, 'many', manyRows);
+    // A job whose results and requests hold markup (attack test below).
+    const schema = { type: 'object', properties: { '<b>field</b>': { type: 'string' }, constructor: { type: 'string' } } };
+    const input = hostile.map((value, i) =>
+      JSON.stringify({ custom_id: `${value}#${i}`, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'system', content: value }, { role: 'user', content: value }], response_format: { type: 'json_schema', json_schema: { name: 'H', schema } } } }),
+    );
+    const results = hostile.map((value, i) =>
+      JSON.stringify(
+        i % 2 === 0
+          ? { custom_id: `${value}#${i}`, status: 'succeeded', status_code: 200, response: { model: value, choices: [{ message: { role: 'assistant', content: JSON.stringify({ '<b>field</b>': value }) } }], usage: { prompt_tokens: 3, completion_tokens: 2 } }, error: null }
+          : { custom_id: `${value}#${i}`, status: 'failed', status_code: 400, response: null, error: { code: value, message: value } },
+      ),
+    );
+    fs.writeFileSync(path.join(workspace, 'hostile.jsonl'), input.join('\n') + '\n');
+    fs.writeFileSync(path.join(workspace, 'hostile.results.jsonl'), results.join('\n') + '\n');
     server = await startServer({ workspace, extensionPath: repoRoot, echo: verbose, settings: { 'workbench.editor.enablePreview': false, 'editor.minimap.enabled': false } });
     workbench = await openWorkbench(server, {
       onConsole: (line) => {
@@ -75,6 +98,7 @@ describe('The results viewer in the VS Code workbench (UI)', function () {
   const rows = () => viewer().locator('.grid-row[data-index]');
   const rowIds = async () => (await rows().evaluateAll((list) => list.map((row) => row.firstElementChild?.textContent ?? ''))).sort();
   const until = (what, check, timeoutMs = 20_000) => waitFor(what, check, { timeoutMs });
+  const injected = () => viewer().locator('#app').evaluate((app) => ({ pwned: window.__pwned, elements: app.querySelectorAll('.grid-row script, .grid-row img, .grid-row svg, .grid-row a, .grid-row style, .grid-header b, .detail script, .detail img, .detail svg, .detail a, .detail style, .failures *').length }));
 
   it('shows the rows of a job with failures, filters to the failed ones, searches, shows a row and exports CSV', async function () {
     this.timeout(240_000);
@@ -157,6 +181,27 @@ describe('The results viewer in the VS Code workbench (UI)', function () {
     assert.ok((await viewer().locator('.grid-row').count()) < 100, 'still only the rows in sight');
     const refused = browserLog.filter((line) => /Refused to|Content Security Policy/i.test(line));
     assert.deepEqual(refused, [], 'the content security policy blocked nothing the viewer needs');
+  });
+
+
+  it('shows markup, script, links and CSS from the files as text', async function () {
+    this.timeout(120_000);
+    await quickOpen(page, 'hostile.results.jsonl');
+    await until('the hostile rows', async () => (await viewer().locator('.grid-row[data-index]').count()) === hostile.length, 60_000);
+    const ids = await viewer().locator('.grid-row[data-index]').evaluateAll((rows) => rows.map((row) => row.firstElementChild?.textContent ?? ''));
+    assert.deepEqual(ids.sort(), hostile.map((value, i) => `${value}#${i}`).sort(), 'each custom_id shown as the text it is');
+    assert.ok((await viewer().locator('.grid-header').innerText()).includes('<b>field</b>'), 'a field name shown as text');
+    assert.ok((await viewer().locator('.failures').innerText()).includes('<img src=x'), 'error codes shown as text');
+    assert.doesNotMatch(await viewer().locator('.grid-canvas').innerText(), /function Object|\[object Object\]/, 'a `constructor` field no row has is an empty cell');
+    for (let index = 0; index < hostile.length; index++) {
+      await viewer().locator(`.grid-row[data-index="${index}"]`).click();
+      await until(`the detail of row ${index}`, async () => (await viewer().locator('.detail-title').innerText()) === `${hostile[index]}#${index}`);
+      assert.ok((await viewer().locator('.detail-request').innerText()).includes(hostile[index]), `the request of row ${index} as text`);
+    }
+    assert.deepEqual(await injected(), { pwned: undefined, elements: 0 });
+    assert.ok(await viewer().locator('.grid').isVisible(), 'no value hid the page with CSS');
+    const refusedAfter = browserLog.filter((line) => /Refused to|Content Security Policy/i.test(line));
+    assert.deepEqual(refusedAfter, [], 'the policy had nothing to refuse: no value was parsed as markup');
   });
 
   async function screenshot(name, keep) {

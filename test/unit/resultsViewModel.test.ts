@@ -215,7 +215,7 @@ describe('results viewer model', () => {
       const rows = all(model);
       assert.deepEqual(rows.map((row) => [row.customId, row.status, row.code, row.answer, row.inputTokens, row.outputTokens, row.error]), [
         ['bare', 'missing', '', '', undefined, undefined, undefined],
-        ['odd', 'succeeded', '', '', undefined, -1, undefined],
+        ['odd', 'succeeded', '', '', undefined, undefined, undefined], // a negative count is no count
         ['num', 'failed', '42', '', undefined, undefined, undefined],
       ]);
     });

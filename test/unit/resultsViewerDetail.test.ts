@@ -24,6 +24,7 @@ const labels: DetailLabels = {
   noRequest: 'No request',
   noResponse: 'No response',
   rawResponse: 'Raw',
+  moreSections: (count) => `${count} more`,
 };
 
 const detail = (request: unknown, result: RowDetail['result']): RowDetail => ({ index: 0, customId: 'a', request, result, resultLine: 1, inputLine: 1, changed: false });
@@ -97,5 +98,15 @@ describe('results viewer input file', () => {
     writeFileSync(join(dir, 'elsewhere.jsonl'), '');
     assert.equal(findInputFile(join(dir, 'job.results', 'job.results.jsonl'), [undefined, join(dir, 'missing.jsonl'), join(dir, 'elsewhere.jsonl')]), join(dir, 'elsewhere.jsonl'));
     assert.equal(findInputFile(join(dir, 'other.results.jsonl')), undefined);
+  });
+
+  it('shows at most a bounded pane of a request with tens of thousands of messages (attack)', () => {
+    const messages = Array.from({ length: 50_000 }, (_, i) => ({ role: 'user', content: `m${i} ${'x'.repeat(100)}` }));
+    const pane = detailPane(detail({ custom_id: 'a', body: { messages } }, undefined), labels);
+    assert.ok(pane.request.length <= 201, `${pane.request.length} sections`);
+    assert.match(pane.request.at(-1)!.title, /^498\d\d more$/, 'what is left out is counted');
+    const huge = Array.from({ length: 100 }, () => ({ role: 'user', content: 'y'.repeat(90_000) }));
+    const chars = detailPane(detail({ custom_id: 'a', body: { messages: huge } }, undefined), labels).request.reduce((sum, section) => sum + section.text.length, 0);
+    assert.ok(chars <= 2_000_000, `${chars} characters`);
   });
 });

@@ -20,6 +20,8 @@ export type OutcomeTotals = { readonly [status in RequestOutcome]: number };
 export const previewChars = 200;
 export const previewLines = 3;
 const messageChars = 200;
+/** Longest line a hover reads back for its preview; a longer one shows its status only. */
+const maxLookupBytes = 4 * 1024 * 1024;
 
 /**
  * Where each request's line is in a joined results file, with the totals. Only offsets are held (about 10 MB
@@ -32,6 +34,8 @@ export class OutcomeIndex {
     private readonly rows: ReadonlyMap<string, number>,
     private readonly offsets: readonly number[],
     private readonly lengths: readonly number[],
+    /** Each row's status and status code (-1 for none), for a line too long to read back in a hover. */
+    private readonly outcomes: { readonly status: readonly RequestOutcome[]; readonly statusCode: readonly number[] },
   ) {}
 
   get size(): number {
@@ -47,6 +51,11 @@ export class OutcomeIndex {
     const row = this.rows.get(customId);
     if (row === undefined) {
       return undefined;
+    }
+    if (this.lengths[row]! > maxLookupBytes) {
+      // Reading and parsing a line of 100 MB would stall the host for a third of a second on every hover.
+      const code = this.outcomes.statusCode[row]!;
+      return { status: this.outcomes.status[row]!, statusCode: code >= 0 ? code : null };
     }
     let text: string;
     try {
@@ -73,6 +82,7 @@ export async function buildOutcomeIndex(resultsPath: string, options: { readonly
   const offsets: number[] = [];
   const lengths: number[] = [];
   const totals = { succeeded: 0, failed: 0, missing: 0 };
+  const outcomes = { status: [] as RequestOutcome[], statusCode: [] as number[] };
   for await (const line of readLocatedLines(resultsPath)) {
     if (options.signal?.aborted) {
       throw options.signal.reason;
@@ -84,9 +94,11 @@ export async function buildOutcomeIndex(resultsPath: string, options: { readonly
     rows.set(parsed.id, offsets.length);
     offsets.push(line.offset);
     lengths.push(line.length);
+    outcomes.status.push(parsed.line.status);
+    outcomes.statusCode.push(typeof parsed.line.status_code === 'number' ? parsed.line.status_code : -1);
     totals[parsed.line.status]++;
   }
-  return new OutcomeIndex(resultsPath, totals, rows, offsets, lengths);
+  return new OutcomeIndex(resultsPath, totals, rows, offsets, lengths, outcomes);
 }
 
 interface JoinedValue {

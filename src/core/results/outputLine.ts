@@ -1,3 +1,5 @@
+import { isObject, tokenCount } from './resultRow';
+
 /** One line of a batch output or error file, reduced to what joining and summaries need. */
 export interface ResultLine {
   readonly customId: string;
@@ -74,8 +76,8 @@ export function parseResultLine(text: string): ResultLine {
     ran,
     body,
     error: error ? { code: codeText(error.code), message: typeof error.message === 'string' ? error.message : undefined } : undefined,
-    promptTokens: numberOf(usage?.prompt_tokens) ?? numberOf(usage?.input_tokens) ?? 0,
-    completionTokens: numberOf(usage?.completion_tokens) ?? numberOf(usage?.output_tokens) ?? 0,
+    promptTokens: tokenCount(usage?.prompt_tokens) ?? tokenCount(usage?.input_tokens) ?? 0,
+    completionTokens: tokenCount(usage?.completion_tokens) ?? tokenCount(usage?.output_tokens) ?? 0,
     model: isObject(body) && typeof body.model === 'string' && body.model.length > 0 ? body.model : undefined,
   };
 }
@@ -104,13 +106,6 @@ function codeText(code: unknown): string | undefined {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function numberOf(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
 
 /** Failure counts as a list, most common first (ties by key), as summaries show them. */
 export function rankFailures(counts: ReadonlyMap<string, number>): { key: string; count: number }[] {

@@ -26,8 +26,12 @@ export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function numberOf(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+/**
+ * A usage figure the service could have reported: a whole, non-negative, safe number. Anything else (negative,
+ * 1e308, a string) is unknown, so that one hostile line cannot make totals negative or infinite.
+ */
+export function tokenCount(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
 function stringOf(value: unknown): string | undefined {
@@ -119,9 +123,9 @@ export function responseFacts(response: unknown): ResponseFacts {
   return {
     answer: answerOf(response),
     model: stringOf(response.model),
-    inputTokens: numberOf(usage.prompt_tokens) ?? numberOf(usage.input_tokens),
-    outputTokens: numberOf(usage.completion_tokens) ?? numberOf(usage.output_tokens),
-    reasoningTokens: numberOf(details.reasoning_tokens),
+    inputTokens: tokenCount(usage.prompt_tokens) ?? tokenCount(usage.input_tokens),
+    outputTokens: tokenCount(usage.completion_tokens) ?? tokenCount(usage.output_tokens),
+    reasoningTokens: tokenCount(details.reasoning_tokens),
   };
 }
 

@@ -57,7 +57,7 @@ export async function exportCsv(model: ResultsModel, view: ResultsView, destinat
             numberCell(model.cost[row]!),
             structuredStates[model.structured[row]!],
             model.structuredReason[row],
-            ...fieldNames.map((name) => fieldCell(full.fields?.[name])),
+            ...fieldNames.map((name) => fieldCell(full.fields !== undefined && Object.hasOwn(full.fields, name) ? full.fields[name] : undefined)),
           ];
           await write(cells.map(csvCell).join(',') + '\r\n');
         });
@@ -109,6 +109,14 @@ function fieldCell(value: unknown): string | number | boolean | null | undefined
   }
 }
 
+/** The results file changed since its model was built: an export would mix rows, so it stops. */
+export class ResultsChangedError extends Error {
+  constructor(readonly resultsPath: string) {
+    super('The results file changed since it was read; the export stopped. Open the results again and export then.');
+    this.name = 'ResultsChangedError';
+  }
+}
+
 interface FullRow {
   readonly prompt: string;
   readonly answer: string;
@@ -125,12 +133,22 @@ class RowReader {
   ) {}
 
   resultText(row: number): string {
-    return readLineAt(this.results, this.model.resultOffset[row]!, this.model.resultLength[row]!);
+    return this.result(row).text;
+  }
+
+  /** The row's line, read back by offset; throws when the file changed and the line is no longer the row's. */
+  private result(row: number): { text: string; value: Record<string, unknown> } {
+    const text = readLineAt(this.results, this.model.resultOffset[row]!, this.model.resultLength[row]!);
+    const value = parseIfSameId(text, this.model.customId[row]!) as Record<string, unknown> | undefined;
+    if (value === undefined) {
+      throw new ResultsChangedError(this.model.resultsPath);
+    }
+    return { text, value };
   }
 
   read(row: number): FullRow {
     const id = this.model.customId[row]!;
-    const result = parseIfSameId(this.resultText(row), id) as Record<string, unknown> | undefined;
+    const result = this.result(row).value;
     const request = this.input !== undefined && this.model.inputLine[row]! >= 0 ? parseIfSameId(readLineAt(this.input, this.model.inputOffset[row]!, this.model.inputLength[row]!), id) : undefined;
     const answer = result?.status === 'succeeded' ? responseFacts(result.response).answer : '';
     const schema = answerSchemaOf(requestBody(request));

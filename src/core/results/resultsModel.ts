@@ -19,6 +19,13 @@ export const gridChars = 500;
 export const defaultSearchChars = 8192;
 /** How many unreadable lines a model names (all are counted). */
 const maxReported = 1000;
+/**
+ * Field columns the model makes at most: a schema's properties first, then fields met in answers. Answers keyed by
+ * their data (`{"apple": 3}`) would otherwise add a column per row, which no grid or spreadsheet can show.
+ */
+export const maxFieldColumns = 64;
+/** Of {@link maxFieldColumns}, how many may be fields that no schema names. */
+const maxExtraFields = 16;
 /** Rows the typed columns start with (doubled as needed). */
 const initialRows = 1024;
 
@@ -203,6 +210,14 @@ export class ResultsModel {
   }
 }
 
+/** The results path is a folder, a FIFO or a device (perhaps through a symbolic link): nothing to read rows from. */
+export class NotAResultsFileError extends Error {
+  constructor(readonly resultsPath: string) {
+    super(`${resultsPath} is not a regular file`);
+    this.name = 'NotAResultsFileError';
+  }
+}
+
 /** A line's JSON value when it parses and holds `customId`: a line re-read by offset is still the row's line. */
 export function parseIfSameId(text: string, customId: string): unknown {
   try {
@@ -248,11 +263,17 @@ export async function buildResultsModel(resultsPath: string, options: BuildOptio
   const signal = options.signal;
   signal?.throwIfAborted();
   const model = new ResultsModel(resultsPath, options.inputPath);
-  model.totalBytes = (await stat(resultsPath)).size;
+  const stats = await stat(resultsPath);
+  // A FIFO would block a thread of the host's file pool until something writes to it, a device never ends.
+  if (!stats.isFile()) {
+    throw new NotAResultsFileError(resultsPath);
+  }
+  model.totalBytes = stats.size;
   const searchChars = options.searchChars ?? defaultSearchChars;
   const resolver = options.resolver ?? new ModelResolver();
   const schemas: AnswerSchema[] = [];
   const fieldIndex = new Map<string, FieldColumn>();
+  let extraFields = 0;
   const codeIndex = new Map<string, number>();
   const seen = new Set<string>();
   const report = { malformed: [] as MalformedLine[], malformedCount: 0, notInInput: 0, inputWithoutRow: 0, duplicateIds: 0, unreadableInputLines: 0 };
@@ -344,6 +365,14 @@ export async function buildResultsModel(resultsPath: string, options: BuildOptio
         for (const [name, field] of Object.entries(check.fields ?? {})) {
           let column = fieldIndex.get(name);
           if (column === undefined) {
+            if (fieldIndex.size >= maxFieldColumns) {
+              continue;
+            }
+            const named = schema.properties.includes(name);
+            if (!named && extraFields >= maxExtraFields) {
+              continue;
+            }
+            extraFields += named ? 0 : 1;
             column = { name, values: [] };
             fieldIndex.set(name, column);
           }
@@ -550,6 +579,8 @@ function orderFields(schemas: readonly AnswerSchema[], found: Map<string, FieldC
       ordered.push(column);
     }
   }
+  // A schema of thousands of properties still makes a grid one can scroll.
+  ordered.length = Math.min(ordered.length, maxFieldColumns);
   for (const column of ordered) {
     // Sparse arrays as long as the rows, so every index reads as a value or undefined.
     column.values.length = rows;

@@ -1,6 +1,6 @@
 import type { RequestOutcome } from './join';
 import { rankFailures } from './outputLine';
-import { statuses, structuredStates, type FieldValue, type ResultsModel } from './resultsModel';
+import { cut, gridChars, statuses, structuredStates, type FieldValue, type ResultsModel } from './resultsModel';
 import type { StructuredState } from './structuredOutput';
 
 /** The grid's fixed columns; a structured answer's field is `field:NAME`. */
@@ -79,6 +79,30 @@ export interface ResultsSummary extends StatusCounts {
   readonly structured: { ok: number; invalid: number; missingFields: number };
 }
 
+/**
+ * A query as the webview sent it (or restored it from its saved state), kept to what a query can hold: lists of
+ * known statuses and of text codes, a known structured filter, a text search, a sort by a column id. Anything else
+ * is dropped, so a damaged state or message gives a wider view, never an exception.
+ */
+export function normalizeQuery(value: unknown): ResultsQuery {
+  if (typeof value !== 'object' || value === null) {
+    return {};
+  }
+  const raw = value as Record<string, unknown>;
+  const texts = (list: unknown) => (Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : undefined);
+  const statusList = texts(raw.statuses)?.filter((status): status is RequestOutcome => (statuses as readonly string[]).includes(status));
+  const structured = raw.structured === 'problems' ? 'problems' : texts(raw.structured)?.filter((state): state is StructuredState => (structuredStates as readonly unknown[]).includes(state));
+  const sort = typeof raw.sort === 'object' && raw.sort !== null ? (raw.sort as Record<string, unknown>) : undefined;
+  const column = sort !== undefined && typeof sort.column === 'string' && ((fixedColumns as readonly string[]).includes(sort.column) || sort.column.startsWith('field:')) ? (sort.column as ColumnId) : undefined;
+  return {
+    ...(statusList !== undefined && { statuses: statusList }),
+    ...(texts(raw.codes) !== undefined && { codes: texts(raw.codes) }),
+    ...(structured !== undefined && { structured }),
+    ...(typeof raw.search === 'string' && { search: raw.search }),
+    ...(column !== undefined && { sort: { column, descending: sort!.descending === true } }),
+  };
+}
+
 /** Filters and sorts the rows. Over 100,000 rows this takes milliseconds: every key it reads is precomputed. */
 export function queryResults(model: ResultsModel, query: ResultsQuery = {}): ResultsView {
   const statusMask = maskOf(statuses.length, query.statuses?.map((status) => statuses.indexOf(status)));
@@ -145,17 +169,13 @@ export function pageOf(model: ResultsModel, view: ResultsView, offset: number, c
 }
 
 function pageRow(model: ResultsModel, row: number): PageRow {
-  const fields: Record<string, FieldValue> = {};
-  for (const column of model.fields) {
-    const value = column.values[row];
-    if (value !== undefined) {
-      fields[column.name] = value;
-    }
-  }
+  // Built from entries: a field named `__proto__` is a field, not the object's prototype.
+  const fields: Record<string, FieldValue> = Object.fromEntries(model.fields.flatMap((column) => (column.values[row] === undefined ? [] : [[column.name, column.values[row]!]])));
   const inputLine = model.inputLine[row]!;
   return {
     index: row,
-    customId: model.customId[row]!,
+    // An id can be as long as a line: the grid gets its start, the detail pane the whole of it.
+    customId: cut(model.customId[row]!, gridChars),
     status: statuses[model.status[row]!]!,
     code: model.code(row),
     prompt: model.prompt[row]!,
@@ -269,7 +289,8 @@ const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' })
  */
 function compareText(a: string, b: string): number {
   const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
+  let i = 0;
+  for (; i < length; i++) {
     let x = a.charCodeAt(i);
     let y = b.charCodeAt(i);
     if (x === y) {
@@ -286,9 +307,46 @@ function compareText(a: string, b: string): number {
     if (x >= 97 && x <= 122 && y >= 97 && y <= 122) {
       return x - y;
     }
+    if (isDigit(x) && isDigit(y)) {
+      // Inside a number (`request-12` against `request-9`): the numbers' values decide, as the collator's.
+      return compareNumberRuns(a, b, i) ?? collator.compare(a, b);
+    }
     break;
   }
+  if (i === length && a.length !== b.length && length > 0 && isDigit(a.charCodeAt(length - 1)) && isDigit((a.length > length ? a : b).charCodeAt(length))) {
+    // One number is longer (`request-1` against `request-10`).
+    return compareNumberRuns(a, b, length) ?? collator.compare(a, b);
+  }
   return collator.compare(a, b);
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/**
+ * The order of the ASCII digit runs of `a` and `b` around their first difference `at` (the texts are equal before
+ * it), by value; undefined when they are equal in value (`007`, `7`) or too long to compare as numbers.
+ */
+function compareNumberRuns(a: string, b: string, at: number): number | undefined {
+  let start = at;
+  while (start > 0 && isDigit(a.charCodeAt(start - 1))) {
+    start--;
+  }
+  const runEnd = (text: string) => {
+    let end = at;
+    while (end < text.length && isDigit(text.charCodeAt(end))) {
+      end++;
+    }
+    return end;
+  };
+  const endA = runEnd(a);
+  const endB = runEnd(b);
+  if (endA - start > 15 || endB - start > 15) {
+    return undefined;
+  }
+  const difference = Number(a.slice(start, endA)) - Number(b.slice(start, endB));
+  return difference === 0 ? undefined : difference;
 }
 
 /** Each value's rank among the column's values (equal values share a rank); undefined and '' get NaN. */
@@ -324,23 +382,22 @@ function fieldKeys(model: ResultsModel, name: string): Float64Array {
     return typeof value === 'string' ? value : undefined;
   });
   const ranks = textRanks(texts);
-  let numbers = 0;
-  let offset = 0;
+  // Numbers by their rank among the column's numbers, not their value: text then ranks above them all, even above
+  // 1e308 or an answer's 1e999 (Infinity), where "largest number + 1" would tie every text with it.
+  const numbers = new Set<number>();
   for (let row = 0; row < model.rowCount; row++) {
     const value = column.values[row];
     if (typeof value === 'number' || typeof value === 'boolean') {
-      numbers++;
-      offset = Math.max(offset, Number(value));
+      numbers.add(Number(value));
     }
   }
-  // Text sorts after every number: its ranks start above the largest number.
-  const textBase = numbers > 0 ? offset + 1 : 0;
+  const numberRank = new Map([...numbers].sort((a, b) => a - b).map((value, rank) => [value, rank]));
   for (let row = 0; row < model.rowCount; row++) {
     const value = column.values[row];
     if (typeof value === 'number' || typeof value === 'boolean') {
-      keys[row] = Number(value);
+      keys[row] = numberRank.get(Number(value))!;
     } else if (!Number.isNaN(ranks[row]!)) {
-      keys[row] = textBase + ranks[row]!;
+      keys[row] = numberRank.size + ranks[row]!;
     }
   }
   return keys;

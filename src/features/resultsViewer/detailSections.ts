@@ -7,6 +7,12 @@ import type { DetailPane, DetailSection } from '../../resultsViewer/protocol';
 
 /** Longest text of one section (a base64 image or an embedding can be megabytes); the rest is cut. */
 const maxSectionChars = 100_000;
+/**
+ * Sections and characters of one column at most: a request of 50,000 messages would be a message of megabytes and
+ * a page of 50,000 blocks. What is left out is counted in a last section; the source line has it all.
+ */
+const maxSections = 200;
+const maxColumnChars = 2_000_000;
 
 export interface DetailLabels {
   readonly system: string;
@@ -26,6 +32,8 @@ export interface DetailLabels {
   readonly noRequest: string;
   readonly noResponse: string;
   readonly rawResponse: string;
+  /** The last section of a column cut short: how many sections are not shown. */
+  readonly moreSections: (count: number) => string;
 }
 
 type Json = Record<string, unknown>;
@@ -34,11 +42,22 @@ export function detailPane(detail: RowDetail, labels: DetailLabels): DetailPane 
   return {
     index: detail.index,
     customId: detail.customId,
-    request: requestSections(detail.request, labels),
-    response: responseSections(detail.result, labels),
+    request: bounded(requestSections(detail.request, labels), labels),
+    response: bounded(responseSections(detail.result, labels), labels),
     changed: detail.changed,
     inputLine: detail.inputLine,
   };
+}
+
+function bounded(sections: DetailSection[], labels: DetailLabels): DetailSection[] {
+  let chars = 0;
+  for (let at = 0; at < sections.length; at++) {
+    chars += sections[at]!.text.length + sections[at]!.title.length;
+    if (at === maxSections || chars > maxColumnChars) {
+      return [...sections.slice(0, at), { title: labels.moreSections(sections.length - at), text: '' }];
+    }
+  }
+  return sections;
 }
 
 function requestSections(request: unknown, labels: DetailLabels): DetailSection[] {

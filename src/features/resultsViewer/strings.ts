@@ -68,5 +68,6 @@ export function detailLabels(): DetailLabels {
     noRequest: vscode.l10n.t('No request: the input file was not found or does not hold this custom_id.'),
     noResponse: vscode.l10n.t('No response: the results file changed since it was read.'),
     rawResponse: vscode.l10n.t('Whole response'),
+    moreSections: (count) => vscode.l10n.t('{0} more sections not shown: Go to Source shows the whole line.', count.toLocaleString()),
   };
 }

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelResolver } from '../../core/tokens/models';
-import { buildResultsModel, exportCsv, exportJsonl, pageOf, queryResults, summarizeResults, type ResultsModel, type ResultsQuery, type ResultsView } from '../../core/results/viewModel';
+import { buildResultsModel, exportCsv, exportJsonl, normalizeQuery, pageOf, queryResults, ResultsChangedError, summarizeResults, type ResultsModel, type ResultsQuery, type ResultsView } from '../../core/results/viewModel';
 import { pageSize, type GridColumn, type HostMessage, type WebviewMessage } from '../../resultsViewer/protocol';
 import { isCancellation } from '../errors';
 import { detailPane } from './detailSections';
@@ -16,6 +16,11 @@ export interface SessionOptions {
 
 /** Most rows a page request may ask for: the webview asks for {@link pageSize}. */
 const maxPage = pageSize * 5;
+/**
+ * Failure codes the webview gets (the code filter's choices and the header line), most common first: a file with
+ * a code per row would otherwise send every code with every view and fill a select with them.
+ */
+export const maxFailureCodes = 50;
 /** A file that keeps changing (still being written) is read again once it has been quiet this long. */
 const rebuildDelayMs = 300;
 
@@ -77,14 +82,14 @@ export class ViewerSession implements vscode.Disposable {
           this.firstPageSent = -1;
           this.markReady();
           if (message.query !== undefined) {
-            this.query = message.query;
+            this.query = normalizeQuery(message.query);
           }
           this.post({ type: 'init', strings: webviewStrings(), fileName: path.basename(this.options.resultsPath), hasInput: this.options.inputPath !== undefined });
           this.postProgress();
           this.refreshView();
           return;
         case 'query':
-          this.query = message.query;
+          this.query = normalizeQuery(message.query);
           this.refreshView();
           return;
         case 'page':
@@ -170,7 +175,7 @@ export class ViewerSession implements vscode.Disposable {
       counts: this.view.counts,
       statusFacets: this.view.statusFacets,
       totals: this.view.totals,
-      failuresByCode: summary.failuresByCode,
+      failuresByCode: summary.failuresByCode.slice(0, maxFailureCodes),
       structured: { rows: structuredRows, problems: summary.structured.invalid + summary.structured.missingFields },
       complete: model.complete,
       malformed: model.report.malformedCount,
@@ -188,7 +193,7 @@ export class ViewerSession implements vscode.Disposable {
 
   private postPage(version: number, offset: number, count: number): void {
     // A page of an older view is of no use: the webview asks again for the view it has now.
-    if (this.model === undefined || this.view === undefined || version !== this.version) {
+    if (this.model === undefined || this.view === undefined || version !== this.version || !Number.isFinite(offset) || !Number.isFinite(count)) {
       return;
     }
     this.post({ type: 'page', version, offset, rows: pageOf(this.model, this.view, offset, Math.min(count, maxPage)) });
@@ -204,7 +209,7 @@ export class ViewerSession implements vscode.Disposable {
 
   private async postDetail(index: number): Promise<void> {
     const model = this.requireModel();
-    if (!Number.isInteger(index) || index < 0 || index >= model.rowCount) {
+    if (!hasRow(model, index)) {
       // A selection restored from before the file changed: there is no such row any more.
       return;
     }
@@ -232,6 +237,8 @@ export class ViewerSession implements vscode.Disposable {
       const listener = token.onCancellationRequested(() => abort.abort());
       try {
         return await write(model, view, destination.fsPath, { overwrite: true, signal: abort.signal });
+      } catch (error) {
+        throw error instanceof ResultsChangedError ? new Error(vscode.l10n.t('The results file changed since it was read; the export stopped. Export again once the viewer has read it again.')) : error;
       } finally {
         listener.dispose();
       }
@@ -241,6 +248,9 @@ export class ViewerSession implements vscode.Disposable {
 
   private async goToSource(index: number): Promise<void> {
     const model = this.requireModel();
+    if (!hasRow(model, index)) {
+      return;
+    }
     const detail = await model.detail(index);
     if (this.options.inputPath !== undefined && detail.inputLine !== undefined) {
       const position = new vscode.Position(detail.inputLine - 1, 0);
@@ -266,6 +276,11 @@ export class ViewerSession implements vscode.Disposable {
     this.posted.fire(message);
     void this.webview.postMessage(message);
   }
+}
+
+/** Whether `index` (from the webview: any value) is a row of the model. */
+function hasRow(model: ResultsModel, index: unknown): index is number {
+  return typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < model.rowCount;
 }
 
 /** The grid's columns: the fixed ones, the structured state when any row has one, then the answers' fields. */

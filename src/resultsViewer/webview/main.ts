@@ -456,7 +456,9 @@ function cellText(row: PageRow, column: ColumnId): { text: string; className?: s
     case 'structured':
       return row.structured === undefined ? { text: '' } : { text: strings[row.structured] ?? row.structured, className: row.structured === 'ok' ? undefined : 'error-text' };
     default: {
-      const value = row.fields[column.slice('field:'.length)];
+      // Own fields only: a field named `constructor` that this row lacks is not Object's constructor.
+      const name = column.slice('field:'.length);
+      const value = Object.hasOwn(row.fields, name) ? row.fields[name] : undefined;
       return { text: value === undefined ? '' : value === null ? 'null' : String(value) };
     }
   }
