@@ -1,7 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { readLineAt, readLocatedLines } from '../io/lineReader';
 import type { RequestOutcome } from './join';
-import { resultStem } from './names';
+import { jobFolderSuffix, resultFileSuffixes, resultStem } from './names';
 import { isObject, responseFacts } from './resultRow';
 
 /** What the source file shows of one request's outcome. */
@@ -182,7 +182,8 @@ function isOutcome(value: unknown): value is RequestOutcome {
 export function resultsFileCandidates(sourceName: string, folders: readonly string[], join: (...parts: string[]) => string): string[] {
   const stem = resultStem(sourceName, 'results');
   const candidates: string[] = [];
-  for (const layout of [(folder: string) => join(folder, `${stem}.results`, `${stem}.results.jsonl`), (folder: string) => join(folder, `${stem}.results.jsonl`)]) {
+  const file = `${stem}.${resultFileSuffixes.results}`;
+  for (const layout of [(folder: string) => join(folder, `${stem}${jobFolderSuffix}`, file), (folder: string) => join(folder, file)]) {
     for (const folder of folders) {
       const path = layout(folder);
       if (!candidates.includes(path)) {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { resultFileSuffixes } from '../../core/results/names';
+import { jobFolderSuffix, resultFileSuffixes } from '../../core/results/names';
 
 /**
  * The batch input a results file was joined from: the one its job record names when there is one (the
@@ -16,8 +16,8 @@ export function findInputFile(resultsPath: string, recorded: readonly (string | 
     const folder = path.dirname(resultsPath);
     candidates.push(path.join(folder, `${stem}.jsonl`));
     const folderName = path.basename(folder);
-    if (folderName.toLowerCase().endsWith('.results')) {
-      candidates.push(path.join(path.dirname(folder), `${folderName.slice(0, -'.results'.length)}.jsonl`));
+    if (folderName.toLowerCase().endsWith(jobFolderSuffix)) {
+      candidates.push(path.join(path.dirname(folder), `${folderName.slice(0, -jobFolderSuffix.length)}.jsonl`));
     }
     candidates.push(path.join(path.dirname(folder), `${stem}.jsonl`));
   }
