@@ -6,6 +6,7 @@ import { registerConnectionCommands } from './features/connections/commands';
 import { ConnectionStore } from './features/connections/connectionStore';
 import { ClientFactory } from './features/connections/credentials';
 import { EmbeddedEmulator } from './features/connections/embeddedEmulator';
+import { DeploymentCache } from './features/deployments/deploymentCache';
 import { BatchDocumentTracker } from './features/documents/batchDocumentTracker';
 import { EstimateCodeLensProvider } from './features/estimates/estimateCodeLens';
 import { EstimateHoverProvider } from './features/estimates/estimateHover';
@@ -43,6 +44,8 @@ export interface ExtensionApi {
   /** The active batch file's counts (and estimate, where there is no CodeLens) in the status bar. */
   readonly status: ValidationStatusItem;
   readonly connections: ConnectionStore;
+  /** Each connection's deployments as last listed (the validator, completion and submit read them). */
+  readonly deployments: DeploymentCache;
   readonly jobs: JobsModel;
   readonly tree: JobsTreeProvider;
   readonly emulator: EmbeddedEmulator;
@@ -88,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
 
   // Connections and the jobs they run.
   const connections = new ConnectionStore(context);
+  const deployments = new DeploymentCache(context.globalState);
   const emulator = new EmbeddedEmulator(context.globalStorageUri, log);
   const clients = new ClientFactory(connections, emulator);
   const store = new JobStore(context.globalState);
@@ -100,7 +104,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const view = vscode.window.createTreeView<JobsNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const results = new ResultsService(clients, store, poller);
   const jobCommands = new JobCommands(jobs, clients, poller);
-  context.subscriptions.push(connections, emulator, store, marks, jobs, poller, groups, scheduler, tree, view, new JobNotifications(jobs));
+  context.subscriptions.push(connections, deployments, emulator, store, marks, jobs, poller, groups, scheduler, tree, view, new JobNotifications(jobs));
   void vscode.commands.executeCommand('setContext', 'azureOpenAIBatch.hasConnections', connections.all().length > 0);
   context.subscriptions.push(
     connections.onDidChange(() => void vscode.commands.executeCommand('setContext', 'azureOpenAIBatch.hasConnections', connections.all().length > 0)),
@@ -146,7 +150,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
           return { jobs: model, tree: reopened, groups: parts[1], dispose: () => vscode.Disposable.from(reopened, model, ...parts).dispose() };
         }
       : undefined;
-  return { validation, documents, estimates, status, connections, jobs, tree, emulator, groups, results, outcomes, resultsViewer, storage: context.globalStorageUri, reopenJobs };
+  return { validation, documents, estimates, status, connections, deployments, jobs, tree, emulator, groups, results, outcomes, resultsViewer, storage: context.globalStorageUri, reopenJobs };
 }
 
 export function deactivate(): void {

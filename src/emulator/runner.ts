@@ -333,8 +333,7 @@ export class BatchRunner {
     }
     internal.processed = count;
     await this.publishResults(batch);
-    moveTo(batch, 'expired');
-    this.store.changed();
+    this.endWithResults(batch, 'expired');
   }
 
   private async finalize(batch: BatchRecord): Promise<void> {
@@ -343,8 +342,7 @@ export class BatchRunner {
       return;
     }
     await this.publishResults(batch);
-    moveTo(batch, 'completed');
-    this.store.changed();
+    this.endWithResults(batch, 'completed');
   }
 
   private async finishCancel(batch: BatchRecord): Promise<void> {
@@ -356,8 +354,7 @@ export class BatchRunner {
       // What finished is kept: an output file with the finished rows, an error file with the failed ones.
       await this.publishResults(batch);
     }
-    moveTo(batch, 'cancelled');
-    this.store.changed();
+    this.endWithResults(batch, 'cancelled');
   }
 
   /**
@@ -367,7 +364,8 @@ export class BatchRunner {
   private async publishResults(batch: BatchRecord): Promise<void> {
     const now = unixNow();
     for (const kind of ['output', 'error'] as const) {
-      if ((kind === 'output' ? batch.output_file_id : batch.error_file_id) !== null) {
+      const already = kind === 'output' ? batch.output_file_id ?? batch.internal.publishedOutputId : batch.error_file_id ?? batch.internal.publishedErrorId;
+      if (already !== undefined && already !== null) {
         continue;
       }
       const id = ids.generatedFile();
@@ -396,14 +394,23 @@ export class BatchRunner {
         seq: this.store.nextSeq(),
         expiresAfterSet: expiresAfter !== undefined,
       });
+      // Azure shows the ids with the terminal status, never during finalizing: they wait in the internal record.
       if (kind === 'output') {
-        batch.output_file_id = id;
+        batch.internal.publishedOutputId = id;
       } else {
-        batch.error_file_id = id;
+        batch.internal.publishedErrorId = id;
       }
       this.store.changed();
       await this.store.flush();
     }
+  }
+
+  /** Moves to a terminal status and shows the published result files with it, in one step no request can split. */
+  private endWithResults(batch: BatchRecord, status: 'completed' | 'expired' | 'cancelled'): void {
+    batch.output_file_id ??= batch.internal.publishedOutputId ?? null;
+    batch.error_file_id ??= batch.internal.publishedErrorId ?? null;
+    moveTo(batch, status);
+    this.store.changed();
   }
 }
 

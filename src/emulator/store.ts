@@ -69,6 +69,9 @@ export interface BatchInternal {
   processed: number;
   outputBytes: number;
   errorBytes: number;
+  /** Result files already published while the batch is still finalizing; shown on the batch once it is terminal. */
+  publishedOutputId?: string;
+  publishedErrorId?: string;
 }
 
 interface StateFile {

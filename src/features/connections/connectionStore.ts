@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
+import type { ResourceRef } from '../../core/azure/deployments';
 
 export type AuthKind = 'apiKey' | 'entra' | 'azureCli';
 
@@ -14,6 +15,10 @@ export interface Connection {
   readonly tenant?: string;
   /** Runs in this extension host (Try the Local Emulator). */
   readonly emulator?: boolean;
+  /** The service: an Azure OpenAI resource (the default when absent) or OpenAI's own API (api.openai.com/v1). */
+  readonly service?: 'azure' | 'openai';
+  /** The ARM account behind the endpoint, when the connection was picked after signing in. */
+  readonly resource?: ResourceRef;
 }
 
 interface StoredKey {
