@@ -7,13 +7,14 @@ import type { OpenAI } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import type { FileObject } from 'openai/resources/files';
 import { FileExistsError, UnsafePathError, writeFileAtomically } from '../atomicFile';
-import { checkEndpoint, createSdkClient, DEFAULT_TIMEOUT_MS, type ConnectionConfig } from './connection';
+import { checkEndpoint, createSdkClient, DEFAULT_TIMEOUT_MS, V1_API_VERSION, type ConnectionConfig } from './connection';
 import { failWhenIdle, IdleWatchdog, maxTimerMs, stalledError } from './idleTimeout';
 import { openaiSdk } from './sdk';
 import { BatchServiceError, OperationCancelledError, SubmissionMayExistError, toServiceError } from './errors';
 import { defaultRetry, sleep, throwIfAborted, withRetry, type RetryOptions } from './retry';
 import { redactChunks } from './secretRedaction';
-import { asBatch, asBatchList, asFileObject, unexpectedAnswer } from './shapes';
+import { refusesField, supportsExpiry } from './expiry';
+import { asBatch, asBatchList, asFileList, asFileObject, unexpectedAnswer } from './shapes';
 
 export type { Batch, FileObject };
 
@@ -58,6 +59,11 @@ export interface BatchClientOptions {
   readonly now?: () => number;
   /** Pages read at most when a list keeps saying `has_more` (default {@link MAX_LIST_PAGES}). */
   readonly maxListPages?: number;
+  /**
+   * Uploads set `expires_after` and creates `output_expires_after` to this many seconds (see `expirySeconds`), on API
+   * versions that take them (`supportsExpiry`). Undefined: files are kept until deleted.
+   */
+  readonly expireAfterSeconds?: number;
 }
 
 export interface CreatedBatch {
@@ -99,6 +105,9 @@ export class BatchClient {
   private readonly lookup: LookupOptions;
   private readonly now: () => number;
   private readonly maxListPages: number;
+  private readonly expireAfterSeconds: number | undefined;
+  /** The service refused the field once (a 400 naming it): it is not sent again by this client. */
+  private readonly refusedFields = new Set<string>();
 
   constructor(
     readonly config: ConnectionConfig,
@@ -110,6 +119,30 @@ export class BatchClient {
     this.lookup = { ...defaultLookup, ...options.lookup };
     this.now = options.now ?? Date.now;
     this.maxListPages = options.maxListPages ?? MAX_LIST_PAGES;
+    this.expireAfterSeconds = options.expireAfterSeconds !== undefined && supportsExpiry(config.apiVersion) ? options.expireAfterSeconds : undefined;
+  }
+
+  /** `{ anchor: 'created_at', seconds }` for the field, unless expiry is off or the service refused the field. */
+  private expiryFor(field: 'expires_after' | 'output_expires_after'): { anchor: 'created_at'; seconds: number } | undefined {
+    return this.expireAfterSeconds === undefined || this.refusedFields.has(field) ? undefined : { anchor: 'created_at', seconds: this.expireAfterSeconds };
+  }
+
+  /**
+   * Runs `send` with the expiry field, and once more without it when the service answers a 400 naming the field
+   * (a resource that does not take it though its API version should). A 400 is a clear answer: nothing was created.
+   */
+  private async withExpiryFallback<T>(field: 'expires_after' | 'output_expires_after', send: (expiry: { anchor: 'created_at'; seconds: number } | undefined) => Promise<T>): Promise<T> {
+    const expiry = this.expiryFor(field);
+    try {
+      return await send(expiry);
+    } catch (error) {
+      const converted = toServiceError(error);
+      if (expiry === undefined || !refusesField(converted, field)) {
+        throw converted;
+      }
+      this.refusedFields.add(field);
+      return send(undefined);
+    }
   }
 
   private get sdk(): OpenAI {
@@ -123,7 +156,7 @@ export class BatchClient {
     const name = options.filename ?? basename(path);
     return withRetry(async () => {
       let sent = 0;
-      const source = createReadStream(path, { highWaterMark: 1024 * 1024 });
+      let source = createReadStream(path, { highWaterMark: 1024 * 1024 });
       // Times out on silence, not on the whole transfer: a 200 MB upload over a slow link takes longer than any one timeout.
       const watchdog = new IdleWatchdog(this.timeoutMs, options.signal);
       const counted = async function* (): AsyncGenerator<Buffer> {
@@ -137,7 +170,16 @@ export class BatchClient {
         watchdog.touch();
       };
       try {
-        return asFileObject(await this.sdk.files.create({ file: openaiSdk().toStreamingFile(counted(), name, { type: 'application/jsonl' }), purpose: 'batch' }, { signal: watchdog.signal, timeout: maxTimerMs }));
+        return await this.withExpiryFallback('expires_after', async (expiry) => {
+          if (sent > 0) {
+            // The body was read by the refused attempt: stream the file again.
+            sent = 0;
+            source.destroy();
+            source = createReadStream(path, { highWaterMark: 1024 * 1024 });
+          }
+          const file = openaiSdk().toStreamingFile(counted(), name, { type: 'application/jsonl' });
+          return asFileObject(await this.sdk.files.create({ file, purpose: 'batch', ...(expiry ? { expires_after: expiry } : {}) }, { signal: watchdog.signal, timeout: maxTimerMs }));
+        });
       } catch (error) {
         throw watchdog.fired && !options.signal?.aborted ? stalledError(`taking the upload of ${name} (${sent} of ${total} bytes sent) or answering it`, this.timeoutMs) : error;
       } finally {
@@ -165,6 +207,31 @@ export class BatchClient {
         throw new BatchServiceError(`The file ${fileId} was still "${file.status}" after waiting.`, undefined, 'timeout', false);
       }
       await sleep(options.pollMs ?? 1000, options.signal);
+    }
+  }
+
+  /**
+   * Every file of the resource (all pages on v1; classic lists have no paging), up to {@link MAX_LIST_PAGES} pages,
+   * optionally of one `purpose`.
+   */
+  async listFiles(options: { purpose?: string; signal?: AbortSignal } = {}): Promise<FileObject[]> {
+    const all: FileObject[] = [];
+    const seen = new Set<string>();
+    let after: string | undefined;
+    for (let pages = 1; ; pages++) {
+      const page = await withRetry(async () => {
+        const body = await this.sdk.get<unknown>('/files', { query: { purpose: options.purpose, after, limit: this.config.apiVersion === V1_API_VERSION ? 10_000 : undefined }, signal: options.signal });
+        return asFileList(body);
+      }, this.retryWith(options.signal));
+      for (const file of page.data) {
+        all.push(file);
+      }
+      if (!page.hasMore || page.lastId === undefined || page.data.length === 0 || seen.has(page.lastId)) {
+        return all;
+      }
+      checkPageCount(pages, this.maxListPages);
+      seen.add(page.lastId);
+      after = page.lastId;
     }
   }
 
@@ -211,18 +278,21 @@ export class BatchClient {
             }
           }
           try {
-            const { data, response } = await this.sdk.batches
-              .create(
-                {
-                  input_file_id: params.inputFileId,
-                  // The SDK types endpoint as `/v1/...`; Azure also takes the bare paths.
-                  endpoint: params.endpoint as Batch['endpoint'] as never,
-                  completion_window: '24h',
-                  metadata,
-                },
-                { signal: params.signal },
-              )
-              .withResponse();
+            const { data, response } = await this.withExpiryFallback('output_expires_after', (expiry) =>
+              this.sdk.batches
+                .create(
+                  {
+                    input_file_id: params.inputFileId,
+                    // The SDK types endpoint as `/v1/...`; Azure also takes the bare paths.
+                    endpoint: params.endpoint as Batch['endpoint'] as never,
+                    completion_window: '24h',
+                    metadata,
+                    ...(expiry ? { output_expires_after: expiry } : {}),
+                  },
+                  { signal: params.signal },
+                )
+                .withResponse(),
+            );
             return {
               batch: asBatch(data),
               submissionId,

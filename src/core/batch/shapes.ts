@@ -95,6 +95,18 @@ export function asBatchList(value: unknown): { data: Batch[]; hasMore: boolean; 
   return { data, hasMore: record.has_more === true, lastId };
 }
 
+/** A page of the file list: `data` (each a file), `has_more` (v1 only), `last_id`. */
+export function asFileList(value: unknown): { data: FileObject[]; hasMore: boolean; lastId: string | undefined } {
+  const what = 'a list of files';
+  const record = objectOr(value, what);
+  if (!Array.isArray(record.data)) {
+    throw unexpectedAnswer(what, value, 'no "data" list');
+  }
+  const data = record.data.map((item) => asFileObject(item));
+  const lastId = typeof record.last_id === 'string' && record.last_id.length > 0 ? record.last_id : data[data.length - 1]?.id;
+  return { data, hasMore: record.has_more === true, lastId };
+}
+
 function objectOr(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw unexpectedAnswer(what, value);
