@@ -34,6 +34,7 @@ export const Commands = {
   downloadGroupResults: 'azureOpenAIBatch.downloadGroupResults',
   cancelGroup: 'azureOpenAIBatch.cancelGroup',
   removeGroup: 'azureOpenAIBatch.removeGroup',
+  cleanUpFiles: 'azureOpenAIBatch.cleanUpFiles',
 } as const;
 
 export const VIEW_ID = 'azureOpenAIBatch.jobs';
@@ -58,6 +59,8 @@ export const Settings = {
   notifyOnCompletion: 'jobs.notifyOnCompletion',
   splitMaxParallel: 'split.maxParallel',
   splitMaxEnqueuedTokens: 'split.maxEnqueuedTokens',
+  filesExpireAfterDays: 'files.expireAfterDays',
+  quotaEnqueuedTokens: 'quota.enqueuedTokens',
 } as const;
 
 /** `azureOpenAIBatch.validation.enabled`, as `affectsConfiguration` wants it. */

@@ -1,5 +1,6 @@
 import { BatchClient } from '../core/batch/client';
 import { DEFAULT_API_VERSION, DEFAULT_TIMEOUT_MS, defaultAzureCredentialProvider, endpointProblem, type ConnectionConfig } from '../core/batch/connection';
+import { EXPIRY_DAYS, expirySeconds } from '../core/batch/expiry';
 import { defaultRetry, maxTimerMs } from '../core/batch/retry';
 import { terminalSafe } from '../core/terminalText';
 export { isLoopbackEndpoint as isLoopback } from '../core/batch/connection';
@@ -49,11 +50,28 @@ export async function clientFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = 
     throw new UsageError('--api-key (or AZURE_OPENAI_API_KEY, or --api-key-stdin) or --entra is required');
   }
   // Every retry is told, so a service that does not answer never means minutes of silence.
-  return new BatchClient(config, {
-    ...defaultRetry,
-    onRetry: (error, attempt, delayMs) =>
-      notices.write(`${terminalSafe(error.message).replace(/\.$/, '')}; trying again in ${Math.ceil(delayMs / 1000)} s (retry ${attempt} of ${defaultRetry.retries})\n`),
-  });
+  return new BatchClient(
+    config,
+    {
+      ...defaultRetry,
+      onRetry: (error, attempt, delayMs) =>
+        notices.write(`${terminalSafe(error.message).replace(/\.$/, '')}; trying again in ${Math.ceil(delayMs / 1000)} s (retry ${attempt} of ${defaultRetry.retries})\n`),
+    },
+    { expireAfterSeconds: expirySeconds(expireAfterDays(args)) },
+  );
+}
+
+/** `--expire-after-days N` (0 turns expiry off; default 14, as the extension's setting): days files and outputs are kept. */
+function expireAfterDays(args: ParsedArgs): number {
+  const raw = args.options.get('expire-after-days');
+  if (raw === undefined) {
+    return EXPIRY_DAYS.default;
+  }
+  const days = Number(raw);
+  if (raw === true || !Number.isFinite(days) || days < 0) {
+    throw new UsageError('--expire-after-days takes a number of days (0 for none; 14 to 30 are used)');
+  }
+  return days;
 }
 
 export function stringOption(args: ParsedArgs, name: string): string | undefined {

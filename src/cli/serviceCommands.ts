@@ -59,7 +59,7 @@ function pollInterval(args: ReturnType<typeof parseArgs>, endpoint: string): num
 
 /** `submit`: validate, upload, create; with `--wait` follow it to the end; with `--out` download the results. */
 export async function runSubmit(argv: readonly string[], ...[out, err]: Streams): Promise<number> {
-  const args = parseArgs(argv, [...connectionValued, 'out', 'poll-ms', 'max-parallel', 'max-requests', 'max-size-mb', 'max-tokens'], [...connectionFlags, 'wait', 'force', 'split']);
+  const args = parseArgs(argv, [...connectionValued, 'out', 'poll-ms', 'max-parallel', 'max-requests', 'max-size-mb', 'max-tokens', 'expire-after-days'], [...connectionFlags, 'wait', 'force', 'split']);
   if (args.positionals.length !== 1) {
     throw new UsageError(`usage: ${submitUsage}`);
   }

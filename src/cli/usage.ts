@@ -6,7 +6,7 @@ const connection = '--endpoint URL (--api-key K | --api-key-stdin | --entra [--t
 export const usages = {
   validate: 'validate FILE [--json] [--max-diagnostics N] [--max-requests N] [--max-size-mb N]',
   estimate: 'estimate FILE [--json] [--model MODEL] [--deployment-models NAME=MODEL,...] [--prices FILE]',
-  submit: `submit FILE ${connection} [--wait] [--out DIR] [--poll-ms N] [--force] [--split [--max-parallel N] [--max-requests N] [--max-size-mb N] [--max-tokens N]]`,
+  submit: `submit FILE ${connection} [--wait] [--out DIR] [--poll-ms N] [--force] [--expire-after-days N] [--split [--max-parallel N] [--max-requests N] [--max-size-mb N] [--max-tokens N]]`,
   status: `status [BATCH_ID | --submission-id ID] ${connection} [--json] [--limit N]`,
   download: `download BATCH_ID --out DIR ${connection} [--input FILE] [--force]`,
   cancel: `cancel BATCH_ID ${connection}`,
@@ -24,7 +24,12 @@ const connectionNotes = [
 ];
 
 const notes: Partial<Record<keyof typeof usages, () => string[]>> = {
-  submit: () => connectionNotes,
+  submit: () => [
+    '--expire-after-days N: the uploaded file and the job\'s output files expire N days after creation (14 to 30; default 14;',
+    '0 keeps them until deleted). Only API versions from 2025-04-01-preview on and v1 take it; older ones send none.',
+    '',
+    ...connectionNotes,
+  ],
   status: () => connectionNotes,
   download: () => [
     'Writes NAME.output.jsonl and NAME.errors.jsonl (as the service returned them), NAME.results.jsonl (every input',

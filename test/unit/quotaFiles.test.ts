@@ -12,6 +12,7 @@ import type { FileObject } from '../../src/core/batch/client';
 import { emulatorClient, useEmulator } from './emulatorFixture';
 import { GA, PREVIEW, scratch, waitSnapshot } from './emulatorHelpers';
 import { requests } from './helpers';
+import { runCli } from './cliProcess';
 
 const day = 86_400;
 
@@ -74,6 +75,25 @@ describe('file expiry (expires_after, output_expires_after)', () => {
       assert.equal(stored.expires_at, null);
     });
 
+    it('CLI: submit --expire-after-days sets the expiry (21 days here), 0 sends none, the default is 14 days', async function () {
+      this.timeout(60_000);
+      const input = files.write('cli.jsonl', requests(1).join('\n') + '\n');
+      const connection = ['--endpoint', fixture.emulator.url, '--api-key', fixture.emulator.apiKey, '--api-version', PREVIEW];
+      const expiryOf = async (extra: string[]) => {
+        const result = await runCli(['submit', input, ...connection, ...extra]);
+        assert.equal(result.code, 0, result.stderr);
+        const batch = JSON.parse(result.stdout) as { input_file_id: string };
+        const stored = fixture.emulator.files().find((f) => f.id === batch.input_file_id) as { created_at: number; expires_at: number | null };
+        return stored.expires_at === null ? null : stored.expires_at - stored.created_at;
+      };
+      assert.equal(await expiryOf(['--expire-after-days', '21']), 21 * day);
+      assert.equal(await expiryOf(['--expire-after-days', '0']), null);
+      assert.equal(await expiryOf([]), 14 * day);
+      const refused = await runCli(['submit', input, ...connection, '--expire-after-days', 'soon']);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /--expire-after-days takes a number of days/);
+    });
+
     it('lists every file (classic and v1) and counts them against the cap', async () => {
       for (const apiVersion of [PREVIEW, 'v1']) {
         const client = emulatorClient(fixture.emulator, { apiVersion });
@@ -81,8 +101,8 @@ describe('file expiry (expires_after, output_expires_after)', () => {
         assert.deepEqual(listed.map((f) => f.id).sort(), fixture.emulator.files().map((f) => f.id as string).sort(), apiVersion);
       }
       const use = fileCapUse(await emulatorClient(fixture.emulator, { apiVersion: PREVIEW }).listFiles());
-      // Two uploads: one with an expiry, one without (outputs do not count).
-      assert.deepEqual(use, { count: 2, withoutExpiry: 1, cap: FILE_CAP });
+      // Five uploads, two without an expiry (GA, and the CLI's 0); the outputs do not count.
+      assert.deepEqual(use, { count: 5, withoutExpiry: 2, cap: FILE_CAP });
     });
   });
 

@@ -31,6 +31,15 @@ export const roughTokenEstimate: LineTokenEstimator = (line) => {
   return Math.ceil(Buffer.byteLength(line) / 4) + (bound ? Number(bound[1]) : 0);
 };
 
+/** A whole file's rough enqueued-token estimate ({@link roughTokenEstimate} of each request line), streamed. */
+export async function fileTokenEstimate(path: string): Promise<number> {
+  let tokens = 0;
+  for await (const { text } of readLocatedLines(path)) {
+    tokens += text.trim() ? roughTokenEstimate(text) : 0;
+  }
+  return tokens;
+}
+
 /**
  * Splits a batch file on line boundaries into parts that each fit the limits, never splitting a
  * request; ids stay unique because every request goes to exactly one part. Streams the input and

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { Commands } from '../../constants';
+import { CONFIG_SECTION, Commands, Settings } from '../../constants';
+import { EXPIRY_DAYS, expirySeconds } from '../../core/batch/expiry';
 import { BatchClient } from '../../core/batch/client';
 import { cachingTokenProvider, COGNITIVE_SERVICES_SCOPE, defaultAzureCredentialProvider, type ConnectionConfig } from '../../core/batch/connection';
 import { normalizeEndpoint, type Connection, type ConnectionStore } from './connectionStore';
@@ -31,7 +32,8 @@ export class ClientFactory {
   ) {}
 
   async clientFor(connection: Connection, options: ClientOptions): Promise<BatchClient> {
-    return new BatchClient(await this.configFor(connection, options));
+    // Read at each client: a changed expiry setting applies to the next upload.
+    return new BatchClient(await this.configFor(connection, options), undefined, { expireAfterSeconds: expireAfterSetting() });
   }
 
   async configFor(connection: Connection, options: ClientOptions): Promise<ConnectionConfig> {
@@ -105,4 +107,9 @@ export function hostOf(endpoint: string): string {
   } catch {
     return endpoint;
   }
+}
+
+/** `azureOpenAIBatch.files.expireAfterDays` in seconds (clamped to 14–30 days), or undefined when it is 0 or null. */
+export function expireAfterSetting(): number | undefined {
+  return expirySeconds(vscode.workspace.getConfiguration(CONFIG_SECTION).get<number | null>(Settings.filesExpireAfterDays, EXPIRY_DAYS.default));
 }

@@ -36,6 +36,12 @@ export interface JobRecord {
   readonly downloaded?: { readonly output?: string; readonly errors?: string; readonly results?: string };
   /** The estimate of the file sent, made at submission: the summary shows it next to the actual cost. */
   readonly estimate?: SubmitEstimate;
+  /** The deployment the job runs on (the file's `model`, or the one chosen at submit), for its quota use. */
+  readonly deployment?: string;
+  /** The file's rough enqueued-token estimate made at submit (used for the quota while `estimate` is not there). */
+  readonly tokens?: number;
+  /** The create's `deployment-enqueued-tokens` / `deployment-maximum-enqueued-tokens` headers, when it answered with them. */
+  readonly enqueued?: { readonly tokens: number; readonly max?: number; readonly at: number };
 }
 
 /** A job's state changed from active to terminal during a refresh. */

@@ -22,6 +22,9 @@ export interface SubmissionRequest {
   readonly retryNumber?: number;
   /** A copy already uploaded (a submission made anew): used instead of uploading again while the service keeps it. */
   readonly inputFileId?: string;
+  /** The deployment the file runs on and its rough token estimate, kept on the record for the quota. */
+  readonly deployment?: string;
+  readonly tokens?: number;
 }
 
 export interface SubmissionDeps {
@@ -43,7 +46,7 @@ export async function submitPreparedFile(request: SubmissionRequest, deps: Submi
     // Set once the job is recorded: only then does a failure have a record to settle.
     let pending: JobRecord | undefined;
     try {
-      const { batch } = await submitBatchFile(client, {
+      const { batch, enqueuedTokens, maxEnqueuedTokens } = await submitBatchFile(client, {
         path: request.uploadPath,
         filename: name,
         endpoint: request.endpoint,
@@ -60,7 +63,8 @@ export async function submitPreparedFile(request: SubmissionRequest, deps: Submi
         },
         onUnclearAnswer: () => report({ message: vscode.l10n.t('no clear answer from the service; looking for the job') }),
       });
-      const record: JobRecord = { ...pending!, batchId: batch.id, snapshot: batch };
+      const enqueued = enqueuedTokens === undefined ? undefined : { tokens: enqueuedTokens, max: maxEnqueuedTokens, at: Date.now() };
+      const record: JobRecord = { ...pending!, batchId: batch.id, snapshot: batch, ...(enqueued ? { enqueued } : {}) };
       await deps.store.upsert(record);
       deps.poller.kick(request.connection.id);
       return record;
@@ -147,6 +151,8 @@ function pendingRecord(request: SubmissionRequest, name: string, fileId: string,
     inputPath: request.uploadPath,
     inputFileId: fileId,
     endpoint: request.endpoint,
+    deployment: request.deployment,
+    tokens: request.tokens,
   };
 }
 

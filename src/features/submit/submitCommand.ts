@@ -3,9 +3,8 @@ import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { CONFIG_SECTION, Commands, Settings, VIEW_ID } from '../../constants';
 import { newGroup } from '../../core/batch/groupRunner';
-import { roughTokenEstimate, splitFile, type PartFile, type PartLimits } from '../../core/batch/split';
+import { fileTokenEstimate, splitFile, type PartFile, type PartLimits } from '../../core/batch/split';
 import { DiagnosticCodes } from '../../core/jsonl/codes';
-import { readLocatedLines } from '../../core/io/lineReader';
 import type { GroupScheduler } from '../groups/groupScheduler';
 import type { GroupRecord, GroupStore } from '../groups/groupStore';
 import { resolveInside } from '../../core/atomicFile';
@@ -24,6 +23,7 @@ import type { ValidationController } from '../validation/validationController';
 import type { EstimatesController } from '../estimates/estimatesController';
 import { submitPreparedFile } from './submission';
 import { estimateOfSubmittedFile, keepEstimate } from './submitEstimate';
+import { checkDeploymentQuota, type OverQuotaAnswer } from './quotaCheck';
 
 /** Answers to the questions "Submit as Batch Job" asks, for scripted use (tests, other extensions). */
 export interface SubmitOptions {
@@ -38,6 +38,8 @@ export interface SubmitOptions {
   readonly split?: boolean;
   /** Most parts running at once (default: the `split.maxParallel` setting). */
   readonly maxParallel?: number;
+  /** Over the deployment's free enqueued-token quota: split and queue, or submit anyway, without asking. */
+  readonly overQuota?: OverQuotaAnswer;
 }
 
 export interface SubmitDeps {
@@ -122,7 +124,7 @@ async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.U
   const quota = config.get<number>(Settings.splitMaxEnqueuedTokens, 0);
   const errors = errorCount(validation.counts, splitCodes);
   const warnings = countBySeverity(validation.counts).warning;
-  if (errors === 0 && (overLimits.length > 0 || (quota > 0 && (await estimateFileTokens(uri.fsPath)) > quota))) {
+  if (errors === 0 && (overLimits.length > 0 || (quota > 0 && (await fileTokenEstimate(uri.fsPath)) > quota))) {
     if (!options.split) {
       const split = vscode.l10n.t('Split and Submit');
       const reason = overLimits.length > 0 ? overLimits.map((d) => d.message.text).join(' ') : vscode.l10n.t('Its estimated tokens exceed the enqueued-token quota ({0}).', quota.toLocaleString());
@@ -159,8 +161,16 @@ async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.U
     uploadPath = await resolveInside(folder.fsPath, `${Date.now()}-${name}`);
     await writeWithDeployment(uri.fsPath, deployment, uploadPath);
   }
+  const quotaCheck = await checkDeploymentQuota(deps.store, { connectionId: connection.id, deployment, path: uploadPath, scope: uri }, options.overQuota);
+  if (quotaCheck.choice === 'cancel') {
+    return undefined;
+  }
+  if (quotaCheck.choice === 'split') {
+    const maxParallel = options.maxParallel ?? config.get<number>(Settings.splitMaxParallel, 4);
+    return submitGroup(deps, connection, uri, validation.endpoint ?? '/chat/completions', { ...limitsFor(uri), maxTokens: quotaCheck.limit }, maxParallel, uploadPath);
+  }
   const record = await submitPreparedFile(
-    { connection, uploadPath, sourceUri: uri, endpoint: validation.endpoint ?? '/chat/completions' },
+    { connection, uploadPath, sourceUri: uri, endpoint: validation.endpoint ?? '/chat/completions', deployment, tokens: quotaCheck.tokens },
     { clients: deps.clients, store: deps.store, poller: deps.poller },
   );
   if (deps.estimates) {
@@ -170,14 +180,14 @@ async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.U
 }
 
 /** Splits the file into parts that fit and hands them to the quota-aware queue as one job group. */
-async function submitGroup(deps: SubmitDeps, connection: Connection, uri: vscode.Uri, endpoint: string, limits: PartLimits, maxParallel: number): Promise<GroupRecord> {
+async function submitGroup(deps: SubmitDeps, connection: Connection, uri: vscode.Uri, endpoint: string, limits: PartLimits, maxParallel: number, inputPath = uri.fsPath): Promise<GroupRecord> {
   const name = basename(uri.fsPath);
   const folder = join(deps.storage.fsPath, 'groups');
   await mkdir(folder, { recursive: true });
   const directory = await mkdtemp(join(folder, 'group-'));
   let parts: PartFile[];
   try {
-    parts = await withCancellableProgress(vscode.l10n.t('Splitting {0}', name), (_report, signal) => splitFile(uri.fsPath, directory, limits, undefined, { signal }));
+    parts = await withCancellableProgress(vscode.l10n.t('Splitting {0}', name), (_report, signal) => splitFile(inputPath, directory, limits, undefined, { signal }));
   } catch (error) {
     // Cancelled or failed: the parts written so far belong to no group.
     await rm(directory, { recursive: true, force: true });
@@ -188,14 +198,6 @@ async function submitGroup(deps: SubmitDeps, connection: Connection, uri: vscode
   await deps.groups.save(record);
   deps.scheduler.start(state.id);
   return record;
-}
-
-async function estimateFileTokens(path: string): Promise<number> {
-  let tokens = 0;
-  for await (const { text } of readLocatedLines(path)) {
-    tokens += text.trim() ? roughTokenEstimate(text) : 0;
-  }
-  return tokens;
 }
 
 const splitCodes = new Set<string>([DiagnosticCodes.tooManyTasks, DiagnosticCodes.fileTooLarge]);
