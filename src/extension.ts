@@ -13,6 +13,9 @@ import { EstimateHoverProvider } from './features/estimates/estimateHover';
 import { EstimatesController } from './features/estimates/estimatesController';
 import { EstimateStatus } from './features/estimates/estimateStatus';
 import { registerGroupCommands } from './features/groups/commands';
+import { registerFileCommands } from './features/files/commands';
+import { FileUsage } from './features/files/fileUsage';
+import { ConnectionSummary } from './features/jobs/connectionSummary';
 import { GroupScheduler } from './features/groups/groupScheduler';
 import { GroupStore } from './features/groups/groupStore';
 import { registerJobCommands } from './features/jobs/commands';
@@ -48,6 +51,8 @@ export interface ExtensionApi {
   readonly deployments: DeploymentCache;
   readonly jobs: JobsModel;
   readonly tree: JobsTreeProvider;
+  /** Each connection's input-file count against Azure's cap. */
+  readonly fileUsage: FileUsage;
   readonly emulator: EmbeddedEmulator;
   readonly groups: GroupStore;
   readonly results: ResultsService;
@@ -100,11 +105,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const jobs = new JobsModel(connections, store, clients, groups, marks);
   const poller = new JobPoller(jobs, log);
   const scheduler = new GroupScheduler(groups, connections, clients, log, poller);
-  const tree = new JobsTreeProvider(jobs);
+  const fileUsage = new FileUsage(jobs, clients, (message) => log.warn(message));
+  const summary = new ConnectionSummary(fileUsage, store);
+  const tree = new JobsTreeProvider(jobs, summary);
   const view = vscode.window.createTreeView<JobsNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const results = new ResultsService(clients, store, poller);
   const jobCommands = new JobCommands(jobs, clients, poller);
-  context.subscriptions.push(connections, deployments, emulator, store, marks, jobs, poller, groups, scheduler, tree, view, new JobNotifications(jobs));
+  context.subscriptions.push(connections, deployments, emulator, store, marks, jobs, poller, groups, scheduler, fileUsage, summary, tree, view, new JobNotifications(jobs));
   void vscode.commands.executeCommand('setContext', 'azureOpenAIBatch.hasConnections', connections.all().length > 0);
   context.subscriptions.push(
     connections.onDidChange(() => void vscode.commands.executeCommand('setContext', 'azureOpenAIBatch.hasConnections', connections.all().length > 0)),
@@ -129,6 +136,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerSubmitCommands(register, { connections, clients, store, poller, validation, estimates, storage: context.globalStorageUri, groups, scheduler });
   registerJobCommands(register, jobCommands);
   registerGroupCommands(register, { groups, connections, clients, scheduler, jobs });
+  registerFileCommands(register, { jobs, clients, groups, usage: fileUsage });
   registerResultCommands(register, { jobs, jobCommands, results, groups, connections, clients });
   // Downloaded outcomes shown in the batch files they came from (a second CodeLens and hover beside the estimate's).
   const outcomes = new OutcomesController();
@@ -150,7 +158,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
           return { jobs: model, tree: reopened, groups: parts[1], dispose: () => vscode.Disposable.from(reopened, model, ...parts).dispose() };
         }
       : undefined;
-  return { validation, documents, estimates, status, connections, deployments, jobs, tree, emulator, groups, results, outcomes, resultsViewer, storage: context.globalStorageUri, reopenJobs };
+  return { validation, documents, estimates, status, connections, deployments, jobs, tree, fileUsage, emulator, groups, results, outcomes, resultsViewer, storage: context.globalStorageUri, reopenJobs };
 }
 
 export function deactivate(): void {

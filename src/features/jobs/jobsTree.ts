@@ -11,6 +11,8 @@ import { connectionContextValue, formatDuration, groupContextValue, groupIconTok
 import { groupPhase, type JobView } from './jobListing';
 import { jobDescription, jobIcon, jobLabel, jobTooltip, mayExistDescription, mayExistIcon, themeIcon } from './jobPresentation';
 import type { JobsModel } from './jobsModel';
+import type { ConnectionSummary } from './connectionSummary';
+import { escapeMarkdown } from '../markdown';
 
 export type JobsNode =
   | { readonly kind: 'connection'; readonly connection: Connection }
@@ -69,9 +71,16 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
   /** While a change is worked out: nodes whose item changed, and every id still shown. */
   private pass: { changed: Set<JobsNode>; seen: Set<string> } | undefined;
 
-  constructor(private readonly model: JobsModel) {
+  constructor(
+    private readonly model: JobsModel,
+    /** The file count and quota use shown on each connection (none in a reopened test tree). */
+    private readonly summary?: ConnectionSummary,
+  ) {
     super();
     this.register(model.onDidChange(() => this.refreshChanged()));
+    if (summary) {
+      this.register(summary.onDidChange(() => this.refreshChanged()));
+    }
   }
 
   getChildren(node?: JobsNode): JobsNode[] {
@@ -275,9 +284,10 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     const item = new vscode.TreeItem(connection.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `conn:${connection.id}`;
     const isDefault = this.model.isDefaultConnection(connection.id);
-    item.description = [connection.emulator ? vscode.l10n.t('local emulator') : hostOf(connection.endpoint), isDefault ? vscode.l10n.t('default') : undefined].filter(Boolean).join(' · ');
+    const summary = this.summary?.lines(connection);
+    item.description = [connection.emulator ? vscode.l10n.t('local emulator') : hostOf(connection.endpoint), isDefault ? vscode.l10n.t('default') : undefined, summary?.description].filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon(connection.emulator ? 'vm' : 'azure');
-    item.tooltip = new vscode.MarkdownString(`**${connection.name}**  \n${connection.endpoint}  \napi-version ${connection.apiVersion} · ${connection.auth}`);
+    item.tooltip = new vscode.MarkdownString([`**${connection.name}**`, connection.endpoint, `api-version ${connection.apiVersion} · ${connection.auth}`, ...(summary?.tooltip ?? []).map(escapeMarkdown)].join('  \n'));
     item.contextValue = connectionContextValue(connection, isDefault);
     return item;
   }
