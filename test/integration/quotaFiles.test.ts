@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { FileObject } from '../../src/core/batch/client';
 import type { CleanUpResult } from '../../src/features/files/cleanUpFiles';
 import type { GroupRecord } from '../../src/features/groups/groupStore';
 import type { JobRecord } from '../../src/features/jobs/jobStore';
@@ -92,6 +93,28 @@ describe('quota and file hygiene: Clean Up Files..., the file count, the submit 
       await waitFor('the count to follow', async () => /· 2 of 500 input files$/.test(String((await connectionItem(connection.id)).description)));
       await client.cancelBatch(running.id);
       await client.cancelBatch(submitted.batchId);
+    });
+
+    it('names the files it could not delete and deletes the others', async () => {
+      const { client, connection, emulator } = service;
+      const uploads: FileObject[] = [];
+      for (const name of ['cleanup-a.jsonl', 'cleanup-b.jsonl']) {
+        const file = path.join(workspaceRoot(), name);
+        await fs.writeFile(file, '{"custom_id":"x"}\n');
+        uploads.push(await client.uploadFile(file));
+      }
+      // The first delete is refused (not retried: a 403), the second goes through.
+      emulator.faults.add({ kind: 'status', status: 403, operation: 'deleteFile', times: 1 });
+      const errors = await recordingWindow('showErrorMessage', async () =>
+        vscode.commands.executeCommand<CleanUpResult>('azureOpenAIBatch.cleanUpFiles', connection.id, { fileIds: uploads.map((u) => u.id), confirmed: true }),
+      );
+      const result = errors.value!;
+      assert.deepEqual(result.deleted, [uploads[1]!.id]);
+      assert.deepEqual(result.failed.map((f) => [f.id, f.name]), [[uploads[0]!.id, 'cleanup-a.jsonl']]);
+      assert.equal(errors.calls.length, 1);
+      assert.match(String(errors.calls[0]![0]), new RegExp(`^Could not delete 1 of the files: cleanup-a\\.jsonl \\(${uploads[0]!.id}\\): `));
+      assert.ok((await client.listFiles()).some((f) => f.id === uploads[0]!.id), 'the refused file is still there');
+      await client.deleteFile(uploads[0]!.id);
     });
 
     it('says so when every file belongs to an active job, and deletes nothing', async () => {
