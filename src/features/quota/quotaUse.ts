@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { CONFIG_SECTION, Settings } from '../../constants';
 import { quotaPercent, quotaUse, shortTokens, type QuotaJob, type QuotaUse } from '../../core/batch/quota';
+import { isTerminal } from '../../core/batch/status';
 import type { JobRecord } from '../jobs/jobStore';
 
 /** The jobs of a connection as the quota sees them: deployment, status, tokens (the editor's estimate, else the rough one). */
@@ -39,7 +40,7 @@ export function deploymentQuota(records: readonly JobRecord[], deployment: strin
 export function activeDeploymentQuotas(records: readonly JobRecord[]): QuotaUse[] {
   const names = new Set<string>();
   for (const job of quotaJobsOf(records)) {
-    if (job.deployment && (job.status === undefined || quotaUse(job.deployment, [job]).activeJobs > 0)) {
+    if (job.deployment && (job.status === undefined || !isTerminal(job.status))) {
       names.add(job.deployment);
     }
   }
