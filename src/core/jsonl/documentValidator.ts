@@ -10,7 +10,7 @@ import {
 } from './diagnosticsBuilder';
 import { DiagnosticCodes, type DiagnosticCode } from './codes';
 import type { DeploymentInfo } from '../azure/deployments';
-import { DeploymentCheck } from './deploymentCheck';
+import { DeploymentCheck, type DeploymentProblem } from './deploymentCheck';
 import type { Span } from './jsonLocator';
 import { IncrementalLines, type IncrementalDocument } from '../documents/incrementalLines';
 import { analyzeLine, type LineInfo } from './lineAnalysis';
@@ -414,6 +414,11 @@ export class DocumentValidator implements IncrementalDocument {
       }
     }
     return lines;
+  }
+
+  /** What is wrong with a deployment name against the list set by {@link setDeployments} (undefined: nothing, or no list). */
+  deploymentProblemFor(model: string): DeploymentProblem | undefined {
+    return this.deploymentCheck?.problemFor(model);
   }
 
   /** The file's deployment: the first usable `body.model`. */
