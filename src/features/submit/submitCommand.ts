@@ -13,7 +13,7 @@ import type { GroupRecord, GroupStore } from '../groups/groupStore';
 import { resolveInside } from '../../core/atomicFile';
 import { writeWithDeployment } from '../../core/batch/prepare';
 import { validateFile } from '../../core/jsonl/fileValidator';
-import { countBySeverity, errorCount } from '../../core/jsonl/types';
+import { countBySeverity, errorCount, type BatchDiagnostic } from '../../core/jsonl/types';
 import type { Connection, ConnectionStore } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
 import type { JobPoller } from '../jobs/poller';
@@ -22,6 +22,7 @@ import { withCancellableProgress } from '../progress';
 import { confirmInUntrustedWorkspace } from '../trust';
 import { limitsFor, maxDiagnosticsFor } from '../validation/batchDocuments';
 import { inputFileProblem } from '../validation/inputFileCheck';
+import { localize } from '../validation/toVscode';
 import type { ValidationController } from '../validation/validationController';
 import type { EstimatesController } from '../estimates/estimatesController';
 import { submitPreparedFile } from './submission';
@@ -157,7 +158,7 @@ async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.U
   const fileDeployment = validation.deployment;
   const fileProblem =
     deploymentErrors > 0
-      ? (validation.diagnostics.find((d) => d.code === DiagnosticCodes.unknownDeployment || d.code === DiagnosticCodes.notBatchDeployment)?.message.text ??
+      ? (localizedMessage(validation.diagnostics.find((d) => d.code === DiagnosticCodes.unknownDeployment || d.code === DiagnosticCodes.notBatchDeployment)) ??
         vscode.l10n.t('"{0}" is not a batch deployment of {1}: choose another one.', fileDeployment ?? '', connection.name))
       : undefined;
   const deployment = options.deployment ?? (await confirmDeployment(fileDeployment, connection.name, known?.filter((d) => d.batch) ?? [], fileProblem));
@@ -243,6 +244,10 @@ async function confirmDeployment(fileDeployment: string | undefined, connectionN
     prompt: vscode.l10n.t('A Global Batch or Data Zone Batch deployment; it replaces "model" in the uploaded copy only.'),
     validateInput: (value) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value.trim()) ? undefined : vscode.l10n.t('Use letters, digits, "-", "_" or "." (at most 64 characters).')),
   });
+}
+
+function localizedMessage(diagnostic: BatchDiagnostic | undefined): string | undefined {
+  return diagnostic && localize(diagnostic.message);
 }
 
 /** The connection's batch deployments (with model, version and sku), and a last item to type a name instead. */
