@@ -5,7 +5,8 @@ import type { ValidationController } from './validationController';
 
 /**
  * Completion inside `"model": "…"` on a line of a batch file: the batch deployments of the workspace's
- * connection first (with model, version and sku), then the names used in the file, then the setting's. Reads
+ * connection first (with model, version and sku), then the names used in the file, then the setting's (those
+ * the resource has no batch deployment of left out). Reads
  * only the line under the cursor and what the validator already knows, so it answers at once on any file size.
  */
 export class ModelCompletionProvider implements vscode.CompletionItemProvider {
@@ -24,7 +25,10 @@ export class ModelCompletionProvider implements vscode.CompletionItemProvider {
     }
     const line = position.line;
     const range = { inserting: new vscode.Range(line, span.start, line, position.character), replacing: new vscode.Range(line, span.start, line, span.end) };
-    return deploymentCandidates(this.controller, document).map((choice, index) => {
+    const validator = this.controller.validatorFor(document.uri);
+    // With the resource's list known, a name it would reject (as the file or the setting may hold) is no suggestion.
+    const choices = deploymentCandidates(this.controller, document).filter((choice) => !validator?.deploymentProblemFor(choice.name));
+    return choices.map((choice, index) => {
       const item = new vscode.CompletionItem(choice.name, choice.deployment ? vscode.CompletionItemKind.Value : vscode.CompletionItemKind.Text);
       item.detail = choiceDescription(choice);
       item.documentation =
