@@ -4,7 +4,7 @@ import { emulatorFlagHelp, emulatorKeyEnv, emulatorUsage } from '../emulator/cli
 const connection = '--endpoint URL (--api-key K | --api-key-stdin | --entra [--tenant T]) [--api-version V] [--timeout-s N]';
 
 export const usages = {
-  validate: 'validate FILE [--json] [--max-diagnostics N] [--max-requests N] [--max-size-mb N]',
+  validate: 'validate FILE [--json] [--max-diagnostics N] [--max-requests N] [--max-size-mb N] [--deployments NAME[:SKU],...]',
   estimate: 'estimate FILE [--json] [--model MODEL] [--deployment-models NAME=MODEL,...] [--prices FILE]',
   submit: `submit FILE ${connection} [--wait] [--out DIR] [--poll-ms N] [--force] [--split [--max-parallel N] [--max-requests N] [--max-size-mb N] [--max-tokens N]]`,
   status: `status [BATCH_ID | --submission-id ID] ${connection} [--json] [--limit N]`,
@@ -24,6 +24,10 @@ const connectionNotes = [
 ];
 
 const notes: Partial<Record<keyof typeof usages, () => string[]>> = {
+  validate: () => [
+    '--deployments a,b checks every body.model against the resource\'s deployments: a name not in the list is',
+    'unknown_deployment. Each entry is NAME (a batch deployment) or NAME:SKU (e.g. gpt-4o:Standard, then not_batch_deployment).',
+  ],
   submit: () => connectionNotes,
   status: () => connectionNotes,
   download: () => [
