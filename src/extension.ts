@@ -7,6 +7,7 @@ import { ConnectionStore } from './features/connections/connectionStore';
 import { ClientFactory } from './features/connections/credentials';
 import { EmbeddedEmulator } from './features/connections/embeddedEmulator';
 import { DeploymentCache } from './features/deployments/deploymentCache';
+import { WorkspaceDeployments } from './features/deployments/workspaceDeployments';
 import { BatchDocumentTracker } from './features/documents/batchDocumentTracker';
 import { EstimateCodeLensProvider } from './features/estimates/estimateCodeLens';
 import { EstimateHoverProvider } from './features/estimates/estimateHover';
@@ -34,6 +35,7 @@ import { ResultsService } from './features/results/resultsService';
 import { ResultsViewerProvider } from './features/resultsViewer/resultsViewerProvider';
 import { registerSubmitCommands } from './features/submit/commands';
 import { registerValidationCommands } from './features/validation/commands';
+import { ModelCompletionProvider } from './features/validation/modelCompletion';
 import { BatchQuickFixProvider } from './features/validation/quickFixes';
 import { ValidationStatusItem } from './features/validation/statusItem';
 import { ValidationController } from './features/validation/validationController';
@@ -97,6 +99,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   // Connections and the jobs they run.
   const connections = new ConnectionStore(context);
   const deployments = new DeploymentCache(context.globalState);
+  // The validator, the deployment quick fixes and completion follow the workspace connection's deployments.
+  const workspaceDeployments = new WorkspaceDeployments(connections, deployments);
+  validation.useDeployments(workspaceDeployments);
+  context.subscriptions.push(
+    workspaceDeployments,
+    vscode.languages.registerCompletionItemProvider({ scheme: '*' }, new ModelCompletionProvider(validation), ...ModelCompletionProvider.triggerCharacters),
+  );
   const emulator = new EmbeddedEmulator(context.globalStorageUri, log);
   const clients = new ClientFactory(connections, emulator);
   const store = new JobStore(context.globalState);

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs, UsageError, type ParsedArgs } from './args';
 import { readSecretLine } from './secretInput';
 import { emulatorFlags, emulatorKeyEnv, emulatorTokenEnv, emulatorUsage, type EmulatorFlag } from '../emulator/cliOptions';
@@ -5,6 +6,21 @@ import { startEmulator, type EmulatorOptions } from '../emulator';
 import { defaultApiKey, defaultDeployments } from '../emulator/options';
 
 export { emulatorUsage } from '../emulator/cliOptions';
+
+/** `--arm FILE`: the `arm` option as JSON. */
+async function readArmFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--arm: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new UsageError(`--arm: ${path} is not JSON`);
+  }
+}
 
 /** The value of one flag, checked against its kind. */
 function flagValue(args: ParsedArgs, flag: EmulatorFlag): unknown {
@@ -118,6 +134,9 @@ export async function runEmulatorCli(
       setBy.set(flag.option, flag.name);
       options[flag.option] = value;
     }
+  }
+  if (typeof options.arm === 'string') {
+    options.arm = await readArmFile(options.arm);
   }
   options.apiKey = await resolveKey(args, env, input);
   options.token ??= env[emulatorTokenEnv] || undefined;

@@ -4,7 +4,7 @@ import { emulatorFlagHelp, emulatorKeyEnv, emulatorUsage } from '../emulator/cli
 const connection = '--endpoint URL (--api-key K | --api-key-stdin | --entra [--tenant T]) [--api-version V] [--timeout-s N]';
 
 export const usages = {
-  validate: 'validate FILE [--json] [--max-diagnostics N] [--max-requests N] [--max-size-mb N]',
+  validate: 'validate FILE [--json] [--max-diagnostics N] [--max-requests N] [--max-size-mb N] [--deployments NAME[:SKU],...]',
   estimate: 'estimate FILE [--json] [--model MODEL] [--deployment-models NAME=MODEL,...] [--prices FILE]',
   submit: `submit FILE ${connection} [--wait] [--out DIR] [--poll-ms N] [--force] [--expire-after-days N] [--split [--max-parallel N] [--max-requests N] [--max-size-mb N] [--max-tokens N]]`,
   status: `status [BATCH_ID | --submission-id ID] ${connection} [--json] [--limit N]`,
@@ -12,6 +12,7 @@ export const usages = {
   cancel: `cancel BATCH_ID ${connection}`,
   emulator: emulatorUsage,
   demo: 'demo [--examples DIR] [--out DIR]',
+  resources: 'resources (--entra [--tenant T] | --token T) [--subscription ID] [--management-endpoint URL] [--json] [--timeout-s N] [--verbose]',
 } as const;
 
 /** What `--help` of the commands that talk to a service adds: where the key may come from. */
@@ -24,6 +25,10 @@ const connectionNotes = [
 ];
 
 const notes: Partial<Record<keyof typeof usages, () => string[]>> = {
+  validate: () => [
+    '--deployments a,b checks every body.model against the resource\'s deployments: a name not in the list is',
+    'unknown_deployment. Each entry is NAME (a batch deployment) or NAME:SKU (e.g. gpt-4o:Standard, then not_batch_deployment).',
+  ],
   submit: () => [
     '--expire-after-days N: the uploaded file and the job\'s output files expire N days after creation (14 to 30; default 14;',
     '0 keeps them until deleted). Only API versions from 2025-04-01-preview on and v1 take it; older ones send none.',
@@ -40,6 +45,15 @@ const notes: Partial<Record<keyof typeof usages, () => string[]>> = {
     ...connectionNotes,
   ],
   cancel: () => connectionNotes,
+  resources: () => [
+    'Lists the Azure OpenAI and AI Services resources (kind OpenAI or AIServices) of every subscription, or of',
+    '--subscription ID, with their deployments; "batch" marks the GlobalBatch and DataZoneBatch ones.',
+    '--entra signs in with DefaultAzureCredential for the scope of the management endpoint (default',
+    'https://management.azure.com); --token T (or $AOAI_BATCH_ARM_TOKEN) gives an ARM bearer token. From the emulator:',
+    "  curl -s -X POST -H 'api-key: emulator-key' http://127.0.0.1:P/_emulator/token   (then --management-endpoint http://127.0.0.1:P)",
+    '--json prints {"resources":[{"subscriptionId","resourceGroup","name","kind","location","endpoint","deployments":[...]}]}.',
+    '--verbose adds the whole credential chain when --entra fails.',
+  ],
   emulator: () => [
     'options:',
     ...emulatorFlagHelp(),

@@ -1,3 +1,4 @@
+import { isBatchSku, type DeploymentInfo } from '../core/azure/deployments';
 import { validateFile } from '../core/jsonl/fileValidator';
 import { InputFileError } from '../core/jsonl/inputFile';
 import { countBySeverity, countCodes, defaultLimits, defaultMaxDiagnostics, type BatchDiagnostic, type DiagnosticCounts, type ValidationResult } from '../core/jsonl/types';
@@ -42,7 +43,7 @@ export interface JsonValidation {
 
 /** `validate`: exit 0 without errors, 1 with errors, 2 when the file cannot be read. */
 export async function runValidate(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
-  const args = parseArgs(argv, ['max-requests', 'max-size-mb', 'max-diagnostics'], ['json']);
+  const args = parseArgs(argv, ['max-requests', 'max-size-mb', 'max-diagnostics', 'deployments'], ['json']);
   if (args.positionals.length !== 1) {
     throw new UsageError(`usage: ${validateUsage}`);
   }
@@ -53,6 +54,8 @@ export async function runValidate(argv: readonly string[], out: NodeJS.WritableS
   };
   // --json holds at most this many; the listing prints every problem unless the flag is given.
   const maxDiagnostics = args.options.has('max-diagnostics') ? countOption(args, 'max-diagnostics', defaultMaxDiagnostics) : undefined;
+  const deploymentsOption = args.options.get('deployments');
+  const deployments = deploymentsOption === undefined ? undefined : parseDeploymentList(deploymentsOption);
   if (!(await checkInputFile(file, err))) {
     return 2;
   }
@@ -65,6 +68,7 @@ export async function runValidate(argv: readonly string[], out: NodeJS.WritableS
       maxDiagnostics: json ? (maxDiagnostics ?? defaultMaxDiagnostics) : 0,
       onDiagnostic: listing && ((d) => listing.add(d)),
       backpressure: listing && (() => listing.whenDrained()),
+      deployments,
     });
   } catch (error) {
     listing?.flush();
@@ -80,6 +84,25 @@ export async function runValidate(argv: readonly string[], out: NodeJS.WritableS
     out.write(JSON.stringify(toJsonValidation(file, result)) + '\n');
   }
   return countBySeverity(result.counts).error > 0 ? 1 : 0;
+}
+
+const deploymentName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * `--deployments a,b:Standard`: the resource's deployments, each `NAME` (a batch deployment) or `NAME:SKU`
+ * (`GlobalBatch`, `DataZoneBatch`, `Standard`, ...). Names cannot hold `:` or `,`, so the split is unambiguous.
+ */
+export function parseDeploymentList(raw: string | true): DeploymentInfo[] {
+  if (raw === true || raw.trim().length === 0) {
+    throw new UsageError('--deployments takes a comma-separated list of deployment names (NAME or NAME:SKU)');
+  }
+  return raw.split(',').map((entry) => {
+    const [name = '', sku = 'GlobalBatch', ...rest] = entry.trim().split(':');
+    if (!deploymentName.test(name) || rest.length > 0 || sku.trim().length === 0) {
+      throw new UsageError(`--deployments: "${entry.trim()}" is not NAME or NAME:SKU (a name has letters, digits, "-", "_" or ".")`);
+    }
+    return { name, model: '', version: '', sku: sku.trim(), capacity: null, batch: isBatchSku(sku.trim()) };
+  });
 }
 
 /** The `--json` object of a validation. */

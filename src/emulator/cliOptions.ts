@@ -84,6 +84,13 @@ export const emulatorFlags: readonly EmulatorFlag[] = [
   { name: 'max-field-bytes', kind: 'positive', placeholder: 'N', option: 'maxFieldBytes', help: 'Largest text field of a multipart upload in bytes (default 65,536).' },
   { name: 'headers-timeout-ms', kind: 'positive', placeholder: 'N', option: 'headersTimeoutMs', help: 'Time to send the request headers, then 408 (default 30,000).' },
   { name: 'body-idle-timeout-ms', kind: 'count', placeholder: 'N', option: 'bodyIdleTimeoutMs', help: 'Time a request body may stall, then 408 and the connection closed; 0: no limit (default 30,000).' },
+  {
+    name: 'arm',
+    kind: 'text',
+    placeholder: 'FILE',
+    option: 'arm',
+    help: 'A JSON file with the Azure Resource Manager resources to serve: {"subscriptions", "accounts", "pageSize", "tokenLifetimeSeconds"} (default: one subscription, see the emulator README).',
+  },
   { name: 'verbose', kind: 'flag', option: 'log', help: 'Log one line per request on stderr (never keys or tokens).' },
 ];
 

@@ -33,6 +33,9 @@ const mapping: Readonly<Record<DiagnosticCode, { code: string; param: string | n
   missing_model: { code: 'invalid_request', param: 'body.model' },
   placeholder_model: { code: 'model_not_found', param: 'body.model' },
   model_mismatch: { code: 'model_mismatch', param: 'body.model' },
+  // Azure answers a deployment it does not have, or one that is not a batch deployment, as a model it cannot find.
+  unknown_deployment: { code: 'model_not_found', param: 'body.model' },
+  not_batch_deployment: { code: 'model_not_found', param: 'body.model' },
   invalid_body: { code: 'invalid_request', param: 'body' },
   empty_file: { code: 'empty_file', param: null, fileLevel: true },
   too_many_tasks: { code: 'too_many_tasks', param: null, fileLevel: true },

@@ -152,6 +152,7 @@ describe('emulator: CLI', function () {
   it('passes every option of the table through to the emulator', async () => {
     const dataDir = join(tmp.dir, 'all-options');
     const values: Record<string, string> = { port: '0', 'failure-rate': '0.25', seed: '4', deployments: 'one,two=gpt-4o-mini-2024-07-18', 'data-dir': dataDir };
+    values.arm = tmp.write('arm.json', JSON.stringify({ pageSize: 3 }));
     // --completion-window-s is the other spelling of --expire-after-ms (tested below): both at once are refused.
     const args = emulatorFlags.filter((f) => f.name !== 'completion-window-s').flatMap((f) => (f.kind === 'flag' ? (f.name === 'api-key-stdin' ? [] : [`--${f.name}`]) : [`--${f.name}`, values[f.name] ?? (f.kind === 'text' ? `value-${f.name}` : '7')]));
     const cli = startCli(args);

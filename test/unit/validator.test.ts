@@ -30,7 +30,7 @@ describe('validator: valid input', () => {
     }
   });
   it('gives every code a documented severity', () => {
-    assert.equal(allDiagnosticCodes.length, 19);
+    assert.equal(allDiagnosticCodes.length, 21);
     assert.equal(severityOf('blank_line'), 'warning');
     assert.equal(severityOf('unknown_field'), 'warning');
     assert.equal(severityOf('bom'), 'error');

@@ -11,6 +11,8 @@ export const DiagnosticCodes = {
   missingModel: 'missing_model',
   placeholderModel: 'placeholder_model',
   modelMismatch: 'model_mismatch',
+  unknownDeployment: 'unknown_deployment',
+  notBatchDeployment: 'not_batch_deployment',
   invalidBody: 'invalid_body',
   emptyFile: 'empty_file',
   tooManyTasks: 'too_many_tasks',

@@ -9,6 +9,8 @@ import {
   valueSpanOn,
 } from './diagnosticsBuilder';
 import { DiagnosticCodes, type DiagnosticCode } from './codes';
+import type { DeploymentInfo } from '../azure/deployments';
+import { DeploymentCheck, type DeploymentProblem } from './deploymentCheck';
 import type { Span } from './jsonLocator';
 import { IncrementalLines, type IncrementalDocument } from '../documents/incrementalLines';
 import { analyzeLine, type LineInfo } from './lineAnalysis';
@@ -97,6 +99,7 @@ export class DocumentValidator implements IncrementalDocument {
   private requests = 0;
   private textBytes = 0;
   private bomOnDisk = false;
+  private deploymentCheck: DeploymentCheck | undefined;
 
   constructor(
     private limits: ValidationLimits = defaultLimits,
@@ -110,6 +113,19 @@ export class DocumentValidator implements IncrementalDocument {
 
   setEolBytes(bytes: number): void {
     this.eolBytes = bytes;
+  }
+
+  /**
+   * The deployments `body.model` is checked against (undefined: not checked). The check is derived from the
+   * index of deployment names, so a new list costs no analysis of any line. Returns whether the list changed.
+   */
+  setDeployments(deployments: readonly DeploymentInfo[] | undefined): boolean {
+    const current = this.deploymentCheck;
+    if (deployments === undefined ? current === undefined : current?.sameAs(deployments)) {
+      return false;
+    }
+    this.deploymentCheck = deployments && new DeploymentCheck(deployments);
+    return true;
   }
 
   /** The host removed a byte order mark from the text but the file has one (VS Code's `utf8bom`). */
@@ -224,7 +240,25 @@ export class DocumentValidator implements IncrementalDocument {
     }
     this.addMismatchCount(counts, this.urls, 'url');
     this.addMismatchCount(counts, this.models, 'model');
+    for (const [model, holders] of this.deploymentProblems()) {
+      const code = this.deploymentCheck!.problemFor(model)!.code;
+      counts[code] = (counts[code] ?? 0) + holders.size;
+    }
     return counts;
+  }
+
+  /** The deployment names in the document that are not batch deployments of the resource, with their lines. */
+  private *deploymentProblems(code?: DiagnosticCode): Generator<[string, Set<LineState>]> {
+    const check = this.deploymentCheck;
+    if (check === undefined) {
+      return;
+    }
+    for (const [model, holders] of this.models) {
+      const problem = check.problemFor(model);
+      if (problem && (code === undefined || problem.code === code)) {
+        yield [model, holders];
+      }
+    }
   }
 
   private addMismatchCount(counts: DiagnosticCounts, index: Map<string, Set<LineState>>, field: 'url' | 'model'): void {
@@ -254,6 +288,7 @@ export class DocumentValidator implements IncrementalDocument {
     const url = urlReference && { value: urlReference.info!.url!, at: { line: urlReference.line, ...this.spanOf(urlReference, 'url') } };
     const model = modelReference && { value: modelReference.info!.model!, at: { line: modelReference.line, ...this.spanOf(modelReference, 'body.model') } };
     const checkIds = this.duplicateIds.size > 0;
+    const deploymentCheck = this.deploymentCheck;
     // The first holder of a duplicated id comes before its repeats in line order.
     const firstUses = new Map<string, LineSpan>();
     const lastLine = this.states.length - 1;
@@ -288,6 +323,9 @@ export class DocumentValidator implements IncrementalDocument {
       if (model && info.model !== undefined && info.model !== model.value) {
         result.push(modelMismatchDiagnostic({ line: state.line, ...this.spanOf(state, 'body.model') }, info.model, model.at, model.value));
       }
+      if (deploymentCheck && info.model !== undefined && deploymentCheck.problemFor(info.model)) {
+        result.push(deploymentCheck.diagnosticFor(info.model, { line: state.line, ...this.spanOf(state, 'body.model') })!);
+      }
     };
     const candidates = this.linesWithProblems(url?.value, model?.value);
     for (const state of candidates ?? this.states) {
@@ -313,7 +351,9 @@ export class DocumentValidator implements IncrementalDocument {
       }
       return n;
     };
-    const estimate = this.withProblems.size + this.duplicateCount + this.duplicateIds.size + others(this.urls, fileUrl) + others(this.models, fileModel);
+    const wrongDeployments = [...this.deploymentProblems()];
+    const estimate =
+      this.withProblems.size + this.duplicateCount + this.duplicateIds.size + others(this.urls, fileUrl) + others(this.models, fileModel) + wrongDeployments.reduce((n, [, holders]) => n + holders.size, 0);
     if (estimate > indexedReportLimit) {
       return undefined;
     }
@@ -335,17 +375,31 @@ export class DocumentValidator implements IncrementalDocument {
         }
       }
     }
+    for (const [, holders] of wrongDeployments) {
+      for (const state of holders) {
+        found.add(state);
+      }
+    }
     return [...found].sort((a, b) => a.line - b.line);
   }
 
   /**
-   * The lines that have a problem of one of `codes`, in order: line problems, and for `url_mismatch` /
-   * `model_mismatch` the rows whose value differs from the file's. For fixes that touch every such row,
+   * The lines that have a problem of one of `codes`, in order: line problems, for `url_mismatch` /
+   * `model_mismatch` the rows whose value differs from the file's, and for `unknown_deployment` /
+   * `not_batch_deployment` the rows whose deployment has that problem. For fixes that touch every such row,
    * which may be more than the diagnostics kept. Call when {@link pendingCount} is 0.
    */
   linesWith(codes: ReadonlySet<DiagnosticCode>): number[] {
     const fileUrl = codes.has(DiagnosticCodes.urlMismatch) && this.urls.size > 1 ? this.endpoint : undefined;
     const fileModel = codes.has(DiagnosticCodes.modelMismatch) && this.models.size > 1 ? this.deployment : undefined;
+    const wrongModels = new Set<string>();
+    for (const code of [DiagnosticCodes.unknownDeployment, DiagnosticCodes.notBatchDeployment]) {
+      if (codes.has(code)) {
+        for (const [model] of this.deploymentProblems(code)) {
+          wrongModels.add(model);
+        }
+      }
+    }
     const lines: number[] = [];
     for (const state of this.states) {
       const info = state.info;
@@ -353,12 +407,18 @@ export class DocumentValidator implements IncrementalDocument {
         info !== undefined &&
         (info.codes.some((code) => codes.has(code)) ||
           (fileUrl !== undefined && info.url !== undefined && info.url !== fileUrl) ||
-          (fileModel !== undefined && info.model !== undefined && info.model !== fileModel))
+          (fileModel !== undefined && info.model !== undefined && info.model !== fileModel) ||
+          (info.model !== undefined && wrongModels.has(info.model)))
       ) {
         lines.push(state.line);
       }
     }
     return lines;
+  }
+
+  /** What is wrong with a deployment name against the list set by {@link setDeployments} (undefined: nothing, or no list). */
+  deploymentProblemFor(model: string): DeploymentProblem | undefined {
+    return this.deploymentCheck?.problemFor(model);
   }
 
   /** The file's deployment: the first usable `body.model`. */

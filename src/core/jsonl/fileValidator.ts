@@ -1,4 +1,5 @@
 import { constants as bufferConstants } from 'node:buffer';
+import type { DeploymentInfo } from '../azure/deployments';
 import { LineSplitter, readLines } from '../io/lineReader';
 import { checkInputPath, InputFileError } from './inputFile';
 import { StreamValidator, type StreamValidatorOptions } from './streamValidator';
@@ -18,6 +19,8 @@ export interface FileValidationOptions {
   /** Called now and then with the bytes read so far. */
   readonly onProgress?: (bytesRead: number) => void;
   readonly signal?: AbortSignal;
+  /** The resource's deployments, to check `body.model` against (see {@link StreamValidatorOptions.deployments}). */
+  readonly deployments?: readonly DeploymentInfo[];
 }
 
 const chunkSize = 1024 * 1024;
@@ -45,7 +48,7 @@ export async function validateFile(path: string, options: FileValidationOptions 
     throw new InputFileError(path, check.problem);
   }
   const limits = options.limits ?? defaultLimits;
-  const validatorOptions: StreamValidatorOptions = { maxDiagnostics: options.maxDiagnostics, onDiagnostic: options.onDiagnostic };
+  const validatorOptions: StreamValidatorOptions = { maxDiagnostics: options.maxDiagnostics, onDiagnostic: options.onDiagnostic, deployments: options.deployments };
   const validator = new StreamValidator(limits, validatorOptions);
   const maxLine = lineLimit(limits);
   const lines = new LineSplitter(validator, maxLine);

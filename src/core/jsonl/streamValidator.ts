@@ -12,6 +12,8 @@ import {
   urlMismatchDiagnostic,
   valueSpanOn,
 } from './diagnosticsBuilder';
+import type { DeploymentInfo } from '../azure/deployments';
+import { DeploymentCheck } from './deploymentCheck';
 import { analyzeLine } from './lineAnalysis';
 import { isOutputLine } from './resultShape';
 import { defaultLimits, defaultMaxDiagnostics, orderedCounts, type BatchDiagnostic, type DiagnosticCounts, type LineSpan, type ValidationLimits, type ValidationResult } from './types';
@@ -31,6 +33,11 @@ export interface StreamValidatorOptions {
    * is the start of the line of the id's first use.
    */
   readonly onDiagnostic?: (diagnostic: BatchDiagnostic) => void;
+  /**
+   * The deployments of the resource the file goes to: each row's `body.model` must be one of its batch
+   * deployments (`unknown_deployment`, `not_batch_deployment`). Without a list, deployment names are not checked.
+   */
+  readonly deployments?: readonly DeploymentInfo[];
 }
 
 /**
@@ -45,6 +52,7 @@ export class StreamValidator {
   private total = 0;
   private readonly maxDiagnostics: number;
   private readonly onDiagnostic: ((diagnostic: BatchDiagnostic) => void) | undefined;
+  private readonly deploymentCheck: DeploymentCheck | undefined;
   // The current line's diagnostics, sorted before they are reported.
   private readonly lineBuffer: { readonly diagnostic: BatchDiagnostic; readonly firstLine?: number }[] = [];
   // The line of each id's first use. Where on that line it sits is looked up only for kept duplicates
@@ -68,6 +76,7 @@ export class StreamValidator {
   ) {
     this.maxDiagnostics = Math.max(0, options.maxDiagnostics ?? defaultMaxDiagnostics);
     this.onDiagnostic = options.onDiagnostic;
+    this.deploymentCheck = options.deployments && new DeploymentCheck(options.deployments);
   }
 
   /** Records that the file began with a UTF-8 byte order mark (already removed from the text). */
@@ -120,6 +129,11 @@ export class StreamValidator {
         const model = info.model;
         const reference = this.model;
         this.found(DiagnosticCodes.modelMismatch, () => modelMismatchDiagnostic({ line, ...valueSpanOn(text, ['body', 'model']) }, model, reference.at, reference.value));
+      }
+      const problem = this.deploymentCheck?.problemFor(info.model);
+      if (problem) {
+        const model = info.model;
+        this.found(problem.code, () => this.deploymentCheck!.diagnosticFor(model, { line, ...valueSpanOn(text, ['body', 'model']) })!);
       }
     }
     this.endLine();

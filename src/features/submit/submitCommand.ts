@@ -5,12 +5,14 @@ import { CONFIG_SECTION, Commands, Settings, VIEW_ID } from '../../constants';
 import { newGroup } from '../../core/batch/groupRunner';
 import { fileTokenEstimate, splitFile, type PartFile, type PartLimits } from '../../core/batch/split';
 import { DiagnosticCodes } from '../../core/jsonl/codes';
+import { describeDeployment } from '../../core/azure/deploymentChoices';
+import type { DeploymentInfo } from '../../core/azure/deployments';
 import type { GroupScheduler } from '../groups/groupScheduler';
 import type { GroupRecord, GroupStore } from '../groups/groupStore';
 import { resolveInside } from '../../core/atomicFile';
 import { writeWithDeployment } from '../../core/batch/prepare';
 import { validateFile } from '../../core/jsonl/fileValidator';
-import { countBySeverity, errorCount } from '../../core/jsonl/types';
+import { countBySeverity, errorCount, type BatchDiagnostic } from '../../core/jsonl/types';
 import type { Connection, ConnectionStore } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
 import type { JobPoller } from '../jobs/poller';
@@ -19,6 +21,7 @@ import { withCancellableProgress } from '../progress';
 import { confirmInUntrustedWorkspace } from '../trust';
 import { limitsFor, maxDiagnosticsFor } from '../validation/batchDocuments';
 import { inputFileProblem } from '../validation/inputFileCheck';
+import { localize } from '../validation/toVscode';
 import type { ValidationController } from '../validation/validationController';
 import type { EstimatesController } from '../estimates/estimatesController';
 import { submitPreparedFile } from './submission';
@@ -116,13 +119,19 @@ async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.U
     void vscode.window.showErrorMessage(problem);
     return undefined;
   }
-  const validation = await validateFile(uri.fsPath, { limits: limitsFor(uri), maxDiagnostics: maxDiagnosticsFor(uri) });
+  // The connection's deployments as last listed (none for OpenAI or before the first listing).
+  const known = deps.validation.deployments?.forConnection(connection);
+  const validation = await validateFile(uri.fsPath, { limits: limitsFor(uri), maxDiagnostics: maxDiagnosticsFor(uri), deployments: known });
   deps.validation.publish(uri, validation);
   // Over the per-file limits (or the configured token quota) the file goes out in parts, as one job group.
   const overLimits = validation.diagnostics.filter((d) => splitCodes.has(d.code));
   const config = vscode.workspace.getConfiguration(CONFIG_SECTION, uri);
   const quota = config.get<number>(Settings.splitMaxEnqueuedTokens, 0);
-  const errors = errorCount(validation.counts, splitCodes);
+  // A file whose one deployment is not a batch deployment of the resource can still go out with another one (the
+  // deployment pick below says why); a split file keeps its names, so there they stay errors.
+  const deploymentErrors = (validation.counts.unknown_deployment ?? 0) + (validation.counts.not_batch_deployment ?? 0);
+  const allErrors = errorCount(validation.counts, splitCodes);
+  const errors = overLimits.length > 0 ? allErrors : allErrors - deploymentErrors;
   const warnings = countBySeverity(validation.counts).warning;
   if (errors === 0 && (overLimits.length > 0 || (quota > 0 && (await fileTokenEstimate(uri.fsPath)) > quota))) {
     if (!options.split) {
@@ -149,7 +158,12 @@ async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.U
   }
 
   const fileDeployment = validation.deployment;
-  const deployment = options.deployment ?? (await confirmDeployment(fileDeployment, connection.name));
+  const fileProblem =
+    deploymentErrors > 0
+      ? (localizedMessage(validation.diagnostics.find((d) => d.code === DiagnosticCodes.unknownDeployment || d.code === DiagnosticCodes.notBatchDeployment)) ??
+        vscode.l10n.t('"{0}" is not a batch deployment of {1}: choose another one.', fileDeployment ?? '', connection.name))
+      : undefined;
+  const deployment = options.deployment ?? (await confirmDeployment(fileDeployment, connection.name, known?.filter((d) => d.batch) ?? [], fileProblem));
   if (!deployment) {
     return undefined;
   }
@@ -205,13 +219,14 @@ const splitCodes = new Set<string>([DiagnosticCodes.tooManyTasks, DiagnosticCode
 /**
  * Confirms the file's deployment, or lets the user choose another one for this submission. The title names
  * the connection: with several, the default one is used without asking, and this is the last look before upload.
+ * When the file's deployment is not a batch deployment of the resource (`problem`), it is not offered.
  */
-async function confirmDeployment(fileDeployment: string | undefined, connectionName: string): Promise<string | undefined> {
-  const keep = fileDeployment ? { label: vscode.l10n.t('Submit with the deployment "{0}"', fileDeployment), name: fileDeployment } : undefined;
+async function confirmDeployment(fileDeployment: string | undefined, connectionName: string, batchDeployments: readonly DeploymentInfo[], problem?: string): Promise<string | undefined> {
+  const keep = fileDeployment && problem === undefined ? { label: vscode.l10n.t('Submit with the deployment "{0}"', fileDeployment), name: fileDeployment } : undefined;
   const other = { label: vscode.l10n.t('Use another deployment...'), name: undefined };
   const picked = await vscode.window.showQuickPick([...(keep ? [keep] : []), other], {
     title: vscode.l10n.t('Submit to {0}: deployment', connectionName),
-    placeHolder: vscode.l10n.t('The deployment that runs these requests (the file is not changed)'),
+    placeHolder: problem ?? vscode.l10n.t('The deployment that runs these requests (the file is not changed)'),
   });
   if (!picked) {
     return undefined;
@@ -219,11 +234,33 @@ async function confirmDeployment(fileDeployment: string | undefined, connectionN
   if (picked.name) {
     return picked.name;
   }
+  if (batchDeployments.length > 0) {
+    const chosen = await pickBatchDeployment(batchDeployments, fileDeployment, connectionName);
+    if (chosen === undefined || chosen.name !== undefined) {
+      return chosen?.name;
+    }
+  }
   return vscode.window.showInputBox({
     title: vscode.l10n.t('Submit to {0}: deployment name', connectionName),
     value: fileDeployment,
     prompt: vscode.l10n.t('A Global Batch or Data Zone Batch deployment; it replaces "model" in the uploaded copy only.'),
     validateInput: (value) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value.trim()) ? undefined : vscode.l10n.t('Use letters, digits, "-", "_" or "." (at most 64 characters).')),
+  });
+}
+
+function localizedMessage(diagnostic: BatchDiagnostic | undefined): string | undefined {
+  return diagnostic && localize(diagnostic.message);
+}
+
+/** The connection's batch deployments (with model, version and sku), and a last item to type a name instead. */
+async function pickBatchDeployment(deployments: readonly DeploymentInfo[], fileDeployment: string | undefined, connectionName: string): Promise<{ name?: string } | undefined> {
+  const items: (vscode.QuickPickItem & { name?: string })[] = deployments
+    .filter((d) => d.name !== fileDeployment)
+    .map((d) => ({ label: d.name, description: describeDeployment(d), name: d.name }));
+  items.push({ label: vscode.l10n.t('Type a deployment name...'), name: undefined });
+  return vscode.window.showQuickPick(items, {
+    title: vscode.l10n.t('Submit to {0}: batch deployment', connectionName),
+    placeHolder: vscode.l10n.t('A batch deployment of the resource; it replaces "model" in the uploaded copy only'),
   });
 }
 

@@ -10,6 +10,7 @@ import {
   type LineEdit,
   type LineSource,
 } from '../../core/jsonl/fixes';
+import { deploymentChoices, describeDeployment, type DeploymentChoice } from '../../core/azure/deploymentChoices';
 import { codeOf, toWorkspaceEdit } from './toVscode';
 import type { ValidationController } from './validationController';
 
@@ -24,7 +25,14 @@ class LazyFix extends vscode.CodeAction {
   }
 }
 
-const modelCodes = new Set<string>([DiagnosticCodes.missingModel, DiagnosticCodes.placeholderModel, DiagnosticCodes.modelMismatch]);
+const modelCodes = new Set<string>([
+  DiagnosticCodes.missingModel,
+  DiagnosticCodes.placeholderModel,
+  DiagnosticCodes.modelMismatch,
+  DiagnosticCodes.unknownDeployment,
+  DiagnosticCodes.notBatchDeployment,
+]);
+const deploymentCodes = new Set<string>([DiagnosticCodes.unknownDeployment, DiagnosticCodes.notBatchDeployment]);
 const maxDeploymentChoices = 5;
 
 /** Reads a VS Code document through the core's line interface. */
@@ -32,12 +40,23 @@ export function documentLines(document: vscode.TextDocument): LineSource {
   return { lineCount: document.lineCount, lineText: (line) => document.lineAt(line).text };
 }
 
-/** Deployment names worth offering: the file's own first, then those configured in settings. */
-export function deploymentCandidates(controller: ValidationController, document: vscode.TextDocument): string[] {
+/**
+ * Deployment names worth offering: the batch deployments of the workspace's connection first, then the file's
+ * own names, then those configured in settings (names the resource has as non-batch deployments left out).
+ */
+export function deploymentCandidates(controller: ValidationController, document: vscode.TextDocument): DeploymentChoice[] {
   const validator = controller.validatorFor(document.uri);
   const fromFile = validator ? [validator.deployment, ...validator.deploymentNames()] : [];
-  const configured = vscode.workspace.getConfiguration(CONFIG_SECTION, document.uri).get<string[]>(Settings.deployments, []);
-  return [...new Set([...fromFile, ...configured].filter((name): name is string => typeof name === 'string' && name.trim().length > 0))];
+  const configured = vscode.workspace.getConfiguration(CONFIG_SECTION, document.uri).get<unknown[]>(Settings.deployments, []);
+  return deploymentChoices(controller.deployments?.current(), fromFile, Array.isArray(configured) ? configured : []);
+}
+
+/** What a deployment choice shows beside its name. */
+export function choiceDescription(choice: DeploymentChoice): string | undefined {
+  if (choice.deployment) {
+    return describeDeployment(choice.deployment);
+  }
+  return choice.source === 'file' ? vscode.l10n.t('used in this file') : vscode.l10n.t('from settings');
 }
 
 /** Quick fixes keyed on the diagnostic codes of {@link ValidationController}. */
@@ -59,9 +78,16 @@ export class BatchQuickFixProvider implements vscode.CodeActionProvider<vscode.C
         continue;
       }
       const line = diagnostic.range.start.line;
+      if (deploymentCodes.has(code)) {
+        this.closestDeploymentFixes(actions, once, document, lines, diagnostic, code as DiagnosticCode);
+      }
       if (modelCodes.has(code) && once('model')) {
         const fileDeployment = validator?.deployment;
-        for (const name of deploymentCandidates(this.controller, document).slice(0, maxDeploymentChoices)) {
+        for (const { name } of deploymentCandidates(this.controller, document).slice(0, maxDeploymentChoices)) {
+          if (validator?.deploymentProblemFor(name)) {
+            // A name the resource does not run batch jobs on is no fix.
+            continue;
+          }
           const fix = new LazyFix(vscode.l10n.t('Set the deployment to "{0}" on every row', name), document.uri, () => setDeploymentEdits(lines, name));
           fix.isPreferred = name === fileDeployment && code === DiagnosticCodes.modelMismatch;
           actions.push(fix);
@@ -98,6 +124,38 @@ export class BatchQuickFixProvider implements vscode.CodeActionProvider<vscode.C
       action.diagnostics = context.diagnostics.filter((d) => codeOf(d) !== undefined);
     }
     return actions;
+  }
+
+  /**
+   * For a row whose deployment the resource does not have (or does not run batch jobs on): "Change to" each of
+   * the closest batch deployments, on every row with the same name; the closest is preferred.
+   */
+  private closestDeploymentFixes(actions: vscode.CodeAction[], once: (key: string) => boolean, document: vscode.TextDocument, lines: LineSource, diagnostic: vscode.Diagnostic, code: DiagnosticCode): void {
+    const validator = this.controller.validatorFor(document.uri);
+    let wrong: unknown;
+    try {
+      wrong = JSON.parse(document.getText(diagnostic.range));
+    } catch {
+      return;
+    }
+    if (typeof wrong !== 'string' || !validator || !once(`closest:${wrong}`)) {
+      return;
+    }
+    const suggestions = validator.deploymentProblemFor(wrong)?.suggestions ?? [];
+    suggestions.forEach((name, index) => {
+      const fix = new LazyFix(vscode.l10n.t('Change "{0}" to "{1}"', wrong as string, name), document.uri, () =>
+        validator.linesWith(new Set([code])).flatMap((row) => {
+          const text = lines.lineText(row);
+          if (modelOn(text) !== wrong) {
+            return [];
+          }
+          const edit = setPropertyEdit(row, text, ['body'], 'model', name);
+          return edit ? [edit] : [];
+        }),
+      );
+      fix.isPreferred = index === 0;
+      actions.push(fix);
+    });
   }
 
   resolveCodeAction(action: vscode.CodeAction): vscode.CodeAction {
@@ -143,5 +201,15 @@ export class BatchQuickFixProvider implements vscode.CodeActionProvider<vscode.C
         ),
       );
     }
+  }
+}
+
+/** The `body.model` of a request line, if it has one (a byte order mark on line 1 skipped). */
+function modelOn(text: string): unknown {
+  try {
+    const value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as { body?: { model?: unknown } } | null;
+    return value?.body?.model;
+  } catch {
+    return undefined;
   }
 }

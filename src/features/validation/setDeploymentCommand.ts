@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
 import { setDeploymentEdits } from '../../core/jsonl/fixes';
-import { deploymentCandidates, documentLines } from './quickFixes';
+import type { DeploymentChoice } from '../../core/azure/deploymentChoices';
+import { choiceDescription, deploymentCandidates, documentLines } from './quickFixes';
 import { toWorkspaceEdit } from './toVscode';
 import type { ValidationController } from './validationController';
 
 /**
- * "Set Deployment Name": asks for a deployment (offering names from the file and settings, or any typed
- * name) and writes it into `body.model` on every row as one undoable edit.
+ * "Set Deployment Name": asks for a deployment (offering the connection's batch deployments, then names from
+ * the file and settings, or any typed name) and writes it into `body.model` on every row as one undoable edit.
  */
 export async function setDeployment(controller: ValidationController, uri?: vscode.Uri): Promise<boolean> {
   const document = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
@@ -26,7 +27,8 @@ export async function setDeployment(controller: ValidationController, uri?: vsco
   return vscode.workspace.applyEdit(toWorkspaceEdit(document.uri, edits));
 }
 
-async function pickDeployment(candidates: readonly string[]): Promise<string | undefined> {
+async function pickDeployment(choices: readonly DeploymentChoice[]): Promise<string | undefined> {
+  const candidates = choices.map((choice) => choice.name);
   const valid = (value: string) => /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value.trim());
   if (candidates.length === 0) {
     return (
@@ -41,7 +43,7 @@ async function pickDeployment(candidates: readonly string[]): Promise<string | u
     const pick = vscode.window.createQuickPick();
     pick.title = vscode.l10n.t('Set the deployment on every row');
     pick.placeholder = vscode.l10n.t('Pick a deployment or type its name');
-    const fixed = candidates.map((label) => ({ label }));
+    const fixed = choices.map((choice) => ({ label: choice.name, description: choiceDescription(choice) }));
     pick.items = fixed;
     pick.onDidChangeValue((value) => {
       const typed = value.trim();

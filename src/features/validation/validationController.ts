@@ -6,6 +6,7 @@ import { limitsFor, maxDiagnosticsFor } from './batchDocuments';
 import type { BatchDocumentTracker, DocumentFeature, ReleaseReason, TrackedFeature } from '../documents/batchDocumentTracker';
 import { moreProblemsDiagnostic, toVscodeDiagnostic } from './toVscode';
 import { Disposable } from '../lifecycle';
+import type { WorkspaceDeployments } from '../deployments/workspaceDeployments';
 
 /** What the last validation of a document found. */
 export interface ValidationSummary {
@@ -45,6 +46,7 @@ export class ValidationController extends Disposable implements DocumentFeature<
   private readonly summaries = new Map<string, ValidationSummary>();
   private readonly validatedEmitter = new vscode.EventEmitter<ValidationSummary>();
   private readonly documents: TrackedFeature<Entry>;
+  private deploymentSource: WorkspaceDeployments | undefined;
 
   /** Fires after a document's diagnostics were published. */
   readonly onDidValidate = this.validatedEmitter.event;
@@ -63,6 +65,31 @@ export class ValidationController extends Disposable implements DocumentFeature<
       }),
     );
     this.documents = tracker.join<Entry>(this);
+  }
+
+  /**
+   * Checks `body.model` against the deployments of the workspace's connection from now on, and again whenever
+   * that connection or its list changes. A new list re-analyses no line (see `DocumentValidator.setDeployments`).
+   */
+  useDeployments(source: WorkspaceDeployments): void {
+    this.deploymentSource = source;
+    this.register(source.onDidChange(() => this.applyDeployments()));
+    this.applyDeployments();
+  }
+
+  /** The deployments of the workspace's connection, once {@link useDeployments} was called. */
+  get deployments(): WorkspaceDeployments | undefined {
+    return this.deploymentSource;
+  }
+
+  private applyDeployments(): void {
+    const list = this.deploymentSource?.current();
+    for (const document of vscode.workspace.textDocuments) {
+      const entry = this.documents.workFor(document.uri);
+      if (entry?.lines.setDeployments(list)) {
+        this.documents.rerun(document.uri);
+      }
+    }
   }
 
   /** The incremental validator of an open batch document, once its first pass is done. */
@@ -119,6 +146,7 @@ export class ValidationController extends Disposable implements DocumentFeature<
   attach(document: vscode.TextDocument): Entry {
     const validator = new DocumentValidator(limitsFor(document.uri), eolBytes(document));
     validator.reset(document.lineCount);
+    validator.setDeployments(this.deploymentSource?.current());
     return { lines: validator, diagnostics: [], counts: {} };
   }
 
