@@ -116,26 +116,34 @@ export function detectDelimiterInText(head: string): string {
   return best;
 }
 
-interface CsvInfo {
-  readonly lines: number;
-  readonly empty_lines: number;
+/** Line breaks inside a record's fields (quoted values): the lines the record spans beyond its first. */
+function innerLineBreaks(record: readonly string[]): number {
+  let count = 0;
+  for (const field of record) {
+    for (let i = field.indexOf('\n'); i >= 0; i = field.indexOf('\n', i + 1)) {
+      count++;
+    }
+  }
+  return count;
 }
 
 async function* readCsv(path: string, delimiter: string, signal: AbortSignal | undefined): AsyncGenerator<DataRow[]> {
-  const parser = parse({ bom: true, delimiter, info: true, relax_column_count: true, skip_empty_lines: true, max_record_size: maxRowChars });
-  const input = createReadStream(path, { signal });
+  // Lines are counted here rather than with csv-parse's `info`, which makes parsing about three times slower: each
+  // record takes one line plus the line breaks inside its quoted fields, and empty lines come through as [''].
+  const parser = parse({ bom: true, delimiter, relax_column_count: true, max_record_size: maxRowChars });
+  const input = createReadStream(path, { signal, highWaterMark: 1024 * 1024 });
   input.on('error', (error) => parser.destroy(error));
   input.pipe(parser);
   let header: string[] | undefined;
-  let previousEnd = 0;
-  let previousEmpty = 0;
+  let nextLine = 1;
   let batch: DataRow[] = [];
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: CsvInfo }>) {
-      // A record starts after the previous one ends and the empty lines skipped in between.
-      const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
-      previousEnd = info.lines;
-      previousEmpty = info.empty_lines;
+    for await (const record of parser as AsyncIterable<string[]>) {
+      const line = nextLine;
+      nextLine += 1 + innerLineBreaks(record);
+      if (record.length === 1 && record[0]!.trim() === '') {
+        continue;
+      }
       if (header === undefined) {
         header = record.map((name, i) => name.trim() || `column${i + 1}`);
         continue;
