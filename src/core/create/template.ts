@@ -1,5 +1,6 @@
 // The batch template (`NAME.batch-template.json`): how rows of data become requests. Documented in the README
 // ("Create a batch file from data") and described by media/batch-template.schema.json for the editor's IntelliSense.
+import { resolve } from 'node:path';
 import { endpointKind, type EndpointKind } from '../jsonl/endpoints';
 import { modelFamily } from '../tokens/models';
 import { compilePrompt, PromptTemplateError, type CompiledPrompt } from './prompt';
@@ -172,4 +173,14 @@ export function templateNameFor(dataFile: string): string {
 export function outputNameFor(file: string): string {
   const base = file.replace(/^.*[\\/]/, '');
   return (base.endsWith(templateSuffix) ? base.slice(0, -templateSuffix.length) : base.replace(/\.[^.]*$/, '')) + '.jsonl';
+}
+
+/**
+ * Where a batch file goes by default: NAME.jsonl beside the data (NAME from the template when there is one), or
+ * NAME.batch.jsonl when that is the data file itself (JSONL data).
+ */
+export function defaultOutputPath(dataPath: string, templatePath?: string): string {
+  const folder = resolve(dataPath, '..');
+  const plain = resolve(folder, outputNameFor(templatePath ?? dataPath));
+  return plain === resolve(dataPath) ? plain.replace(/\.jsonl$/, '.batch.jsonl') : plain;
 }
