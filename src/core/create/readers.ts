@@ -131,7 +131,7 @@ async function* readCsv(path: string, delimiter: string, signal: AbortSignal | u
   // Lines are counted here rather than with csv-parse's `info`, which makes parsing about three times slower: each
   // record takes one line plus the line breaks inside its quoted fields, and empty lines come through as [''].
   const parser = parse({ bom: true, delimiter, relax_column_count: true, max_record_size: maxRowChars });
-  const input = createReadStream(path, { signal, highWaterMark: 1024 * 1024 });
+  const input = createReadStream(path, { signal });
   input.on('error', (error) => parser.destroy(error));
   input.pipe(parser);
   let header: string[] | undefined;
@@ -373,4 +373,15 @@ function addPaths(names: Set<string>, value: Readonly<Record<string, unknown>>, 
       addPaths(names, child as Record<string, unknown>, `${prefix}${key}.`, depth + 1);
     }
   }
+}
+
+/** The first readable row of a data file (for a preview while a prompt is typed), or undefined. */
+export async function previewRowsOf(path: string, options: ReadOptions = {}): Promise<Readonly<Record<string, unknown>> | undefined> {
+  for await (const batch of readRows(path, options)) {
+    const row = batch.find((r) => r.values !== undefined);
+    if (row !== undefined) {
+      return row.values;
+    }
+  }
+  return undefined;
 }
