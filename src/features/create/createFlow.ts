@@ -82,7 +82,7 @@ async function askPrompt(base: BatchTemplate, columns: readonly string[], firstR
           }
           if (firstRow !== undefined) {
             const built = buildRequest(compiled, firstRow, 1);
-            const text = built.ok ? JSON.stringify(built.request.body.messages ?? built.request.body.input) : built.message;
+            const text = built.ok ? userText(built.request.body).replace(/\r?\n/g, ' ⏎ ') : built.message;
             return { message: vscode.l10n.t('Row 1: {0}', text.length > 200 ? `${text.slice(0, 200)}…` : text), severity: vscode.InputBoxValidationSeverity.Info };
           }
           return undefined;
@@ -92,6 +92,13 @@ async function askPrompt(base: BatchTemplate, columns: readonly string[], firstR
       },
     }),
   );
+}
+
+/** The user message of a chat body, or the input of a responses or embeddings body. */
+function userText(body: Readonly<Record<string, unknown>>): string {
+  const messages = Array.isArray(body.messages) ? (body.messages as { role: string; content: unknown }[]) : [];
+  const content = messages.find((m) => m.role === 'user')?.content ?? body.input;
+  return typeof content === 'string' ? content : JSON.stringify(content);
 }
 
 async function askNumber(title: string, prompt: string, check: (n: number) => boolean, error: string): Promise<number> {
