@@ -1,24 +1,18 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateFile } from '../../src/core/jsonl/fileValidator';
 import { runCli } from './cliProcess';
+import { useTempFolder } from './createFixture';
 
 describe('CLI create', function () {
   this.timeout(60_000);
-  let dir: string;
-  before(() => (dir = mkdtempSync(join(tmpdir(), 'aoai-create-cli-'))));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  const write = (name: string, content: string) => {
-    const path = join(dir, name);
-    writeFileSync(path, content);
-    return path;
-  };
+  const folder = useTempFolder('aoai-create-cli-');
+  const write = folder.write;
 
   it('creates from flags, with the exact flag names, a file that validates clean', async () => {
     const data = write('reviews.csv', 'id,text\nr1,"Good, ""really"""\nr2,"Two\nlines"\n');
-    const out = join(dir, 'flags.jsonl');
+    const out = join(folder.dir(), 'flags.jsonl');
     const run = await runCli(['create', data, '--prompt', 'Review: {{text}}', '--system', 'Classify.', '--model', 'gpt-4o-mini-batch', '--url', '/chat/completions', '--id-column', 'id', '--max-tokens', '40', '--out', out]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, `${out}: 2 requests from 2 rows\n`);
@@ -38,7 +32,7 @@ describe('CLI create', function () {
     const template = write('items.batch-template.json', JSON.stringify({ data: 'items.json', endpoint: '/v1/responses', model: 'gpt-4.1-batch', prompt: 'Describe {{item.name}} as {{item|json}}', responseFormat: 'schema.json' }));
     const run = await runCli(['create', '--template', template]);
     assert.equal(run.code, 0, run.stderr);
-    const out = join(dir, 'items.jsonl');
+    const out = join(folder.dir(), 'items.jsonl');
     const first = JSON.parse(readFileSync(out, 'utf8').split('\n')[0]!);
     assert.equal(first.body.input, 'Describe Lamp as {"name":"Lamp"}');
     assert.equal(first.body.text.format.name, 'schema');
@@ -53,7 +47,7 @@ describe('CLI create', function () {
 
   it('reports rows without a column in one sentence with their lines, writes nothing, exits 1', async () => {
     const data = write('short.tsv', 'id\ttext\n1\tok\n2\n3\tfine\n');
-    const out = join(dir, 'short.jsonl');
+    const out = join(folder.dir(), 'short.jsonl');
     const run = await runCli(['create', data, '--prompt', '{{text}}', '--model', 'gpt-4o-batch', '--out', out]);
     assert.equal(run.code, 1);
     assert.equal(run.stderr, `error: ${data}: 1 row of 3 cannot be converted: line 3: column "text" has no value. Nothing was written (--skip-invalid-rows writes the other rows).\n`);
@@ -80,7 +74,7 @@ describe('CLI create', function () {
     const fixed = write('dup2.jsonl', '{"id":"x","t":"a"}\n{"id":"y","t":"b"}\n');
     const ok = await runCli(['create', fixed, '--prompt', '{{t}}', '--model', 'gpt-4o-batch', '--id-column', 'id']);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(ok.stdout, `${join(dir, 'dup2.batch.jsonl')}: 2 requests from 2 rows\n`);
+    assert.equal(ok.stdout, `${join(folder.dir(), 'dup2.batch.jsonl')}: 2 requests from 2 rows\n`);
   });
 
   it('exits 2 for wrong arguments and a broken template', async () => {
@@ -90,7 +84,7 @@ describe('CLI create', function () {
       [['create', data, '--prompt', 'x', '--model', 'm', '--max-tokens', 'lots'], /--max-tokens takes a number, not "lots"/],
       [['create', data, '--prompt', 'x', '--model', 'm', '--url', '/completions'], /"endpoint" must be a batch endpoint/],
       [['create', '--template', write('bad.batch-template.json', '{"endpoint": 1}')], /bad\.batch-template\.json: "endpoint" must be a non-empty string/],
-      [['create', join(dir, 'nope.csv'), '--prompt', 'x', '--model', 'm'], /cannot read .*nope\.csv: ENOENT/],
+      [['create', join(folder.dir(), 'nope.csv'), '--prompt', 'x', '--model', 'm'], /cannot read .*nope\.csv: ENOENT/],
       [['create', '--prompt', 'x', '--model', 'm'], /name the data file/],
     ];
     for (const [args, message] of cases) {

@@ -8,6 +8,7 @@ import { compilePrompt, fillPrompt, lookup } from '../../src/core/create/prompt'
 import { dataColumns, DataFileError, detectDelimiterInText, readRows, type DataRow } from '../../src/core/create/readers';
 import { checkTemplate, compileTemplate, outputNameFor, TemplateError, templateNameFor, type BatchTemplate } from '../../src/core/create/template';
 import { validateFile } from '../../src/core/jsonl/fileValidator';
+import { useTempFolder } from './createFixture';
 
 const chat: BatchTemplate = { endpoint: '/chat/completions', model: 'gpt-4o-mini-batch', system: 'Classify the review.', prompt: 'Review: {{text}}' };
 
@@ -104,14 +105,8 @@ describe('create: templates', () => {
 });
 
 describe('create: reading awkward data', () => {
-  let dir: string;
-  before(() => (dir = mkdtempSync(join(tmpdir(), 'aoai-create-'))));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  const write = (name: string, content: string) => {
-    const path = join(dir, name);
-    writeFileSync(path, content);
-    return path;
-  };
+  const folder = useTempFolder('aoai-create-');
+  const write = folder.write;
 
   it('reads CSV quotes, embedded newlines, a BOM and unicode, with the line each row starts on', async () => {
     const path = write('awkward.csv', '\uFEFFid,text\r\n1,"He said ""hi"", then left"\r\n2,"line one\nline two\nline three"\r\n\r\n3,日本語 😀 é\r\n');
@@ -171,14 +166,8 @@ describe('create: reading awkward data', () => {
 });
 
 describe('create: writing the batch file', () => {
-  let dir: string;
-  before(() => (dir = mkdtempSync(join(tmpdir(), 'aoai-create-'))));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  const write = (name: string, content: string) => {
-    const path = join(dir, name);
-    writeFileSync(path, content);
-    return path;
-  };
+  const folder = useTempFolder('aoai-create-');
+  const write = folder.write;
   const lines = (path: string) => readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as BatchRequest);
 
   it('writes a file that validates clean, from a template file with a schema and an id column', async () => {
@@ -186,7 +175,7 @@ describe('create: writing the batch file', () => {
     write('reviews.csv', 'review_id;text;stars\nr1;"Great; really ""great""";5\nr2;"Broke\non day two";1\n');
     const templatePath = write('reviews.batch-template.json', JSON.stringify({ data: 'reviews.csv', ...chat, prompt: 'Stars: {{stars}}\n{{text}}', customId: { column: 'review_id' }, maxTokens: 100, responseFormat: 'answer.schema.json' }));
     const { compiled, dataPath } = await loadTemplate(templatePath);
-    const out = join(dir, 'reviews.jsonl');
+    const out = join(folder.dir(), 'reviews.jsonl');
     const result = await createBatchFile(dataPath!, compiled, out);
     assert.deepEqual({ ...result, problems: result.problems.length }, { rows: 2, requests: 2, problems: 0, problemCount: 0, written: true });
     const written = lines(out);
@@ -199,7 +188,7 @@ describe('create: writing the batch file', () => {
 
   it('writes nothing when a row lacks a column, and reports every bad row with its line', async () => {
     const data = write('missing.csv', 'id,text\n1,a\n2\n3,c\n4\n');
-    const out = join(dir, 'missing.jsonl');
+    const out = join(folder.dir(), 'missing.jsonl');
     const result = await createBatchFile(data, compileTemplate(chat), out);
     assert.equal(result.written, false);
     assert.equal(existsSync(out), false);
