@@ -8,6 +8,7 @@
  * PASS/MISS but never fail the process: the exit code is non-zero only when something crashed or a sanity
  * check (exit codes, diagnostic counts) failed, which would make the figures meaningless.
  */
+import { benchCreate } from './create';
 import { benchJoin } from './join';
 import { benchViewer } from './viewer';
 import { benchTokens, benchWorstCases, tokenBenchRows, worstCaseRows } from './tokens';
@@ -35,6 +36,8 @@ const targets = {
 
 /** Sections `--only` can pick besides data files. */
 const viewerSection = 'viewer';
+/** `create` from a CSV (1,000,000 rows; 100,000 with --quick). */
+const createSection = 'create';
 
 interface Options {
   readonly quick: boolean;
@@ -53,7 +56,7 @@ const usage = `usage: node out/bench/run.js [--quick] [--runs N] [--regenerate] 
   --only NAMES  measure only these data files (comma-separated: chat-10k, chat-100k, chat-200mb, chat-10k-errors);
                 the edit benchmark runs when the file it edits (chat-100k, or chat-10k with --quick) is among them;
                 \`viewer\` runs the results viewer's model (on chat-100k's joined results, chat-10k with --quick),
-                so \`--only viewer\` runs it alone (no CLI needed)`;
+                so \`--only viewer\` runs it alone (no CLI needed); \`create\` runs the CSV-to-batch-file conversion`;
 
 /** Wrong command-line arguments: reported without a stack trace. */
 class UsageError extends Error {}
@@ -414,7 +417,7 @@ async function main(): Promise<void> {
   const root = resolve(__dirname, '..', '..');
   const dataDir = join(root, 'bench', '.data');
   const cliPath = join(root, 'dist', 'cli.js');
-  const onlyFiles = options.only?.filter((name) => name !== viewerSection);
+  const onlyFiles = options.only?.filter((name) => name !== viewerSection && name !== createSection);
   const viewerOnly = onlyFiles !== undefined && onlyFiles.length === 0;
   if (!options.skipCli && !viewerOnly && !existsSync(cliPath)) {
     throw new Error(`${relative(root, cliPath)} is missing: run \`npm run build\` (or \`node esbuild.mjs\`) first, or pass --no-cli`);
@@ -478,6 +481,15 @@ async function main(): Promise<void> {
     const viewerInput = files.get(editBench) ?? ensureDataFile(dataDir, editBench.spec, options.regenerate, log);
     log(`\nviewer: the results viewer's model over ${viewerInput.spec.name}'s joined results`);
     reportViewer(await benchViewer(viewerInput.path, dataDir, options.quick ? 1 : 3, log));
+  }
+
+  if (options.only === undefined || options.only.includes(createSection)) {
+    const createRows = options.quick ? 100_000 : 1_000_000;
+    log(`\ncreate: a ${createRows.toLocaleString('en-US')}-row CSV to a batch file`);
+    const created = await benchCreate(dataDir, createRows, options.quick ? 1 : 3);
+    const label = `create ${created.rows.toLocaleString('en-US')} rows`;
+    rows.push({ file: label, measurement: 'floor: read + split the CSV into lines', time: ms(created.floorMs), spread: '', throughput: mbPerSecond(created.dataBytes, created.floorMs).toFixed(0), ratio: '1.00x', target: '', status: '' });
+    rows.push({ file: label, measurement: 'createBatchFile() CSV to NAME.jsonl', time: ms(created.createMs), spread: '', throughput: mbPerSecond(created.dataBytes, created.createMs).toFixed(0), ratio: `${(created.createMs / created.floorMs).toFixed(2)}x`, target: '', status: '', note: `${Math.round(created.rowsPerSecond).toLocaleString('en-US')} rows/s, ${(created.outputBytes / (1024 * 1024)).toFixed(0)} MiB written, peak RSS +${created.peakRssDeltaMiB.toFixed(0)} MiB` });
   }
 
   const runsNote = options.quick ? '1 run' : `median of ${options.runs} runs, ${options.runs * 3} for files under 32 MiB`;

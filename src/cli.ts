@@ -30,6 +30,7 @@ const commands: Record<keyof typeof usages, Command> = {
   emulator: (...args) => service().runEmulatorCli(...args),
   demo: (...args) => service().runDemo(...args),
   resources: (...args) => service().runResources(...args),
+  create: (...args) => import('./cli/createCommand').then((m) => m.runCreate(...args)),
 };
 
 function usage(): string {

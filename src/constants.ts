@@ -35,6 +35,8 @@ export const Commands = {
   cancelGroup: 'azureOpenAIBatch.cancelGroup',
   removeGroup: 'azureOpenAIBatch.removeGroup',
   cleanUpFiles: 'azureOpenAIBatch.cleanUpFiles',
+  newBatchFileFromData: 'azureOpenAIBatch.newBatchFileFromData',
+  runBatchTemplate: 'azureOpenAIBatch.runBatchTemplate',
 } as const;
 
 export const VIEW_ID = 'azureOpenAIBatch.jobs';

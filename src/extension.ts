@@ -3,6 +3,7 @@ import { registerCommand } from './commandRegistry';
 import { VIEW_ID } from './constants';
 import type { RegisterCommand } from './features/commands';
 import { registerConnectionCommands } from './features/connections/commands';
+import { registerCreateCommands } from './features/create/commands';
 import { ConnectionStore } from './features/connections/connectionStore';
 import { ClientFactory } from './features/connections/credentials';
 import { EmbeddedEmulator } from './features/connections/embeddedEmulator';
@@ -147,6 +148,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerGroupCommands(register, { groups, connections, clients, scheduler, jobs });
   registerFileCommands(register, { jobs, clients, groups, usage: fileUsage });
   registerResultCommands(register, { jobs, jobCommands, results, groups, connections, clients });
+  // Batch files made from data (CSV, JSON, JSONL) through a prompt template.
+  context.subscriptions.push(registerCreateCommands(register, { connections, deployments }));
   // Downloaded outcomes shown in the batch files they came from (a second CodeLens and hover beside the estimate's).
   const outcomes = new OutcomesController();
   context.subscriptions.push(

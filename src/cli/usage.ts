@@ -13,6 +13,8 @@ export const usages = {
   emulator: emulatorUsage,
   demo: 'demo [--examples DIR] [--out DIR]',
   resources: 'resources (--entra [--tenant T] | --token T) [--subscription ID] [--management-endpoint URL] [--json] [--timeout-s N] [--verbose]',
+  create:
+    'create [DATA] (--template FILE.batch-template.json | --prompt TEXT --model NAME) [--out OUT.jsonl] [--system TEXT] [--url URL] [--id-column COL] [--max-tokens N] [--temperature T] [--response-format SCHEMA.json] [--delimiter C] [--format csv|json|jsonl] [--skip-invalid-rows] [--force]',
 } as const;
 
 /** What `--help` of the commands that talk to a service adds: where the key may come from. */
@@ -34,6 +36,13 @@ const notes: Partial<Record<keyof typeof usages, () => string[]>> = {
     '0 keeps them until deleted). Only API versions from 2025-04-01-preview on and v1 take it; older ones send none.',
     '',
     ...connectionNotes,
+  ],
+  create: () => [
+    'DATA: a CSV or TSV file (header row; delimiter , ; tab or | detected, or --delimiter), a JSON array of objects, or JSONL.',
+    'The prompt and --system take {{column}} (the value as text) and {{column|json}} (as JSON); nested fields by dot path: {{meta.lang}}.',
+    'custom_id: --id-column COL (values must be unique), else row-1, row-2, ... --url: /chat/completions (default), /v1/responses, /embeddings.',
+    'Flags override the template\'s fields. OUT defaults to NAME.jsonl beside DATA; an existing file is replaced only with --force.',
+    'A row that lacks a column is reported with its line and nothing is written, unless --skip-invalid-rows writes the others.',
   ],
   status: () => connectionNotes,
   download: () => [
