@@ -34,6 +34,8 @@ export const Commands = {
   downloadGroupResults: 'azureOpenAIBatch.downloadGroupResults',
   cancelGroup: 'azureOpenAIBatch.cancelGroup',
   removeGroup: 'azureOpenAIBatch.removeGroup',
+  enterApiKey: 'azureOpenAIBatch.enterApiKey',
+  pickWorkspaceConnection: 'azureOpenAIBatch.pickWorkspaceConnection',
 } as const;
 
 export const VIEW_ID = 'azureOpenAIBatch.jobs';
