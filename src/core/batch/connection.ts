@@ -3,6 +3,7 @@ import { RedirectRefusedError } from './errors';
 import { openaiSdk } from './sdk';
 import { BundleLoadError } from '../bundles';
 import { secretRedactingFetch } from './secretRedaction';
+import type { BatchService } from '../jsonl/types';
 
 /** The API version Microsoft documents as generally available for batch. */
 export const DEFAULT_API_VERSION = '2024-10-21';
@@ -15,7 +16,7 @@ export const DEFAULT_TIMEOUT_MS = 120_000;
 export const OPENAI_ENDPOINT = 'https://api.openai.com';
 
 /** Which service a connection talks to: an Azure OpenAI resource (the default) or OpenAI's API. */
-export type BatchService = 'azure' | 'openai';
+export type { BatchService } from '../jsonl/types';
 
 export type Credential =
   | { readonly kind: 'apiKey'; readonly apiKey: string }
