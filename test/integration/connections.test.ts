@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
@@ -8,6 +7,7 @@ import type { Connection } from '../../src/features/connections/connectionStore'
 import type { JobRecord } from '../../src/features/jobs/jobStore';
 import type { DownloadOutcome } from '../../src/features/results/resultsService';
 import { extensionApi, waitFor, waitForDescription, workspaceRoot } from './helpers';
+import { deadPort } from '../shared/ports';
 
 /** One question the extension asked through the scripted UI. */
 interface Asked {
@@ -107,13 +107,6 @@ const checking =
     return text;
   };
 
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const chat = (id: string, model = 'gpt-4o-batch') => JSON.stringify({ custom_id: id, method: 'POST', url: '/chat/completions', body: { model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 } });
 

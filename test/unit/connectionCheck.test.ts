@@ -13,14 +13,8 @@ import type { RunningEmulator } from '../../src/emulator/index';
 import { useEmulator } from './emulatorFixture';
 import { PREVIEW, scratch } from './emulatorHelpers';
 import { requests } from './helpers';
+import { deadPort } from '../shared/ports';
 
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A self-signed certificate made by openssl, or undefined where there is no openssl. */
 function selfSignedCertificate(): { key: string; cert: string } | undefined {
