@@ -37,6 +37,8 @@ export const Commands = {
   cleanUpFiles: 'azureOpenAIBatch.cleanUpFiles',
   newBatchFileFromData: 'azureOpenAIBatch.newBatchFileFromData',
   runBatchTemplate: 'azureOpenAIBatch.runBatchTemplate',
+  enterApiKey: 'azureOpenAIBatch.enterApiKey',
+  pickWorkspaceConnection: 'azureOpenAIBatch.pickWorkspaceConnection',
 } as const;
 
 export const VIEW_ID = 'azureOpenAIBatch.jobs';

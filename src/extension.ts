@@ -4,6 +4,7 @@ import { VIEW_ID } from './constants';
 import type { RegisterCommand } from './features/commands';
 import { registerConnectionCommands } from './features/connections/commands';
 import { registerCreateCommands } from './features/create/commands';
+import { ConnectionStatusItem } from './features/connections/connectionStatusItem';
 import { ConnectionStore } from './features/connections/connectionStore';
 import { ClientFactory } from './features/connections/credentials';
 import { EmbeddedEmulator } from './features/connections/embeddedEmulator';
@@ -50,6 +51,8 @@ export interface ExtensionApi {
   /** The active batch file's counts (and estimate, where there is no CodeLens) in the status bar. */
   readonly status: ValidationStatusItem;
   readonly connections: ConnectionStore;
+  /** The status bar item naming the workspace's connection. */
+  readonly connectionStatus: ConnectionStatusItem;
   /** Each connection's deployments as last listed (the validator, completion and submit read them). */
   readonly deployments: DeploymentCache;
   readonly jobs: JobsModel;
@@ -123,6 +126,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const jobCommands = new JobCommands(jobs, clients, poller);
   context.subscriptions.push(connections, deployments, emulator, store, marks, jobs, poller, groups, scheduler, fileUsage, summary, tree, view, new JobNotifications(jobs));
   void vscode.commands.executeCommand('setContext', 'azureOpenAIBatch.hasConnections', connections.all().length > 0);
+  const connectionStatus = new ConnectionStatusItem(connections);
+  // The workspace's connection decides the service whose per-file limits the validator applies.
+  const followService = () => validation.setBatchService(connections.defaultConnection()?.service ?? 'azure');
+  followService();
+  context.subscriptions.push(connectionStatus, connections.onDidChange(followService));
   context.subscriptions.push(
     connections.onDidChange(() => void vscode.commands.executeCommand('setContext', 'azureOpenAIBatch.hasConnections', connections.all().length > 0)),
     // Load the lists the first time the view is shown, not at activation.
@@ -170,7 +178,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
           return { jobs: model, tree: reopened, groups: parts[1], dispose: () => vscode.Disposable.from(reopened, model, ...parts).dispose() };
         }
       : undefined;
-  return { validation, documents, estimates, status, connections, deployments, jobs, tree, fileUsage, emulator, groups, results, outcomes, resultsViewer, storage: context.globalStorageUri, reopenJobs };
+  return { validation, documents, estimates, status, connections, connectionStatus, deployments, jobs, tree, fileUsage, emulator, groups, results, outcomes, resultsViewer, storage: context.globalStorageUri, reopenJobs };
 }
 
 export function deactivate(): void {

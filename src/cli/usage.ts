@@ -4,7 +4,7 @@ import { emulatorFlagHelp, emulatorKeyEnv, emulatorUsage } from '../emulator/cli
 const connection = '--endpoint URL (--api-key K | --api-key-stdin | --entra [--tenant T]) [--api-version V] [--timeout-s N]';
 
 export const usages = {
-  validate: 'validate FILE [--json] [--max-diagnostics N] [--max-requests N] [--max-size-mb N] [--deployments NAME[:SKU],...]',
+  validate: 'validate FILE [--json] [--max-diagnostics N] [--max-requests N] [--max-size-mb N] [--deployments NAME[:SKU],...] [--service azure|openai]',
   estimate: 'estimate FILE [--json] [--model MODEL] [--deployment-models NAME=MODEL,...] [--prices FILE]',
   submit: `submit FILE ${connection} [--wait] [--out DIR] [--poll-ms N] [--force] [--expire-after-days N] [--split [--max-parallel N] [--max-requests N] [--max-size-mb N] [--max-tokens N]]`,
   status: `status [BATCH_ID | --submission-id ID] ${connection} [--json] [--limit N]`,

@@ -1,7 +1,7 @@
 import { isBatchSku, type DeploymentInfo } from '../core/azure/deployments';
 import { validateFile } from '../core/jsonl/fileValidator';
 import { InputFileError } from '../core/jsonl/inputFile';
-import { countBySeverity, countCodes, defaultLimits, defaultMaxDiagnostics, type BatchDiagnostic, type DiagnosticCounts, type ValidationResult } from '../core/jsonl/types';
+import { countBySeverity, countCodes, defaultMaxDiagnostics, serviceLimits, type BatchDiagnostic, type DiagnosticCounts, type ValidationResult } from '../core/jsonl/types';
 import { checkInputFile, countOption, numberOption, parseArgs, UsageError } from './args';
 
 import { usages } from './usage';
@@ -43,14 +43,20 @@ export interface JsonValidation {
 
 /** `validate`: exit 0 without errors, 1 with errors, 2 when the file cannot be read. */
 export async function runValidate(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
-  const args = parseArgs(argv, ['max-requests', 'max-size-mb', 'max-diagnostics', 'deployments'], ['json']);
+  const args = parseArgs(argv, ['max-requests', 'max-size-mb', 'max-diagnostics', 'deployments', 'service'], ['json']);
   if (args.positionals.length !== 1) {
     throw new UsageError(`usage: ${validateUsage}`);
   }
   const file = args.positionals[0]!;
+  const service = args.options.get('service') ?? 'azure';
+  if (service !== 'azure' && service !== 'openai') {
+    throw new UsageError(`--service must be azure or openai, not ${String(service)}`);
+  }
+  // The service's limits (OpenAI takes 50,000 requests per file, Azure 100,000), unless given.
+  const defaults = serviceLimits[service];
   const limits = {
-    maxRequests: numberOption(args, 'max-requests', defaultLimits.maxRequests),
-    maxBytes: numberOption(args, 'max-size-mb', defaultLimits.maxBytes / (1024 * 1024)) * 1024 * 1024,
+    maxRequests: numberOption(args, 'max-requests', defaults.maxRequests),
+    maxBytes: numberOption(args, 'max-size-mb', defaults.maxBytes / (1024 * 1024)) * 1024 * 1024,
   };
   // --json holds at most this many; the listing prints every problem unless the flag is given.
   const maxDiagnostics = args.options.has('max-diagnostics') ? countOption(args, 'max-diagnostics', defaultMaxDiagnostics) : undefined;

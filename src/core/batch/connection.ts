@@ -3,6 +3,7 @@ import { RedirectRefusedError } from './errors';
 import { openaiSdk } from './sdk';
 import { BundleLoadError } from '../bundles';
 import { secretRedactingFetch } from './secretRedaction';
+import type { BatchService } from '../jsonl/types';
 
 /** The API version Microsoft documents as generally available for batch. */
 export const DEFAULT_API_VERSION = '2024-10-21';
@@ -10,6 +11,12 @@ export const DEFAULT_API_VERSION = '2024-10-21';
 export const V1_API_VERSION = 'v1';
 /** How long a request may wait for an answer, and a transfer may go without moving a byte. */
 export const DEFAULT_TIMEOUT_MS = 120_000;
+
+/** OpenAI's own API, where an OpenAI connection goes unless its endpoint says otherwise. */
+export const OPENAI_ENDPOINT = 'https://api.openai.com';
+
+/** Which service a connection talks to: an Azure OpenAI resource (the default) or OpenAI's API. */
+export type { BatchService } from '../jsonl/types';
 
 export type Credential =
   | { readonly kind: 'apiKey'; readonly apiKey: string }
@@ -22,6 +29,8 @@ export interface ConnectionConfig {
   /** An api-version such as `2024-10-21` or `2025-04-01-preview`, or `v1`. */
   readonly apiVersion: string;
   readonly credential: Credential;
+  /** The service (default `azure`); `openai` means the `/v1` paths, a bearer key and no `api-version`. */
+  readonly service?: BatchService;
   /** Per-request timeout; for transfers (an upload's body, a file's content), the longest silence (default {@link DEFAULT_TIMEOUT_MS}). */
   readonly timeoutMs?: number;
 }
@@ -40,6 +49,13 @@ export function createSdkClient(config: ConnectionConfig): OpenAI {
   // Outermost, so a refused redirect's message is redacted too.
   const { AzureOpenAI, OpenAI } = openaiSdk();
   const fetch = secretRedactingFetch(sameOriginFetch(), config.credential.kind === 'apiKey' ? [config.credential.apiKey] : []);
+  if (config.service === 'openai') {
+    if (config.credential.kind !== 'apiKey') {
+      throw new Error('An OpenAI connection signs in with an API key only.');
+    }
+    // OpenAI's batch protocol is Azure's v1 surface without the `/openai` prefix: a bearer key, no api-version.
+    return new OpenAI({ baseURL: `${endpoint}/v1`, apiKey: config.credential.apiKey, timeout, maxRetries: 0, fetch });
+  }
   if (config.apiVersion === V1_API_VERSION) {
     const common = { baseURL: `${endpoint}/openai/v1`, timeout, maxRetries: 0, fetch };
     return config.credential.kind === 'apiKey'

@@ -6,6 +6,8 @@ export interface DeliveryFacts {
   readonly notSent?: boolean;
   /** The service itself answered with its JSON error (not a gateway, not an HTML page, not silence). */
   readonly serviceAnswered?: boolean;
+  /** The error codes along the original error's cause chain (`ENOTFOUND`, `DEPTH_ZERO_SELF_SIGNED_CERT`...). */
+  readonly causeCodes?: readonly string[];
 }
 
 /** What went wrong talking to the service, in one shape for the extension and the CLI. */
@@ -14,6 +16,8 @@ export class BatchServiceError extends Error {
   readonly notSent: boolean;
   /** The service answered with its own error body (as opposed to a gateway or no answer). */
   readonly serviceAnswered: boolean;
+  /** The socket, resolver or TLS error codes behind a network failure (empty when the service answered). */
+  readonly causeCodes: readonly string[];
 
   constructor(
     message: string,
@@ -31,6 +35,7 @@ export class BatchServiceError extends Error {
     this.name = 'BatchServiceError';
     this.notSent = facts.notSent === true;
     this.serviceAnswered = facts.serviceAnswered === true;
+    this.causeCodes = facts.causeCodes ?? [];
   }
 
   /**
@@ -138,7 +143,7 @@ export function toServiceError(error: unknown): BatchServiceError | OperationCan
     const detail = innermost instanceof Error && innermost !== cause && innermost.message ? `: ${innermost.message}` : cause instanceof Error ? `: ${cause.message}` : '';
     const codes = causeCodes(error);
     const notSent = codes.some((code) => notSentCodes.test(code));
-    return new BatchServiceError(`Could not reach the service${detail}.`, undefined, 'network', true, undefined, { notSent });
+    return new BatchServiceError(`Could not reach the service${detail}.`, undefined, 'network', true, undefined, { notSent, causeCodes: codes });
   }
   if (sdk && error instanceof sdk.APIError) {
     const body = error.error as { code?: unknown; message?: unknown } | undefined;
@@ -165,8 +170,9 @@ export function toServiceError(error: unknown): BatchServiceError | OperationCan
     const cause = (error as { cause?: unknown }).cause;
     const code = (error as NodeJS.ErrnoException).code ?? (cause instanceof Error ? (cause as NodeJS.ErrnoException).code : undefined);
     const network = (code !== undefined && networkCodes.test(code)) || (error.name === 'TypeError' && /^(terminated|fetch failed)$/.test(error.message));
-    const notSent = causeCodes(error).some((c) => notSentCodes.test(c));
-    return new BatchServiceError(network ? `The connection to the service was interrupted (${code ?? error.message}).` : error.message, undefined, network ? 'network' : code, network, undefined, { notSent });
+    const codes = causeCodes(error);
+    const notSent = codes.some((c) => notSentCodes.test(c));
+    return new BatchServiceError(network ? `The connection to the service was interrupted (${code ?? error.message}).` : error.message, undefined, network ? 'network' : code, network, undefined, { notSent, causeCodes: codes });
   }
   return new BatchServiceError(String(error), undefined, undefined, false);
 }

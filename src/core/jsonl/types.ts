@@ -40,6 +40,15 @@ export const defaultLimits: ValidationLimits = {
   maxBytes: 200 * 1024 * 1024,
 };
 
+/** The service a file goes to; its per-file limits differ. */
+export type BatchService = 'azure' | 'openai';
+
+/** The per-file limits each service documents: Azure 100,000 requests, OpenAI 50,000; both 200 MB. */
+export const serviceLimits: Readonly<Record<BatchService, ValidationLimits>> = {
+  azure: defaultLimits,
+  openai: { maxRequests: 50_000, maxBytes: 200 * 1024 * 1024 },
+};
+
 /** How many diagnostics a validation keeps by default (the rest are counted, not kept). */
 export const defaultMaxDiagnostics = 1_000;
 

@@ -35,6 +35,10 @@ export function route(method: string, pathname: string): Route {
   if (path === '/openai/v1' || path.startsWith('/openai/v1/')) {
     surface = 'v1';
     base = '/openai/v1';
+  } else if (path === '/v1' || path.startsWith('/v1/')) {
+    // OpenAI's own API (api.openai.com/v1) speaks the same protocol: an OpenAI connection can point here.
+    surface = 'v1';
+    base = '/v1';
   } else if (path === '/openai' || path.startsWith('/openai/')) {
     surface = 'classic';
     base = '/openai';

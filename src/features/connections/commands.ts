@@ -3,7 +3,7 @@ import { Commands } from '../../constants';
 import type { RegisterCommand } from '../commands';
 import { resolveConnection } from '../jobs/jobCommands';
 import type { JobsModel } from '../jobs/jobsModel';
-import { addConnection, editConnection, removeConnection, tryEmulator, type ConnectionInput } from './connectionCommands';
+import { addConnection, editConnection, enterApiKey, pickWorkspaceConnection, removeConnection, tryEmulator, type ConnectionInput } from './connectionCommands';
 import type { Connection, ConnectionStore } from './connectionStore';
 import type { ClientFactory } from './credentials';
 import type { EmbeddedEmulator } from './embeddedEmulator';
@@ -15,7 +15,7 @@ export interface ConnectionCommandDeps {
   readonly jobs: JobsModel;
 }
 
-/** The connections feature's commands: add, edit, remove, set the default, try the local emulator. */
+/** The connections feature's commands: add, edit, remove, set the default, pick it, enter a key, try the local emulator. */
 export function registerConnectionCommands(register: RegisterCommand, deps: ConnectionCommandDeps): void {
   const { connections, clients, emulator, jobs } = deps;
   const connectionFrom = (arg?: unknown): Connection => {
@@ -42,6 +42,15 @@ export function registerConnectionCommands(register: RegisterCommand, deps: Conn
     }
   });
   register(Commands.setDefaultConnection, (arg?: unknown) => connections.setDefault(connectionFrom(arg).id));
+  register(Commands.enterApiKey, async (arg?: unknown, key?: string) => {
+    const connection = connectionFrom(arg);
+    if (await enterApiKey(connections, connection, key)) {
+      await jobs.refresh(connection);
+      return true;
+    }
+    return false;
+  });
+  register(Commands.pickWorkspaceConnection, () => pickWorkspaceConnection(connections));
   register(Commands.tryEmulator, async () => {
     const connection = await tryEmulator(connections, emulator);
     await jobs.refresh(connection);

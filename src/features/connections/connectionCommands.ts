@@ -1,77 +1,129 @@
 import * as vscode from 'vscode';
+export type { ConnectionInput } from './connectionWizard';
+import { Commands } from '../../constants';
 import { withCancellableProgress } from '../progress';
-import { BatchClient } from '../../core/batch/client';
-import { DEFAULT_API_VERSION, suggestedConnectionName, V1_API_VERSION, type ConnectionConfig } from '../../core/batch/connection';
+import { DEFAULT_API_VERSION, V1_API_VERSION, type ConnectionConfig } from '../../core/batch/connection';
+import { checkConnection } from '../../core/batch/connectionCheck';
 import type { AuthKind, Connection, ConnectionStore } from './connectionStore';
-import type { ClientFactory } from './credentials';
+import { askConnection, answersOf, askService, failureSentence, pickOne, type ConnectionInput, type WizardAnswers, type WizardResume } from './connectionWizard';
+import { hostOf, type ClientFactory } from './credentials';
 import { newEmulatorKey, type EmbeddedEmulator } from './embeddedEmulator';
 
-/** Answers to the add/edit flow, for scripted use (tests, other extensions): no prompts are shown. */
-export interface ConnectionInput {
-  readonly name: string;
-  readonly endpoint: string;
-  readonly apiVersion?: string;
-  readonly auth?: AuthKind;
-  readonly apiKey?: string;
-  readonly tenant?: string;
-  /** Save without checking the connection with a list call. */
-  readonly skipCheck?: boolean;
-}
-
-const apiVersions = [DEFAULT_API_VERSION, '2025-04-01-preview', V1_API_VERSION];
-
 /**
- * "Add Connection": a short guided flow (name, endpoint, API version, sign-in kind, key) that checks the
- * connection with a list call before saving it.
+ * "Add Connection": a short guided flow (service, then endpoint, API version, sign-in kind, key and name) that
+ * checks the connection with a list call before saving it. A failed check names the cause and sends the user
+ * back to the step to fix, every answer kept, or saves anyway.
  */
 export async function addConnection(store: ConnectionStore, clients: ClientFactory, input?: Partial<ConnectionInput>): Promise<Connection | undefined> {
   // A complete input is scripted use; a partial one (the welcome view's "Sign in with Microsoft") presets the flow.
-  const answers = input?.name && input.endpoint ? (input as ConnectionInput) : await askConnection(undefined, input?.auth);
-  if (!answers) {
+  const scripted = input?.name && input.endpoint ? (input as ConnectionInput) : undefined;
+  let answers: WizardAnswers | undefined;
+  if (!scripted) {
+    const service = input?.auth || input?.service ? (input.service ?? 'azure') : await askService();
+    if (!service) {
+      return undefined;
+    }
+    answers = { service, auth: input?.auth };
+  }
+  const first = store.all().length === 0;
+  const result = await askAndCheck(clients, scripted, answers, undefined, input?.auth);
+  if (!result) {
     return undefined;
   }
-  refuseCredentialsInEndpoint(answers.endpoint);
-  const draft: Omit<Connection, 'id'> = {
-    name: answers.name,
-    endpoint: answers.endpoint.trim().replace(/\/+$/, ''),
-    apiVersion: answers.apiVersion ?? DEFAULT_API_VERSION,
-    auth: answers.auth ?? 'apiKey',
-    tenant: answers.tenant,
-  };
-  if (!answers.skipCheck) {
-    await checkConnection(draft, answers.apiKey, clients);
-  }
-  const saved = await store.add(draft, draft.auth === 'apiKey' ? answers.apiKey : undefined);
-  if (!store.defaultConnection()) {
+  const { draft, apiKey } = result;
+  const saved = await store.add(draft, draft.auth === 'apiKey' ? apiKey : undefined);
+  if (first || scripted?.useForWorkspace) {
     await store.setDefault(saved.id);
+  } else if (!scripted) {
+    // A new connection does not silently take over the workspace: the user says so (or picks it later).
+    const use = vscode.l10n.t('Use for This Workspace');
+    void Promise.resolve(vscode.window.showInformationMessage(vscode.l10n.t('Added the connection "{0}". Use it for this workspace?', saved.name), use)).then((choice) =>
+      choice === use ? store.setDefault(saved.id) : undefined,
+    );
   }
   return saved;
 }
 
-/** "Edit Connection": the same questions, prefilled; a blank key keeps the stored one. */
+/** "Edit Connection": the same questions, each prefilled with the current value; a blank key keeps the stored one. */
 export async function editConnection(store: ConnectionStore, clients: ClientFactory, connection: Connection, input?: ConnectionInput): Promise<Connection | undefined> {
-  const answers = input ?? (await askConnection(connection, undefined));
-  if (!answers) {
+  const stored = connection.auth === 'apiKey' ? (await store.readKey(connection))?.key : undefined;
+  const result = await askAndCheck(clients, input, input ? undefined : answersOf(connection), connection, undefined, stored);
+  if (!result) {
     return undefined;
   }
-  refuseCredentialsInEndpoint(answers.endpoint);
-  const updated: Connection = {
-    ...connection,
-    name: answers.name,
-    endpoint: answers.endpoint.trim().replace(/\/+$/, ''),
-    apiVersion: answers.apiVersion ?? connection.apiVersion,
-    auth: answers.auth ?? connection.auth,
-    tenant: answers.tenant,
-  };
-  const key = answers.apiKey || (updated.auth === 'apiKey' ? (await store.readKey(connection))?.key : undefined);
-  if (!answers.skipCheck) {
-    await checkConnection(updated, key, clients);
-  }
+  const updated: Connection = { ...connection, ...result.draft };
   // A newly typed key is bound to the new endpoint; an old key keeps its binding until the user confirms.
-  await store.update(updated, answers.apiKey || undefined);
+  await store.update(updated, result.typedKey);
   return updated;
 }
 
+/** "Enter API Key": stores the key of a connection whose key is missing (or wrong), then lists its jobs again. */
+export async function enterApiKey(store: ConnectionStore, connection: Connection, key?: string): Promise<boolean> {
+  const apiKey =
+    key ??
+    (await vscode.window.showInputBox({
+      title: vscode.l10n.t('API key for {0}', connection.name),
+      prompt: vscode.l10n.t('Stored in VS Code\'s secret storage, for {0} only.', hostOf(connection.endpoint)),
+      password: true,
+      ignoreFocusOut: true,
+      validateInput: (value) => (value.trim() ? undefined : vscode.l10n.t('Enter the key.')),
+    }));
+  if (!apiKey?.trim()) {
+    return false;
+  }
+  await store.update(connection, apiKey.trim());
+  return true;
+}
+
+interface CheckedDraft {
+  readonly draft: Omit<Connection, 'id'>;
+  /** The key to use: typed now, or the stored one. */
+  readonly apiKey: string | undefined;
+  /** The key typed in this flow (undefined: keep the stored one). */
+  readonly typedKey: string | undefined;
+}
+
+/**
+ * Asks (or takes the scripted answers), then checks; a failed check sends the user back to the failing step
+ * with every answer kept, until the check passes, the user saves anyway, or cancels.
+ */
+async function askAndCheck(
+  clients: ClientFactory,
+  scripted: ConnectionInput | undefined,
+  answers: WizardAnswers | undefined,
+  editing: Connection | undefined,
+  presetAuth: AuthKind | undefined,
+  storedKey?: string,
+): Promise<CheckedDraft | undefined> {
+  let resume: WizardResume | undefined;
+  for (;;) {
+    const given = scripted ?? (await askConnection(answers!, editing, { presetAuth, resume }));
+    if (!given) {
+      return undefined;
+    }
+    refuseCredentialsInEndpoint(given.endpoint);
+    const service = given.service ?? editing?.service ?? 'azure';
+    const draft: Omit<Connection, 'id'> = {
+      ...(editing ? { emulator: editing.emulator, resource: editing.resource } : {}),
+      name: given.name,
+      endpoint: given.endpoint.trim().replace(/\/+$/, ''),
+      apiVersion: service === 'openai' ? V1_API_VERSION : (given.apiVersion ?? editing?.apiVersion ?? DEFAULT_API_VERSION),
+      auth: service === 'openai' ? 'apiKey' : (given.auth ?? editing?.auth ?? 'apiKey'),
+      tenant: given.tenant,
+      ...(service === 'openai' || editing?.service ? { service } : {}),
+    };
+    const typedKey = given.apiKey || undefined;
+    const apiKey = typedKey ?? (draft.auth === 'apiKey' ? storedKey : undefined);
+    if (given.skipCheck) {
+      return { draft, apiKey, typedKey };
+    }
+    const outcome = await checkDraft(draft, apiKey, clients, scripted === undefined);
+    if (outcome === 'save') {
+      return { draft, apiKey, typedKey };
+    }
+    resume = outcome;
+  }
+}
 /** "Remove Connection": forgets the connection and deletes its stored key. */
 export async function removeConnection(store: ConnectionStore, connection: Connection, confirmed = false): Promise<boolean> {
   if (!confirmed) {
@@ -105,6 +157,30 @@ export async function tryEmulator(store: ConnectionStore, emulator: EmbeddedEmul
   return connection;
 }
 
+/**
+ * Lets the user choose the workspace's connection (the one Submit uses, shown in the status bar), the current
+ * one active. Returns the chosen one, or undefined when cancelled.
+ */
+export async function pickWorkspaceConnection(store: ConnectionStore, title = vscode.l10n.t('Connection for this workspace')): Promise<Connection | undefined> {
+  const current = store.defaultConnection();
+  const items = store.all().map((connection) => ({
+    label: connection.name,
+    description: [connection.emulator ? vscode.l10n.t('local emulator') : hostOf(connection.endpoint), connection.id === current?.id ? vscode.l10n.t('current') : undefined].filter(Boolean).join(' · '),
+    connection,
+  }));
+  const add = { label: `$(add) ${vscode.l10n.t('Add Connection...')}`, description: '', connection: undefined };
+  const picked = await pickOne([...items, add], { title, placeHolder: vscode.l10n.t('Batch jobs of this workspace go to this connection'), active: items.find((item) => item.connection.id === current?.id) });
+  if (!picked) {
+    return undefined;
+  }
+  if (!picked.connection) {
+    await vscode.commands.executeCommand(Commands.addConnection);
+    return undefined;
+  }
+  await store.setDefault(picked.connection.id);
+  return picked.connection;
+}
+
 /** A user name or password in the endpoint URL would be echoed by errors and sent to any host: refuse it. */
 function refuseCredentialsInEndpoint(endpoint: string): void {
   let url: URL | undefined;
@@ -118,109 +194,34 @@ function refuseCredentialsInEndpoint(endpoint: string): void {
   }
 }
 
-/** How long the connection check waits for one answer: a check, not a job, so well under the SDK's default. */
-const checkTimeoutMs = 20_000;
-
 /**
- * Checks a connection with one list call, under a cancellable progress notification. When it fails the user
- * chooses: save it anyway (an endpoint that is down now, or not reachable from here) or not.
+ * Checks a connection with one list call, under a cancellable progress notification. When it fails, the user
+ * is told the cause and chooses: go back to the step to fix (in the guided flow), save anyway (an endpoint that
+ * is down now, or not reachable from here), or neither (cancelled).
  */
-async function checkConnection(draft: Omit<Connection, 'id'>, apiKey: string | undefined, clients: ClientFactory): Promise<void> {
+async function checkDraft(draft: Omit<Connection, 'id'>, apiKey: string | undefined, clients: ClientFactory, canGoBack: boolean): Promise<'save' | WizardResume> {
   let config: ConnectionConfig;
   if (draft.auth === 'apiKey') {
     if (!apiKey) {
       throw new Error(vscode.l10n.t('An API key is needed for this connection.'));
     }
-    config = { endpoint: draft.endpoint, apiVersion: draft.apiVersion, credential: { kind: 'apiKey', apiKey } };
+    config = { endpoint: draft.endpoint, apiVersion: draft.apiVersion, service: draft.service, credential: { kind: 'apiKey', apiKey } };
   } else {
     config = await clients.configFor({ ...draft, id: 'draft' }, { interactive: true });
   }
-  let failure: unknown;
-  await withCancellableProgress(vscode.l10n.t('Checking {0}...', draft.endpoint), async (_report, signal) => {
-    try {
-      await new BatchClient({ ...config, timeoutMs: checkTimeoutMs }, { retries: 1, baseDelayMs: 500, maxDelayMs: 2000 }).listBatches({ limit: 1, signal });
-    } catch (error) {
-      if (signal.aborted) {
-        throw error;
-      }
-      failure = error;
-    }
-  });
+  const failure = await withCancellableProgress(vscode.l10n.t('Checking {0}...', draft.endpoint), (_report, signal) => checkConnection(config, { signal }));
   if (failure === undefined) {
-    return;
+    return 'save';
   }
-  const reason = failure instanceof Error ? failure.message : String(failure);
+  const sentence = failureSentence(failure, draft);
   const saveAnyway = vscode.l10n.t('Save Anyway');
-  const choice = await vscode.window.showWarningMessage(vscode.l10n.t('The connection check of "{0}" failed: {1}', draft.name, reason), { modal: true }, saveAnyway);
-  if (choice !== saveAnyway) {
-    throw new vscode.CancellationError();
+  const back = failure.step === 'credential' ? (draft.auth === 'apiKey' ? vscode.l10n.t('Change the Key') : vscode.l10n.t('Change the Tenant')) : vscode.l10n.t('Change the Endpoint');
+  const choice = await vscode.window.showWarningMessage(vscode.l10n.t('The connection check of "{0}" failed: {1}', draft.name, sentence), { modal: true }, ...(canGoBack ? [back] : []), saveAnyway);
+  if (choice === saveAnyway) {
+    return 'save';
   }
-}
-
-async function askConnection(current: Connection | undefined, presetAuth: AuthKind | undefined): Promise<ConnectionInput | undefined> {
-  const steps = current ? vscode.l10n.t('Edit connection') : vscode.l10n.t('Add connection');
-  const endpoint = await vscode.window.showInputBox({
-    title: `${steps} (1/5)`,
-    prompt: vscode.l10n.t('Endpoint of your Azure OpenAI resource'),
-    placeHolder: 'https://my-resource.openai.azure.com',
-    value: current?.endpoint,
-    ignoreFocusOut: true,
-    validateInput: (value) => {
-      try {
-        const url = new URL(value.trim());
-        if (url.username || url.password) {
-          return vscode.l10n.t('Leave the user name and password out of the endpoint; the key is asked for next.');
-        }
-        return url.protocol === 'https:' || url.hostname === '127.0.0.1' || url.hostname === 'localhost' ? undefined : vscode.l10n.t('Use an https:// endpoint.');
-      } catch {
-        return vscode.l10n.t('Enter a URL such as https://my-resource.openai.azure.com');
-      }
-    },
-  });
-  if (!endpoint) {
-    return undefined;
+  if (canGoBack && choice === back) {
+    return { step: failure.step, notice: sentence };
   }
-  const version = await vscode.window.showQuickPick(
-    apiVersions.map((label) => ({ label, description: label === DEFAULT_API_VERSION ? vscode.l10n.t('generally available') : label === V1_API_VERSION ? vscode.l10n.t('the v1 API (/openai/v1)') : vscode.l10n.t('preview: reports enqueued tokens') })),
-    { title: `${steps} (2/5)`, placeHolder: vscode.l10n.t('API version'), ignoreFocusOut: true },
-  );
-  if (!version) {
-    return undefined;
-  }
-  const authChoices = [
-      { label: vscode.l10n.t('API key'), description: vscode.l10n.t('stored in VS Code\'s secret storage'), auth: 'apiKey' as const },
-      { label: vscode.l10n.t('Microsoft Entra ID'), description: vscode.l10n.t('VS Code\'s Microsoft sign-in'), auth: 'entra' as const },
-      { label: vscode.l10n.t('Azure CLI and other local credentials'), description: 'DefaultAzureCredential', auth: 'azureCli' as const },
-  ];
-  const auth = authChoices.find((choice) => choice.auth === presetAuth) ?? (await vscode.window.showQuickPick(authChoices, { title: `${steps} (3/5)`, placeHolder: vscode.l10n.t('How to authenticate'), ignoreFocusOut: true }));
-  if (!auth) {
-    return undefined;
-  }
-  let apiKey: string | undefined;
-  let tenant: string | undefined;
-  if (auth.auth === 'apiKey') {
-    apiKey = await vscode.window.showInputBox({
-      title: `${steps} (4/5)`,
-      prompt: current ? vscode.l10n.t('API key (leave empty to keep the stored one)') : vscode.l10n.t('API key (Keys and Endpoint in the Azure portal)'),
-      password: true,
-      ignoreFocusOut: true,
-      validateInput: (value) => (current || value.trim() ? undefined : vscode.l10n.t('Enter the key.')),
-    });
-    if (apiKey === undefined) {
-      return undefined;
-    }
-  } else {
-    tenant = (await vscode.window.showInputBox({ title: `${steps} (4/5)`, prompt: vscode.l10n.t('Tenant id or domain (optional)'), value: current?.tenant, ignoreFocusOut: true }))?.trim() || undefined;
-  }
-  const name = await vscode.window.showInputBox({
-    title: `${steps} (5/5)`,
-    prompt: vscode.l10n.t('A name for this connection'),
-    value: current?.name ?? suggestedConnectionName(endpoint),
-    ignoreFocusOut: true,
-    validateInput: (value) => (value.trim() ? undefined : vscode.l10n.t('Enter a name.')),
-  });
-  if (!name) {
-    return undefined;
-  }
-  return { name: name.trim(), endpoint, apiVersion: version.label, auth: auth.auth, apiKey: apiKey?.trim() || undefined, tenant };
+  throw new vscode.CancellationError();
 }

@@ -13,6 +13,8 @@ export class CredentialRequiredError extends UserFacingError {
     message: string,
     readonly connectionId: string,
     actions: readonly ErrorAction[] = [],
+    /** What is missing: `apiKey` when no key is stored (the Batch Jobs view then offers "Enter API Key"). */
+    readonly missing?: 'apiKey',
   ) {
     super(message, actions);
     this.name = 'CredentialRequiredError';
@@ -59,11 +61,11 @@ export class ClientFactory {
         target = { ...connection, endpoint: running.url };
         await this.connections.update(target, running.apiKey);
       }
-      return { endpoint: target.endpoint, apiVersion: target.apiVersion, credential: { kind: 'apiKey', apiKey: running.apiKey } };
+      return { endpoint: target.endpoint, apiVersion: target.apiVersion, service: target.service, credential: { kind: 'apiKey', apiKey: running.apiKey } };
     }
     if (!stored) {
-      const edit: ErrorAction = { title: vscode.l10n.t('Edit Connection'), run: () => vscode.commands.executeCommand(Commands.editConnection, connection.id) };
-      throw new CredentialRequiredError(vscode.l10n.t('No API key is stored for "{0}". Edit the connection to enter it.', connection.name), connection.id, [edit]);
+      const enter: ErrorAction = { title: vscode.l10n.t('Enter API Key'), run: () => vscode.commands.executeCommand(Commands.enterApiKey, connection.id) };
+      throw new CredentialRequiredError(vscode.l10n.t('No API key is stored for "{0}".', connection.name), connection.id, [enter], 'apiKey');
     }
     if (stored.endpoint !== normalizeEndpoint(connection.endpoint)) {
       // The endpoint changed since the key was saved (an edited connection, a setting from a workspace):
@@ -83,7 +85,7 @@ export class ClientFactory {
       }
       await this.connections.rebindKey(connection, stored.key);
     }
-    return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, credential: { kind: 'apiKey', apiKey: stored.key } };
+    return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, service: connection.service, credential: { kind: 'apiKey', apiKey: stored.key } };
   }
 
   /** A token provider over VS Code's built-in Microsoft sign-in; silent unless `interactive`. */

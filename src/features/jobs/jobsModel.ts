@@ -17,7 +17,7 @@ interface RemoteListing {
   jobs: Batch[];
   hasMore: boolean;
   lastId: string | undefined;
-  error?: { message: string; needsCredential: boolean };
+  error?: { message: string; needsCredential: boolean; missingKey?: boolean };
   loading: boolean;
 }
 
@@ -345,6 +345,7 @@ export class JobsModel extends Disposable implements ArgumentLookup {
 }
 
 /** How a failed list call is shown on its connection in the tree. */
-function listingError(error: unknown): { message: string; needsCredential: boolean } {
-  return { message: error instanceof Error ? error.message : String(error), needsCredential: error instanceof CredentialRequiredError };
+function listingError(error: unknown): { message: string; needsCredential: boolean; missingKey?: boolean } {
+  const missingKey = error instanceof CredentialRequiredError && error.missing === 'apiKey';
+  return { message: error instanceof Error ? error.message : String(error), needsCredential: error instanceof CredentialRequiredError, ...(missingKey ? { missingKey } : {}) };
 }

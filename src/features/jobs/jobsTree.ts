@@ -22,7 +22,7 @@ export type JobsNode =
   | { readonly kind: 'group'; readonly connection: Connection; readonly group: GroupRecord }
   | { readonly kind: 'part'; readonly connection: Connection; readonly group: GroupRecord; readonly part: PartState }
   | { readonly kind: 'loadMore'; readonly connection: Connection }
-  | { readonly kind: 'message'; readonly connection: Connection; readonly text: string; readonly icon: string; readonly command?: vscode.Command };
+  | { readonly kind: 'message'; readonly connection: Connection; readonly text: string; readonly icon: string; readonly command?: vscode.Command; readonly tooltip?: string };
 
 // A submission without a job has an id of its own kind: no batch id the service picks can name it.
 function jobItemId(connectionId: string, view: JobView): string {
@@ -231,7 +231,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
         item.id = nodeId(node);
         item.iconPath = new vscode.ThemeIcon(node.icon);
         item.command = node.command;
-        item.tooltip = node.text;
+        item.tooltip = node.tooltip ?? node.text;
         return item;
       }
     }
@@ -240,7 +240,10 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
   private connectionChildren(connection: Connection): JobsNode[] {
     const listing = this.model.listing(connection.id);
     const nodes = this.model.entriesFor(connection.id).map((entry): JobsNode => (entry.kind === 'group' ? { kind: 'group', connection, group: entry.group } : { kind: 'job', connection, view: entry.view }));
-    if (listing?.error) {
+    if (listing?.error?.missingKey) {
+      // One click to the fix: the key is asked for right there, not through Edit Connection's five questions.
+      nodes.unshift({ kind: 'message', connection, text: vscode.l10n.t('Enter API Key'), icon: 'key', command: { command: Commands.enterApiKey, title: vscode.l10n.t('Enter API Key'), arguments: [connection.id] }, tooltip: listing.error.message });
+    } else if (listing?.error) {
       nodes.unshift({
         kind: 'message',
         connection,
@@ -286,8 +289,8 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     const isDefault = this.model.isDefaultConnection(connection.id);
     const summary = this.summary?.lines(connection);
     item.description = [connection.emulator ? vscode.l10n.t('local emulator') : hostOf(connection.endpoint), isDefault ? vscode.l10n.t('default') : undefined, summary?.description].filter(Boolean).join(' · ');
-    item.iconPath = new vscode.ThemeIcon(connection.emulator ? 'vm' : 'azure');
-    item.tooltip = new vscode.MarkdownString([`**${connection.name}**`, connection.endpoint, `api-version ${connection.apiVersion} · ${connection.auth}`, ...(summary?.tooltip ?? []).map(escapeMarkdown)].join('  \n'));
+    item.iconPath = new vscode.ThemeIcon(connection.emulator ? 'vm' : connection.service === 'openai' ? 'globe' : 'azure');
+    item.tooltip = new vscode.MarkdownString([`**${connection.name}**`, connection.endpoint, `${connection.service === 'openai' ? 'OpenAI' : `api-version ${connection.apiVersion}`} · ${connection.auth}`, ...(summary?.tooltip ?? []).map(escapeMarkdown)].join('  \n'));
     item.contextValue = connectionContextValue(connection, isDefault);
     return item;
   }

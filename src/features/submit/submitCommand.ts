@@ -13,6 +13,7 @@ import { resolveInside } from '../../core/atomicFile';
 import { writeWithDeployment } from '../../core/batch/prepare';
 import { validateFile } from '../../core/jsonl/fileValidator';
 import { countBySeverity, errorCount, type BatchDiagnostic } from '../../core/jsonl/types';
+import { pickWorkspaceConnection } from '../connections/connectionCommands';
 import type { Connection, ConnectionStore } from '../connections/connectionStore';
 import type { ClientFactory } from '../connections/credentials';
 import type { JobPoller } from '../jobs/poller';
@@ -78,9 +79,11 @@ export async function submitFiles(deps: SubmitDeps, clicked?: vscode.Uri, select
   if (!connection) {
     return [];
   }
+  // The user may switch connections at the deployment step; the files after go there too.
+  const target = { connection };
   const records: Submitted[] = [];
   for (const uri of targets) {
-    const record = await submitOne(deps, connection, uri, options);
+    const record = await submitOne(deps, target, uri, options);
     if (record) {
       records.push(record);
     }
@@ -90,7 +93,7 @@ export async function submitFiles(deps: SubmitDeps, clicked?: vscode.Uri, select
     // A submission that may exist was announced with its own warning.
     const names = records.filter((r) => 'state' in r || !r.mayExist).map((r) => ('state' in r ? r.state.name : r.sourceName)).join(', ');
     if (names) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Submitted {0} to {1}.', names, connection.name));
+      void vscode.window.showInformationMessage(vscode.l10n.t('Submitted {0} to {1}.', names, target.connection.name));
     }
   }
   return records;
@@ -101,7 +104,8 @@ function activeBatchFile(): vscode.Uri[] {
   return document && document.uri.scheme === 'file' ? [document.uri] : [];
 }
 
-async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.Uri, options: SubmitOptions): Promise<Submitted | undefined> {
+async function submitOne(deps: SubmitDeps, target: { connection: Connection }, uri: vscode.Uri, options: SubmitOptions): Promise<Submitted | undefined> {
+  const connection = target.connection;
   const name = basename(uri.fsPath);
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (open?.isDirty) {
@@ -119,9 +123,10 @@ async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.U
     void vscode.window.showErrorMessage(problem);
     return undefined;
   }
-  // The connection's deployments as last listed (none for OpenAI or before the first listing).
+  // The connection's deployments as last listed (none for OpenAI or before the first listing), and its service's
+  // limits (OpenAI takes fewer requests per file than Azure).
   const known = deps.validation.deployments?.forConnection(connection);
-  const validation = await validateFile(uri.fsPath, { limits: limitsFor(uri), maxDiagnostics: maxDiagnosticsFor(uri), deployments: known });
+  const validation = await validateFile(uri.fsPath, { limits: limitsFor(uri, connection.service), maxDiagnostics: maxDiagnosticsFor(uri), deployments: known });
   deps.validation.publish(uri, validation);
   // Over the per-file limits (or the configured token quota) the file goes out in parts, as one job group.
   const overLimits = validation.diagnostics.filter((d) => splitCodes.has(d.code));
@@ -141,7 +146,7 @@ async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.U
         return undefined;
       }
     }
-    const limits = limitsFor(uri);
+    const limits = limitsFor(uri, connection.service);
     return submitGroup(deps, connection, uri, validation.endpoint ?? '/chat/completions', { ...limits, maxTokens: quota > 0 ? quota : undefined }, options.maxParallel ?? config.get<number>(Settings.splitMaxParallel, 4));
   }
   if (errors > 0) {
@@ -163,7 +168,17 @@ async function submitOne(deps: SubmitDeps, connection: Connection, uri: vscode.U
       ? (localizedMessage(validation.diagnostics.find((d) => d.code === DiagnosticCodes.unknownDeployment || d.code === DiagnosticCodes.notBatchDeployment)) ??
         vscode.l10n.t('"{0}" is not a batch deployment of {1}: choose another one.', fileDeployment ?? '', connection.name))
       : undefined;
-  const deployment = options.deployment ?? (await confirmDeployment(fileDeployment, connection.name, known?.filter((d) => d.batch) ?? [], fileProblem));
+  const deployment =
+    options.deployment ?? (await confirmDeployment(fileDeployment, connection.name, known?.filter((d) => d.batch) ?? [], deps.connections.all().length > 1, fileProblem));
+  if (typeof deployment === 'object') {
+    const next = await pickWorkspaceConnection(deps.connections, vscode.l10n.t('Submit {0} to which connection?', name));
+    if (!next) {
+      return undefined;
+    }
+    target.connection = next;
+    // Checked again: the limits depend on the service. The questions answered already are not asked again.
+    return submitOne(deps, target, uri, { ...options, acceptWarnings: options.acceptWarnings || warnings > 0 });
+  }
   if (!deployment) {
     return undefined;
   }
@@ -216,20 +231,40 @@ async function submitGroup(deps: SubmitDeps, connection: Connection, uri: vscode
 
 const splitCodes = new Set<string>([DiagnosticCodes.tooManyTasks, DiagnosticCodes.fileTooLarge]);
 
+/** What {@link confirmDeployment} answers when the user wants another connection. */
+const switchConnection = { switchConnection: true } as const;
+
+interface DeploymentChoice extends vscode.QuickPickItem {
+  readonly name?: string;
+  readonly switchConnection?: boolean;
+}
+
 /**
- * Confirms the file's deployment, or lets the user choose another one for this submission. The title names
- * the connection: with several, the default one is used without asking, and this is the last look before upload.
- * When the file's deployment is not a batch deployment of the resource (`problem`), it is not offered.
+ * Confirms the file's deployment, or lets the user choose another one for this submission, or (with several
+ * connections) another connection. The title names the connection: with several, the workspace's one is used
+ * without asking, and this is the last look before upload. When the file's deployment is not a batch deployment
+ * of the resource (`problem`), it is not offered.
  */
-async function confirmDeployment(fileDeployment: string | undefined, connectionName: string, batchDeployments: readonly DeploymentInfo[], problem?: string): Promise<string | undefined> {
-  const keep = fileDeployment && problem === undefined ? { label: vscode.l10n.t('Submit with the deployment "{0}"', fileDeployment), name: fileDeployment } : undefined;
-  const other = { label: vscode.l10n.t('Use another deployment...'), name: undefined };
-  const picked = await vscode.window.showQuickPick([...(keep ? [keep] : []), other], {
+async function confirmDeployment(
+  fileDeployment: string | undefined,
+  connectionName: string,
+  batchDeployments: readonly DeploymentInfo[],
+  canSwitch: boolean,
+  problem?: string,
+): Promise<string | typeof switchConnection | undefined> {
+  const keep: DeploymentChoice | undefined =
+    fileDeployment && problem === undefined ? { label: vscode.l10n.t('Submit with the deployment "{0}"', fileDeployment), name: fileDeployment } : undefined;
+  const other: DeploymentChoice = { label: vscode.l10n.t('Use another deployment...') };
+  const change: DeploymentChoice = { label: `$(arrow-swap) ${vscode.l10n.t('Submit to another connection...')}`, description: vscode.l10n.t('now: {0}', connectionName), switchConnection: true };
+  const picked = await vscode.window.showQuickPick<DeploymentChoice>([...(keep ? [keep] : []), other, ...(canSwitch ? [change] : [])], {
     title: vscode.l10n.t('Submit to {0}: deployment', connectionName),
     placeHolder: problem ?? vscode.l10n.t('The deployment that runs these requests (the file is not changed)'),
   });
   if (!picked) {
     return undefined;
+  }
+  if (picked.switchConnection) {
+    return switchConnection;
   }
   if (picked.name) {
     return picked.name;

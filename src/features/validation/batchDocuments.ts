@@ -1,17 +1,27 @@
 // The validation limits from settings. Which documents are batch input: ../documents/isBatchDocument.ts.
 import * as vscode from 'vscode';
 import { CONFIG_SECTION, Settings } from '../../constants';
-import { defaultLimits, defaultMaxDiagnostics, type ValidationLimits } from '../../core/jsonl/types';
+import { defaultMaxDiagnostics, serviceLimits, type BatchService, type ValidationLimits } from '../../core/jsonl/types';
 
-/** The per-file limits from settings (Azure's by default). */
-export function limitsFor(uri: vscode.Uri | undefined): ValidationLimits {
+/**
+ * The per-file limits: the service's (Azure's or OpenAI's), or the settings where the user set them. The file's
+ * service is that of the workspace's connection.
+ */
+export function limitsFor(uri: vscode.Uri | undefined, service: BatchService = 'azure'): ValidationLimits {
   const config = vscode.workspace.getConfiguration(CONFIG_SECTION, uri);
-  const maxRequests = config.get<number>(Settings.maxRequests, defaultLimits.maxRequests);
-  const maxMb = config.get<number>(Settings.maxFileSizeMB, defaultLimits.maxBytes / (1024 * 1024));
+  const defaults = serviceLimits[service];
+  const maxRequests = explicitSetting(config, Settings.maxRequests) ?? defaults.maxRequests;
+  const maxMb = explicitSetting(config, Settings.maxFileSizeMB) ?? defaults.maxBytes / (1024 * 1024);
   return {
-    maxRequests: maxRequests > 0 ? maxRequests : defaultLimits.maxRequests,
-    maxBytes: maxMb > 0 ? Math.round(maxMb * 1024 * 1024) : defaultLimits.maxBytes,
+    maxRequests: maxRequests > 0 ? maxRequests : defaults.maxRequests,
+    maxBytes: maxMb > 0 ? Math.round(maxMb * 1024 * 1024) : defaults.maxBytes,
   };
+}
+
+// A value the user (or the workspace) set, not the manifest's default, which is Azure's.
+function explicitSetting(config: vscode.WorkspaceConfiguration, key: string): number | undefined {
+  const inspected = config.inspect<number>(key);
+  return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
 }
 
 /** Most diagnostics published per document (the `validation.maxDiagnostics` setting, at least 1). */

@@ -79,7 +79,7 @@ async function validateOne(controller: ValidationController, uri: vscode.Uri): P
       let reported = 0;
       try {
         const result = await validateFile(uri.fsPath, {
-          limits: limitsFor(uri),
+          limits: limitsFor(uri, controller.batchService),
           maxDiagnostics: maxDiagnosticsFor(uri),
           signal,
           onProgress: (bytes) => {

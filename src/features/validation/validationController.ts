@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { CONFIG_SECTION, settingId, Settings } from '../../constants';
 import { DocumentValidator } from '../../core/jsonl/documentValidator';
-import { countBySeverity, type BatchDiagnostic, type DiagnosticCounts } from '../../core/jsonl/types';
+import { countBySeverity, type BatchDiagnostic, type BatchService, type DiagnosticCounts } from '../../core/jsonl/types';
 import { limitsFor, maxDiagnosticsFor } from './batchDocuments';
 import type { BatchDocumentTracker, DocumentFeature, ReleaseReason, TrackedFeature } from '../documents/batchDocumentTracker';
 import { moreProblemsDiagnostic, toVscodeDiagnostic } from './toVscode';
@@ -47,6 +47,7 @@ export class ValidationController extends Disposable implements DocumentFeature<
   private readonly validatedEmitter = new vscode.EventEmitter<ValidationSummary>();
   private readonly documents: TrackedFeature<Entry>;
   private deploymentSource: WorkspaceDeployments | undefined;
+  private service: BatchService = 'azure';
 
   /** Fires after a document's diagnostics were published. */
   readonly onDidValidate = this.validatedEmitter.event;
@@ -89,6 +90,19 @@ export class ValidationController extends Disposable implements DocumentFeature<
       if (entry?.lines.setDeployments(list)) {
         this.documents.rerun(document.uri);
       }
+    }
+  }
+
+  /** The service batch files go to (that of the workspace's connection): its limits apply. */
+  get batchService(): BatchService {
+    return this.service;
+  }
+
+  /** Validates against another service's limits from now on (the workspace's connection changed). */
+  setBatchService(service: BatchService): void {
+    if (service !== this.service) {
+      this.service = service;
+      this.onConfiguration(true);
     }
   }
 
@@ -144,7 +158,7 @@ export class ValidationController extends Disposable implements DocumentFeature<
 
   /** @internal {@link DocumentFeature} */
   attach(document: vscode.TextDocument): Entry {
-    const validator = new DocumentValidator(limitsFor(document.uri), eolBytes(document));
+    const validator = new DocumentValidator(limitsFor(document.uri, this.service), eolBytes(document));
     validator.reset(document.lineCount);
     validator.setDeployments(this.deploymentSource?.current());
     return { lines: validator, diagnostics: [], counts: {} };
@@ -184,7 +198,7 @@ export class ValidationController extends Disposable implements DocumentFeature<
       const entry = this.documents.workFor(document.uri);
       if (entry) {
         if (limitsChanged) {
-          entry.lines.setLimits(limitsFor(document.uri));
+          entry.lines.setLimits(limitsFor(document.uri, this.service));
         }
         // (Also for a new `maxDiagnostics`: publishing again is cheap.)
         this.documents.rerun(document.uri);
