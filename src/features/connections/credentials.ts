@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { Commands } from '../../constants';
 import { BatchClient } from '../../core/batch/client';
-import { cachingTokenProvider, COGNITIVE_SERVICES_SCOPE, defaultAzureCredentialProvider, type ConnectionConfig } from '../../core/batch/connection';
+import { cachingTokenProvider, defaultAzureCredentialProvider, entraScopeFor, type ConnectionConfig } from '../../core/batch/connection';
+import { currentCloud, isDeclinedSignIn } from '../azure/azureCloud';
 import { normalizeEndpoint, type Connection, type ConnectionStore } from './connectionStore';
 import { newEmulatorKey, type EmbeddedEmulator } from './embeddedEmulator';
 import { UserFacingError, type ErrorAction } from '../errors';
@@ -41,7 +42,7 @@ export class ClientFactory {
       case 'entra':
         return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, credential: { kind: 'token', getToken: await this.microsoftSignIn(connection, options) } };
       case 'azureCli':
-        return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, credential: { kind: 'token', getToken: await defaultAzureCredentialProvider(connection.tenant) } };
+        return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, credential: { kind: 'token', getToken: await defaultAzureCredentialProvider(connection.tenant, entraScopeFor(connection.apiVersion)) } };
     }
   }
 
@@ -84,16 +85,22 @@ export class ClientFactory {
     return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, credential: { kind: 'apiKey', apiKey: stored.key } };
   }
 
-  /** A token provider over VS Code's built-in Microsoft sign-in; silent unless `interactive`. */
+  /**
+   * A token provider over VS Code's Microsoft sign-in (the sovereign-cloud provider when the settings name one), with
+   * the scope the endpoint's paths want; silent unless `interactive`. A declined sign-in is a cancellation.
+   */
   private async microsoftSignIn(connection: Connection, options: ClientOptions): Promise<() => Promise<string>> {
-    const scopes = [COGNITIVE_SERVICES_SCOPE, ...(connection.tenant ? [`VSCODE_TENANT:${connection.tenant}`] : [])];
-    const first = await vscode.authentication.getSession('microsoft', scopes, options.interactive ? { createIfNone: true } : { silent: true });
+    const provider = currentCloud().authProviderId;
+    const scopes = [entraScopeFor(connection.apiVersion), ...(connection.tenant ? [`VSCODE_TENANT:${connection.tenant}`] : [])];
+    const first = await vscode.authentication.getSession(provider, scopes, options.interactive ? { createIfNone: true } : { silent: true }).then(undefined, (error: unknown) => {
+      throw isDeclinedSignIn(error) ? new vscode.CancellationError() : error;
+    });
     if (!first) {
       throw new CredentialRequiredError(vscode.l10n.t('Sign in with Microsoft to use "{0}".', connection.name), connection.id);
     }
     // Later calls stay silent: VS Code refreshes the session's token when it nears expiry.
     return cachingTokenProvider(async () => {
-      const session = (await vscode.authentication.getSession('microsoft', scopes, { silent: true })) ?? first;
+      const session = (await vscode.authentication.getSession(provider, scopes, { silent: true })) ?? first;
       return { token: session.accessToken, expiresOnTimestamp: Date.now() + 10 * 60_000 };
     });
   }
