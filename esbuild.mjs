@@ -26,6 +26,8 @@ const common = {
 const lazyModules = [
   { match: /^openai$/, file: 'openai.js', contents: "module.exports = require('openai');" },
   { match: /^@azure\/identity$/, file: 'azureIdentity.js', contents: "module.exports = require('@azure/identity');" },
+  // The Azure Resource Manager SDKs, for resource discovery (sign-in, `aoai-batch resources`).
+  { match: /^\.\/armSdk$/, file: 'azureArm.js', entry: 'src/core/azure/armSdk.ts' },
   { match: /^\.\/encodingData$/, file: 'tokenizerData.js', entry: 'src/core/tokens/encodingData.ts' },
   // The editor's token counting, for the extension host only when the token worker cannot run (estimatorClient.ts).
   { match: /^\.\/estimatorWorker$/, file: 'estimatorWorker.js', entry: 'src/core/tokens/estimatorWorker.ts', lazyInside: true },

@@ -1,0 +1,68 @@
+// The official Azure Resource Manager SDKs (`@azure/arm-resources-subscriptions`, `@azure/arm-cognitiveservices`),
+// bundled into a file of their own (dist/azureArm.js, see esbuild.mjs) that management.ts loads on first use, so the
+// extension host pays for them only when the user signs in to discover resources.
+//
+// Both clients normally authenticate with the SDK's bearer-token policy, which refuses plain-HTTP URLs; the
+// emulator (and any test endpoint) is `http://127.0.0.1`. So the SDK's policy is replaced by one that sets the
+// token given by the caller: same header, any scheme, and the token never passes through an SDK credential cache.
+import { CognitiveServicesManagementClient } from '@azure/arm-cognitiveservices';
+import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
+
+/** What both SDK clients expose of their HTTP pipeline (structural, so no transitive package is imported). */
+interface PipelineLike {
+  removePolicy(options: { name: string }): unknown;
+  addPolicy(policy: PolicyLike): void;
+}
+
+interface PolicyLike {
+  readonly name: string;
+  sendRequest(request: { headers: { set(name: string, value: string): void } }, next: (request: unknown) => Promise<unknown>): Promise<unknown>;
+}
+
+/** The name of the SDKs' own bearer policy (core-rest-pipeline's `bearerTokenAuthenticationPolicyName`). */
+const sdkBearerPolicy = 'bearerTokenAuthenticationPolicy';
+
+/** A credential the SDKs require at construction but never call (their bearer policy is removed). */
+const unusedCredential = {
+  getToken: (): Promise<never> => Promise.reject(new Error('the SDK bearer policy is replaced; this credential is not used')),
+};
+
+export interface ArmClientOptions {
+  /** e.g. `https://management.azure.com` (no trailing slash). */
+  readonly endpoint: string;
+  readonly getToken: () => Promise<string>;
+}
+
+/** How the SDKs retry: a few quick retries on throttling, 5xx and network errors, not the default 3 over 30 s. */
+const retryOptions = { maxRetries: 2, retryDelayInMs: 300, maxRetryDelayInMs: 2_000 };
+
+function useCallerToken(pipeline: PipelineLike, getToken: () => Promise<string>): void {
+  pipeline.removePolicy({ name: sdkBearerPolicy });
+  pipeline.addPolicy({
+    name: 'callerBearerToken',
+    async sendRequest(request, next) {
+      request.headers.set('authorization', `Bearer ${await getToken()}`);
+      return next(request);
+    },
+  });
+}
+
+export function subscriptionClient(options: ArmClientOptions): SubscriptionClient {
+  const client = new SubscriptionClient(unusedCredential, { endpoint: options.endpoint, retryOptions });
+  useCallerToken(client.pipeline as unknown as PipelineLike, options.getToken);
+  return client;
+}
+
+export function cognitiveClient(options: ArmClientOptions, subscriptionId: string): CognitiveServicesManagementClient {
+  const client = new CognitiveServicesManagementClient(unusedCredential, subscriptionId, {
+    endpoint: options.endpoint,
+    $host: options.endpoint,
+    retryOptions,
+  });
+  useCallerToken(client.pipeline as unknown as PipelineLike, options.getToken);
+  return client;
+}
+
+export { isRestError } from '@azure/arm-resources-subscriptions';
+export type { SubscriptionClient } from '@azure/arm-resources-subscriptions';
+export type { CognitiveServicesManagementClient } from '@azure/arm-cognitiveservices';
