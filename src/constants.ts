@@ -34,6 +34,8 @@ export const Commands = {
   downloadGroupResults: 'azureOpenAIBatch.downloadGroupResults',
   cancelGroup: 'azureOpenAIBatch.cancelGroup',
   removeGroup: 'azureOpenAIBatch.removeGroup',
+  signInWithMicrosoft: 'azureOpenAIBatch.signInWithMicrosoft',
+  refreshDeployments: 'azureOpenAIBatch.refreshDeployments',
 } as const;
 
 export const VIEW_ID = 'azureOpenAIBatch.jobs';

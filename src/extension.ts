@@ -2,6 +2,9 @@ import * as vscode from 'vscode';
 import { registerCommand } from './commandRegistry';
 import { VIEW_ID } from './constants';
 import type { RegisterCommand } from './features/commands';
+import { affectsCloud, currentCloud } from './features/azure/azureCloud';
+import { refreshDeploymentsWithJobs, registerAzureCommands } from './features/azure/commands';
+import { DeploymentsRefresher } from './features/azure/deploymentsRefresher';
 import { registerConnectionCommands } from './features/connections/commands';
 import { ConnectionStore } from './features/connections/connectionStore';
 import { ClientFactory } from './features/connections/credentials';
@@ -100,11 +103,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const jobs = new JobsModel(connections, store, clients, groups, marks);
   const poller = new JobPoller(jobs, log);
   const scheduler = new GroupScheduler(groups, connections, clients, log, poller);
-  const tree = new JobsTreeProvider(jobs);
+  const deploymentLists = new DeploymentsRefresher(connections, deployments, log);
+  const tree = new JobsTreeProvider(jobs, deploymentLists);
   const view = vscode.window.createTreeView<JobsNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const results = new ResultsService(clients, store, poller);
   const jobCommands = new JobCommands(jobs, clients, poller);
-  context.subscriptions.push(connections, deployments, emulator, store, marks, jobs, poller, groups, scheduler, tree, view, new JobNotifications(jobs));
+  context.subscriptions.push(connections, deployments, deploymentLists, emulator, store, marks, jobs, poller, groups, scheduler, tree, view, new JobNotifications(jobs));
   void vscode.commands.executeCommand('setContext', 'azureOpenAIBatch.hasConnections', connections.all().length > 0);
   context.subscriptions.push(
     connections.onDidChange(() => void vscode.commands.executeCommand('setContext', 'azureOpenAIBatch.hasConnections', connections.all().length > 0)),
@@ -112,13 +116,21 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     view.onDidChangeVisibility((event) => {
       if (event.visible) {
         void jobCommands.refreshAll().catch((error: unknown) => log.warn(`Refreshing jobs failed: ${String(error)}`));
+        void deploymentLists.refreshAll();
       }
     }),
     vscode.authentication.onDidChangeSessions((event) => {
-      if (event.provider.id === 'microsoft') {
+      if (event.provider.id === currentCloud().authProviderId) {
         for (const connection of connections.all().filter((c) => c.auth === 'entra')) {
           void jobs.refresh(connection).catch(() => undefined);
         }
+        // Signed in (or out): the deployments the view could not list, or can no longer list.
+        void deploymentLists.refreshAll();
+      }
+    }),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (affectsCloud(event)) {
+        void deploymentLists.refreshAll();
       }
     }),
   );
@@ -127,7 +139,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
 
   registerConnectionCommands(register, { connections, clients, emulator, jobs });
   registerSubmitCommands(register, { connections, clients, store, poller, validation, estimates, storage: context.globalStorageUri, groups, scheduler });
-  registerJobCommands(register, jobCommands);
+  const azureDeps = { connections, deployments: deploymentLists, jobs };
+  registerAzureCommands(register, azureDeps);
+  registerJobCommands(register, jobCommands, refreshDeploymentsWithJobs(azureDeps));
   registerGroupCommands(register, { groups, connections, clients, scheduler, jobs });
   registerResultCommands(register, { jobs, jobCommands, results, groups, connections, clients });
   // Downloaded outcomes shown in the batch files they came from (a second CodeLens and hover beside the estimate's).

@@ -2,8 +2,10 @@
 // Microsoft sign-in reads (`microsoft-sovereign-cloud.*`), or the extension's own management endpoint setting.
 // No `vscode` here: the settings are passed in.
 
+import { DEFAULT_MANAGEMENT_ENDPOINT, scopeFor } from './management';
+
 /** Azure Resource Manager of the public cloud. */
-export const PUBLIC_MANAGEMENT_ENDPOINT = 'https://management.azure.com';
+export const PUBLIC_MANAGEMENT_ENDPOINT = DEFAULT_MANAGEMENT_ENDPOINT;
 
 /** VS Code's authentication provider for the public cloud, and the one it registers for sovereign clouds. */
 export const MICROSOFT_PROVIDER = 'microsoft';
@@ -49,7 +51,7 @@ export function cloudFrom(settings: CloudSettings): AzureCloud {
   let cloud = baseCloud(settings);
   const override = httpUrl(settings.managementEndpoint);
   if (override) {
-    cloud = { ...cloud, managementEndpoint: override, managementScope: `${override}/.default` };
+    cloud = { ...cloud, managementEndpoint: override, managementScope: scopeFor(override) };
   }
   return cloud;
 }
@@ -58,7 +60,7 @@ function baseCloud(settings: CloudSettings): AzureCloud {
   const environment = typeof settings.environment === 'string' ? settings.environment.trim().toLowerCase().replace(/^azure/, '') : '';
   const known = sovereign[environment];
   if (known) {
-    return { ...known, managementScope: `${known.managementEndpoint}/.default`, authProviderId: SOVEREIGN_PROVIDER };
+    return { ...known, managementScope: scopeFor(known.managementEndpoint), authProviderId: SOVEREIGN_PROVIDER };
   }
   if (environment === 'custom' && typeof settings.customEnvironment === 'object' && settings.customEnvironment !== null) {
     const custom = settings.customEnvironment as Record<string, unknown>;
@@ -66,14 +68,14 @@ function baseCloud(settings: CloudSettings): AzureCloud {
     if (managementEndpoint) {
       return {
         managementEndpoint,
-        managementScope: `${managementEndpoint}/.default`,
+        managementScope: scopeFor(managementEndpoint),
         authProviderId: SOVEREIGN_PROVIDER,
         portalUrl: httpUrl(custom.portalUrl) ?? managementEndpoint,
         name: typeof custom.name === 'string' && custom.name.trim() ? custom.name.trim() : managementEndpoint,
       };
     }
   }
-  return { managementEndpoint: PUBLIC_MANAGEMENT_ENDPOINT, managementScope: `${PUBLIC_MANAGEMENT_ENDPOINT}/.default`, authProviderId: MICROSOFT_PROVIDER, portalUrl: 'https://portal.azure.com', name: 'Azure' };
+  return { managementEndpoint: PUBLIC_MANAGEMENT_ENDPOINT, managementScope: scopeFor(PUBLIC_MANAGEMENT_ENDPOINT), authProviderId: MICROSOFT_PROVIDER, portalUrl: 'https://portal.azure.com', name: 'Azure' };
 }
 
 /** An https (or loopback http) URL without a trailing slash, or undefined for anything else. */

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { Commands } from '../../constants';
 import { withCancellableProgress } from '../progress';
 import { BatchClient } from '../../core/batch/client';
 import { DEFAULT_API_VERSION, suggestedConnectionName, V1_API_VERSION, type ConnectionConfig } from '../../core/batch/connection';
@@ -25,7 +26,11 @@ const apiVersions = [DEFAULT_API_VERSION, '2025-04-01-preview', V1_API_VERSION];
  * connection with a list call before saving it.
  */
 export async function addConnection(store: ConnectionStore, clients: ClientFactory, input?: Partial<ConnectionInput>): Promise<Connection | undefined> {
-  // A complete input is scripted use; a partial one (the welcome view's "Sign in with Microsoft") presets the flow.
+  if (input?.auth === 'entra' && !input.endpoint) {
+    // Microsoft sign-in comes first, then the resource is picked: the flow of its own (features/azure/signIn.ts).
+    return vscode.commands.executeCommand<Connection | undefined>(Commands.signInWithMicrosoft);
+  }
+  // A complete input is scripted use; a partial one presets the flow.
   const answers = input?.name && input.endpoint ? (input as ConnectionInput) : await askConnection(undefined, input?.auth);
   if (!answers) {
     return undefined;
