@@ -25,17 +25,22 @@ export function hostAllowed(host: string | undefined, listenHost: string): boole
 }
 
 /** Compares a presented secret with the expected one in constant time (hashes of equal length). */
-function sameSecret(presented: string, expected: string): boolean {
+export function sameSecret(presented: string, expected: string): boolean {
   const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
   return timingSafeEqual(digest(presented), digest(expected));
 }
 
 /**
- * The `api-key` header must carry the key. A bearer token is accepted when it is the configured token, or
+ * The `api-key` header must carry the key. A bearer token is accepted when it is the configured token, a token the
+ * local issuer handed out for the data plane (`issued`), or
  * the key itself (the OpenAI client on the v1 paths sends the key that way, which Azure accepts); without a
  * configured token no other bearer token is. Throws a 401 otherwise.
  */
-export function authenticate(req: IncomingMessage, secrets: { readonly apiKey: string; readonly token: string | undefined }): void {
+export function authenticate(
+  req: IncomingMessage,
+  secrets: { readonly apiKey: string; readonly token: string | undefined },
+  issued?: (token: string) => boolean,
+): void {
   const key = req.headers['api-key'];
   if (typeof key === 'string') {
     if (!sameSecret(key, secrets.apiKey)) {
@@ -48,7 +53,7 @@ export function authenticate(req: IncomingMessage, secrets: { readonly apiKey: s
   if (bearer === undefined) {
     throw unauthorized();
   }
-  const isToken = secrets.token !== undefined && sameSecret(bearer, secrets.token);
+  const isToken = (secrets.token !== undefined && sameSecret(bearer, secrets.token)) || issued?.(bearer) === true;
   if (!isToken && !sameSecret(bearer, secrets.apiKey)) {
     throw unauthorized();
   }

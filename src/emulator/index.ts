@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { audienceOf, resolveArm, TokenIssuer, type ArmOptions, type IssuedToken } from './arm';
 import { FaultController } from './faults';
+import type { ArmDeps } from './routes/arm';
 import { resolveOptions, type EmulatorOptions } from './options';
 import { BatchRunner } from './runner';
 import { createHandler } from './server';
@@ -10,6 +12,8 @@ import { guardTimeouts } from './timeouts';
 import { batchView, fileView } from './views';
 
 export type { EmulatorOptions } from './options';
+export type { ArmAccountSeed, ArmDeploymentSeed, ArmOptions, ArmSubscriptionSeed, IssuedToken } from './arm';
+export { defaultResourceGroup, defaultSubscriptionId, defaultTenantId } from './arm';
 export type { FaultDecision, FaultInfo, FaultKind, FaultRule, Operation, OperationMatcher } from './faults';
 export { FaultController, operations } from './faults';
 export type { RequestStats } from './stats';
@@ -32,6 +36,13 @@ export interface RunningEmulator {
   files(): Record<string, unknown>[];
   /** Where file contents (and, with `dataDir`, the state) are kept. */
   readonly dataDir: string;
+  /**
+   * A bearer token from the local issuer (as `POST /_emulator/token` gives): for ARM with the default scope
+   * `https://management.azure.com/.default`, for the data plane with `https://cognitiveservices.azure.com/.default`.
+   */
+  issueToken(scope?: string): IssuedToken;
+  /** Replaces the ARM resources (as `PUT /_emulator/arm`); the data plane's deployments stay as they were. */
+  setArm(options: ArmOptions): void;
   /** Stops the lifecycle timers and closes every connection; a `dataDir` is left intact. */
   close(): Promise<void>;
 }
@@ -48,7 +59,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const faults = new FaultController(resolved.seed, options.faults);
   const stats = emptyStats();
   let origin = '';
-  const handler = createHandler({ store, runner, faults, stats, options: resolved, origin: () => origin, listenHost });
+  const tokens = new TokenIssuer(() => arm.config.tokenLifetimeSeconds);
+  const arm: ArmDeps = { config: resolved.arm, tokens, apiKey: resolved.apiKey, deployments: resolved.deployments, origin: () => origin };
+  const handler = createHandler({ store, runner, faults, stats, options: resolved, origin: () => origin, listenHost, arm });
   const inFlight = new Set<Promise<void>>();
   // Node checks the headers deadline on this interval; a quarter of it keeps the deadline within 25 %.
   const connectionsCheckingInterval = Math.min(30_000, Math.max(50, Math.floor(resolved.headersTimeoutMs / 4)));
@@ -91,6 +104,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
     },
     batches: () => [...store.batches.values()].sort((a, b) => a.internal.seq - b.internal.seq).map(batchView),
+    issueToken: (scope = 'https://management.azure.com/.default') => {
+      const audience = audienceOf(scope, origin);
+      if (audience === undefined) {
+        throw new Error(`the emulator issues no token for the scope ${scope}`);
+      }
+      return tokens.issue(audience);
+    },
+    setArm: (options) => {
+      arm.config = resolveArm(options, resolved.deployments);
+    },
     files: () => [...store.files.values()].sort((a, b) => a.seq - b.seq).map((f) => fileView(f, modern)),
     close: () =>
       (closing ??= (async () => {

@@ -1,3 +1,5 @@
+import { isBatchSku } from '../core/azure/deployments';
+import { resolveArm, servedHere, type ArmOptions, type ResolvedArm } from './arm';
 import type { FaultRule } from './faults';
 
 /** How {@link startEmulator} is configured. Every field is optional. */
@@ -65,6 +67,12 @@ export interface EmulatorOptions {
   readonly headersTimeoutMs?: number;
   /** Time a request body may stall (no data at all); then 408 and the connection is closed. 0: no limit. Default 30,000 ms. */
   readonly bodyIdleTimeoutMs?: number;
+  /**
+   * The Azure Resource Manager subset on the same port (subscriptions, accounts, deployments, listKeys): which
+   * resources it shows, its page size and token lifetime. Default: see `defaultArmAccounts` in arm.ts. The batch
+   * deployments of accounts whose endpoint is this emulator are served by the data plane too.
+   */
+  readonly arm?: ArmOptions;
 }
 
 export interface Deployment {
@@ -98,6 +106,7 @@ export interface ResolvedOptions {
   readonly maxFieldBytes: number;
   readonly headersTimeoutMs: number;
   readonly bodyIdleTimeoutMs: number;
+  readonly arm: ResolvedArm;
 }
 
 export const defaultDeployments: readonly string[] = ['gpt-4o-batch', 'gpt-4o-mini-batch', 'gpt-4.1-batch'];
@@ -158,6 +167,14 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     const deployment = parseDeployment(entry);
     deployments.set(deployment.name, deployment);
   }
+  const arm = resolveArm(options.arm, deployments);
+  for (const account of arm.accounts.filter(servedHere)) {
+    for (const d of account.deployments) {
+      if (isBatchSku(d.sku) && !deployments.has(d.name)) {
+        deployments.set(d.name, { name: d.name, model: /^\d{4}-\d{2}-\d{2}$/.test(d.version) ? `${d.model}-${d.version}` : d.model });
+      }
+    }
+  }
   const failureRate = nonNegative('failureRate', options.failureRate, 0);
   if (failureRate > 1) {
     throw new Error('failureRate must be between 0 and 1');
@@ -191,5 +208,6 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     maxFieldBytes: positive('maxFieldBytes', options.maxFieldBytes, 64 * 1024),
     headersTimeoutMs: positive('headersTimeoutMs', options.headersTimeoutMs, 30_000),
     bodyIdleTimeoutMs: nonNegative('bodyIdleTimeoutMs', options.bodyIdleTimeoutMs, 30_000),
+    arm,
   };
 }

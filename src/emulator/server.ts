@@ -3,6 +3,7 @@ import { authenticate as checkSecret, hostAllowed } from './access';
 import { ConnectionDropped, HttpError, internalError, misdirected, notFound, saveFailed, statusFault, type AzureErrorBody } from './errors';
 import type { FaultController, Operation } from './faults';
 import type { ResolvedOptions } from './options';
+import { armControl, armRoute, authorizeArm, isEntraTokenPath, issueFromEntra, serveArm, type ArmDeps } from './routes/arm';
 import { batchRoutes } from './routes/batches';
 import { controlRoute } from './routes/control';
 import { fileRoutes } from './routes/files';
@@ -29,6 +30,8 @@ export interface ServerDeps {
   readonly origin: () => string;
   /** The address the server listens on (besides the loopback names, the only host a request may name). */
   readonly listenHost: string;
+  /** The ARM subset and the token issuer. */
+  readonly arm: ArmDeps;
 }
 
 /**
@@ -41,9 +44,13 @@ const refusedDrain = { bytes: 1024 * 1024, ms: 5_000 };
 /** The HTTP request handler of the emulator: checks the host and the key, routes, applies faults, answers, logs. */
 export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { faults, stats, options } = deps;
-  const authenticate = (req: IncomingMessage): void => checkSecret(req, options);
+  const issuedForDataPlane = (token: string): boolean => {
+    const found = deps.arm.tokens.check(token);
+    return found.state === 'valid' && found.audience === 'dataPlane';
+  };
+  const authenticate = (req: IncomingMessage): void => checkSecret(req, options, issuedForDataPlane);
   const handlers: Handlers<Operation> = { ...fileRoutes(deps), ...batchRoutes(deps) };
-  const admin = controlRoute(deps, authenticate);
+  const admin = controlRoute(deps, authenticate, (req, path) => armControl(deps.arm, req, path));
   const drainLimit = options.maxFileBytes + 1024 * 1024;
 
   /**
@@ -173,8 +180,17 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
         note(' (host refused)');
         throw misdirected();
       }
+      const arm = found.kind === 'none' ? armRoute(method, url.pathname) : undefined;
       if (found.kind === 'admin') {
         reply = await admin(req, found.adminPath ?? []);
+      } else if (arm !== undefined) {
+        stats.other++;
+        authorizeArm(req, deps.arm.tokens);
+        trusted = true;
+        reply = serveArm(deps.arm, url, arm);
+      } else if (found.kind === 'none' && method === 'POST' && isEntraTokenPath(url.pathname)) {
+        stats.other++;
+        reply = await issueFromEntra(deps.arm, req);
       } else {
         stats[found.operation ?? 'other']++;
         if (found.kind === 'none') {
@@ -218,3 +234,4 @@ async function createNewerJobs(create: Handler, ctx: Context, body: readonly Buf
     await create({ ...ctx, body: () => replay([copy]) });
   }
 }
+

@@ -4,7 +4,8 @@
 //
 // Both clients normally authenticate with the SDK's bearer-token policy, which refuses plain-HTTP URLs; the
 // emulator (and any test endpoint) is `http://127.0.0.1`. So the SDK's policy is replaced by one that sets the
-// token given by the caller: same header, any scheme, and the token never passes through an SDK credential cache.
+// token given by the caller: same header, HTTPS or plain HTTP to loopback only, and the token never passes
+// through an SDK credential cache.
 import { CognitiveServicesManagementClient } from '@azure/arm-cognitiveservices';
 import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 
@@ -16,7 +17,15 @@ interface PipelineLike {
 
 interface PolicyLike {
   readonly name: string;
-  sendRequest(request: { headers: { set(name: string, value: string): void } }, next: (request: unknown) => Promise<unknown>): Promise<unknown>;
+  sendRequest(
+    request: { url: string; allowInsecureConnection?: boolean; headers: { set(name: string, value: string): void } },
+    next: (request: unknown) => Promise<unknown>,
+  ): Promise<unknown>;
+}
+
+/** Plain HTTP is allowed to this machine only (the emulator); anything else must be HTTPS. */
+export function isLoopbackHttp(url: string): boolean {
+  return /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/i.test(url);
 }
 
 /** The name of the SDKs' own bearer policy (core-rest-pipeline's `bearerTokenAuthenticationPolicyName`). */
@@ -41,6 +50,9 @@ function useCallerToken(pipeline: PipelineLike, getToken: () => Promise<string>)
   pipeline.addPolicy({
     name: 'callerBearerToken',
     async sendRequest(request, next) {
+      if (isLoopbackHttp(request.url)) {
+        request.allowInsecureConnection = true;
+      }
       request.headers.set('authorization', `Bearer ${await getToken()}`);
       return next(request);
     },

@@ -108,8 +108,8 @@ export class ManagementClient {
 
   constructor(private readonly options: ManagementOptions) {
     this.endpoint = normalizeEndpoint(options.endpoint);
-    if (!/^https?:\/\/[^/]/i.test(this.endpoint)) {
-      throw new ManagementError(`Set a management endpoint that starts with https://, not "${options.endpoint}".`, 'network');
+    if (!/^https:\/\/[^/]/i.test(this.endpoint) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i.test(this.endpoint)) {
+      throw new ManagementError(`Set a management endpoint that starts with https:// (plain http only to 127.0.0.1 or localhost), not "${options.endpoint}".`, 'network');
     }
     this.timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   }

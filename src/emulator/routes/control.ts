@@ -20,7 +20,12 @@ function isLoopback(address: string | undefined): boolean {
  * The test and fault routes under `/_emulator/`: `GET|POST|DELETE faults`, `DELETE faults/{id}`, `GET stats`.
  * Only from loopback, and only with the key or token (`authenticate`, called after the loopback check).
  */
-export function controlRoute(deps: ControlDeps, authenticate: (req: IncomingMessage) => void): (req: IncomingMessage, path: string[]) => Promise<Reply> {
+export function controlRoute(
+  deps: ControlDeps,
+  authenticate: (req: IncomingMessage) => void,
+  /** More control routes (the token issuer, the ARM resources): a reply, or undefined when the path is not theirs. */
+  more?: (req: IncomingMessage, path: string[]) => Promise<Reply | undefined>,
+): (req: IncomingMessage, path: string[]) => Promise<Reply> {
   const { faults, stats } = deps;
   return async (req, path) => {
     if (!isLoopback(req.socket.remoteAddress)) {
@@ -56,6 +61,10 @@ export function controlRoute(deps: ControlDeps, authenticate: (req: IncomingMess
     }
     if (area === 'stats' && id === undefined && method === 'GET') {
       return { status: 200, json: { ...stats } };
+    }
+    const reply = await more?.(req, path);
+    if (reply !== undefined) {
+      return reply;
     }
     throw notFound();
   };
