@@ -4,6 +4,7 @@ import { VIEW_ID } from './constants';
 import type { RegisterCommand } from './features/commands';
 import { affectsCloud, currentCloud } from './features/azure/azureCloud';
 import { refreshDeploymentsWithJobs, registerAzureCommands } from './features/azure/commands';
+import { MicrosoftAuthentication } from './features/azure/azureSession';
 import { DeploymentsRefresher } from './features/azure/deploymentsRefresher';
 import { registerConnectionCommands } from './features/connections/commands';
 import { ConnectionStore } from './features/connections/connectionStore';
@@ -64,6 +65,8 @@ export interface ExtensionApi {
    * Only when the extension host runs tests: a second jobs model and tree over the same persisted state and
    * a fresh listing, as a window reload builds them (dispose it after use).
    */
+  /** Only when the extension host runs tests: Microsoft sign-in through `auth` instead of VS Code's (see MicrosoftAuthentication). */
+  readonly replaceAuthentication?: (auth: Pick<typeof vscode.authentication, 'getSession'>) => vscode.Disposable;
   readonly reopenJobs?: () => { readonly jobs: JobsModel; readonly tree: JobsTreeProvider; readonly groups: GroupStore; dispose(): void };
 }
 
@@ -96,14 +99,15 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const connections = new ConnectionStore(context);
   const deployments = new DeploymentCache(context.globalState);
   const emulator = new EmbeddedEmulator(context.globalStorageUri, log);
-  const clients = new ClientFactory(connections, emulator);
+  const microsoft = new MicrosoftAuthentication();
+  const clients = new ClientFactory(connections, emulator, microsoft);
   const store = new JobStore(context.globalState);
   const groups = new GroupStore(context.globalState);
   const marks = new JobMarks(context.globalState);
   const jobs = new JobsModel(connections, store, clients, groups, marks);
   const poller = new JobPoller(jobs, log);
   const scheduler = new GroupScheduler(groups, connections, clients, log, poller);
-  const deploymentLists = new DeploymentsRefresher(connections, deployments, log);
+  const deploymentLists = new DeploymentsRefresher(connections, deployments, log, microsoft);
   const tree = new JobsTreeProvider(jobs, deploymentLists);
   const view = vscode.window.createTreeView<JobsNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const results = new ResultsService(clients, store, poller);
@@ -139,7 +143,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
 
   registerConnectionCommands(register, { connections, clients, emulator, jobs });
   registerSubmitCommands(register, { connections, clients, store, poller, validation, estimates, storage: context.globalStorageUri, groups, scheduler });
-  const azureDeps = { connections, deployments: deploymentLists, jobs };
+  const azureDeps = { connections, deployments: deploymentLists, jobs, auth: microsoft };
   registerAzureCommands(register, azureDeps);
   registerJobCommands(register, jobCommands, refreshDeploymentsWithJobs(azureDeps));
   registerGroupCommands(register, { groups, connections, clients, scheduler, jobs });
@@ -164,7 +168,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
           return { jobs: model, tree: reopened, groups: parts[1], dispose: () => vscode.Disposable.from(reopened, model, ...parts).dispose() };
         }
       : undefined;
-  return { validation, documents, estimates, status, connections, deployments, jobs, tree, emulator, groups, results, outcomes, resultsViewer, storage: context.globalStorageUri, reopenJobs };
+  const replaceAuthentication = context.extensionMode === vscode.ExtensionMode.Test ? (auth: Pick<typeof vscode.authentication, 'getSession'>) => microsoft.replaceForTests(auth) : undefined;
+  return { validation, documents, estimates, status, connections, deployments, jobs, tree, emulator, groups, results, outcomes, resultsViewer, storage: context.globalStorageUri, reopenJobs, replaceAuthentication };
 }
 
 export function deactivate(): void {

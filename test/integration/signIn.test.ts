@@ -6,7 +6,7 @@ import type { Connection } from '../../src/features/connections/connectionStore'
 import type { JobsNode } from '../../src/features/jobs/jobsTree';
 import { extensionApi, recordingWindow, waitFor } from './helpers';
 import { recordQuickPicks, type QuickPickDriver } from './quickPicks';
-import { testSignIn } from './testAuthProvider';
+import { testSignIn, type TestSignIn } from './testAuthProvider';
 
 const apiKey = 'sign-in-emulator-key';
 const setting = 'azureOpenAIBatch.azure.managementEndpoint';
@@ -44,18 +44,22 @@ describe('Sign in with Microsoft (test sign-in provider, the emulator as Azure R
   this.timeout(90_000);
   let emulator: RunningEmulator;
   let picks: QuickPickDriver;
+  let signIn: TestSignIn;
+  let replaced: vscode.Disposable;
   const added: string[] = [];
 
   before(async () => {
     emulator = await startEmulator({ port: 0, apiKey });
-    const signIn = testSignIn();
+    signIn = testSignIn();
     signIn.issuer = { url: emulator.url, apiKey };
     await setManagementEndpoint(emulator.url);
-    await extensionApi();
+    const api = await extensionApi();
+    assert.ok(api.replaceAuthentication, 'the test extension host can replace the sign-in');
+    replaced = api.replaceAuthentication({ getSession: signIn.getSession });
   });
 
   beforeEach(() => {
-    testSignIn().mode = 'signIn';
+    signIn.mode = 'signIn';
     picks = recordQuickPicks();
   });
 
@@ -68,6 +72,7 @@ describe('Sign in with Microsoft (test sign-in provider, the emulator as Azure R
   });
 
   after(async () => {
+    replaced.dispose();
     await setManagementEndpoint(undefined);
     await emulator.close();
   });
@@ -113,7 +118,9 @@ describe('Sign in with Microsoft (test sign-in provider, the emulator as Azure R
     if (before > 0) {
       assert.notEqual(api.connections.defaultConnection()?.id, connection.id, 'a new connection does not silently become the default');
     }
-    assert.ok(testSignIn().created.some((scopes) => scopes.includes(`${emulator.url.replace(/\/+$/, '')}/.default`)), 'signed in with the management scope of the endpoint');
+    const first = signIn.calls[0]!;
+    assert.deepEqual(first, { providerId: 'microsoft', scopes: [`${emulator.url.replace(/\/+$/, '')}/.default`], interactive: true }, 'signed in first, for the management scope of the endpoint');
+    assert.ok(signIn.calls.some((c) => c.scopes.includes('https://cognitiveservices.azure.com/.default') && !c.interactive), 'the data plane asked for its own scope, silently');
 
     const shown = await deploymentsShown(connection);
     const names = shown.filter((n) => n.kind === 'deployment').map(labelOf);
@@ -163,7 +170,6 @@ describe('Sign in with Microsoft (test sign-in provider, the emulator as Azure R
   });
 
   it('a declined sign-in ends silently', async () => {
-    const signIn = testSignIn();
     signIn.signOut();
     signIn.mode = 'decline';
     const result = await signInWith(async () => undefined);
@@ -219,7 +225,7 @@ describe('Sign in with Microsoft (test sign-in provider, the emulator as Azure R
       assert.ok(none, `a "none" line: ${shown.map(labelOf).join(' | ')}`);
       const item = api.tree.getTreeItem(none);
       assert.equal(item.command?.command, 'vscode.open');
-      assert.match(String(item.command?.arguments?.[0]), /#resource\/subscriptions\/00000000-0000-0000-0000-000000000001\/resourceGroups\/emulator-rg\/providers\/Microsoft\.CognitiveServices\/accounts\/emulator/);
+      assert.match((item.command?.arguments?.[0] as vscode.Uri).toString(true), /#resource\/subscriptions\/00000000-0000-0000-0000-000000000001\/resourceGroups\/emulator-rg\/providers\/Microsoft\.CognitiveServices\/accounts\/emulator/);
       assert.ok(shown.some((n) => n.kind === 'message' && /Not batch.*live-only \(Standard\)/.test(n.text)));
     } finally {
       emulator.setArm({});

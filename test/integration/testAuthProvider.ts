@@ -1,40 +1,41 @@
-// A stand-in for VS Code's built-in Microsoft sign-in, registered in the test extension host under the provider id
-// the extension asks for ('microsoft'): the built-in provider cannot reach Microsoft here. Its sessions carry real
-// bearer tokens of the emulator's local issuer (`POST /_emulator/token`), one per scope set, as MSAL hands out a token
-// per resource for one signed-in account. Registered once per run (VS Code keeps the first provider of an id).
-import * as vscode from 'vscode';
+// A stand-in for VS Code's Microsoft sign-in in the test extension host, where the workbench refuses the sign-in
+// consent dialog ("DialogService: refused to show dialog in tests") so `vscode.authentication.getSession(...,
+// { createIfNone })` can never succeed. It answers `getSession` as VS Code does for one signed-in account (silent:
+// the session or nothing; createIfNone: the session, signing in first), and its sessions carry real bearer tokens of
+// the emulator's local issuer (`POST /_emulator/token`), one per scope set, as MSAL hands out a token per resource.
+// The extension uses it through ExtensionApi.replaceAuthentication; the UI test signs in through the real dialog.
+import type * as vscode from 'vscode';
 
 export interface TestSignIn {
   /** Where tokens come from: the emulator's URL and the key that opens its control routes. */
   issuer: { url: string; apiKey: string } | undefined;
-  /** What `createSession` does next: sign in, or fail as a user who closes the browser tab does. */
+  /** What signing in does: succeed, or fail as a user who closes the sign-in page does (VS Code: "Canceled"). */
   mode: 'signIn' | 'decline';
-  /** The scopes of every `createSession`, in order. */
-  readonly created: string[][];
-  /** Signs the account out (fires the change, as the Accounts menu's Sign Out does). */
+  /** Every `getSession` call: provider id, scopes and whether it could prompt. */
+  readonly calls: { providerId: string; scopes: string[]; interactive: boolean }[];
+  readonly getSession: Pick<typeof vscode.authentication, 'getSession'>['getSession'];
   signOut(): void;
 }
 
 const account = { id: 'emulator-user', label: 'tester@emulator.example' };
-let state: (TestSignIn & { sessions: Map<string, vscode.AuthenticationSession> }) | undefined;
 
-/** The test provider (registering it on first use). */
-export function testSignIn(providerId = 'microsoft'): TestSignIn {
-  if (state) {
-    return state;
-  }
-  const changed = new vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>();
+export function testSignIn(): TestSignIn {
   const sessions = new Map<string, vscode.AuthenticationSession>();
   let signedIn = false;
-  const created: string[][] = [];
   const key = (scopes: readonly string[]) => [...scopes].sort().join(' ');
   const mint = async (scopes: readonly string[]): Promise<vscode.AuthenticationSession> => {
-    const issuer = state?.issuer;
+    const issuer = state.issuer;
     if (!issuer) {
       throw new Error('the test sign-in has no token issuer');
     }
-    const scope = scopes.find((s) => !s.startsWith('VSCODE_')) ?? 'https://management.azure.com/.default';
-    const response = await fetch(`${issuer.url}/_emulator/token`, { method: 'POST', headers: { 'api-key': issuer.apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ scope }) });
+    const asked = scopes.find((s) => !s.startsWith('VSCODE_')) ?? 'https://management.azure.com/.default';
+    const issue = (scope: string) => fetch(`${issuer.url}/_emulator/token`, { method: 'POST', headers: { 'api-key': issuer.apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ scope }) });
+    let response = await issue(asked);
+    if (response.status === 400) {
+      // A resource the emulator is not (another test endpoint): Entra would still sign in; an ARM token stands in.
+      response = await issue('https://management.azure.com/.default');
+    }
+    const scope = asked;
     if (!response.ok) {
       throw new Error(`the emulator issued no token for ${scope}: ${response.status}`);
     }
@@ -43,47 +44,30 @@ export function testSignIn(providerId = 'microsoft'): TestSignIn {
     sessions.set(key(scopes), session);
     return session;
   };
-  const provider: vscode.AuthenticationProvider = {
-    onDidChangeSessions: changed.event,
-    async getSessions(scopes) {
-      if (!signedIn) {
-        return [];
+  const getSession = async (providerId: string, scopes: readonly string[], options: vscode.AuthenticationGetSessionOptions = {}): Promise<vscode.AuthenticationSession | undefined> => {
+    const interactive = Boolean(options.createIfNone || options.forceNewSession);
+    state.calls.push({ providerId, scopes: [...scopes], interactive });
+    if (!signedIn) {
+      if (!interactive) {
+        return undefined;
       }
-      if (!scopes) {
-        return [...sessions.values()];
+      if (state.mode === 'decline') {
+        // What VS Code's getSession rejects with when the user cancels the sign-in.
+        throw Object.assign(new Error('Canceled'), { name: 'Canceled' });
       }
-      // Signed in once, any resource's token comes silently (as MSAL's acquireTokenSilent does).
-      return [sessions.get(key(scopes)) ?? (await mint(scopes))];
-    },
-    async createSession(scopes) {
-      created.push([...scopes]);
-      if (state?.mode === 'decline') {
-        throw new vscode.CancellationError();
-      }
-      const session = await mint(scopes);
       signedIn = true;
-      changed.fire({ added: [session], removed: [], changed: [] });
-      return session;
-    },
-    async removeSession(id) {
-      const removed = [...sessions.values()].filter((s) => s.id === id);
-      state?.signOut();
-      changed.fire({ added: [], removed, changed: [] });
-    },
+    }
+    // Signed in once, any resource's token comes without a prompt (as MSAL's acquireTokenSilent does).
+    return sessions.get(key(scopes)) ?? mint(scopes);
   };
-  vscode.authentication.registerAuthenticationProvider(providerId, 'Microsoft (test)', provider);
-  state = {
+  const state: TestSignIn = {
     issuer: undefined,
     mode: 'signIn',
-    created,
-    sessions,
+    calls: [],
+    getSession: getSession as TestSignIn['getSession'],
     signOut() {
-      const removed = [...sessions.values()];
       sessions.clear();
       signedIn = false;
-      if (removed.length > 0) {
-        changed.fire({ added: [], removed, changed: [] });
-      }
     },
   };
   return state;

@@ -154,18 +154,6 @@ async function runInServer(install, workspace, env) {
     throw new RunError(`the workbench did not open: ${error.message}\n${tailLines(server.logs)}`);
   });
 
-  // Sign-in consent ("The extension ... wants to sign in using Microsoft."): the workbench asks in a dialog the
-  // extension host cannot answer; a user signing in clicks Allow. Only that dialog is answered, nothing else.
-  const consent = setInterval(() => {
-    workbench.page
-      .locator('.monaco-dialog-box', { hasText: /wants to sign in using/ })
-      .locator('.monaco-button', { hasText: /^Allow$/ })
-      .first()
-      .click({ timeout: 1_000 })
-      .catch(() => undefined);
-  }, 500);
-  cleanups.push(() => clearInterval(consent));
-
   // The result comes from the workbench (window.codeAutomationExit): the extension host process is stopped
   // by the workbench and logs "exited with code: 0" whether run() resolved or rejected.
   const result = workbench.automationExit;

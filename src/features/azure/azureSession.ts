@@ -6,8 +6,31 @@ import { withCancellableProgress } from '../progress';
 import { UserFacingError } from '../errors';
 import { isDeclinedSignIn } from './azureCloud';
 
-/** The slice of `vscode.authentication` sign-in needs (so a test can count the calls, and nothing else changes). */
+/** The slice of `vscode.authentication` sign-in needs. */
 export type Authentication = Pick<typeof vscode.authentication, 'getSession'>;
+
+/**
+ * The authentication every Microsoft sign-in of the extension goes through (data plane and Resource Manager):
+ * VS Code's. Integration tests replace it: in a test extension host the workbench refuses to show the sign-in
+ * consent dialog, so VS Code's own `getSession(..., { createIfNone })` cannot succeed there (the UI test signs in
+ * through the real dialog).
+ */
+export class MicrosoftAuthentication implements Authentication {
+  private replacement: Authentication | undefined;
+
+  readonly getSession = ((providerId: string, scopes: readonly string[], options?: vscode.AuthenticationGetSessionOptions) =>
+    (this.replacement ?? vscode.authentication).getSession(providerId, scopes, options ?? {})) as Authentication['getSession'];
+
+  /** Tests only: sessions come from `auth` until the returned disposable is disposed. */
+  replaceForTests(auth: Authentication): vscode.Disposable {
+    this.replacement = auth;
+    return new vscode.Disposable(() => {
+      if (this.replacement === auth) {
+        this.replacement = undefined;
+      }
+    });
+  }
+}
 
 /** The scopes of a management session: the cloud's ARM scope, and the tenant when one was chosen. */
 export function managementScopes(cloud: AzureCloud, tenant: string | undefined): string[] {

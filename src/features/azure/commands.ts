@@ -3,6 +3,7 @@ import type { RegisterCommand } from '../commands';
 import type { Connection, ConnectionStore } from '../connections/connectionStore';
 import { resolveConnection } from '../jobs/jobCommands';
 import type { JobsModel } from '../jobs/jobsModel';
+import type { Authentication } from './azureSession';
 import type { DeploymentsRefresher } from './deploymentsRefresher';
 import { signInWithMicrosoft } from './signIn';
 
@@ -10,12 +11,13 @@ export interface AzureCommandDeps {
   readonly connections: ConnectionStore;
   readonly deployments: DeploymentsRefresher;
   readonly jobs: JobsModel;
+  readonly auth: Authentication;
 }
 
 /** "Sign in with Microsoft" (pick a resource after signing in) and "Refresh Deployments". */
 export function registerAzureCommands(register: RegisterCommand, deps: AzureCommandDeps): void {
   const { connections, deployments, jobs } = deps;
-  register(Commands.signInWithMicrosoft, () => signInWithMicrosoft({ connections, deployments, refreshJobs: (connection) => jobs.refresh(connection, true) }));
+  register(Commands.signInWithMicrosoft, () => signInWithMicrosoft({ connections, deployments, auth: deps.auth, refreshJobs: (connection) => jobs.refresh(connection, true) }));
   // From the tree (a connection id, or a node with its connection) or the palette (every connection): may sign in.
   register(Commands.refreshDeployments, async (arg?: unknown) => {
     const connection = connectionOf(connections, jobs, arg);

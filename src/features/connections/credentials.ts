@@ -3,6 +3,7 @@ import { Commands } from '../../constants';
 import { BatchClient } from '../../core/batch/client';
 import { cachingTokenProvider, defaultAzureCredentialProvider, entraScopeFor, type ConnectionConfig } from '../../core/batch/connection';
 import { currentCloud, isDeclinedSignIn } from '../azure/azureCloud';
+import type { Authentication } from '../azure/azureSession';
 import { normalizeEndpoint, type Connection, type ConnectionStore } from './connectionStore';
 import { newEmulatorKey, type EmbeddedEmulator } from './embeddedEmulator';
 import { UserFacingError, type ErrorAction } from '../errors';
@@ -29,6 +30,7 @@ export class ClientFactory {
   constructor(
     private readonly connections: ConnectionStore,
     private readonly emulator: EmbeddedEmulator,
+    private readonly auth: Authentication = vscode.authentication,
   ) {}
 
   async clientFor(connection: Connection, options: ClientOptions): Promise<BatchClient> {
@@ -92,7 +94,7 @@ export class ClientFactory {
   private async microsoftSignIn(connection: Connection, options: ClientOptions): Promise<() => Promise<string>> {
     const provider = currentCloud().authProviderId;
     const scopes = [entraScopeFor(connection.apiVersion), ...(connection.tenant ? [`VSCODE_TENANT:${connection.tenant}`] : [])];
-    const first = await vscode.authentication.getSession(provider, scopes, options.interactive ? { createIfNone: true } : { silent: true }).then(undefined, (error: unknown) => {
+    const first = await this.auth.getSession(provider, scopes, options.interactive ? { createIfNone: true } : { silent: true }).then(undefined, (error: unknown) => {
       throw isDeclinedSignIn(error) ? new vscode.CancellationError() : error;
     });
     if (!first) {
@@ -100,7 +102,7 @@ export class ClientFactory {
     }
     // Later calls stay silent: VS Code refreshes the session's token when it nears expiry.
     return cachingTokenProvider(async () => {
-      const session = (await vscode.authentication.getSession(provider, scopes, { silent: true })) ?? first;
+      const session = (await this.auth.getSession(provider, scopes, { silent: true })) ?? first;
       return { token: session.accessToken, expiresOnTimestamp: Date.now() + 10 * 60_000 };
     });
   }
