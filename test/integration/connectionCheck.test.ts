@@ -1,17 +1,7 @@
 import * as assert from 'node:assert/strict';
-import * as net from 'node:net';
 import * as vscode from 'vscode';
 import type { Connection } from '../../src/features/connections/connectionStore';
-import { answering, extensionApi } from './helpers';
-
-/** A loopback port nothing listens on (bound, then closed). */
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { answering, deadPort, extensionApi } from './helpers';
 
 describe('the connection check', function () {
   this.timeout(60_000);

@@ -1,24 +1,14 @@
 import * as assert from 'node:assert/strict';
-import * as net from 'node:net';
 import * as vscode from 'vscode';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import type { Connection } from '../../src/features/connections/connectionStore';
 import type { JobsNode } from '../../src/features/jobs/jobsTree';
-import { extensionApi, recordingWindow, waitFor } from './helpers';
+import { deadPort, extensionApi, recordingWindow, waitFor } from './helpers';
 import { recordQuickPicks, type QuickPickDriver } from './quickPicks';
 import { testSignIn, type TestSignIn } from './testAuthProvider';
 
 const apiKey = 'sign-in-emulator-key';
 const setting = 'azureOpenAIBatch.azure.managementEndpoint';
-
-/** A loopback port nothing listens on. */
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function setManagementEndpoint(url: string | undefined): Promise<void> {
   await vscode.workspace.getConfiguration().update(setting, url, vscode.ConfigurationTarget.Global);

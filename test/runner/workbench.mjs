@@ -95,6 +95,15 @@ export function findServerInstall(cacheDir = defaultCacheDir) {
 }
 
 /** First Chromium-like browser found (`CHROMIUM_PATH` wins), or undefined. */
+/** Throws the command that fixes it when a built file, the VS Code server or Chromium is missing (UI tests). */
+export function requireUiHost(builtFiles) {
+  for (const file of builtFiles) {
+    if (!fs.existsSync(path.join(repoRoot, file))) throw new Error(`${file} is missing: run \`npm run build && npm run compile-tests\` first`);
+  }
+  if (!findServerInstall()) throw new Error('the VS Code server is not installed: run `bash scripts/install-test-host.sh`');
+  if (!findChromium()) throw new Error('Chromium not found: install the Debian package `chromium` or set CHROMIUM_PATH');
+}
+
 export function findChromium() {
   const candidates = [
     process.env.CHROMIUM_PATH,

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findChromium, findServerInstall, openWorkbench, quickOpen, repoRoot, startServer } from '../runner/workbench.mjs';
+import { openWorkbench, quickOpen, repoRoot, requireUiHost, startServer } from '../runner/workbench.mjs';
 
 const require = createRequire(import.meta.url);
 const { waitFor } = require('../../out/test/shared/waitFor.js');
@@ -24,18 +24,16 @@ const verbose = /^(1|true)$/i.test(process.env.UI_TEST_VERBOSE ?? '');
 const apiKey = 'ui-sign-in-key';
 
 describe('Sign in with Microsoft in the VS Code workbench (UI)', function () {
-  let server;
-  let workbench;
-  let page;
-  let emulator;
-  let tmp;
+  let server, workbench, page, emulator, tmp;
   const browserLog = [];
+  const keepConsole = (line) => {
+    browserLog.push(line);
+    if (verbose) process.stderr.write(`${line}\n`);
+  };
 
   before(async function () {
     this.timeout(180_000);
-    if (!fs.existsSync(path.join(repoRoot, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run `npm run build` first');
-    if (!findServerInstall()) throw new Error('the VS Code server is not installed: run `bash scripts/install-test-host.sh`');
-    if (!findChromium()) throw new Error('Chromium not found: install the Debian package `chromium` or set CHROMIUM_PATH');
+    requireUiHost(['dist/extension.js']);
     emulator = await startEmulator({ port: 0, apiKey });
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aoai-batch-ui-signin-'));
     const workspace = path.join(tmp, 'workspace');
@@ -54,13 +52,7 @@ describe('Sign in with Microsoft in the VS Code workbench (UI)', function () {
         'azureOpenAIBatch.azure.managementEndpoint': emulator.url.replace(/\/+$/, ''),
       },
     });
-    workbench = await openWorkbench(server, {
-      viewport: { width: 1400, height: 900 },
-      onConsole: (line) => {
-        browserLog.push(line);
-        if (verbose) process.stderr.write(`${line}\n`);
-      },
-    });
+    workbench = await openWorkbench(server, { viewport: { width: 1400, height: 900 }, onConsole: keepConsole });
     page = workbench.page;
     page.setDefaultTimeout(15_000);
     await server.waitForLog(/Launched Extension Host Process/, 90_000);
