@@ -29,6 +29,7 @@ const commands: Record<keyof typeof usages, Command> = {
   cancel: (...args) => service().runCancel(...args),
   emulator: (...args) => service().runEmulatorCli(...args),
   demo: (...args) => service().runDemo(...args),
+  resources: (...args) => service().runResources(...args),
 };
 
 function usage(): string {

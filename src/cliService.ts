@@ -3,3 +3,4 @@
 export { runCancel, runDownload, runStatus, runSubmit } from './cli/serviceCommands';
 export { runDemo } from './cli/demoCommand';
 export { runEmulatorCli } from './cli/emulatorCommand';
+export { runResources } from './cli/resourcesCommand';

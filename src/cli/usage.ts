@@ -12,6 +12,7 @@ export const usages = {
   cancel: `cancel BATCH_ID ${connection}`,
   emulator: emulatorUsage,
   demo: 'demo [--examples DIR] [--out DIR]',
+  resources: 'resources (--entra [--tenant T] | --token T) [--subscription ID] [--management-endpoint URL] [--json] [--timeout-s N] [--verbose]',
 } as const;
 
 /** What `--help` of the commands that talk to a service adds: where the key may come from. */
@@ -35,6 +36,15 @@ const notes: Partial<Record<keyof typeof usages, () => string[]>> = {
     ...connectionNotes,
   ],
   cancel: () => connectionNotes,
+  resources: () => [
+    'Lists the Azure OpenAI and AI Services resources (kind OpenAI or AIServices) of every subscription, or of',
+    '--subscription ID, with their deployments; "batch" marks the GlobalBatch and DataZoneBatch ones.',
+    '--entra signs in with DefaultAzureCredential for the scope of the management endpoint (default',
+    'https://management.azure.com); --token T (or $AOAI_BATCH_ARM_TOKEN) gives an ARM bearer token. From the emulator:',
+    "  curl -s -X POST -H 'api-key: emulator-key' http://127.0.0.1:P/_emulator/token   (then --management-endpoint http://127.0.0.1:P)",
+    '--json prints {"resources":[{"subscriptionId","resourceGroup","name","kind","location","endpoint","deployments":[...]}]}.',
+    '--verbose adds the whole credential chain when --entra fails.',
+  ],
   emulator: () => [
     'options:',
     ...emulatorFlagHelp(),

@@ -66,6 +66,8 @@ export interface ResolvedArm {
   readonly accounts: readonly ResolvedAccount[];
   readonly pageSize: number;
   readonly tokenLifetimeSeconds: number;
+  /** The data plane's own batch deployments (the `deployments` option), which the default accounts show. */
+  readonly ownDeployments: ReadonlyMap<string, Deployment>;
 }
 
 export interface ResolvedAccount {
@@ -159,6 +161,7 @@ export function resolveArm(options: ArmOptions | undefined, deployments: Readonl
     accounts,
     pageSize: positiveInteger('arm.pageSize', options?.pageSize, 100),
     tokenLifetimeSeconds: positiveInteger('arm.tokenLifetimeSeconds', options?.tokenLifetimeSeconds, 3600),
+    ownDeployments: deployments,
   };
 }
 

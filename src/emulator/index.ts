@@ -60,7 +60,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const stats = emptyStats();
   let origin = '';
   const tokens = new TokenIssuer(() => arm.config.tokenLifetimeSeconds);
-  const arm: ArmDeps = { config: resolved.arm, tokens, apiKey: resolved.apiKey, deployments: resolved.deployments, origin: () => origin };
+  const arm: ArmDeps = { config: resolved.arm, tokens, apiKey: resolved.apiKey, deployments: resolved.arm.ownDeployments, origin: () => origin };
   const handler = createHandler({ store, runner, faults, stats, options: resolved, origin: () => origin, listenHost, arm });
   const inFlight = new Set<Promise<void>>();
   // Node checks the headers deadline on this interval; a quarter of it keeps the deadline within 25 %.
@@ -112,7 +112,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return tokens.issue(audience);
     },
     setArm: (options) => {
-      arm.config = resolveArm(options, resolved.deployments);
+      arm.config = resolveArm(options, resolved.arm.ownDeployments);
     },
     files: () => [...store.files.values()].sort((a, b) => a.seq - b.seq).map((f) => fileView(f, modern)),
     close: () =>

@@ -167,7 +167,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     const deployment = parseDeployment(entry);
     deployments.set(deployment.name, deployment);
   }
-  const arm = resolveArm(options.arm, deployments);
+  const arm = resolveArm(options.arm, new Map(deployments));
   for (const account of arm.accounts.filter(servedHere)) {
     for (const d of account.deployments) {
       if (isBatchSku(d.sku) && !deployments.has(d.name)) {

@@ -270,10 +270,10 @@ function canceled(): ManagementError {
   return new ManagementError('Listing Azure resources was canceled.', 'canceled');
 }
 
-/** ARM's error code from a RestError's parsed body (`{ error: { code } }`), if any. */
+/** ARM's error code from a RestError: its parsed body (`{ error: { code } }`) or, in the newer SDKs, its `code`. */
 function armCodeOf(error: { details?: unknown; code?: string }): string | undefined {
   const details = error.details as { error?: { code?: unknown } } | undefined;
-  const code = details?.error?.code;
+  const code = details?.error?.code ?? error.code;
   return typeof code === 'string' && /^[\w.-]{1,80}$/.test(code) ? code : undefined;
 }
 
