@@ -222,3 +222,20 @@ describe('Sign in with Microsoft (test sign-in provider, the emulator as Azure R
     }
   });
 });
+
+describe('Azure CLI and other local credentials (DefaultAzureCredential) on a machine without any', function () {
+  this.timeout(90_000);
+
+  it('the connection says in one sentence what to do, not the chain of every credential tried', async () => {
+    const api = await extensionApi();
+    const connection = (await vscode.commands.executeCommand<Connection>('azureOpenAIBatch.addConnection', { name: 'No local credential', endpoint: `http://127.0.0.1:${await deadPort()}`, apiVersion: 'v1', auth: 'azureCli', skipCheck: true }))!;
+    try {
+      await api.jobs.refresh(connection).catch(() => undefined);
+      const error = await waitFor('the listing error of the connection', () => api.jobs.listing(connection.id)?.error, 60_000);
+      assert.doesNotMatch(error.message, /EnvironmentCredential|ManagedIdentityCredential|AzureCliCredential/, 'no credential chain in the message');
+      assert.match(error.message, /(Install the Azure CLI|Run 'az login'|Run 'azd auth login'|Check )/, error.message);
+    } finally {
+      await vscode.commands.executeCommand('azureOpenAIBatch.removeConnection', connection.id, true);
+    }
+  });
+});

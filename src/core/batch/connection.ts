@@ -161,9 +161,12 @@ export function cachingTokenProvider(fetchToken: () => Promise<{ token: string; 
 
 /** A token provider over `@azure/identity`'s DefaultAzureCredential (Azure CLI, environment, managed identity...). */
 export async function defaultAzureCredentialProvider(tenantId?: string, scope = COGNITIVE_SERVICES_SCOPE): Promise<() => Promise<string>> {
-  const identity = await import('@azure/identity').catch((error: unknown) => {
+  const loaded = await import('@azure/identity').catch((error: unknown) => {
     throw new BundleLoadError('azureIdentity.js', error);
   });
+  // Node's import() of the bundled CommonJS file (dist/azureIdentity.js) sees only `default`: the bundle defines its
+  // exports with getters, which Node cannot list as named exports.
+  const identity = typeof loaded.DefaultAzureCredential === 'function' ? loaded : (loaded as unknown as { default: typeof loaded }).default;
   const credential = new identity.DefaultAzureCredential(tenantId ? { tenantId } : undefined);
   return identity.getBearerTokenProvider(credential, scope);
 }

@@ -7,6 +7,7 @@ import type { Authentication } from '../azure/azureSession';
 import { normalizeEndpoint, type Connection, type ConnectionStore } from './connectionStore';
 import { newEmulatorKey, type EmbeddedEmulator } from './embeddedEmulator';
 import { UserFacingError, type ErrorAction } from '../errors';
+import { isCredentialError, summarizeCredentialError } from '../../core/azure/credentialErrors';
 
 /** The user has to act (sign in, enter a key, confirm a host) before this connection can be used. */
 export class CredentialRequiredError extends UserFacingError {
@@ -44,7 +45,7 @@ export class ClientFactory {
       case 'entra':
         return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, credential: { kind: 'token', getToken: await this.microsoftSignIn(connection, options) } };
       case 'azureCli':
-        return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, credential: { kind: 'token', getToken: await defaultAzureCredentialProvider(connection.tenant, entraScopeFor(connection.apiVersion)) } };
+        return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, credential: { kind: 'token', getToken: summarizingFailures(await defaultAzureCredentialProvider(connection.tenant, entraScopeFor(connection.apiVersion))) } };
     }
   }
 
@@ -106,6 +107,20 @@ export class ClientFactory {
       return { token: session.accessToken, expiresOnTimestamp: Date.now() + 10 * 60_000 };
     });
   }
+}
+
+/**
+ * A DefaultAzureCredential token source whose failures say, in one sentence, what to do with the credential that
+ * should have worked here (the raw chain of every credential tried stays in the error's cause, for the log).
+ */
+function summarizingFailures(getToken: () => Promise<string>): () => Promise<string> {
+  return async () => {
+    try {
+      return await getToken();
+    } catch (error) {
+      throw isCredentialError(error) ? new UserFacingError(summarizeCredentialError(error), [], { cause: error }) : error;
+    }
+  };
 }
 
 export function hostOf(endpoint: string): string {
