@@ -94,7 +94,7 @@ export class DeploymentsRefresher extends Disposable {
     } catch (error) {
       const explained = explainManagementError(error, cloud);
       const report = classifyError(explained);
-      if (report.kind === 'cancelled' || explained instanceof vscode.CancellationError) {
+      if (report.kind === 'cancelled') {
         this.setState(connection.id, { loading: false, error: this.states.get(connection.id)?.error });
         if (interactive) {
           throw explained;
