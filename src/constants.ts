@@ -39,6 +39,8 @@ export const Commands = {
   runBatchTemplate: 'azureOpenAIBatch.runBatchTemplate',
   enterApiKey: 'azureOpenAIBatch.enterApiKey',
   pickWorkspaceConnection: 'azureOpenAIBatch.pickWorkspaceConnection',
+  signInWithMicrosoft: 'azureOpenAIBatch.signInWithMicrosoft',
+  refreshDeployments: 'azureOpenAIBatch.refreshDeployments',
 } as const;
 
 export const VIEW_ID = 'azureOpenAIBatch.jobs';

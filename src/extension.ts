@@ -2,6 +2,10 @@ import * as vscode from 'vscode';
 import { registerCommand } from './commandRegistry';
 import { VIEW_ID } from './constants';
 import type { RegisterCommand } from './features/commands';
+import { affectsCloud, currentCloud } from './features/azure/azureCloud';
+import { refreshDeploymentsWithJobs, registerAzureCommands } from './features/azure/commands';
+import { MicrosoftAuthentication } from './features/azure/azureSession';
+import { DeploymentsRefresher } from './features/azure/deploymentsRefresher';
 import { registerConnectionCommands } from './features/connections/commands';
 import { registerCreateCommands } from './features/create/commands';
 import { ConnectionStatusItem } from './features/connections/connectionStatusItem';
@@ -72,6 +76,8 @@ export interface ExtensionApi {
    * Only when the extension host runs tests: a second jobs model and tree over the same persisted state and
    * a fresh listing, as a window reload builds them (dispose it after use).
    */
+  /** Only when the extension host runs tests: Microsoft sign-in through `auth` instead of VS Code's (see MicrosoftAuthentication). */
+  readonly replaceAuthentication?: (auth: Pick<typeof vscode.authentication, 'getSession'>) => vscode.Disposable;
   readonly reopenJobs?: () => { readonly jobs: JobsModel; readonly tree: JobsTreeProvider; readonly groups: GroupStore; dispose(): void };
 }
 
@@ -111,7 +117,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     vscode.languages.registerCompletionItemProvider({ scheme: '*' }, new ModelCompletionProvider(validation), ...ModelCompletionProvider.triggerCharacters),
   );
   const emulator = new EmbeddedEmulator(context.globalStorageUri, log);
-  const clients = new ClientFactory(connections, emulator);
+  const microsoft = new MicrosoftAuthentication();
+  const clients = new ClientFactory(connections, emulator, microsoft);
   const store = new JobStore(context.globalState);
   const groups = new GroupStore(context.globalState);
   const marks = new JobMarks(context.globalState);
@@ -120,11 +127,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const scheduler = new GroupScheduler(groups, connections, clients, log, poller);
   const fileUsage = new FileUsage(jobs, clients, (message) => log.warn(message));
   const summary = new ConnectionSummary(fileUsage, store);
-  const tree = new JobsTreeProvider(jobs, summary);
+  const deploymentLists = new DeploymentsRefresher(connections, deployments, log, microsoft);
+  const tree = new JobsTreeProvider(jobs, summary, deploymentLists);
   const view = vscode.window.createTreeView<JobsNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const results = new ResultsService(clients, store, poller);
   const jobCommands = new JobCommands(jobs, clients, poller);
-  context.subscriptions.push(connections, deployments, emulator, store, marks, jobs, poller, groups, scheduler, fileUsage, summary, tree, view, new JobNotifications(jobs));
+  context.subscriptions.push(connections, deployments, deploymentLists, emulator, store, marks, jobs, poller, groups, scheduler, fileUsage, summary, tree, view, new JobNotifications(jobs));
   void vscode.commands.executeCommand('setContext', 'azureOpenAIBatch.hasConnections', connections.all().length > 0);
   const connectionStatus = new ConnectionStatusItem(connections);
   // The workspace's connection decides the service whose per-file limits the validator applies.
@@ -137,13 +145,21 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     view.onDidChangeVisibility((event) => {
       if (event.visible) {
         void jobCommands.refreshAll().catch((error: unknown) => log.warn(`Refreshing jobs failed: ${String(error)}`));
+        void deploymentLists.refreshAll();
       }
     }),
     vscode.authentication.onDidChangeSessions((event) => {
-      if (event.provider.id === 'microsoft') {
+      if (event.provider.id === currentCloud().authProviderId) {
         for (const connection of connections.all().filter((c) => c.auth === 'entra')) {
           void jobs.refresh(connection).catch(() => undefined);
         }
+        // Signed in (or out): the deployments the view could not list, or can no longer list.
+        void deploymentLists.refreshAll();
+      }
+    }),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (affectsCloud(event)) {
+        void deploymentLists.refreshAll();
       }
     }),
   );
@@ -152,7 +168,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
 
   registerConnectionCommands(register, { connections, clients, emulator, jobs });
   registerSubmitCommands(register, { connections, clients, store, poller, validation, estimates, storage: context.globalStorageUri, groups, scheduler });
-  registerJobCommands(register, jobCommands);
+  const azureDeps = { connections, deployments: deploymentLists, jobs, auth: microsoft };
+  registerAzureCommands(register, azureDeps);
+  registerJobCommands(register, jobCommands, refreshDeploymentsWithJobs(azureDeps));
   registerGroupCommands(register, { groups, connections, clients, scheduler, jobs });
   registerFileCommands(register, { jobs, clients, groups, usage: fileUsage });
   registerResultCommands(register, { jobs, jobCommands, results, groups, connections, clients });
@@ -178,7 +196,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
           return { jobs: model, tree: reopened, groups: parts[1], dispose: () => vscode.Disposable.from(reopened, model, ...parts).dispose() };
         }
       : undefined;
-  return { validation, documents, estimates, status, connections, connectionStatus, deployments, jobs, tree, fileUsage, emulator, groups, results, outcomes, resultsViewer, storage: context.globalStorageUri, reopenJobs };
+  const replaceAuthentication = context.extensionMode === vscode.ExtensionMode.Test ? (auth: Pick<typeof vscode.authentication, 'getSession'>) => microsoft.replaceForTests(auth) : undefined;
+  return { validation, documents, estimates, status, connections, connectionStatus, deployments, jobs, tree, fileUsage, emulator, groups, results, outcomes, resultsViewer, storage: context.globalStorageUri, reopenJobs, replaceAuthentication };
 }
 
 export function deactivate(): void {

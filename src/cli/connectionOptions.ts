@@ -1,5 +1,5 @@
 import { BatchClient } from '../core/batch/client';
-import { DEFAULT_API_VERSION, DEFAULT_TIMEOUT_MS, defaultAzureCredentialProvider, endpointProblem, type ConnectionConfig } from '../core/batch/connection';
+import { DEFAULT_API_VERSION, DEFAULT_TIMEOUT_MS, defaultAzureCredentialProvider, endpointProblem, entraScopeFor, type ConnectionConfig } from '../core/batch/connection';
 import { EXPIRY_DAYS, expirySeconds } from '../core/batch/expiry';
 import { defaultRetry, maxTimerMs } from '../core/batch/retry';
 import { terminalSafe } from '../core/terminalText';
@@ -43,7 +43,7 @@ export async function clientFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = 
   const timeoutMs = Math.min(numberOption(args, 'timeout-s', DEFAULT_TIMEOUT_MS / 1000) * 1000, maxTimerMs);
   let config: ConnectionConfig;
   if (args.options.has('entra')) {
-    config = { endpoint, apiVersion, timeoutMs, credential: { kind: 'token', getToken: await defaultAzureCredentialProvider(stringOption(args, 'tenant')) } };
+    config = { endpoint, apiVersion, timeoutMs, credential: { kind: 'token', getToken: await defaultAzureCredentialProvider(stringOption(args, 'tenant'), entraScopeFor(apiVersion)) } };
   } else if (apiKey) {
     config = { endpoint, apiVersion, timeoutMs, credential: { kind: 'apiKey', apiKey } };
   } else {

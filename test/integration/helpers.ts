@@ -31,6 +31,9 @@ export async function extensionApi(): Promise<ExtensionApi> {
   return extension.activate();
 }
 
+/** A loopback port nothing listens on: a service that is down. */
+export { deadPort } from '../shared/ports';
+
 /** Polls until `check` returns a value (not undefined/false), failing with `what` after `timeoutMs`. */
 export function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
   return sharedWaitFor(what, check, { timeoutMs });

@@ -95,6 +95,15 @@ export function findServerInstall(cacheDir = defaultCacheDir) {
 }
 
 /** First Chromium-like browser found (`CHROMIUM_PATH` wins), or undefined. */
+/** Throws the command that fixes it when a built file, the VS Code server or Chromium is missing (UI tests). */
+export function requireUiHost(builtFiles) {
+  for (const file of builtFiles) {
+    if (!fs.existsSync(path.join(repoRoot, file))) throw new Error(`${file} is missing: run \`npm run build && npm run compile-tests\` first`);
+  }
+  if (!findServerInstall()) throw new Error('the VS Code server is not installed: run `bash scripts/install-test-host.sh`');
+  if (!findChromium()) throw new Error('Chromium not found: install the Debian package `chromium` or set CHROMIUM_PATH');
+}
+
 export function findChromium() {
   const candidates = [
     process.env.CHROMIUM_PATH,
@@ -121,6 +130,7 @@ export function findChromium() {
  * @param {string[]} [options.args]        extra server arguments
  * @param {boolean} [options.echo]         copy the server log to stderr as it arrives
  * @param {number} [options.startTimeoutMs] how long to wait for "listening on" (default 60 s)
+ * @param {string[]} [options.installExtensions] extension folders to install (test helpers)
  * @param {boolean} [options.keepData]     keep the temp user/server data dirs after stop() (for debugging)
  */
 export async function startServer(options) {
@@ -141,6 +151,12 @@ export async function startServer(options) {
   const tmpDir = path.join(dataRoot, 'tmp');
   for (const dir of [path.join(userDataDir, 'User'), serverDataDir, extensionsDir, tmpDir]) {
     fs.mkdirSync(dir, { recursive: true });
+  }
+  // Installed extensions (test helpers): copied in as publisher.name-version folders, which the server picks up
+  // when it first scans its extensions dir. (The workbench loads a single extensionDevelopmentPath.)
+  for (const folder of options.installExtensions ?? []) {
+    const manifest = readJson(path.join(folder, 'package.json'));
+    fs.cpSync(folder, path.join(extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`), { recursive: true });
   }
   // The workbench served by the server reads its user settings from the server's user-data dir.
   const settings = JSON.stringify({ ...defaultSettings, ...options.settings }, null, 2);

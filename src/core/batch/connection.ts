@@ -148,8 +148,15 @@ function replayable(body: NonNullable<RequestInit['body']>): boolean {
   return typeof body === 'string' || body instanceof ArrayBuffer || ArrayBuffer.isView(body) || body instanceof URLSearchParams || body instanceof Blob;
 }
 
-/** The scope of Azure OpenAI data-plane tokens. */
+/** The scope of Azure OpenAI data-plane tokens on the classic (`api-version`) paths. */
 export const COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.default';
+/** The scope of data-plane tokens on the `/openai/v1` paths. */
+export const AI_AZURE_SCOPE = 'https://ai.azure.com/.default';
+
+/** The Entra scope an endpoint's data plane wants: `ai.azure.com` on `/openai/v1`, Cognitive Services on the classic paths. */
+export function entraScopeFor(apiVersion: string): string {
+  return apiVersion === V1_API_VERSION ? AI_AZURE_SCOPE : COGNITIVE_SERVICES_SCOPE;
+}
 
 /**
  * Wraps a token source that reports expiry so the token is reused until five minutes before it
@@ -169,12 +176,15 @@ export function cachingTokenProvider(fetchToken: () => Promise<{ token: string; 
 }
 
 /** A token provider over `@azure/identity`'s DefaultAzureCredential (Azure CLI, environment, managed identity...). */
-export async function defaultAzureCredentialProvider(tenantId?: string): Promise<() => Promise<string>> {
-  const identity = await import('@azure/identity').catch((error: unknown) => {
+export async function defaultAzureCredentialProvider(tenantId?: string, scope = COGNITIVE_SERVICES_SCOPE): Promise<() => Promise<string>> {
+  const loaded = await import('@azure/identity').catch((error: unknown) => {
     throw new BundleLoadError('azureIdentity.js', error);
   });
+  // Node's import() of the bundled CommonJS file (dist/azureIdentity.js) sees only `default`: the bundle defines its
+  // exports with getters, which Node cannot list as named exports.
+  const identity = typeof loaded.DefaultAzureCredential === 'function' ? loaded : (loaded as unknown as { default: typeof loaded }).default;
   const credential = new identity.DefaultAzureCredential(tenantId ? { tenantId } : undefined);
-  return identity.getBearerTokenProvider(credential, COGNITIVE_SERVICES_SCOPE);
+  return identity.getBearerTokenProvider(credential, scope);
 }
 
 /** Whether the endpoint is this machine (the emulator), where quick polling costs nothing. */

@@ -15,6 +15,10 @@ import { newEmulatorKey, type EmbeddedEmulator } from './embeddedEmulator';
  * back to the step to fix, every answer kept, or saves anyway.
  */
 export async function addConnection(store: ConnectionStore, clients: ClientFactory, input?: Partial<ConnectionInput>): Promise<Connection | undefined> {
+  if (input?.auth === 'entra' && !input.endpoint) {
+    // Microsoft sign-in comes first, then the resource is picked: the flow of its own (features/azure/signIn.ts).
+    return vscode.commands.executeCommand<Connection | undefined>(Commands.signInWithMicrosoft);
+  }
   // A complete input is scripted use; a partial one (the welcome view's "Sign in with Microsoft") presets the flow.
   const scripted = input?.name && input.endpoint ? (input as ConnectionInput) : undefined;
   let answers: WizardAnswers | undefined;

@@ -2,10 +2,13 @@ import * as vscode from 'vscode';
 import { CONFIG_SECTION, Commands, Settings } from '../../constants';
 import { EXPIRY_DAYS, expirySeconds } from '../../core/batch/expiry';
 import { BatchClient } from '../../core/batch/client';
-import { cachingTokenProvider, COGNITIVE_SERVICES_SCOPE, defaultAzureCredentialProvider, type ConnectionConfig } from '../../core/batch/connection';
+import { cachingTokenProvider, defaultAzureCredentialProvider, entraScopeFor, type ConnectionConfig } from '../../core/batch/connection';
+import { currentCloud, isDeclinedSignIn } from '../azure/azureCloud';
+import type { Authentication } from '../azure/azureSession';
 import { normalizeEndpoint, type Connection, type ConnectionStore } from './connectionStore';
 import { newEmulatorKey, type EmbeddedEmulator } from './embeddedEmulator';
 import { UserFacingError, type ErrorAction } from '../errors';
+import { isCredentialError, summarizeCredentialError } from '../../core/azure/credentialErrors';
 
 /** The user has to act (sign in, enter a key, confirm a host) before this connection can be used. */
 export class CredentialRequiredError extends UserFacingError {
@@ -31,6 +34,7 @@ export class ClientFactory {
   constructor(
     private readonly connections: ConnectionStore,
     private readonly emulator: EmbeddedEmulator,
+    private readonly auth: Authentication = vscode.authentication,
   ) {}
 
   async clientFor(connection: Connection, options: ClientOptions): Promise<BatchClient> {
@@ -45,7 +49,7 @@ export class ClientFactory {
       case 'entra':
         return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, credential: { kind: 'token', getToken: await this.microsoftSignIn(connection, options) } };
       case 'azureCli':
-        return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, credential: { kind: 'token', getToken: await defaultAzureCredentialProvider(connection.tenant) } };
+        return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, credential: { kind: 'token', getToken: summarizingFailures(await defaultAzureCredentialProvider(connection.tenant, entraScopeFor(connection.apiVersion))) } };
     }
   }
 
@@ -88,19 +92,39 @@ export class ClientFactory {
     return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, service: connection.service, credential: { kind: 'apiKey', apiKey: stored.key } };
   }
 
-  /** A token provider over VS Code's built-in Microsoft sign-in; silent unless `interactive`. */
+  /**
+   * A token provider over VS Code's Microsoft sign-in (the sovereign-cloud provider when the settings name one), with
+   * the scope the endpoint's paths want; silent unless `interactive`. A declined sign-in is a cancellation.
+   */
   private async microsoftSignIn(connection: Connection, options: ClientOptions): Promise<() => Promise<string>> {
-    const scopes = [COGNITIVE_SERVICES_SCOPE, ...(connection.tenant ? [`VSCODE_TENANT:${connection.tenant}`] : [])];
-    const first = await vscode.authentication.getSession('microsoft', scopes, options.interactive ? { createIfNone: true } : { silent: true });
+    const provider = currentCloud().authProviderId;
+    const scopes = [entraScopeFor(connection.apiVersion), ...(connection.tenant ? [`VSCODE_TENANT:${connection.tenant}`] : [])];
+    const first = await this.auth.getSession(provider, scopes, options.interactive ? { createIfNone: true } : { silent: true }).then(undefined, (error: unknown) => {
+      throw isDeclinedSignIn(error) ? new vscode.CancellationError() : error;
+    });
     if (!first) {
       throw new CredentialRequiredError(vscode.l10n.t('Sign in with Microsoft to use "{0}".', connection.name), connection.id);
     }
     // Later calls stay silent: VS Code refreshes the session's token when it nears expiry.
     return cachingTokenProvider(async () => {
-      const session = (await vscode.authentication.getSession('microsoft', scopes, { silent: true })) ?? first;
+      const session = (await this.auth.getSession(provider, scopes, { silent: true })) ?? first;
       return { token: session.accessToken, expiresOnTimestamp: Date.now() + 10 * 60_000 };
     });
   }
+}
+
+/**
+ * A DefaultAzureCredential token source whose failures say, in one sentence, what to do with the credential that
+ * should have worked here (the raw chain of every credential tried stays in the error's cause, for the log).
+ */
+function summarizingFailures(getToken: () => Promise<string>): () => Promise<string> {
+  return async () => {
+    try {
+      return await getToken();
+    } catch (error) {
+      throw isCredentialError(error) ? new UserFacingError(summarizeCredentialError(error), [], { cause: error }) : error;
+    }
+  };
 }
 
 export function hostOf(endpoint: string): string {

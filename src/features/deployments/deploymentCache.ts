@@ -18,6 +18,11 @@ export class DeploymentCache implements vscode.Disposable {
     return this.all()[connectionId];
   }
 
+  /** The connections that have a list. */
+  connectionIds(): string[] {
+    return Object.keys(this.all());
+  }
+
   async set(connectionId: string, deployments: readonly DeploymentInfo[], fetchedAt = Date.now()): Promise<void> {
     await this.state.update(CACHE_KEY, { ...this.all(), [connectionId]: { fetchedAt, deployments } });
     this.changed.fire(connectionId);

@@ -5,9 +5,10 @@ import type { RegisterCommand } from '../commands';
 import type { JobArgument, JobCommands, SubmissionArgument } from './jobCommands';
 
 /** The jobs view's commands: refresh, load more, filter, and the job actions. */
-export function registerJobCommands(register: RegisterCommand, jobCommands: JobCommands): void {
-  register(Commands.refresh, () => jobCommands.refreshAll());
-  register(Commands.refreshConnection, (arg?: unknown) => jobCommands.refresh(arg));
+export function registerJobCommands(register: RegisterCommand, jobCommands: JobCommands, alsoRefresh?: (arg?: unknown) => Promise<void>): void {
+  // `alsoRefresh`: what else the view shows per connection (its deployments) is refreshed with its jobs.
+  register(Commands.refresh, () => Promise.all([jobCommands.refreshAll(), alsoRefresh?.()]));
+  register(Commands.refreshConnection, (arg?: unknown) => Promise.all([jobCommands.refresh(arg), alsoRefresh?.(arg)]));
   register(Commands.loadMore, (arg?: unknown) => jobCommands.loadMore(arg));
   register(Commands.filterJobs, (phases?: JobPhase[]) => jobCommands.filter(phases));
   register(Commands.cancelJob, (arg?: JobArgument, confirmed?: boolean) => jobCommands.cancel(arg, confirmed === true));

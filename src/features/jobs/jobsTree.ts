@@ -13,6 +13,9 @@ import { jobDescription, jobIcon, jobLabel, jobTooltip, mayExistDescription, may
 import type { JobsModel } from './jobsModel';
 import type { ConnectionSummary } from './connectionSummary';
 import { escapeMarkdown } from '../markdown';
+import type { DeploymentInfo } from '../../core/azure/deployments';
+import { deploymentChildren, deploymentsTreeItem, deploymentTreeItem } from '../azure/deploymentItems';
+import { resourceOf, type DeploymentsRefresher } from '../azure/deploymentsRefresher';
 
 export type JobsNode =
   | { readonly kind: 'connection'; readonly connection: Connection }
@@ -22,7 +25,9 @@ export type JobsNode =
   | { readonly kind: 'group'; readonly connection: Connection; readonly group: GroupRecord }
   | { readonly kind: 'part'; readonly connection: Connection; readonly group: GroupRecord; readonly part: PartState }
   | { readonly kind: 'loadMore'; readonly connection: Connection }
-  | { readonly kind: 'message'; readonly connection: Connection; readonly text: string; readonly icon: string; readonly command?: vscode.Command; readonly tooltip?: string };
+  | { readonly kind: 'message'; readonly connection: Connection; readonly text: string; readonly icon: string; readonly command?: vscode.Command; readonly tooltip?: string }
+  | { readonly kind: 'deployments'; readonly connection: Connection }
+  | { readonly kind: 'deployment'; readonly connection: Connection; readonly deployment: DeploymentInfo };
 
 // A submission without a job has an id of its own kind: no batch id the service picks can name it.
 function jobItemId(connectionId: string, view: JobView): string {
@@ -49,6 +54,10 @@ export function nodeId(node: JobsNode): string {
       return `more:${connection}`;
     case 'message':
       return `msg:${connection}:${node.text}`;
+    case 'deployments':
+      return `deployments:${connection}`;
+    case 'deployment':
+      return `deployment:${connection}:${node.deployment.name}`;
   }
 }
 
@@ -75,9 +84,14 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     private readonly model: JobsModel,
     /** The file count and quota use shown on each connection (none in a reopened test tree). */
     private readonly summary?: ConnectionSummary,
+    /** Lists each Azure connection's deployments under it (absent: no "Deployments" node). */
+    private readonly deployments?: DeploymentsRefresher,
   ) {
     super();
     this.register(model.onDidChange(() => this.refreshChanged()));
+    if (deployments) {
+      this.register(deployments.onDidChange(() => this.refreshChanged()));
+    }
     if (summary) {
       this.register(summary.onDidChange(() => this.refreshChanged()));
     }
@@ -113,6 +127,10 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
         return this.jobChildren(node.connection, node.view);
       case 'group':
         return node.group.state.parts.map((part) => ({ kind: 'part', connection: node.connection, group: node.group, part }));
+      case 'deployments':
+        return this.deployments
+          ? deploymentChildren(node.connection, this.deployments.state(node.connection.id)).map((child): JobsNode => ({ ...child, connection: node.connection }))
+          : [];
       default:
         return [];
     }
@@ -226,6 +244,10 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
         item.command = { command: Commands.loadMore, title: vscode.l10n.t('Load more'), arguments: [node] };
         return item;
       }
+      case 'deployments':
+        return deploymentsTreeItem(nodeId(node), this.deployments!.state(node.connection.id));
+      case 'deployment':
+        return deploymentTreeItem(nodeId(node), node.deployment);
       case 'message': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
         item.id = nodeId(node);
@@ -258,6 +280,9 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     }
     if (listing?.hasMore) {
       nodes.push({ kind: 'loadMore', connection });
+    }
+    if (this.deployments && resourceOf(connection)) {
+      nodes.unshift({ kind: 'deployments', connection });
     }
     return nodes;
   }

@@ -1,0 +1,241 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import type { Connection } from '../../src/features/connections/connectionStore';
+import type { JobsNode } from '../../src/features/jobs/jobsTree';
+import { deadPort, extensionApi, recordingWindow, waitFor } from './helpers';
+import { recordQuickPicks, type QuickPickDriver } from './quickPicks';
+import { testSignIn, type TestSignIn } from './testAuthProvider';
+
+const apiKey = 'sign-in-emulator-key';
+const setting = 'azureOpenAIBatch.azure.managementEndpoint';
+
+async function setManagementEndpoint(url: string | undefined): Promise<void> {
+  await vscode.workspace.getConfiguration().update(setting, url, vscode.ConfigurationTarget.Global);
+}
+
+/** The children of a connection's "Deployments" node in the real tree provider, once it is no longer listing. */
+async function deploymentsShown(connection: Connection): Promise<JobsNode[]> {
+  const api = await extensionApi();
+  return waitFor(`the deployments of ${connection.name} in the tree`, () => {
+    const top = api.tree.getChildren().find((node) => node.kind === 'connection' && node.connection.id === connection.id);
+    const deployments = top && api.tree.getChildren(top).find((node) => node.kind === 'deployments');
+    if (!deployments) {
+      return undefined;
+    }
+    const children = api.tree.getChildren(deployments);
+    return children.some((c) => c.kind === 'message' && /Listing/.test(c.text)) ? undefined : children;
+  });
+}
+
+const labelOf = (node: JobsNode) => (node.kind === 'deployment' ? node.deployment.name : node.kind === 'message' ? node.text : node.kind);
+
+describe('Sign in with Microsoft (test sign-in provider, the emulator as Azure Resource Manager)', function () {
+  this.timeout(90_000);
+  let emulator: RunningEmulator;
+  let picks: QuickPickDriver;
+  let signIn: TestSignIn;
+  let replaced: vscode.Disposable;
+  const added: string[] = [];
+
+  before(async () => {
+    emulator = await startEmulator({ port: 0, apiKey });
+    signIn = testSignIn();
+    signIn.issuer = { url: emulator.url, apiKey };
+    await setManagementEndpoint(emulator.url);
+    const api = await extensionApi();
+    assert.ok(api.replaceAuthentication, 'the test extension host can replace the sign-in');
+    replaced = api.replaceAuthentication({ getSession: signIn.getSession });
+  });
+
+  beforeEach(() => {
+    signIn.mode = 'signIn';
+    picks = recordQuickPicks();
+  });
+
+  afterEach(async () => {
+    picks.dispose();
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    for (const id of added.splice(0)) {
+      await vscode.commands.executeCommand('azureOpenAIBatch.removeConnection', id, true);
+    }
+  });
+
+  after(async () => {
+    replaced.dispose();
+    await setManagementEndpoint(undefined);
+    await emulator.close();
+  });
+
+  /** Runs the command while `drive` answers its picks; returns what it returned and the errors it showed. */
+  async function signInWith(drive: () => Promise<void>): Promise<{ connection: Connection | undefined; errors: string[] }> {
+    const { value, calls } = await recordingWindow('showErrorMessage', async () => {
+      const running = Promise.resolve(vscode.commands.executeCommand<Connection | undefined>('azureOpenAIBatch.signInWithMicrosoft'));
+      await drive();
+      return running;
+    });
+    if (value) {
+      added.push(value.id);
+    }
+    return { connection: value, errors: calls.map((args) => String(args[0])) };
+  }
+
+  it('signs in first, then subscription -> resource -> Entra ID adds a connection with its resource and lists its batch deployments', async () => {
+    const api = await extensionApi();
+    const before = api.connections.all().length;
+    const { connection, errors } = await signInWith(async () => {
+      const subscriptions = await picks.ready(0);
+      assert.match(subscriptions.title ?? '', /Sign in with Microsoft \(1\/3\)/);
+      assert.ok(subscriptions.items.some((i) => i.label === 'Emulator Subscription'));
+      await picks.accept(subscriptions, /^Emulator Subscription$/);
+      const resources = await picks.ready(1);
+      assert.deepEqual(
+        resources.items.map((i) => i.label),
+        ['emulator', 'emulator-ai'],
+        'Azure OpenAI and AI Services accounts only (the TextAnalytics one is left out)',
+      );
+      assert.match(resources.items[0]!.description ?? '', /OpenAI · eastus/);
+      await picks.accept(resources, /^emulator$/);
+      const how = await picks.ready(2);
+      await picks.accept(how, /Microsoft Entra ID/);
+    });
+    assert.deepEqual(errors, []);
+    assert.ok(connection, 'a connection was added');
+    assert.equal(connection.auth, 'entra');
+    assert.deepEqual(connection.resource, { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'emulator-rg', name: 'emulator' });
+    assert.equal(connection.endpoint.replace(/\/+$/, ''), emulator.url.replace(/\/+$/, ''));
+    assert.equal(await api.connections.readKey(connection), undefined, 'no key is stored');
+    if (before > 0) {
+      assert.notEqual(api.connections.defaultConnection()?.id, connection.id, 'a new connection does not silently become the default');
+    }
+    const first = signIn.calls[0]!;
+    assert.deepEqual(first, { providerId: 'microsoft', scopes: [`${emulator.url.replace(/\/+$/, '')}/.default`], interactive: true }, 'signed in first, for the management scope of the endpoint');
+    assert.ok(signIn.calls.some((c) => c.scopes.includes('https://cognitiveservices.azure.com/.default') && !c.interactive), 'the data plane asked for its own scope, silently');
+
+    const shown = await deploymentsShown(connection);
+    const names = shown.filter((n) => n.kind === 'deployment').map(labelOf);
+    assert.deepEqual(names, ['gpt-4.1-batch', 'gpt-4o-batch', 'gpt-4o-mini-batch'], 'the batch deployments, by name');
+    assert.ok(shown.some((n) => n.kind === 'message' && /Not batch.*gpt-4o-live \(Standard\)/.test(n.text)), 'the Standard deployment is named as not batch');
+    const item = api.tree.getTreeItem(shown.find((n) => n.kind === 'deployment')!);
+    assert.match(String(item.description), /gpt-4\.1 .* · (GlobalBatch|DataZoneBatch) · capacity 250/);
+    const cached = api.deployments.get(connection.id);
+    assert.equal(cached?.deployments.length, 4, 'the cache holds every deployment, batch or not');
+
+    // The data plane with the Entra token of the endpoint's scope: the jobs list loads without an error.
+    await waitFor('the jobs of the new connection to list', () => {
+      const listing = api.jobs.listing(connection.id);
+      return listing && !listing.loading && !listing.error;
+    });
+  });
+
+  it('Back returns to the previous step; Escape at any step ends the flow with no message and no connection', async () => {
+    const api = await extensionApi();
+    const count = api.connections.all().length;
+    const atSubscription = await signInWith(async () => {
+      await picks.ready(0);
+      await picks.escape();
+    });
+    assert.deepEqual(atSubscription, { connection: undefined, errors: [] });
+
+    const atResource = await signInWith(async () => {
+      await picks.accept(await picks.ready(1), /^Emulator Subscription$/);
+      await picks.ready(2);
+      await picks.back();
+      const again = await picks.ready(3);
+      assert.match(again.title ?? '', /\(1\/3\)/, 'Back shows the subscriptions again');
+      await picks.accept(again, /^Emulator Subscription$/);
+      await picks.ready(4);
+      await picks.escape();
+    });
+    assert.deepEqual(atResource, { connection: undefined, errors: [] });
+
+    const atAuth = await signInWith(async () => {
+      await picks.accept(await picks.ready(5), /^Emulator Subscription$/);
+      await picks.accept(await picks.ready(6), /^emulator-ai$/);
+      await picks.ready(7);
+      await picks.escape();
+    });
+    assert.deepEqual(atAuth, { connection: undefined, errors: [] });
+    assert.equal(api.connections.all().length, count);
+  });
+
+  it('a declined sign-in ends silently', async () => {
+    signIn.signOut();
+    signIn.mode = 'decline';
+    const result = await signInWith(async () => undefined);
+    assert.deepEqual(result, { connection: undefined, errors: [] });
+    assert.equal(picks.count, 0, 'no pick after a declined sign-in');
+  });
+
+  it('an unreachable Resource Manager ends in one plain sentence that says what to do', async () => {
+    const dead = `http://127.0.0.1:${await deadPort()}`;
+    await setManagementEndpoint(dead);
+    try {
+      // The subscriptions pick opens, loading; the listing fails and the pick closes with the message.
+      const result = await signInWith(async () => undefined);
+      assert.equal(result.connection, undefined);
+      assert.equal(result.errors.length, 1, `one message: ${result.errors.join(' | ')}`);
+      assert.equal(result.errors[0], `Azure OpenAI Batch: Could not reach Azure at ${dead}: check your network connection and try again.`);
+    } finally {
+      await setManagementEndpoint(emulator.url);
+    }
+  });
+
+  it('"API key of the resource" fetches the key with listKeys into the secret storage', async () => {
+    const api = await extensionApi();
+    const { connection, errors } = await signInWith(async () => {
+      await picks.accept(await picks.ready(0), /^Emulator Subscription$/);
+      await picks.accept(await picks.ready(1), /^emulator$/);
+      await picks.accept(await picks.ready(2), /API key/);
+    });
+    assert.deepEqual(errors, []);
+    assert.ok(connection);
+    assert.equal(connection.auth, 'apiKey');
+    assert.equal((await api.connections.readKey(connection))?.key, apiKey);
+    await waitFor('the jobs of the key connection to list', () => {
+      const listing = api.jobs.listing(connection.id);
+      return listing && !listing.loading && !listing.error;
+    });
+  });
+
+  it('a resource without batch deployments says so, with a link to create one', async () => {
+    const api = await extensionApi();
+    const { connection } = await signInWith(async () => {
+      await picks.accept(await picks.ready(0), /^Emulator Subscription$/);
+      await picks.accept(await picks.ready(1), /^emulator$/);
+      await picks.accept(await picks.ready(2), /Microsoft Entra ID/);
+    });
+    assert.ok(connection);
+    await deploymentsShown(connection);
+    emulator.setArm({ accounts: [{ resourceGroup: 'emulator-rg', name: 'emulator', kind: 'OpenAI', endpoint: 'self', deployments: [{ name: 'live-only', model: 'gpt-4o', version: '2024-08-06', sku: 'Standard', capacity: 1 }] }] });
+    try {
+      await vscode.commands.executeCommand('azureOpenAIBatch.refreshDeployments', connection.id);
+      const shown = await deploymentsShown(connection);
+      const none = shown.find((n) => n.kind === 'message' && /No batch deployments/.test(n.text));
+      assert.ok(none, `a "none" line: ${shown.map(labelOf).join(' | ')}`);
+      const item = api.tree.getTreeItem(none);
+      assert.equal(item.command?.command, 'vscode.open');
+      assert.match((item.command?.arguments?.[0] as vscode.Uri).toString(true), /#resource\/subscriptions\/00000000-0000-0000-0000-000000000001\/resourceGroups\/emulator-rg\/providers\/Microsoft\.CognitiveServices\/accounts\/emulator/);
+      assert.ok(shown.some((n) => n.kind === 'message' && /Not batch.*live-only \(Standard\)/.test(n.text)));
+    } finally {
+      emulator.setArm({});
+    }
+  });
+});
+
+describe('Azure CLI and other local credentials (DefaultAzureCredential) on a machine without any', function () {
+  this.timeout(90_000);
+
+  it('the connection says in one sentence what to do, not the chain of every credential tried', async () => {
+    const api = await extensionApi();
+    const connection = (await vscode.commands.executeCommand<Connection>('azureOpenAIBatch.addConnection', { name: 'No local credential', endpoint: `http://127.0.0.1:${await deadPort()}`, apiVersion: 'v1', auth: 'azureCli', skipCheck: true }))!;
+    try {
+      await api.jobs.refresh(connection).catch(() => undefined);
+      const error = await waitFor('the listing error of the connection', () => api.jobs.listing(connection.id)?.error, 60_000);
+      assert.doesNotMatch(error.message, /EnvironmentCredential|ManagedIdentityCredential|AzureCliCredential/, 'no credential chain in the message');
+      assert.match(error.message, /(Install the Azure CLI|Run 'az login'|Run 'azd auth login'|Check )/, error.message);
+    } finally {
+      await vscode.commands.executeCommand('azureOpenAIBatch.removeConnection', connection.id, true);
+    }
+  });
+});
