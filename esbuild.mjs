@@ -31,6 +31,8 @@ const lazyModules = [
   { match: /^\.\/encodingData$/, file: 'tokenizerData.js', entry: 'src/core/tokens/encodingData.ts' },
   // The editor's token counting, for the extension host only when the token worker cannot run (estimatorClient.ts).
   { match: /^\.\/estimatorWorker$/, file: 'estimatorWorker.js', entry: 'src/core/tokens/estimatorWorker.ts', lazyInside: true },
+  // The preview of New Batch File from Data counts tokens (writeBatch.ts).
+  { match: /^(\.\.\/)+core\/create\/estimate$/, file: 'createPreview.js', entry: 'src/core/create/estimate.ts', lazyInside: true },
   // The local emulator: the extension starts it only for "Try the Local Emulator", the CLI for `emulator` and `demo`.
   { match: /^(\.\.\/)+emulator$/, file: 'emulator.js', entry: 'src/emulator/index.ts', lazyInside: true },
 ];

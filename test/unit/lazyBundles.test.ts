@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 // tokens in a worker thread (tokenWorker.js): the extension bundle holds no tokenizer at all.
 const root = resolve(__dirname, '../../..');
 const dist = join(root, 'dist');
-const lazyFiles = ['openai.js', 'azureIdentity.js', 'azureArm.js', 'tokenizerData.js', 'emulator.js', 'tokenWorker.js', 'estimatorWorker.js'];
+const lazyFiles = ['openai.js', 'azureIdentity.js', 'azureArm.js', 'tokenizerData.js', 'emulator.js', 'tokenWorker.js', 'estimatorWorker.js', 'createPreview.js'];
 
 /** The files of dist/ and node_modules/ a command loaded, as names relative to the checkout. */
 function loadedBy(args: string[], code?: string, allowedStatus = 0): string[] {

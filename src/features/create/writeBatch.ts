@@ -1,8 +1,9 @@
+import { loadBundled } from '../../core/bundles';
 import { writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { existingFiles } from '../../core/atomicFile';
 import { createBatchFile, describeProblems, type BatchRequest } from '../../core/create/convert';
-import { previewConversion } from '../../core/create/estimate';
+import type * as CreatePreview from '../../core/create/estimate';
 import type { ReadOptions } from '../../core/create/readers';
 import type { BatchTemplate, CompiledTemplate } from '../../core/create/template';
 import { ModelResolver } from '../../core/tokens/models';
@@ -51,7 +52,7 @@ export async function previewAndWrite(plan: BatchPlan): Promise<vscode.Uri | und
   const settings = estimatorSettings(plan.data);
   const resolver = new ModelResolver(settings);
   const preview = await withCancellableProgress(vscode.l10n.t('Reading {0}', vscode.workspace.asRelativePath(plan.data)), (report, signal) =>
-    previewConversion(plan.data.fsPath, plan.compiled, resolver, { read: plan.read, signal, onProgress: (rows) => report({ message: vscode.l10n.t('{0} rows', count(rows)) }) }),
+    createPreview().previewConversion(plan.data.fsPath, plan.compiled, resolver, { read: plan.read, signal, onProgress: (rows) => report({ message: vscode.l10n.t('{0} rows', count(rows)) }) }),
   );
   const { summary } = preview;
   if (summary.requests === 0) {
@@ -103,4 +104,13 @@ export async function previewAndWrite(plan: BatchPlan): Promise<vscode.Uri | und
   }
   await vscode.window.showTextDocument(plan.output, { preview: false });
   return plan.output;
+}
+
+let previewModule: typeof CreatePreview | undefined;
+
+/** The preview counts tokens: it lives in a bundle of its own (dist/createPreview.js), loaded on first use, so the
+ * tokenizer never enters the extension's bundle. */
+function createPreview(): typeof CreatePreview {
+  previewModule ??= loadBundled('createPreview.js', () => require('../../core/create/estimate') as typeof CreatePreview);
+  return previewModule;
 }
