@@ -71,8 +71,12 @@ export interface Shape {
   readonly restrictions?: readonly Restriction[];
   /** Deprecated in favour of another parameter (docs only). */
   readonly deprecated?: string;
-  /** Checked by the structural rules of lineAnalysis.ts (`model`, `messages`, `input`, `stream: true`): not checked again here. */
-  readonly checkedElsewhere?: boolean;
+  /**
+   * What the structural rules of lineAnalysis.ts already report, so it is not reported twice: `value`, a wrong
+   * type or discriminator of this value (`model`, `messages` and each message's `role`; what is inside is still
+   * checked); `null`, only a null value (`input`, which they report as missing).
+   */
+  readonly checkedElsewhere?: 'value' | 'null';
 }
 
 // Builders keep the tables below short.
@@ -256,6 +260,7 @@ const toolCall = obj(
 const chatMessage: Shape = {
   doc: 'A message of the conversation, told apart by its role.',
   types: ['object'],
+  checkedElsewhere: 'value',
   variants: {
     key: 'role',
     shapes: {
@@ -296,20 +301,22 @@ const temperature = num('What sampling temperature to use, between 0 and 2. Reas
 const topP = num('Nucleus sampling: the model considers the tokens with top_p probability mass, between 0 and 1. Reasoning models accept only 1.', 0, 1, {
   restrictions: [reasoningDefault(1)],
 });
-const topLogprobs = int('An integer between 0 and 20: the number of most likely tokens to return at each position.', 0, 20);
+const topLogprobs = int('An integer between 0 and 20: the number of most likely tokens to return at each position. Not supported by reasoning models.', 0, 20, {
+  restrictions: [{ models: 'reasoning' }],
+});
 
 /** The parameters of a chat completions body (`/chat/completions`). */
 export const chatCompletionsBody: Readonly<Record<string, Shape>> = {
-  messages: arr('A list of messages comprising the conversation so far.', chatMessage, { checkedElsewhere: true }),
-  model: str('The name of your Global Batch or Data Zone Batch deployment.', { checkedElsewhere: true }),
+  messages: arr('A list of messages comprising the conversation so far.', chatMessage, { checkedElsewhere: 'value' }),
+  model: str('The name of your Global Batch or Data Zone Batch deployment.', { checkedElsewhere: 'value' }),
   audio: { doc: 'Parameters for audio output (requires modalities ["audio"]).', types: ['object', 'null'] },
   frequency_penalty: num('Number between -2.0 and 2.0: positive values penalize tokens by their frequency so far. Not supported by reasoning models.', -2, 2, {
     restrictions: [reasoningDefault(0)],
   }),
-  function_call: { doc: 'Deprecated in favor of tool_choice.', types: ['string', 'object'], enum: ['none', 'auto'], deprecated: 'tool_choice' },
+  function_call: { doc: 'Deprecated in favor of tool_choice.', types: ['string', 'object'], enum: ['none', 'auto'], properties: { name: str('The name of the function to call.') }, required: ['name'], deprecated: 'tool_choice' },
   functions: arr('Deprecated in favor of tools.', chatFunction, { deprecated: 'tools', maxItems: 128 }),
   logit_bias: logitBias,
-  logprobs: bool('Whether to return log probabilities of the output tokens. Not supported by reasoning models.', true),
+  logprobs: { ...bool('Whether to return log probabilities of the output tokens. Not supported by reasoning models.'), restrictions: [reasoningDefault(false)] },
   max_completion_tokens: int('An upper bound for the number of tokens that can be generated, including visible output and reasoning tokens.', 1),
   max_tokens: int('Deprecated: the maximum number of tokens to generate. Reasoning models reject it: use max_completion_tokens.', 1, undefined, {
     deprecated: 'max_completion_tokens',
@@ -418,10 +425,11 @@ const responsesToolChoice: Shape = {
 
 /** The parameters of a responses body (`/responses`). */
 export const responsesBody: Readonly<Record<string, Shape>> = {
-  model: str('The name of your Global Batch or Data Zone Batch deployment.', { checkedElsewhere: true }),
+  model: str('The name of your Global Batch or Data Zone Batch deployment.', { checkedElsewhere: 'value' }),
   input: {
     doc: 'Text, image, or file inputs to the model: a string or a list of input items (messages).',
     types: ['string', 'array'],
+    checkedElsewhere: 'null',
     items: {
       doc: 'An input item: a message, or an earlier output item (function_call_output, reasoning, ...).',
       types: ['object'],
@@ -472,10 +480,11 @@ export const embeddingsBody: Readonly<Record<string, Shape>> = {
   input: {
     doc: 'Input text to embed: a string, an array of strings, or tokens (an array of integers or of integer arrays).',
     types: ['string', 'array'],
+    checkedElsewhere: 'null',
     minItems: 1,
     maxItems: 2048,
   },
-  model: str('The name of your embeddings batch deployment.', { checkedElsewhere: true }),
+  model: str('The name of your embeddings batch deployment.', { checkedElsewhere: 'value' }),
   dimensions: int('The number of dimensions the output embeddings should have (text-embedding-3 and later), at least 1.', 1),
   encoding_format: oneOf('The format to return the embeddings in: float or base64.', ['float', 'base64']),
   user: str('A unique identifier representing your end user, to help monitor and detect abuse.'),
@@ -515,3 +524,10 @@ export function modelKindOf(name: string): ModelKind | undefined {
   }
   return nonReasoningFamilies.has(family) ? 'nonReasoning' : undefined;
 }
+
+/** Names users write for a parameter the endpoint calls something else, offered before the closest spelling. */
+export const parameterAliases: Readonly<Record<EndpointKind, Readonly<Record<string, string>>>> = {
+  chat: { max_output_tokens: 'max_completion_tokens', input: 'messages', instructions: 'messages', text: 'response_format', reasoning: 'reasoning_effort' },
+  responses: { max_tokens: 'max_output_tokens', max_completion_tokens: 'max_output_tokens', messages: 'input', response_format: 'text.format', reasoning_effort: 'reasoning.effort' },
+  embeddings: { messages: 'input', dimension: 'dimensions' },
+};
