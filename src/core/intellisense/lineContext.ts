@@ -155,7 +155,8 @@ function between(frames: Frame[], cursor: number, next: LineToken | undefined): 
     return () => ({ kind: 'none' });
   }
   if (top.kind === 'object' && (top.state === 'key' || top.state === 'after')) {
-    return () => ({ kind: 'key', container: top, token: undefined, name: undefined, prefix: '', needsCommaBefore: top.state === 'after', next, stack, cursor });
+    const needsCommaBefore = top.state === 'after';
+    return () => ({ kind: 'key', container: top, token: undefined, name: undefined, prefix: '', needsCommaBefore, next, stack, cursor });
   }
   const path = childPath(top);
   if (path === undefined) {
@@ -174,7 +175,8 @@ function inside(frames: Frame[], offset: number, token: LineToken, text: string)
   if (token.kind === 'string' && top.kind === 'object' && (top.state === 'key' || top.state === 'after')) {
     const name = decodeString(text, token, 200).value;
     const prefix = decodeString(text, token, 200, offset).value;
-    return () => ({ kind: 'key', container: top, token, name, prefix, needsCommaBefore: top.state === 'after', next, stack, cursor: offset });
+    const needsCommaBefore = top.state === 'after';
+    return () => ({ kind: 'key', container: top, token, name, prefix, needsCommaBefore, next, stack, cursor: offset });
   }
   if (token.kind !== 'string' && token.kind !== 'word') {
     return () => ({ kind: 'none' });
