@@ -325,7 +325,7 @@ function checkJsonSchema(root: Record<string, unknown>, rootPath: JsonPath, stri
       }
       if (keyword === 'items' && Array.isArray(sub)) {
         sub.forEach((entry, i) => stack.push({ schema: entry, path: [...path, keyword, i] }));
-      } else if (!(keyword === 'additionalProperties' && sub === false)) {
+      } else if (!(keyword === 'additionalProperties' && typeof sub === 'boolean')) {
         stack.push({ schema: sub, path: [...path, keyword] });
       }
     }
