@@ -1,5 +1,5 @@
 import { endpointKind } from './endpoints';
-import { locate, trimmedSpan } from './jsonLocator';
+import { locate, trimmedSpan, type Located } from './jsonLocator';
 import { isBlankLine } from './lineAnalysis';
 import { unsupportedParameters, type UnsupportedParameter } from './parameterChecks';
 
@@ -192,13 +192,43 @@ function withBom(line: number, text: string, compute: (text: string) => LineEdit
   return edit && shift > 0 ? { ...edit, startColumn: edit.startColumn + shift, endColumn: edit.endColumn + shift } : edit;
 }
 
+const scalarValue = /-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null/y;
+
+/**
+ * Where the member `key` of the object at `path` sits, for a line already known (parsed) to have it. When the
+ * quoted key occurs once in the text and no `\u` escape could spell it differently, that occurrence is the
+ * member, and a scalar value after it is read in place: a fix over 100,000 rows then skips the token walk.
+ */
+function findMember(json: string, path: readonly string[], key: string): Located | undefined {
+  const quoted = JSON.stringify(key);
+  const at = json.indexOf(quoted);
+  if (at >= 0 && json.indexOf(quoted, at + 1) < 0 && !json.includes('\\u')) {
+    let colon = at + quoted.length;
+    while (colon < json.length && isSpace(json.charCodeAt(colon))) {
+      colon++;
+    }
+    if (json.charCodeAt(colon) === 0x3a) {
+      let start = colon + 1;
+      while (start < json.length && isSpace(json.charCodeAt(start))) {
+        start++;
+      }
+      scalarValue.lastIndex = start;
+      const value = scalarValue.exec(json);
+      if (value !== null) {
+        return { key: { start: at, end: at + quoted.length }, value: { start, end: start + value[0].length } };
+      }
+    }
+  }
+  return locate(json, [...path, key]);
+}
+
 /**
  * Deletes `key` of the JSON object at `path` on one line, with the comma that separates it from its
  * neighbours. Undefined when the line has no such property.
  */
-export function removePropertyEdit(line: number, text: string, path: readonly string[], key: string): LineEdit | undefined {
+export function removePropertyEdit(line: number, text: string, path: readonly string[], key: string, known = false): LineEdit | undefined {
   return withBom(line, text, (json) => {
-    const member = locate(json, [...path, key]);
+    const member = known ? findMember(json, path, key) : locate(json, [...path, key]);
     if (member?.key === undefined) {
       return undefined;
     }
@@ -255,9 +285,9 @@ export function renameParameterEdits(source: LineSource, from: string, to: strin
     }
     const edit =
       body[to] !== undefined
-        ? removePropertyEdit(line, text, ['body'], from)
+        ? removePropertyEdit(line, text, ['body'], from, true)
         : withBom(line, text, (json) => {
-            const key = locate(json, ['body', from])?.key;
+            const key = findMember(json, ['body'], from)?.key;
             return key && replaceOn(line, key.start, key.end, JSON.stringify(to));
           });
     if (edit) {
@@ -281,7 +311,7 @@ export function removeUnsupportedEdits(source: LineSource, key: string, rows?: I
     }
     const model = typeof body.model === 'string' ? body.model : undefined;
     if (unsupportedParameters(body, kind, model).some((p) => p.key === key)) {
-      const edit = removePropertyEdit(line, text, ['body'], key);
+      const edit = removePropertyEdit(line, text, ['body'], key, true);
       if (edit) {
         edits.push(edit);
       }
@@ -317,7 +347,7 @@ export function removeFieldEdits(source: LineSource, key: string, rows?: Iterabl
   for (const line of rows ?? range(source.lineCount)) {
     const text = source.lineText(line);
     if (requestMentioning(line, text, needle)?.[key] !== undefined) {
-      const edit = removePropertyEdit(line, text, [], key);
+      const edit = removePropertyEdit(line, text, [], key, true);
       if (edit) {
         edits.push(edit);
       }

@@ -22,7 +22,7 @@ export interface UnsupportedParameter {
  * order. Empty when the name gives no hint of the model.
  */
 export function unsupportedParameters(body: Record<string, unknown>, kind: EndpointKind, model: string | undefined): UnsupportedParameter[] {
-  const modelKind = model === undefined ? undefined : modelKindOf(model);
+  const modelKind = model === undefined ? undefined : cachedModelKind(model);
   const found: UnsupportedParameter[] = [];
   if (modelKind === undefined) {
     return found;
@@ -51,12 +51,27 @@ const indexedDepth = 256;
 // The problems one line gets from these checks at most: a pathological schema could otherwise yield millions.
 const maxProblemsPerLine = 200;
 
+/**
+ * A value to check. Its path is a chain of segments, turned into an array only for a problem: valid bodies
+ * allocate no paths.
+ */
 interface Work {
   readonly value: unknown;
   readonly shape: Shape;
-  readonly path: JsonPath;
+  readonly segment: string | number;
+  readonly up: Work | undefined;
   /** The object holding the value (for a JSON Schema: its sibling `strict`). */
   readonly parent?: Record<string, unknown>;
+}
+
+const bodyRoot: Work = { value: undefined, shape: { doc: '', types: [] }, segment: 'body', up: undefined };
+
+function pathOf(work: Work): JsonPath {
+  const path: (string | number)[] = [];
+  for (let w: Work | undefined = work; w !== undefined; w = w.up) {
+    path.push(w.segment);
+  }
+  return path.reverse();
 }
 
 /**
@@ -67,13 +82,14 @@ interface Work {
  */
 export function checkParameters(text: string, body: Record<string, unknown>, kind: EndpointKind, model: string | undefined, report: ReportProblem): void {
   const schema = bodySchemas[kind];
-  const modelKind = model === undefined ? undefined : modelKindOf(model);
-  const find = locator(text);
+  const modelKind = model === undefined ? undefined : cachedModelKind(model);
+  let find: ((path: JsonPath) => Located | undefined) | undefined;
   let reported = 0;
   const add = (code: DiagnosticCode, path: JsonPath, m: Message, on: 'key' | 'value' = 'value') => {
     if (reported++ >= maxProblemsPerLine) {
       return;
     }
+    find ??= locator(text);
     const located = find(path);
     const span = (on === 'key' ? located?.key : undefined) ?? located?.value ?? find(['body'])?.value ?? { start: 0, end: Math.max(1, text.length) };
     report(code, span, m);
@@ -101,14 +117,18 @@ export function checkParameters(text: string, body: Record<string, unknown>, kin
         add(DiagnosticCodes.unsupportedParameter, ['body', key], unsupportedMessage(key, rejection, modelKind, model!), rejection.allowed === undefined ? 'key' : 'value');
       }
     }
-    work.push({ value, shape, path: ['body', key], parent: body });
+    if (!validLeaf(value, shape)) {
+      work.push({ value, shape, segment: key, up: bodyRoot, parent: body });
+    }
   }
 
   while (work.length > 0) {
-    const { value, shape, path, parent } = work.pop()!;
+    const item = work.pop()!;
+    const { value, shape } = item;
     const type = jsonTypeOf(value);
     if (!accepts(shape.types, type)) {
-      if (value === null && path[path.length - 1] === 'content') {
+      const path = pathOf(item);
+      if (value === null && item.segment === 'content') {
         add(DiagnosticCodes.invalidParameter, path, message('"{0}" is null: Azure rejects null content except on an assistant message. Give the message its text.', pathText(path)));
       } else if (!(shape.checkedElsewhere === 'value' || (shape.checkedElsewhere === 'null' && value === null))) {
         add(DiagnosticCodes.invalidParameter, path, message('"{0}" must be {1}; it is {2}.', pathText(path), expectedTypes(shape.types), describeJson(value)));
@@ -117,17 +137,17 @@ export function checkParameters(text: string, body: Record<string, unknown>, kin
     }
     switch (type) {
       case 'string':
-        checkString(value as string, shape, path, add);
+        checkString(value as string, shape, item, add);
         break;
       case 'integer':
       case 'number':
-        checkNumber(value as number, shape, path, add);
+        checkNumber(value as number, shape, item, add);
         break;
       case 'array':
-        checkArray(value as unknown[], shape, path, add, work);
+        checkArray(value as unknown[], shape, item, add, work);
         break;
       case 'object':
-        checkObject(value as Record<string, unknown>, shape, path, parent, add, work);
+        checkObject(value as Record<string, unknown>, shape, item, add, work);
         break;
       default:
         break;
@@ -137,45 +157,51 @@ export function checkParameters(text: string, body: Record<string, unknown>, kin
 
 type AddAt = (code: DiagnosticCode, path: JsonPath, m: Message, on?: 'key' | 'value') => void;
 
-function checkString(value: string, shape: Shape, path: JsonPath, add: AddAt): void {
+function checkString(value: string, shape: Shape, item: Work, add: AddAt): void {
   if (shape.enum !== undefined && !shape.enum.includes(value)) {
+    const path = pathOf(item);
     add(DiagnosticCodes.invalidParameter, path, message('"{0}" must be one of {1}; it is {2}.', pathText(path), shape.enum.map((v) => JSON.stringify(v)).join(', '), describeJson(value)));
   } else if (shape.pattern !== undefined && !shape.pattern.regex.test(value)) {
+    const path = pathOf(item);
     add(DiagnosticCodes.invalidParameter, path, message('"{0}" must be {1}; it is {2}.', pathText(path), shape.pattern.description, describeJson(value)));
   } else if (shape.format === 'imageUrl') {
-    const problem = imageUrlProblem(value, pathText(path));
+    const problem = imageUrlProblem(value, pathText(pathOf(item)));
     if (problem !== undefined) {
-      add(DiagnosticCodes.invalidParameter, path, problem);
+      add(DiagnosticCodes.invalidParameter, pathOf(item), problem);
     }
   }
 }
 
-function checkNumber(value: number, shape: Shape, path: JsonPath, add: AddAt): void {
+function checkNumber(value: number, shape: Shape, item: Work, add: AddAt): void {
   const { minimum, maximum } = shape;
   if ((minimum !== undefined && value < minimum) || (maximum !== undefined && value > maximum)) {
+    const path = pathOf(item);
     add(DiagnosticCodes.invalidParameter, path, message('"{0}" must be {1}; it is {2}.', pathText(path), rangeText(shape), value));
   }
 }
 
-function checkArray(value: unknown[], shape: Shape, path: JsonPath, add: AddAt, work: Work[]): void {
+function checkArray(value: unknown[], shape: Shape, item: Work, add: AddAt, work: Work[]): void {
   if (shape.minItems !== undefined && value.length < shape.minItems) {
+    const path = pathOf(item);
     add(DiagnosticCodes.invalidParameter, path, message('"{0}" must have at least {1} items; it has {2}.', pathText(path), shape.minItems, value.length));
   } else if (shape.maxItems !== undefined && value.length > shape.maxItems) {
+    const path = pathOf(item);
     add(DiagnosticCodes.invalidParameter, path, message('"{0}" may have at most {1} items; it has {2}.', pathText(path), shape.maxItems, value.length));
   }
   if (shape.items !== undefined) {
     for (let i = value.length - 1; i >= 0; i--) {
-      work.push({ value: value[i], shape: shape.items, path: [...path, i] });
+      if (!validLeaf(value[i], shape.items)) {
+        work.push({ value: value[i], shape: shape.items, segment: i, up: item });
+      }
     }
   }
 }
 
-function checkObject(value: Record<string, unknown>, shape: Shape, path: JsonPath, parent: Record<string, unknown> | undefined, add: AddAt, work: Work[]): void {
+function checkObject(value: Record<string, unknown>, shape: Shape, item: Work, add: AddAt, work: Work[]): void {
   let effective = shape;
   if (shape.variants !== undefined) {
     const { key, shapes, fallback, open } = shape.variants;
     const tag = value[key];
-    const names = Object.keys(shapes);
     if (tag === undefined && fallback !== undefined) {
       effective = shapes[fallback]!;
     } else if (typeof tag === 'string' && Object.hasOwn(shapes, tag)) {
@@ -184,6 +210,8 @@ function checkObject(value: Record<string, unknown>, shape: Shape, path: JsonPat
       return;
     } else {
       if (shape.checkedElsewhere !== 'value') {
+        const path = pathOf(item);
+        const names = Object.keys(shapes);
         add(
           DiagnosticCodes.invalidParameter,
           tag === undefined ? path : [...path, key],
@@ -198,6 +226,7 @@ function checkObject(value: Record<string, unknown>, shape: Shape, path: JsonPat
   if (effective.required !== undefined) {
     for (const name of effective.required) {
       if (value[name] === undefined) {
+        const path = pathOf(item);
         add(DiagnosticCodes.invalidParameter, path, message('"{0}" needs "{1}".', pathText(path), name));
       }
     }
@@ -205,28 +234,31 @@ function checkObject(value: Record<string, unknown>, shape: Shape, path: JsonPat
   const properties = effective.properties;
   if (properties !== undefined) {
     for (const name in value) {
-      if (Object.hasOwn(properties, name) && value[name] !== undefined) {
-        work.push({ value: value[name], shape: properties[name]!, path: [...path, name], parent: value });
+      const property = value[name];
+      const propertyShape = Object.hasOwn(properties, name) ? properties[name] : undefined;
+      if (propertyShape !== undefined && property !== undefined && !validLeaf(property, propertyShape)) {
+        work.push({ value: property, shape: propertyShape, segment: name, up: item, parent: value });
       }
     }
   }
   if (effective.values !== undefined || effective.keys !== undefined || effective.maxProperties !== undefined) {
-    checkMap(value, effective, path, add, work);
+    checkMap(value, effective, item, add, work);
   }
   if (effective.format === 'jsonSchema') {
-    checkJsonSchema(value, path, parent?.strict === true, add);
+    checkJsonSchema(value, pathOf(item), item.parent?.strict === true, add);
   }
 }
 
-function checkMap(value: Record<string, unknown>, shape: Shape, path: JsonPath, add: AddAt, work: Work[]): void {
+function checkMap(value: Record<string, unknown>, shape: Shape, item: Work, add: AddAt, work: Work[]): void {
   let count = 0;
+  const path = pathOf(item);
   for (const name in value) {
     count++;
     if (shape.keys !== undefined && !shape.keys.pattern.test(name)) {
       add(DiagnosticCodes.invalidParameter, [...path, name], message('The keys of "{0}" must be {1}; "{2}" is not.', pathText(path), shape.keys.description, name), 'key');
     }
     if (shape.values !== undefined) {
-      work.push({ value: value[name], shape: shape.values, path: [...path, name] });
+      work.push({ value: value[name], shape: shape.values, segment: name, up: item });
     }
   }
   if (shape.maxProperties !== undefined && count > shape.maxProperties) {
@@ -325,7 +357,7 @@ function checkJsonSchema(root: Record<string, unknown>, rootPath: JsonPath, stri
       }
       if (keyword === 'items' && Array.isArray(sub)) {
         sub.forEach((entry, i) => stack.push({ schema: entry, path: [...path, keyword, i] }));
-      } else if (!(keyword === 'additionalProperties' && sub === false)) {
+      } else if (!(keyword === 'additionalProperties' && typeof sub === 'boolean')) {
         stack.push({ schema: sub, path: [...path, keyword] });
       }
     }
@@ -457,6 +489,22 @@ function unsupportedMessage(key: string, rejection: { allowed?: string | number 
   return message('Reasoning models (o-series, GPT-5) reject "{0}" (deployment "{1}"): remove it.', key, model);
 }
 
+const modelKinds = new Map<string, ModelKind | undefined>();
+const maxCachedModels = 1_000;
+
+// A file names one deployment (or a few): its kind is worked out once, not per line.
+function cachedModelKind(model: string): ModelKind | undefined {
+  if (modelKinds.has(model)) {
+    return modelKinds.get(model);
+  }
+  if (modelKinds.size >= maxCachedModels) {
+    modelKinds.clear();
+  }
+  const kind = modelKindOf(model);
+  modelKinds.set(model, kind);
+  return kind;
+}
+
 function locator(text: string): (path: JsonPath) => Located | undefined {
   let lookups = 0;
   let index: Map<string, Located> | undefined;
@@ -467,6 +515,27 @@ function locator(text: string): (path: JsonPath) => Located | undefined {
     index ??= locateAll(text, indexedDepth);
     return index.get(pathKey(path));
   };
+}
+
+/**
+ * True for a string, number, boolean or null that the shape accepts as it is: most values of a valid body, which
+ * are then checked without queuing them.
+ */
+function validLeaf(value: unknown, shape: Shape): boolean {
+  switch (typeof value) {
+    case 'string':
+      return shape.format === undefined && shape.pattern === undefined && shape.types.includes('string') && (shape.enum === undefined || shape.enum.includes(value));
+    case 'number':
+      return (
+        accepts(shape.types, Number.isInteger(value) ? 'integer' : 'number') &&
+        (shape.minimum === undefined || value >= shape.minimum) &&
+        (shape.maximum === undefined || value <= shape.maximum)
+      );
+    case 'boolean':
+      return shape.types.includes('boolean');
+    default:
+      return value === null && shape.types.includes('null');
+  }
 }
 
 function jsonTypeOf(value: unknown): JsonType {
