@@ -27,7 +27,8 @@ export class LineHoverProvider implements vscode.HoverProvider {
       contents.push(shapeMarkdown(key.shape, key.path.join('.')));
     } else if (key?.inDescribedObject) {
       const md = new vscode.MarkdownString();
-      md.appendMarkdown(`${markdownCode(key.path.join('.'))}: ${escapeMarkdown(vscode.l10n.t('not a parameter the {0} endpoint defines.', key.endpoint))}`);
+      const unknown = key.path.length === 1 ? vscode.l10n.t('not a key of a batch request line (custom_id, method, url, body).') : vscode.l10n.t('not a parameter the {0} endpoint defines.', key.endpoint);
+      md.appendMarkdown(`${markdownCode(key.path.join('.'))}: ${escapeMarkdown(unknown)}`);
       contents.push(md);
     }
     if (onCustomId) {
