@@ -18,6 +18,8 @@ import { BatchDocumentTracker } from './features/documents/batchDocumentTracker'
 import { EstimateCodeLensProvider } from './features/estimates/estimateCodeLens';
 import { EstimateHoverProvider } from './features/estimates/estimateHover';
 import { EstimatesController } from './features/estimates/estimatesController';
+import { LineCompletionProvider } from './features/intellisense/lineCompletionProvider';
+import { LineHoverProvider } from './features/intellisense/lineHoverProvider';
 import { EstimateStatus } from './features/estimates/estimateStatus';
 import { registerGroupCommands } from './features/groups/commands';
 import { registerFileCommands } from './features/files/commands';
@@ -102,6 +104,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     vscode.languages.registerCodeActionsProvider({ scheme: '*' }, new BatchQuickFixProvider(validation), BatchQuickFixProvider.metadata),
     vscode.languages.registerCodeLensProvider({ scheme: '*' }, new EstimateCodeLensProvider(estimates)),
     vscode.languages.registerHoverProvider({ scheme: '*' }, new EstimateHoverProvider(estimates)),
+  );
+  // IntelliSense inside request lines: completion and key docs from the request schema, a preview on custom_id.
+  context.subscriptions.push(
+    vscode.languages.registerCompletionItemProvider({ scheme: '*' }, new LineCompletionProvider(validation), ...LineCompletionProvider.triggerCharacters),
+    vscode.languages.registerHoverProvider({ scheme: '*' }, new LineHoverProvider(validation)),
   );
   const register: RegisterCommand = (id, handler) => registerCommand(context, log, id, handler);
   registerValidationCommands(register, validation);

@@ -43,6 +43,11 @@ const mapping: Readonly<Record<DiagnosticCode, { code: string; param: string | n
   bom: null,
   blank_line: null,
   unknown_field: null,
+  // Azure accepts these files and fails the rows one by one when they run, not at validation.
+  invalid_parameter: null,
+  invalid_schema: null,
+  unsupported_parameter: null,
+  unknown_parameter: null,
 };
 
 /** Azure reports at most this many validation errors per batch. */

@@ -30,7 +30,9 @@ describe('validator: valid input', () => {
     }
   });
   it('gives every code a documented severity', () => {
-    assert.equal(allDiagnosticCodes.length, 21);
+    assert.equal(allDiagnosticCodes.length, 25);
+    assert.equal(severityOf('unknown_parameter'), 'warning');
+    assert.equal(severityOf('invalid_parameter'), 'error');
     assert.equal(severityOf('blank_line'), 'warning');
     assert.equal(severityOf('unknown_field'), 'warning');
     assert.equal(severityOf('bom'), 'error');
@@ -159,10 +161,15 @@ describe('validator: the file as a whole', () => {
 describe('validator: hostile input', () => {
   it('survives deeply nested JSON, valid and invalid', () => {
     const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+    // `extra` is no chat completions parameter: the only problem of the valid line is that warning.
     const valid = request({}, { extra: 'X' }).replace('"X"', deep);
-    assert.deepEqual(only(valid), []);
+    assert.deepEqual(only(valid), ['unknown_parameter']);
     assert.deepEqual(only(valid.slice(0, -5)), ['invalid_json_line']);
-    assert.deepEqual(only(request({ method: 'GET' }, { extra: 'X' }).replace('"X"', deep)), ['invalid_method']);
+    assert.deepEqual(only(request({ method: 'GET' }, { extra: 'X' }).replace('"X"', deep)).sort(), ['invalid_method', 'unknown_parameter']);
+    // A deeply nested JSON Schema is walked without recursion.
+    const schema = '{"type":"object","properties":{"a":'.repeat(20_000) + '{"type":"string"}' + '}}'.repeat(20_000);
+    const format = request({}, { response_format: { type: 'json_schema', json_schema: { name: 'deep', schema: 'X' } } }).replace('"X"', schema);
+    assert.deepEqual(only(format), []);
   });
   it('handles a line of several megabytes', () => {
     const big = request({}, { messages: [{ role: 'user', content: 'é'.repeat(4 * 1024 * 1024) }] });

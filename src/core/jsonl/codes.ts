@@ -21,12 +21,16 @@ export const DiagnosticCodes = {
   invalidEncoding: 'invalid_encoding',
   blankLine: 'blank_line',
   unknownField: 'unknown_field',
+  invalidParameter: 'invalid_parameter',
+  invalidSchema: 'invalid_schema',
+  unsupportedParameter: 'unsupported_parameter',
+  unknownParameter: 'unknown_parameter',
 } as const;
 
 export type DiagnosticCode = (typeof DiagnosticCodes)[keyof typeof DiagnosticCodes];
 export type Severity = 'error' | 'warning' | 'info';
 
-const warnings: ReadonlySet<DiagnosticCode> = new Set([DiagnosticCodes.blankLine, DiagnosticCodes.unknownField]);
+const warnings: ReadonlySet<DiagnosticCode> = new Set([DiagnosticCodes.blankLine, DiagnosticCodes.unknownField, DiagnosticCodes.unknownParameter]);
 
 /** The severity each code always has. */
 export function severityOf(code: DiagnosticCode): Severity {

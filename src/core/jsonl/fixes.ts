@@ -1,5 +1,7 @@
-import { locate, trimmedSpan } from './jsonLocator';
+import { endpointKind } from './endpoints';
+import { locate, trimmedSpan, type Located } from './jsonLocator';
 import { isBlankLine } from './lineAnalysis';
+import { unsupportedParameters, type UnsupportedParameter } from './parameterChecks';
 
 /** A replacement of the text between two positions (0-based lines, UTF-16 columns). */
 export interface LineEdit {
@@ -181,4 +183,231 @@ export function removeBlankLineEdits(source: LineSource): LineEdit[] {
 /** Removes a byte order mark character at the start of the text. */
 export function removeBomEdit(source: LineSource): LineEdit | undefined {
   return source.lineCount > 0 && source.lineText(0).charCodeAt(0) === 0xfeff ? replaceOn(0, 0, 1, '') : undefined;
+}
+
+/** Shifts an edit computed on a line without its byte order mark back onto the line. */
+function withBom(line: number, text: string, compute: (text: string) => LineEdit | undefined): LineEdit | undefined {
+  const shift = bomShift(line, text);
+  const edit = compute(shift > 0 ? text.slice(shift) : text);
+  return edit && shift > 0 ? { ...edit, startColumn: edit.startColumn + shift, endColumn: edit.endColumn + shift } : edit;
+}
+
+const scalarValue = /-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null/y;
+
+/**
+ * Where the member `key` of the object at `path` sits, for a line already known (parsed) to have it. When the
+ * quoted key occurs once in the text and no `\u` escape could spell it differently, that occurrence is the
+ * member, and a scalar value after it is read in place: a fix over 100,000 rows then skips the token walk.
+ */
+function findMember(json: string, path: readonly string[], key: string): Located | undefined {
+  const quoted = JSON.stringify(key);
+  const at = json.indexOf(quoted);
+  if (at >= 0 && json.indexOf(quoted, at + 1) < 0 && !json.includes('\\u')) {
+    let colon = at + quoted.length;
+    while (colon < json.length && isSpace(json.charCodeAt(colon))) {
+      colon++;
+    }
+    if (json.charCodeAt(colon) === 0x3a) {
+      let start = colon + 1;
+      while (start < json.length && isSpace(json.charCodeAt(start))) {
+        start++;
+      }
+      scalarValue.lastIndex = start;
+      const value = scalarValue.exec(json);
+      if (value !== null) {
+        return { key: { start: at, end: at + quoted.length }, value: { start, end: start + value[0].length } };
+      }
+    }
+  }
+  return locate(json, [...path, key]);
+}
+
+/**
+ * Deletes `key` of the JSON object at `path` on one line, with the comma that separates it from its
+ * neighbours. Undefined when the line has no such property.
+ */
+export function removePropertyEdit(line: number, text: string, path: readonly string[], key: string, known = false): LineEdit | undefined {
+  return withBom(line, text, (json) => {
+    const member = known ? findMember(json, path, key) : locate(json, [...path, key]);
+    if (member?.key === undefined) {
+      return undefined;
+    }
+    let end = member.value.end;
+    while (end < json.length && isSpace(json.charCodeAt(end))) {
+      end++;
+    }
+    if (json.charCodeAt(end) === 0x2c) {
+      end++;
+      while (end < json.length && isSpace(json.charCodeAt(end))) {
+        end++;
+      }
+      return replaceOn(line, member.key.start, end, '');
+    }
+    // The last member: take the comma before it, if any.
+    let start = member.key.start;
+    let before = start - 1;
+    while (before >= 0 && isSpace(json.charCodeAt(before))) {
+      before--;
+    }
+    if (json.charCodeAt(before) === 0x2c) {
+      start = before;
+    }
+    return replaceOn(line, start, member.value.end, '');
+  });
+}
+
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a;
+}
+
+/** The request of a line (BOM skipped) when its text mentions `needle`: a cheap test before the parse. */
+function requestMentioning(line: number, text: string, needle: string): Record<string, unknown> | undefined {
+  return text.includes(needle) ? parseObject(text.slice(bomShift(line, text))) : undefined;
+}
+
+function bodyOf(request: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const body = request?.body;
+  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+}
+
+/**
+ * Renames the body parameter `from` to `to` on the given rows (every line when omitted); a row that already
+ * has `to` loses `from` instead, so no key is written twice.
+ */
+export function renameParameterEdits(source: LineSource, from: string, to: string, rows?: Iterable<number>): LineEdit[] {
+  const edits: LineEdit[] = [];
+  const needle = JSON.stringify(from);
+  for (const line of rows ?? range(source.lineCount)) {
+    const text = source.lineText(line);
+    const body = bodyOf(requestMentioning(line, text, needle));
+    if (body === undefined || body[from] === undefined) {
+      continue;
+    }
+    const edit =
+      body[to] !== undefined
+        ? removePropertyEdit(line, text, ['body'], from, true)
+        : withBom(line, text, (json) => {
+            const key = findMember(json, ['body'], from)?.key;
+            return key && replaceOn(line, key.start, key.end, JSON.stringify(to));
+          });
+    if (edit) {
+      edits.push(edit);
+    }
+  }
+  return edits;
+}
+
+/** Removes the body parameter `key` on the given rows where the row's model rejects it (see `unsupportedParameters`). */
+export function removeUnsupportedEdits(source: LineSource, key: string, rows?: Iterable<number>): LineEdit[] {
+  const edits: LineEdit[] = [];
+  const needle = JSON.stringify(key);
+  for (const line of rows ?? range(source.lineCount)) {
+    const text = source.lineText(line);
+    const request = requestMentioning(line, text, needle);
+    const body = bodyOf(request);
+    const kind = typeof request?.url === 'string' ? endpointKind(request.url) : undefined;
+    if (body === undefined || kind === undefined) {
+      continue;
+    }
+    const model = typeof body.model === 'string' ? body.model : undefined;
+    if (unsupportedParameters(body, kind, model).some((p) => p.key === key)) {
+      const edit = removePropertyEdit(line, text, ['body'], key, true);
+      if (edit) {
+        edits.push(edit);
+      }
+    }
+  }
+  return edits;
+}
+
+/**
+ * The parameter its model rejects whose key or value covers `column` on a line (what an `unsupported_parameter`
+ * diagnostic points at), or undefined.
+ */
+export function unsupportedParameterAt(line: number, text: string, column: number): UnsupportedParameter | undefined {
+  const shift = bomShift(line, text);
+  const json = shift > 0 ? text.slice(shift) : text;
+  const request = parseObject(json);
+  const body = bodyOf(request);
+  const kind = typeof request?.url === 'string' ? endpointKind(request.url) : undefined;
+  if (body === undefined || kind === undefined) {
+    return undefined;
+  }
+  const at = column - shift;
+  return unsupportedParameters(body, kind, typeof body.model === 'string' ? body.model : undefined).find((p) => {
+    const found = locate(json, ['body', p.key]);
+    return found !== undefined && ((found.key !== undefined && found.key.start <= at && at <= found.key.end) || (found.value.start <= at && at <= found.value.end));
+  });
+}
+
+/** Removes the top-level field `key` on the given rows (every line when omitted). */
+export function removeFieldEdits(source: LineSource, key: string, rows?: Iterable<number>): LineEdit[] {
+  const edits: LineEdit[] = [];
+  const needle = JSON.stringify(key);
+  for (const line of rows ?? range(source.lineCount)) {
+    const text = source.lineText(line);
+    if (requestMentioning(line, text, needle)?.[key] !== undefined) {
+      const edit = removePropertyEdit(line, text, [], key, true);
+      if (edit) {
+        edits.push(edit);
+      }
+    }
+  }
+  return edits;
+}
+
+/** Sets `body.stream` to false on the given rows that stream (every line when omitted). */
+export function streamOffEdits(source: LineSource, rows?: Iterable<number>): LineEdit[] {
+  const edits: LineEdit[] = [];
+  for (const line of rows ?? range(source.lineCount)) {
+    const text = source.lineText(line);
+    if (bodyOf(requestMentioning(line, text, '"stream"'))?.stream === true) {
+      const edit = setPropertyEdit(line, text, ['body'], 'stream', false);
+      if (edit) {
+        edits.push(edit);
+      }
+    }
+  }
+  return edits;
+}
+
+/**
+ * Gives every request line without a usable `custom_id` (missing, empty or not a string) the id `request-N`,
+ * N its 1-based line number, skipping ids already taken in the file.
+ */
+export function missingCustomIdEdits(source: LineSource): LineEdit[] {
+  const taken = new Set<string>();
+  const missing: number[] = [];
+  for (let line = 0; line < source.lineCount; line++) {
+    const text = source.lineText(line);
+    const request = parseObject(text.slice(bomShift(line, text)));
+    if (request === undefined) {
+      continue;
+    }
+    const id = request.custom_id;
+    if (typeof id === 'string' && id.length > 0) {
+      taken.add(id);
+    } else {
+      missing.push(line);
+    }
+  }
+  const edits: LineEdit[] = [];
+  for (const line of missing) {
+    let id = `request-${line + 1}`;
+    for (let n = 2; taken.has(id); n++) {
+      id = `request-${line + 1}-${n}`;
+    }
+    taken.add(id);
+    const edit = setPropertyEdit(line, source.lineText(line), [], 'custom_id', id);
+    if (edit) {
+      edits.push(edit);
+    }
+  }
+  return edits;
+}
+
+function* range(n: number): Iterable<number> {
+  for (let i = 0; i < n; i++) {
+    yield i;
+  }
 }

@@ -3,6 +3,7 @@ import { batchEndpoints, chatRoles, endpointKind } from './endpoints';
 import { locate, locateAll, pathKey, trimmedSpan, type JsonPath, type Located, type Span } from './jsonLocator';
 import { locateSyntaxError } from './jsonSyntax';
 import { isPlaceholderModel } from './placeholders';
+import { checkParameters } from './parameterChecks';
 import { message, type Message } from './types';
 
 /** A problem confined to one line; columns are 0-based UTF-16 offsets into the line. */
@@ -125,6 +126,9 @@ function checkRequest(text: string, request: Record<string, unknown>): LineInfo 
   } else {
     model = checkModel(body, valueSpan, keySpan, add);
     checkBody(body, url, valueSpan, keySpan, add);
+    if (url !== undefined) {
+      checkParameters(text, body, endpointKind(url)!, model, add);
+    }
   }
 
   for (const key of Object.keys(request)) {

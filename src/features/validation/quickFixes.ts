@@ -2,11 +2,17 @@ import * as vscode from 'vscode';
 import { CONFIG_SECTION, Commands, Settings } from '../../constants';
 import { DiagnosticCodes, type DiagnosticCode } from '../../core/jsonl/codes';
 import {
+  missingCustomIdEdits,
   removeBlankLineEdits,
   removeBomEdit,
+  removeFieldEdits,
+  removeUnsupportedEdits,
+  renameParameterEdits,
   setDeploymentEdits,
   setPropertyEdit,
+  streamOffEdits,
   uniqueCustomIdEdits,
+  unsupportedParameterAt,
   type LineEdit,
   type LineSource,
 } from '../../core/jsonl/fixes';
@@ -33,6 +39,22 @@ const modelCodes = new Set<string>([
   DiagnosticCodes.notBatchDeployment,
 ]);
 const deploymentCodes = new Set<string>([DiagnosticCodes.unknownDeployment, DiagnosticCodes.notBatchDeployment]);
+
+const unsupportedCodes: ReadonlySet<DiagnosticCode> = new Set([DiagnosticCodes.unsupportedParameter]);
+const unknownFieldCodes: ReadonlySet<DiagnosticCode> = new Set([DiagnosticCodes.unknownField]);
+const invalidBodyCodes: ReadonlySet<DiagnosticCode> = new Set([DiagnosticCodes.invalidBody]);
+
+/** Whether a line's request streams (`body.stream` is true): a cheap test before the parse. */
+function streams(text: string): boolean {
+  if (!text.includes('"stream"')) {
+    return false;
+  }
+  try {
+    return (JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as { body?: { stream?: unknown } })?.body?.stream === true;
+  } catch {
+    return false;
+  }
+}
 const maxDeploymentChoices = 5;
 
 /** Reads a VS Code document through the core's line interface. */
@@ -115,6 +137,21 @@ export class BatchQuickFixProvider implements vscode.CodeActionProvider<vscode.C
         actions.push(fix);
       } else if (code === DiagnosticCodes.invalidMethod) {
         this.rowFixes(actions, once, document, lines, line, DiagnosticCodes.invalidMethod, 'method', 'POST', vscode.l10n.t('Set method to "POST"'), vscode.l10n.t('Set method to "POST" on every row that needs it'));
+      } else if (code === DiagnosticCodes.missingCustomId && once('missing-ids')) {
+        const fix = new LazyFix(vscode.l10n.t('Generate the missing custom_ids'), document.uri, () => missingCustomIdEdits(lines));
+        fix.isPreferred = true;
+        actions.push(fix);
+      } else if (code === DiagnosticCodes.unsupportedParameter) {
+        this.unsupportedFixes(actions, once, document, lines, diagnostic);
+      } else if (code === DiagnosticCodes.unknownField) {
+        this.unknownFieldFixes(actions, once, document, lines, diagnostic);
+      } else if (code === DiagnosticCodes.invalidBody && streams(lines.lineText(line)) && once(`stream:${line}`)) {
+        const fix = new LazyFix(vscode.l10n.t('Set stream to false'), document.uri, () => streamOffEdits(lines, [line]));
+        fix.isPreferred = true;
+        actions.push(fix);
+        if (validator && once('stream:all')) {
+          actions.push(new LazyFix(vscode.l10n.t('Set stream to false on every row'), document.uri, () => streamOffEdits(lines, validator.linesWith(invalidBodyCodes))));
+        }
       } else if ((code === DiagnosticCodes.invalidUrl || code === DiagnosticCodes.urlMismatch) && validator?.endpoint) {
         const url = validator.endpoint;
         this.rowFixes(actions, once, document, lines, line, code, 'url', url, vscode.l10n.t('Set url to "{0}"', url), vscode.l10n.t('Set url to "{0}" on every row that needs it', url));
@@ -163,6 +200,48 @@ export class BatchQuickFixProvider implements vscode.CodeActionProvider<vscode.C
       action.edit = toWorkspaceEdit(action.uri, action.compute());
     }
     return action;
+  }
+
+  // Rename (max_tokens) or remove a parameter the model rejects, on every row where the model rejects it.
+  private unsupportedFixes(actions: vscode.CodeAction[], once: (key: string) => boolean, document: vscode.TextDocument, lines: LineSource, diagnostic: vscode.Diagnostic): void {
+    const line = diagnostic.range.start.line;
+    const parameter = unsupportedParameterAt(line, lines.lineText(line), diagnostic.range.start.character);
+    if (parameter === undefined || !once(`unsupported:${parameter.key}`)) {
+      return;
+    }
+    const validator = this.controller.validatorFor(document.uri);
+    const rows = () => validator?.linesWith(unsupportedCodes) ?? [line];
+    if (parameter.replacement !== undefined) {
+      const to = parameter.replacement;
+      const rename = new LazyFix(vscode.l10n.t('Rename {0} to {1} on every row', parameter.key, to), document.uri, () => renameParameterEdits(lines, parameter.key, to, rows()));
+      rename.isPreferred = true;
+      actions.push(rename);
+    }
+    const remove = new LazyFix(vscode.l10n.t('Remove {0} on every row where the model rejects it', parameter.key), document.uri, () => removeUnsupportedEdits(lines, parameter.key, rows()));
+    remove.isPreferred = parameter.replacement === undefined;
+    actions.push(remove);
+  }
+
+  private unknownFieldFixes(actions: vscode.CodeAction[], once: (key: string) => boolean, document: vscode.TextDocument, lines: LineSource, diagnostic: vscode.Diagnostic): void {
+    const line = diagnostic.range.start.line;
+    let key: unknown;
+    try {
+      key = JSON.parse(document.getText(diagnostic.range));
+    } catch {
+      return;
+    }
+    if (typeof key !== 'string') {
+      return;
+    }
+    if (once(`field:${key}:${line}`)) {
+      const fix = new LazyFix(vscode.l10n.t('Remove the field "{0}"', key), document.uri, () => removeFieldEdits(lines, key, [line]));
+      fix.isPreferred = true;
+      actions.push(fix);
+    }
+    const validator = this.controller.validatorFor(document.uri);
+    if (validator && (this.controller.countsFor(document.uri)[DiagnosticCodes.unknownField] ?? 0) > 1 && once(`field:${key}:all`)) {
+      actions.push(new LazyFix(vscode.l10n.t('Remove the field "{0}" on every row', key), document.uri, () => removeFieldEdits(lines, key, validator.linesWith(unknownFieldCodes))));
+    }
   }
 
   // "Fix this row" and, when other rows have the same problem, "fix every row".
