@@ -46,7 +46,7 @@ describe('quick fixes for request parameters', function () {
   });
 
   it('removes temperature on every row where the model rejects it', async () => {
-    const document = await fix('unsupported_parameter', 'Remove temperature on every row where the model rejects it', 1);
+    const document = await fix('unsupported_parameter', 'Remove temperature on every row where the model rejects it', 2);
     assert.deepEqual(rows(document).map((r) => r.body.temperature), [undefined, undefined, undefined, undefined, undefined]);
     assert.equal(rows(document)[1]!.body.max_tokens, 200, 'other parameters stay');
   });
