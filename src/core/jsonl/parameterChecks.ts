@@ -2,7 +2,7 @@ import { DiagnosticCodes, type DiagnosticCode } from './codes';
 import type { EndpointKind } from './endpoints';
 import { locate, locateAll, pathKey, type JsonPath, type Located, type Span } from './jsonLocator';
 import { bodySchemas, modelKindOf, parameterAliases, type JsonType, type ModelKind, type Shape } from './requestSchema';
-import { describeJson } from './lineAnalysis';
+import { describeJson, isPlainObject } from './lineAnalysis';
 import { message, type Message } from './types';
 
 /** Reports one problem on the line. */
@@ -352,7 +352,7 @@ function checkJsonSchema(root: Record<string, unknown>, rootPath: JsonPath, stri
       }
       continue;
     }
-    if (!isObject(schema)) {
+    if (!isPlainObject(schema)) {
       bad(path, message('"{0}" must be a JSON Schema (an object); it is {1}.', pathText(path), describeJson(schema)));
       continue;
     }
@@ -391,7 +391,7 @@ function checkJsonSchema(root: Record<string, unknown>, rootPath: JsonPath, stri
       if (map === undefined) {
         continue;
       }
-      if (!isObject(map)) {
+      if (!isPlainObject(map)) {
         bad([...path, keyword], message('"{0}" must be an object of schemas; it is {1}.', pathText([...path, keyword]), describeJson(map)));
         continue;
       }
@@ -421,7 +421,7 @@ function checkJsonSchema(root: Record<string, unknown>, rootPath: JsonPath, stri
         stack.push({ schema: sub, path: [...path, keyword] });
       }
     }
-    if (strict && (typeList.includes('object') || isObject(schema.properties))) {
+    if (strict && (typeList.includes('object') || isPlainObject(schema.properties))) {
       checkStrictObject(schema, path, bad);
     }
   }
@@ -434,7 +434,7 @@ function checkStrictObject(schema: Record<string, unknown>, path: JsonPath, bad:
       message('In strict mode every object schema needs "additionalProperties": false; "{0}" {1}.', pathText(path), schema.additionalProperties === undefined ? 'has none' : 'allows more'),
     );
   }
-  const properties = isObject(schema.properties) ? Object.keys(schema.properties) : [];
+  const properties = isPlainObject(schema.properties) ? Object.keys(schema.properties) : [];
   const required = Array.isArray(schema.required) ? new Set(schema.required) : new Set<unknown>();
   const missing = properties.filter((name) => !required.has(name));
   if (missing.length > 0) {
@@ -659,8 +659,4 @@ export function pathText(path: JsonPath): string {
     text += typeof segment === 'number' ? `[${segment}]` : text.length === 0 ? segment : `.${segment}`;
   }
   return text;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
