@@ -1,19 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { linesOf, removeBlankLineEdits, removeBomEdit, setDeploymentEdits, setPropertyEdit, uniqueCustomIdEdits, type LineEdit } from '../../src/core/jsonl/fixes';
+import { linesOf, removeBlankLineEdits, removeBomEdit, setDeploymentEdits, setPropertyEdit, uniqueCustomIdEdits } from '../../src/core/jsonl/fixes';
 import { validateText } from '../../src/core/jsonl/streamValidator';
-import { codes, request } from './helpers';
+import { apply, codes, request } from './helpers';
 
-/** Applies edits (non-overlapping) to a text, last first. */
-function apply(text: string, edits: readonly LineEdit[]): string {
-  const lines = text.split('\n');
-  const offsetOf = (line: number, column: number) => lines.slice(0, line).reduce((n, l) => n + l.length + 1, 0) + column;
-  const sorted = [...edits].sort((a, b) => offsetOf(b.startLine, b.startColumn) - offsetOf(a.startLine, a.startColumn));
-  let result = text;
-  for (const e of sorted) {
-    result = result.slice(0, offsetOf(e.startLine, e.startColumn)) + e.newText + result.slice(offsetOf(e.endLine, e.endColumn));
-  }
-  return result;
-}
 
 describe('quick fix edits', () => {
   it('sets the deployment on every row, replacing or inserting model', () => {

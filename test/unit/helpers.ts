@@ -1,3 +1,4 @@
+import type { LineEdit } from '../../src/core/jsonl/fixes';
 import type { BatchDiagnostic } from '../../src/core/jsonl/types';
 
 /** A valid chat completions request line, with fields overridden (undefined removes a field). */
@@ -38,4 +39,16 @@ export function seeded(seed: number): () => number {
     state = (state * 1103515245 + 12345) % 2147483648;
     return state / 2147483648;
   };
+}
+
+/** Applies edits (non-overlapping) to a text, last first. */
+export function apply(text: string, edits: readonly LineEdit[]): string {
+  const lines = text.split('\n');
+  const offsetOf = (line: number, column: number) => lines.slice(0, line).reduce((n, l) => n + l.length + 1, 0) + column;
+  const sorted = [...edits].sort((a, b) => offsetOf(b.startLine, b.startColumn) - offsetOf(a.startLine, a.startColumn));
+  let result = text;
+  for (const e of sorted) {
+    result = result.slice(0, offsetOf(e.startLine, e.startColumn)) + e.newText + result.slice(offsetOf(e.endLine, e.endColumn));
+  }
+  return result;
 }

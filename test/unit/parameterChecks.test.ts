@@ -9,14 +9,13 @@ import {
   renameParameterEdits,
   streamOffEdits,
   unsupportedParameterAt,
-  type LineEdit,
 } from '../../src/core/jsonl/fixes';
 import { analyzeLine } from '../../src/core/jsonl/lineAnalysis';
 import { closestParameter, imageUrlProblem } from '../../src/core/jsonl/parameterChecks';
 import { bodySchemas, lineKeys, modelKindOf } from '../../src/core/jsonl/requestSchema';
 import { validateText } from '../../src/core/jsonl/streamValidator';
 import type { BatchDiagnostic } from '../../src/core/jsonl/types';
-import { codes, request } from './helpers';
+import { apply, codes, request } from './helpers';
 
 const chat = (body: Record<string, unknown>, model = 'gpt-4o-batch') => request({}, { model, ...body });
 const responses = (body: Record<string, unknown>, model = 'gpt-4.1-batch') =>
@@ -35,17 +34,6 @@ function parameterDiagnostics(text: string): BatchDiagnostic[] {
   return streamed.filter((d) => ['invalid_parameter', 'invalid_schema', 'unsupported_parameter', 'unknown_parameter'].includes(d.code));
 }
 
-/** Applies edits (non-overlapping) to a text, last first. */
-function apply(text: string, edits: readonly LineEdit[]): string {
-  const lines = text.split('\n');
-  const offsetOf = (line: number, column: number) => lines.slice(0, line).reduce((n, l) => n + l.length + 1, 0) + column;
-  const sorted = [...edits].sort((a, b) => offsetOf(b.startLine, b.startColumn) - offsetOf(a.startLine, a.startColumn));
-  let result = text;
-  for (const e of sorted) {
-    result = result.slice(0, offsetOf(e.startLine, e.startColumn)) + e.newText + result.slice(offsetOf(e.endLine, e.endColumn));
-  }
-  return result;
-}
 
 describe('parameter checks: one code per rule, at the exact spot', () => {
   // Each case: the line, the only new code it gets, the text its range covers and a part of its message.
