@@ -170,6 +170,9 @@ describe('validator: hostile input', () => {
     const schema = '{"type":"object","properties":{"a":'.repeat(20_000) + '{"type":"string"}' + '}}'.repeat(20_000);
     const format = request({}, { response_format: { type: 'json_schema', json_schema: { name: 'deep', schema: 'X' } } }).replace('"X"', schema);
     assert.deepEqual(only(format), []);
+    // Strict mode reports every level that breaks its rules (capped), building each reported path once.
+    const strict = request({}, { response_format: { type: 'json_schema', json_schema: { name: 'deep', strict: true, schema: 'X' } } }).replace('"X"', schema);
+    assert.deepEqual([...new Set(only(strict))], ['invalid_schema']);
   });
   it('handles a line of several megabytes', () => {
     const big = request({}, { messages: [{ role: 'user', content: 'é'.repeat(4 * 1024 * 1024) }] });

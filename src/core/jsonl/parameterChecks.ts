@@ -339,51 +339,59 @@ const numberKeywords = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaxi
  * `additionalProperties: false`. Walks with an explicit stack, so deep schemas cannot overflow the call stack.
  */
 function checkJsonSchema(root: Record<string, unknown>, rootPath: JsonPath, strict: boolean, add: AddAt): void {
-  const stack: { schema: unknown; path: JsonPath }[] = [{ schema: root, path: rootPath }];
-  const bad = (path: JsonPath, m: Message) => add(DiagnosticCodes.invalidSchema, path, m);
+  const stack: { schema: unknown; step: PathStep | undefined }[] = [{ schema: root, step: undefined }];
+  let reported = 0;
+  const bad = (path: JsonPath, m: Message) => {
+    reported++;
+    add(DiagnosticCodes.invalidSchema, path, m);
+  };
   if (strict && root.type !== 'object' && root.anyOf === undefined) {
     bad(rootPath, message('In strict mode the schema at "{0}" must be an object schema ("type": "object").', pathText(rootPath)));
   }
-  while (stack.length > 0) {
-    const { schema, path } = stack.pop()!;
+  // Past the line's cap nothing more is shown: stop walking rather than build messages (and paths) for nothing.
+  while (stack.length > 0 && reported < maxProblemsPerLine) {
+    const { schema, step } = stack.pop()!;
+    // The path is built only when a problem is reported: copying it at every level made deep schemas quadratic.
+    let built: JsonPath | undefined;
+    const path = (): JsonPath => (built ??= pathOfStep(rootPath, step));
     if (typeof schema === 'boolean') {
       if (strict) {
-        bad(path, message('In strict mode "{0}" must be a schema object, not {1}.', pathText(path), String(schema)));
+        bad(path(), message('In strict mode "{0}" must be a schema object, not {1}.', pathText(path()), String(schema)));
       }
       continue;
     }
     if (!isPlainObject(schema)) {
-      bad(path, message('"{0}" must be a JSON Schema (an object); it is {1}.', pathText(path), describeJson(schema)));
+      bad(path(), message('"{0}" must be a JSON Schema (an object); it is {1}.', pathText(path()), describeJson(schema)));
       continue;
     }
     const type = schema.type;
     const typeList = Array.isArray(type) ? type : type === undefined ? [] : [type];
     if (type !== undefined && (typeList.length === 0 || typeList.some((t) => typeof t !== 'string' || !jsonSchemaTypes.has(t)))) {
-      bad([...path, 'type'], message('"{0}" must be one of {1} (or an array of them); it is {2}.', pathText([...path, 'type']), quoted([...jsonSchemaTypes]), describeJson(type)));
+      bad([...path(), 'type'], message('"{0}" must be one of {1} (or an array of them); it is {2}.', pathText([...path(), 'type']), quoted([...jsonSchemaTypes]), describeJson(type)));
     }
     const required = schema.required;
     if (required !== undefined && (!Array.isArray(required) || required.some((r) => typeof r !== 'string'))) {
-      bad([...path, 'required'], message('"{0}" must be an array of property names.', pathText([...path, 'required'])));
+      bad([...path(), 'required'], message('"{0}" must be an array of property names.', pathText([...path(), 'required'])));
     }
     if (schema.enum !== undefined && !Array.isArray(schema.enum)) {
-      bad([...path, 'enum'], message('"{0}" must be an array of the allowed values.', pathText([...path, 'enum'])));
+      bad([...path(), 'enum'], message('"{0}" must be an array of the allowed values.', pathText([...path(), 'enum'])));
     }
     if (schema.$ref !== undefined && typeof schema.$ref !== 'string') {
-      bad([...path, '$ref'], message('"{0}" must be a string (a reference like "#/$defs/name").', pathText([...path, '$ref'])));
+      bad([...path(), '$ref'], message('"{0}" must be a string (a reference like "#/$defs/name").', pathText([...path(), '$ref'])));
     }
     if (schema.pattern !== undefined && !isRegExp(schema.pattern)) {
-      bad([...path, 'pattern'], message('"{0}" must be a regular expression.', pathText([...path, 'pattern'])));
+      bad([...path(), 'pattern'], message('"{0}" must be a regular expression.', pathText([...path(), 'pattern'])));
     }
     for (const keyword of countKeywords) {
       const n = schema[keyword];
       if (n !== undefined && !(typeof n === 'number' && Number.isInteger(n) && n >= 0)) {
-        bad([...path, keyword], message('"{0}" must be a non-negative integer; it is {1}.', pathText([...path, keyword]), describeJson(n)));
+        bad([...path(), keyword], message('"{0}" must be a non-negative integer; it is {1}.', pathText([...path(), keyword]), describeJson(n)));
       }
     }
     for (const keyword of numberKeywords) {
       const n = schema[keyword];
       if (n !== undefined && typeof n !== 'number') {
-        bad([...path, keyword], message('"{0}" must be a number; it is {1}.', pathText([...path, keyword]), describeJson(n)));
+        bad([...path(), keyword], message('"{0}" must be a number; it is {1}.', pathText([...path(), keyword]), describeJson(n)));
       }
     }
     for (const keyword of subschemaMaps) {
@@ -392,11 +400,11 @@ function checkJsonSchema(root: Record<string, unknown>, rootPath: JsonPath, stri
         continue;
       }
       if (!isPlainObject(map)) {
-        bad([...path, keyword], message('"{0}" must be an object of schemas; it is {1}.', pathText([...path, keyword]), describeJson(map)));
+        bad([...path(), keyword], message('"{0}" must be an object of schemas; it is {1}.', pathText([...path(), keyword]), describeJson(map)));
         continue;
       }
       for (const name in map) {
-        stack.push({ schema: map[name], path: [...path, keyword, name] });
+        stack.push({ schema: map[name], step: { up: { up: step, key: keyword }, key: name } });
       }
     }
     for (const keyword of subschemaLists) {
@@ -405,10 +413,10 @@ function checkJsonSchema(root: Record<string, unknown>, rootPath: JsonPath, stri
         continue;
       }
       if (!Array.isArray(list) || list.length === 0) {
-        bad([...path, keyword], message('"{0}" must be a non-empty array of schemas.', pathText([...path, keyword])));
+        bad([...path(), keyword], message('"{0}" must be a non-empty array of schemas.', pathText([...path(), keyword])));
         continue;
       }
-      list.forEach((entry, i) => stack.push({ schema: entry, path: [...path, keyword, i] }));
+      list.forEach((entry, i) => stack.push({ schema: entry, step: { up: { up: step, key: keyword }, key: i } }));
     }
     for (const keyword of subschemas) {
       const sub = schema[keyword];
@@ -416,9 +424,9 @@ function checkJsonSchema(root: Record<string, unknown>, rootPath: JsonPath, stri
         continue;
       }
       if (keyword === 'items' && Array.isArray(sub)) {
-        sub.forEach((entry, i) => stack.push({ schema: entry, path: [...path, keyword, i] }));
+        sub.forEach((entry, i) => stack.push({ schema: entry, step: { up: { up: step, key: keyword }, key: i } }));
       } else if (!(keyword === 'additionalProperties' && typeof sub === 'boolean')) {
-        stack.push({ schema: sub, path: [...path, keyword] });
+        stack.push({ schema: sub, step: { up: step, key: keyword } });
       }
     }
     if (strict && (typeList.includes('object') || isPlainObject(schema.properties))) {
@@ -427,11 +435,11 @@ function checkJsonSchema(root: Record<string, unknown>, rootPath: JsonPath, stri
   }
 }
 
-function checkStrictObject(schema: Record<string, unknown>, path: JsonPath, bad: (path: JsonPath, m: Message) => void): void {
+function checkStrictObject(schema: Record<string, unknown>, path: () => JsonPath, bad: (path: JsonPath, m: Message) => void): void {
   if (schema.additionalProperties !== false) {
     bad(
-      schema.additionalProperties === undefined ? path : [...path, 'additionalProperties'],
-      message('In strict mode every object schema needs "additionalProperties": false; "{0}" {1}.', pathText(path), schema.additionalProperties === undefined ? 'has none' : 'allows more'),
+      schema.additionalProperties === undefined ? path() : [...path(), 'additionalProperties'],
+      message('In strict mode every object schema needs "additionalProperties": false; "{0}" {1}.', pathText(path()), schema.additionalProperties === undefined ? 'has none' : 'allows more'),
     );
   }
   const properties = isPlainObject(schema.properties) ? Object.keys(schema.properties) : [];
@@ -439,10 +447,24 @@ function checkStrictObject(schema: Record<string, unknown>, path: JsonPath, bad:
   const missing = properties.filter((name) => !required.has(name));
   if (missing.length > 0) {
     bad(
-      Array.isArray(schema.required) ? [...path, 'required'] : path,
-      message('In strict mode every property must be required: "{0}" does not list {1} in "required".', pathText(path), quoted(missing)),
+      Array.isArray(schema.required) ? [...path(), 'required'] : path(),
+      message('In strict mode every property must be required: "{0}" does not list {1} in "required".', pathText(path()), quoted(missing)),
     );
   }
+}
+
+/** A step down a schema, linked to the one above it: a path shared by every schema below, never copied. */
+interface PathStep {
+  readonly up: PathStep | undefined;
+  readonly key: string | number;
+}
+
+function pathOfStep(root: JsonPath, step: PathStep | undefined): JsonPath {
+  const keys: (string | number)[] = [];
+  for (let at = step; at; at = at.up) {
+    keys.push(at.key);
+  }
+  return [...root, ...keys.reverse()];
 }
 
 function isRegExp(pattern: unknown): boolean {
