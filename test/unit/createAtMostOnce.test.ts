@@ -57,10 +57,11 @@ describe('at-most-once job creation under unclear answers', function () {
   });
 
   it('(a) looks for the whole window after the timeout, however long the timeout took', async () => {
-    // The window (500 ms) is shorter than the timeout (700 ms): counted from the attempt, it would be over
+    // The window (1.5 s) is shorter than the timeout (2 s): counted from the attempt, it would be over
     // before the first lookup, leaving a single lookup that finds nothing (the double-create of the issue).
-    emulator.faults.add({ kind: 'executeLate', operation: 'create', delayMs: 1000 });
-    const client = clientFor(emulator, { timeoutMs: 700, lookup: { windowMs: 500, firstDelayMs: 100, maxDelayMs: 100 } });
+    // Counted from the timeout it ends 1 s after the job appears: room for a loaded machine.
+    emulator.faults.add({ kind: 'executeLate', operation: 'create', delayMs: 2500 });
+    const client = clientFor(emulator, { timeoutMs: 2000, lookup: { windowMs: 1500, firstDelayMs: 100, maxDelayMs: 100 } });
     const created = await client.createBatch({ inputFileId: fileId, endpoint: '/chat/completions', submissionId: 'late-2' });
     assert.equal(created.adopted, true);
     assert.equal(emulator.stats.create, 1);
