@@ -125,6 +125,8 @@ export function failureSentence(failure: CheckFailure, connection: { readonly en
       return openai
         ? vscode.l10n.t('the service answered 404: {0} does not serve the OpenAI Batch API at /v1.', connection.endpoint)
         : vscode.l10n.t('the service answered 404: {0} is not an Azure OpenAI endpoint, or it does not serve the api-version {1}.', connection.endpoint, connection.apiVersion);
+    case 'blockedPort':
+      return vscode.l10n.t('the port of {0} is a reserved one that VS Code never connects to (such as 9 or 6000): use the port the service listens on.', host);
     case 'timeout':
       return vscode.l10n.t('{0} did not answer in time.', host);
     case 'other':
