@@ -151,7 +151,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     // Load the lists the first time the view is shown, not at activation.
     view.onDidChangeVisibility((event) => {
       if (event.visible) {
-        void jobCommands.refreshAll().catch((error: unknown) => log.warn(`Refreshing jobs failed: ${String(error)}`));
+        // Silent: showing the view never opens a sign-in (a signed-out connection says so in the tree).
+        void Promise.all(connections.all().map((connection) => jobs.refresh(connection))).catch((error: unknown) => log.warn(`Refreshing jobs failed: ${String(error)}`));
         void deploymentLists.refreshAll();
       }
     }),

@@ -128,6 +128,23 @@ describe('Sign in with Microsoft (test sign-in provider, the emulator as Azure R
     });
   });
 
+  it('Add Connection offers "Sign in with Microsoft" first: sign-in, then the resource, no endpoint asked', async () => {
+    const running = Promise.resolve(vscode.commands.executeCommand<Connection | undefined>('azureOpenAIBatch.addConnection'));
+    const service = await picks.ready(0);
+    assert.equal(service.items[0]?.label, 'Sign in with Microsoft', 'the sign-in is the first choice of Add Connection');
+    await picks.accept(service, /^Sign in with Microsoft$/);
+    const subscriptions = await picks.ready(1);
+    assert.match(subscriptions.title ?? '', /Sign in with Microsoft \(1\/3\)/, 'the next question is the subscription, not an endpoint');
+    await picks.accept(subscriptions, /^Emulator Subscription$/);
+    await picks.accept(await picks.ready(2), /^emulator$/);
+    await picks.accept(await picks.ready(3), /Microsoft Entra ID/);
+    const connection = await running;
+    assert.ok(connection, 'a connection was added');
+    added.push(connection.id);
+    assert.equal(connection.auth, 'entra');
+    assert.equal(connection.resource?.name, 'emulator');
+  });
+
   it('Back returns to the previous step; Escape at any step ends the flow with no message and no connection', async () => {
     const api = await extensionApi();
     const count = api.connections.all().length;

@@ -12,7 +12,8 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openWorkbench, quickOpen, repoRoot, requireUiHost, startServer } from '../runner/workbench.mjs';
+import { openWorkbench, quickOpen, repoRoot, requireUiHost } from '../runner/workbench.mjs';
+import { startSignInServer } from './signInServer.mjs';
 
 const require = createRequire(import.meta.url);
 const { waitFor } = require('../../out/test/shared/waitFor.js');
@@ -39,19 +40,7 @@ describe('Sign in with Microsoft in the VS Code workbench (UI)', function () {
     const workspace = path.join(tmp, 'workspace');
     fs.cpSync(path.join(repoRoot, 'test', 'fixtures', 'workspace'), workspace, { recursive: true });
     fs.mkdirSync(screenshotsDir, { recursive: true });
-    server = await startServer({
-      workspace,
-      extensionPath: repoRoot,
-      installExtensions: [path.join(repoRoot, 'test', 'fixtures', 'test-sign-in')],
-      echo: verbose,
-      env: { AOAI_BATCH_TEST_TOKEN_URL: emulator.url.replace(/\/+$/, ''), AOAI_BATCH_TEST_TOKEN_KEY: apiKey },
-      settings: {
-        'editor.minimap.enabled': false,
-        'remote.autoForwardPorts': false,
-        'workbench.editor.enablePreview': false,
-        'azureOpenAIBatch.azure.managementEndpoint': emulator.url.replace(/\/+$/, ''),
-      },
-    });
+    server = await startSignInServer({ workspace, emulator, apiKey, echo: verbose });
     workbench = await openWorkbench(server, { viewport: { width: 1400, height: 900 }, onConsole: keepConsole });
     page = workbench.page;
     page.setDefaultTimeout(15_000);

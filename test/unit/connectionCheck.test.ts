@@ -66,6 +66,12 @@ describe('the connection check', function () {
     assert.equal(failure?.step, 'endpoint');
   });
 
+  it('names a port that fetch blocks (no request is made) instead of "bad port"', async () => {
+    const failure = await checkConnection(config('http://127.0.0.1:9', 'k'));
+    assert.equal(failure?.cause, 'blockedPort');
+    assert.equal(failure?.step, 'endpoint');
+  });
+
   it('names a host that does not resolve', async () => {
     const failure = await checkConnection(config('https://no-such-resource.invalid', 'k'));
     assert.equal(failure?.cause, 'hostNotFound');

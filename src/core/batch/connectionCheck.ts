@@ -8,6 +8,8 @@ export type CheckFailureCause =
   | 'hostNotFound'
   /** Nothing listens there (a stopped emulator, a wrong port). */
   | 'refused'
+  /** The port is one the Fetch standard blocks (9, 6000, ...): no request is made at all. */
+  | 'blockedPort'
   /** The TLS handshake failed: an untrusted, expired or mismatched certificate (a proxy, a wrong host). */
   | 'tls'
   /** The service answered 401 or 403: a wrong key, a key of another resource, or no access. */
@@ -61,6 +63,9 @@ export function classifyCheckFailure(error: unknown): CheckFailure {
   }
   if (codes.some((code) => refusedCodes.test(code))) {
     return { cause: 'refused', step: 'endpoint', detail };
+  }
+  if (failure.code === 'network' && /\bbad port\b/i.test(detail)) {
+    return { cause: 'blockedPort', step: 'endpoint', detail };
   }
   if (failure.code === 'timeout') {
     return { cause: 'timeout', step: 'endpoint', detail };

@@ -27,6 +27,9 @@ export async function addConnection(store: ConnectionStore, clients: ClientFacto
     if (!service) {
       return undefined;
     }
+    if (service === 'signIn') {
+      return vscode.commands.executeCommand<Connection | undefined>(Commands.signInWithMicrosoft);
+    }
     answers = { service, auth: input?.auth };
   }
   const first = store.all().length === 0;

@@ -86,9 +86,13 @@ export async function askConnection(answers: WizardAnswers, editing: Connection 
   };
 }
 
-/** The first question of Add Connection: which service. Undefined when cancelled. */
-export async function askService(): Promise<BatchService | undefined> {
+/**
+ * The first question of Add Connection: which service. 'signIn' is Azure OpenAI through Microsoft sign-in (sign in
+ * first, then pick the resource: no endpoint to copy). Undefined when cancelled.
+ */
+export async function askService(): Promise<BatchService | 'signIn' | undefined> {
   const items = [
+    { label: vscode.l10n.t('Sign in with Microsoft'), description: vscode.l10n.t('pick an Azure OpenAI resource from your subscriptions'), service: 'signIn' as const },
     { label: vscode.l10n.t('Azure OpenAI'), description: vscode.l10n.t('an endpoint with an API key, Microsoft Entra ID or the Azure CLI'), service: 'azure' as const },
     { label: vscode.l10n.t('OpenAI (api.openai.com)'), description: vscode.l10n.t('OpenAI\'s Batch API with an API key'), service: 'openai' as const },
   ];
@@ -121,6 +125,8 @@ export function failureSentence(failure: CheckFailure, connection: { readonly en
       return openai
         ? vscode.l10n.t('the service answered 404: {0} does not serve the OpenAI Batch API at /v1.', connection.endpoint)
         : vscode.l10n.t('the service answered 404: {0} is not an Azure OpenAI endpoint, or it does not serve the api-version {1}.', connection.endpoint, connection.apiVersion);
+    case 'blockedPort':
+      return vscode.l10n.t('the port of {0} is a reserved one that VS Code never connects to (such as 9 or 6000): use the port the service listens on.', host);
     case 'timeout':
       return vscode.l10n.t('{0} did not answer in time.', host);
     case 'other':
