@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { checkConnection, classifyCheckFailure } from '../../src/core/batch/connectionCheck';
+import { quotaPercent, quotaUse, shortTokens } from '../../src/core/batch/quota';
 import { accountEndpoint, ManagementClient, ManagementError, usableDataEndpoint } from '../../src/core/azure/management';
 import type { DeploymentInfo } from '../../src/core/azure/deployments';
 import { closestNames } from '../../src/core/closestNames';
@@ -224,5 +226,61 @@ describe('attack 12: --deployments lists', () => {
     const started = Date.now();
     assert.equal(parseDeploymentList(Array.from({ length: 10_000 }, (_, i) => `d${i}`).join(',')).length, 10_000);
     assert.ok(Date.now() - started < 1_000);
+  });
+});
+
+describe('attack 12: connection checks and quota against odd inputs', () => {
+  const codeError = (code: string, depth: number): Error => {
+    let error: Error = Object.assign(new Error('socket'), { code });
+    for (let i = 0; i < depth; i++) {
+      error = new TypeError('fetch failed', { cause: error });
+    }
+    return error;
+  };
+
+  it('classifies socket timeouts at any depth as timeout, and anything without a code as other (never throws)', () => {
+    for (const code of ['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']) {
+      for (const depth of [1, 3]) {
+        assert.equal(classifyCheckFailure(codeError(code, depth)).cause, 'timeout', `${code} at depth ${depth}`);
+      }
+    }
+    const cyclic = new Error('loop');
+    (cyclic as { cause?: unknown }).cause = cyclic;
+    for (const odd of [null, undefined, 'text', 42, {}, new Error('plain'), cyclic]) {
+      const failure = classifyCheckFailure(odd);
+      assert.equal(failure.cause, 'other');
+      assert.equal(failure.step, 'endpoint');
+    }
+  });
+
+  it('a server that accepts and never answers ends as timeout within the check timeout', async () => {
+    const sockets: Socket[] = [];
+    const server = createNetServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const started = Date.now();
+      const failure = await checkConnection({ endpoint, apiVersion: '2025-04-01-preview', credential: { kind: 'apiKey', apiKey: 'k' } }, { timeoutMs: 500 });
+      assert.equal(failure?.cause, 'timeout');
+      assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('quota use is a finite number whatever the estimates, headers and limit setting say', () => {
+    const bad = [NaN, Infinity, -Infinity, -5, undefined];
+    for (const tokens of bad) {
+      for (const limit of [...bad, 0, 1_000]) {
+        const use = quotaUse('d', [{ deployment: 'd', tokens }, { deployment: 'd', tokens: 10, enqueued: { tokens: tokens ?? NaN, max: tokens, at: 1 } }], limit);
+        assert.ok(Number.isFinite(use.used) && use.used >= 0, `used ${use.used} for tokens ${tokens}, limit ${limit}`);
+        assert.ok(use.limit === undefined || (Number.isFinite(use.limit) && use.limit > 0), `limit ${use.limit}`);
+        assert.ok(use.left === undefined || Number.isFinite(use.left), `left ${use.left}`);
+        assert.ok(Number.isFinite(quotaPercent(use) ?? 0));
+        assert.doesNotMatch(shortTokens(use.used), /NaN|Infinity/);
+      }
+    }
+    assert.equal(quotaUse('d', [{ deployment: 'd', tokens: 10 }], 1_000).left, 990);
   });
 });
