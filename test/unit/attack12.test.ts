@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { checkConnection, classifyCheckFailure } from '../../src/core/batch/connectionCheck';
@@ -282,5 +284,26 @@ describe('attack 12: connection checks and quota against odd inputs', () => {
       }
     }
     assert.equal(quotaUse('d', [{ deployment: 'd', tokens: 10 }], 1_000).left, 990);
+  });
+});
+
+describe('attack 12: names from Resource Manager or files in markdown tooltips', () => {
+  it('every bold name in a feature tooltip goes through escapeMarkdown or markdownCode', () => {
+    const root = join(__dirname, '..', '..', '..', 'src', 'features');
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    assert.ok(files.length > 10);
+    const raw: string[] = [];
+    for (const file of files) {
+      readFileSync(join(root, file), 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          for (const match of line.matchAll(/\*\*\$\{([^}]*)\}/g)) {
+            if (!/^(escapeMarkdown|markdownCode)\(/.test(match[1]!)) {
+              raw.push(`${file}:${i + 1}: ${match[0]}`);
+            }
+          }
+        });
+    }
+    assert.deepEqual(raw, []);
   });
 });
