@@ -102,13 +102,21 @@ export function parseDeploymentList(raw: string | true): DeploymentInfo[] {
   if (raw === true || raw.trim().length === 0) {
     throw new UsageError('--deployments takes a comma-separated list of deployment names (NAME or NAME:SKU)');
   }
-  return raw.split(',').map((entry) => {
+  const byName = new Map<string, DeploymentInfo>();
+  for (const entry of raw.split(',')) {
     const [name = '', sku = 'GlobalBatch', ...rest] = entry.trim().split(':');
     if (!deploymentName.test(name) || rest.length > 0 || sku.trim().length === 0) {
       throw new UsageError(`--deployments: "${entry.trim()}" is not NAME or NAME:SKU (a name has letters, digits, "-", "_" or ".")`);
     }
-    return { name, model: '', version: '', sku: sku.trim(), capacity: null, batch: isBatchSku(sku.trim()) };
-  });
+    const deployment: DeploymentInfo = { name, model: '', version: '', sku: sku.trim(), capacity: null, batch: isBatchSku(sku.trim()) };
+    const before = byName.get(name);
+    // The same name twice is one deployment; twice with different skus is a contradiction, not a silent last-wins.
+    if (before !== undefined && before.sku.toLowerCase() !== deployment.sku.toLowerCase()) {
+      throw new UsageError(`--deployments: "${name}" is given twice, as ${before.sku} and as ${deployment.sku}`);
+    }
+    byName.set(name, before ?? deployment);
+  }
+  return [...byName.values()];
 }
 
 /** The `--json` object of a validation. */

@@ -42,15 +42,17 @@ export function boundedDistance(a: string, b: string, limit: number): number {
  * or are contained in it. The name itself is left out.
  */
 export function closestNames(name: string, candidates: readonly string[], max = 3): string[] {
-  const limit = Math.max(2, Math.floor(name.length / 3));
-  const lower = name.toLowerCase();
+  // Only the first maxCompared characters count (as in boundedDistance), so a huge name costs no more than a long one.
+  const probe = name.slice(0, maxCompared);
+  const limit = Math.max(2, Math.floor(probe.length / 3));
+  const lower = probe.toLowerCase();
   const scored: { readonly name: string; readonly score: number; readonly order: number }[] = [];
   candidates.forEach((candidate, order) => {
     if (candidate === name) {
       return;
     }
-    const other = candidate.toLowerCase();
-    let score = boundedDistance(name, candidate, limit);
+    const other = candidate.slice(0, maxCompared).toLowerCase();
+    let score = boundedDistance(probe, candidate, limit);
     if (score > limit && lower.length >= 3 && (other.includes(lower) || lower.includes(other))) {
       score = limit;
     }

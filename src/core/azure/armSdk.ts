@@ -18,7 +18,7 @@ interface PipelineLike {
 interface PolicyLike {
   readonly name: string;
   sendRequest(
-    request: { url: string; allowInsecureConnection?: boolean; headers: { set(name: string, value: string): void } },
+    request: { url: string; method?: string; allowInsecureConnection?: boolean; headers: { set(name: string, value: string): void } },
     next: (request: unknown) => Promise<unknown>,
   ): Promise<unknown>;
 }
@@ -45,11 +45,49 @@ export interface ArmClientOptions {
 /** How the SDKs retry: a few quick retries on throttling, 5xx and network errors, not the default 3 over 30 s. */
 const retryOptions = { maxRetries: 2, retryDelayInMs: 300, maxRetryDelayInMs: 2_000 };
 
-function useCallerToken(pipeline: PipelineLike, getToken: () => Promise<string>): void {
+/**
+ * Why a request was not sent: a `nextLink` to another origin than the endpoint's (the token must never go there),
+ * or a `nextLink` already followed (a page loop). management.ts tells by `armRefusal` (this file is a bundle of its
+ * own, so a class shared with it would not be the same class).
+ */
+export class ArmRequestRefused extends Error {
+  constructor(
+    readonly armRefusal: 'otherOrigin' | 'repeatedPage',
+    /** The host the link pointed at (no path or query, which may carry anything). */
+    readonly host: string,
+  ) {
+    super(armRefusal === 'otherOrigin' ? `a page link points at another host (${host})` : 'a page link repeats');
+    this.name = 'ArmRequestRefused';
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
+}
+
+function useCallerToken(pipeline: PipelineLike, endpoint: string, getToken: () => Promise<string>): void {
+  const origin = originOf(endpoint);
+  // A client serves one call (one listing), so a GET of a URL already fetched is a nextLink loop. The SDK's retry
+  // policy runs after this one, so a retried request does not pass here twice.
+  const fetched = new Set<string>();
   pipeline.removePolicy({ name: sdkBearerPolicy });
   pipeline.addPolicy({
     name: 'callerBearerToken',
     async sendRequest(request, next) {
+      const target = originOf(request.url);
+      if (target === '' || target !== origin) {
+        throw new ArmRequestRefused('otherOrigin', target === '' ? 'not a URL' : new URL(request.url).host);
+      }
+      if ((request.method ?? 'GET').toUpperCase() === 'GET') {
+        if (fetched.has(request.url)) {
+          throw new ArmRequestRefused('repeatedPage', new URL(request.url).host);
+        }
+        fetched.add(request.url);
+      }
       if (isLoopbackHttp(request.url)) {
         request.allowInsecureConnection = true;
       }
@@ -61,7 +99,7 @@ function useCallerToken(pipeline: PipelineLike, getToken: () => Promise<string>)
 
 export function subscriptionClient(options: ArmClientOptions): SubscriptionClient {
   const client = new SubscriptionClient(unusedCredential, { endpoint: options.endpoint, retryOptions });
-  useCallerToken(client.pipeline as unknown as PipelineLike, options.getToken);
+  useCallerToken(client.pipeline as unknown as PipelineLike, options.endpoint, options.getToken);
   return client;
 }
 
@@ -71,7 +109,7 @@ export function cognitiveClient(options: ArmClientOptions, subscriptionId: strin
     $host: options.endpoint,
     retryOptions,
   });
-  useCallerToken(client.pipeline as unknown as PipelineLike, options.getToken);
+  useCallerToken(client.pipeline as unknown as PipelineLike, options.endpoint, options.getToken);
   return client;
 }
 

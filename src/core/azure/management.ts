@@ -91,9 +91,28 @@ export function resourceGroupOf(id: string | undefined): string {
   return /\/resourceGroups\/([^/]+)/i.exec(id ?? '')?.[1] ?? '';
 }
 
-/** The Azure OpenAI endpoint of an account: its `OpenAI Language Model Instance API` endpoint, else `properties.endpoint`. */
+/**
+ * The Azure OpenAI endpoint of an account: its `OpenAI Language Model Instance API` endpoint, else
+ * `properties.endpoint`; '' when neither is one a key or token may be sent to (see {@link usableDataEndpoint}).
+ */
 export function accountEndpoint(properties: { endpoint?: string; endpoints?: Record<string, string> } | undefined): string {
-  return properties?.endpoints?.[OPENAI_ENDPOINT_KEY] ?? properties?.endpoint ?? '';
+  const found = [properties?.endpoints?.[OPENAI_ENDPOINT_KEY], properties?.endpoint].find((e) => typeof e === 'string' && e !== '');
+  return found !== undefined && usableDataEndpoint(found) ? found : '';
+}
+
+/**
+ * Whether an endpoint from ARM may become a connection (which sends the key or an Entra token there): an https URL
+ * (plain http to 127.0.0.1 or localhost only) without a user name, password, query or fragment.
+ */
+export function usableDataEndpoint(endpoint: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(endpoint.trim());
+  } catch {
+    return false;
+  }
+  const loopback = url.protocol === 'http:' && /^(127\.0\.0\.1|localhost|\[::1\])$/i.test(url.hostname);
+  return (url.protocol === 'https:' || loopback) && url.username === '' && url.password === '' && url.search === '' && url.hash === '' && !/[\s\u0000-\u001f]/.test(endpoint.trim());
 }
 
 export function isOpenAIKind(kind: string | undefined): boolean {
@@ -252,6 +271,15 @@ export class ManagementClient {
       if (error instanceof ManagementError) {
         throw error;
       }
+      const refusal = refusalOf(error);
+      if (refusal !== undefined) {
+        throw new ManagementError(
+          refusal.armRefusal === 'otherOrigin'
+            ? `Report this answer: Azure Resource Manager (${this.endpoint}) sent a page link to another host (${refusal.host}) while listing ${what}; the link was not followed and the sign-in was not sent there.`
+            : `Try again later: Azure Resource Manager (${this.endpoint}) sent the same page link twice while listing ${what}; the listing was stopped.`,
+          'service',
+        );
+      }
       if (timedOut) {
         throw new ManagementError(`Try again later: Azure Resource Manager (${this.endpoint}) did not answer within ${Math.round(this.timeoutMs / 1000)} seconds while listing ${what}.`, 'timeout');
       }
@@ -264,6 +292,14 @@ export class ManagementClient {
       outer?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/** An {@link ArmSdk.ArmRequestRefused} (told by its field: armSdk.ts is bundled on its own, so instanceof cannot tell). */
+function refusalOf(error: unknown): { armRefusal: 'otherOrigin' | 'repeatedPage'; host: string } | undefined {
+  const candidate = error as { armRefusal?: unknown; host?: unknown } | null;
+  return typeof candidate === 'object' && candidate !== null && (candidate.armRefusal === 'otherOrigin' || candidate.armRefusal === 'repeatedPage') && typeof candidate.host === 'string'
+    ? { armRefusal: candidate.armRefusal, host: candidate.host }
+    : undefined;
 }
 
 function canceled(): ManagementError {

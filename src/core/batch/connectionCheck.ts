@@ -35,6 +35,8 @@ export interface CheckFailure {
 
 const dnsCodes = /^(ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL)$/;
 const refusedCodes = /^(ECONNREFUSED)$/;
+/** Connect and header timeouts of the socket or undici: no answer in time, like the client's own timeout. */
+const timeoutCodes = /^(ETIMEDOUT|ESOCKETTIMEDOUT|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT)$/;
 const tlsCodes = /^(ERR_TLS_.*|ERR_SSL_.*|CERT_.*|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_.*|ERR_OSSL_.*|HOSTNAME_MISMATCH)$/;
 
 /** Sorts a failed check's error into a {@link CheckFailure}: by HTTP status, else by the socket, resolver or TLS error codes. */
@@ -67,7 +69,7 @@ export function classifyCheckFailure(error: unknown): CheckFailure {
   if (failure.code === 'network' && /\bbad port\b/i.test(detail)) {
     return { cause: 'blockedPort', step: 'endpoint', detail };
   }
-  if (failure.code === 'timeout') {
+  if (failure.code === 'timeout' || codes.some((code) => timeoutCodes.test(code))) {
     return { cause: 'timeout', step: 'endpoint', detail };
   }
   return { cause: 'other', step: 'endpoint', detail };

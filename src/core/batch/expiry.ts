@@ -35,5 +35,10 @@ export function supportsExpiry(apiVersion: string): boolean {
  * API version says it should, so the request is sent once more without it.
  */
 export function refusesField(error: unknown, field: string): boolean {
-  return error instanceof BatchServiceError && error.status === 400 && `${error.code ?? ''} ${error.message}`.includes(field);
+  if (!(error instanceof BatchServiceError) || error.status !== 400) {
+    return false;
+  }
+  // The field as a name of its own: `expires_after` is not named by a message about `output_expires_after`.
+  const escaped = field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|\\W)${escaped}(?![\\w])`).test(`${error.code ?? ''} ${error.message}`);
 }

@@ -36,7 +36,9 @@ export interface QuotaUse {
  * such header plus the estimates of the active jobs created after it, whichever is larger. The limit is the one given
  * (a setting), else the newest `deployment-maximum-enqueued-tokens` header.
  */
-export function quotaUse(deployment: string, jobs: readonly QuotaJob[], limit?: number): QuotaUse {
+export function quotaUse(deployment: string, givenJobs: readonly QuotaJob[], limit?: number): QuotaUse {
+  // A count that is not a finite number of tokens (NaN from a broken estimate, a header that did not parse) counts as none.
+  const jobs = givenJobs.map(sane);
   const active = jobs.filter((job) => job.deployment === deployment && (job.status === undefined || !isTerminal(job.status)));
   const estimated = active.reduce((sum, job) => sum + (job.tokens ?? 0), 0);
   let newest: QuotaJob['enqueued'];
@@ -58,7 +60,7 @@ export function quotaUse(deployment: string, jobs: readonly QuotaJob[], limit?: 
   const fromService = header ? header.tokens + sinceHeader : undefined;
   const useService = fromService !== undefined && fromService >= estimated;
   const used = useService ? fromService : estimated;
-  const effectiveLimit = limit !== undefined && limit > 0 ? limit : maxFromService;
+  const effectiveLimit = limit !== undefined && Number.isFinite(limit) && limit > 0 ? limit : maxFromService;
   return {
     deployment,
     used,
@@ -67,6 +69,15 @@ export function quotaUse(deployment: string, jobs: readonly QuotaJob[], limit?: 
     source: useService ? 'service' : 'estimates',
     activeJobs: active.length,
   };
+}
+
+const finiteOrUndefined = (n: number | undefined): number | undefined => (n !== undefined && Number.isFinite(n) && n >= 0 ? n : undefined);
+
+function sane(job: QuotaJob): QuotaJob {
+  const tokens = finiteOrUndefined(job.tokens);
+  const enqueuedTokens = finiteOrUndefined(job.enqueued?.tokens);
+  const enqueued = job.enqueued && enqueuedTokens !== undefined && Number.isFinite(job.enqueued.at) ? { tokens: enqueuedTokens, max: finiteOrUndefined(job.enqueued.max) || undefined, at: job.enqueued.at } : undefined;
+  return { ...job, tokens, enqueued };
 }
 
 /** Whether a file of `tokens` fits what is left of the quota (always when the limit is unknown). */

@@ -15,6 +15,19 @@ export interface DeploymentProblem {
 const maxRemembered = 1_000;
 
 /**
+ * Names compared for "closest" over the life of a check (a file of many distinct unknown names against a resource
+ * of many deployments would otherwise cost names × deployments); past it, the message lists batch deployments.
+ */
+const comparisonBudget = 2_000_000;
+
+/** Longest `body.model` quoted in a message (the rest is cut with "…"): a 1 MB name must not make a 1 MB message per row. */
+const maxQuoted = 100;
+
+function shownName(name: string): string {
+  return name.length > maxQuoted ? `${name.slice(0, maxQuoted)}…` : name;
+}
+
+/**
  * The deployments of the resource a file goes to, for checking `body.model`: one map lookup per row, and the
  * message (with its closest names) built once per distinct name.
  */
@@ -22,6 +35,7 @@ export class DeploymentCheck {
   private readonly byName = new Map<string, DeploymentInfo>();
   private readonly batchNames: readonly string[];
   private readonly problems = new Map<string, DeploymentProblem | undefined>();
+  private comparisonsLeft = comparisonBudget;
 
   constructor(readonly deployments: readonly DeploymentInfo[]) {
     for (const deployment of deployments) {
@@ -61,9 +75,9 @@ export class DeploymentCheck {
   private unknown(model: string): DeploymentProblem {
     const code = DiagnosticCodes.unknownDeployment;
     const pool = this.batchNames.length > 0 ? this.batchNames : [...this.byName.keys()];
-    const closest = closestNames(model, pool);
+    const closest = this.closest(model, pool);
     if (closest.length > 0) {
-      return { code, suggestions: closest.filter((name) => this.byName.get(name)?.batch), message: message('"{0}" is not a deployment on this resource. Closest: {1}.', model, quoted(closest)) };
+      return { code, suggestions: closest.filter((name) => this.byName.get(name)?.batch), message: message('"{0}" is not a deployment on this resource. Closest: {1}.', shownName(model), quoted(closest)) };
     }
     if (this.batchNames.length > 0) {
       const shown = this.batchNames.slice(0, 3);
@@ -72,11 +86,20 @@ export class DeploymentCheck {
         code,
         suggestions: shown,
         message: more > 0
-          ? message('"{0}" is not a deployment on this resource. Its batch deployments: {1} and {2} more.', model, quoted(shown), more)
-          : message('"{0}" is not a deployment on this resource. Its batch deployments: {1}.', model, quoted(shown)),
+          ? message('"{0}" is not a deployment on this resource. Its batch deployments: {1} and {2} more.', shownName(model), quoted(shown), more)
+          : message('"{0}" is not a deployment on this resource. Its batch deployments: {1}.', shownName(model), quoted(shown)),
       };
     }
-    return { code, suggestions: [], message: message('"{0}" is not a deployment on this resource, and it has no batch deployment: create a Global Batch or Data Zone Batch deployment.', model) };
+    return { code, suggestions: [], message: message('"{0}" is not a deployment on this resource, and it has no batch deployment: create a Global Batch or Data Zone Batch deployment.', shownName(model)) };
+  }
+
+  /** {@link closestNames} while the budget lasts, then none. */
+  private closest(name: string, pool: readonly string[]): string[] {
+    if (pool.length > this.comparisonsLeft) {
+      return [];
+    }
+    this.comparisonsLeft -= pool.length;
+    return closestNames(name, pool);
   }
 
   private notBatch(deployment: DeploymentInfo): DeploymentProblem {
@@ -84,7 +107,7 @@ export class DeploymentCheck {
     const sku = deployment.sku || 'Standard';
     // A batch deployment of the same model is the natural replacement; otherwise the closest by name.
     const sameModel = this.deployments.filter((d) => d.batch && d.model === deployment.model).map((d) => d.name);
-    const suggestions = [...new Set([...sameModel, ...closestNames(deployment.name, this.batchNames), ...this.batchNames])].slice(0, 3);
+    const suggestions = [...new Set([...sameModel, ...this.closest(deployment.name, this.batchNames), ...this.batchNames])].slice(0, 3);
     const first = suggestions[0];
     if (first === undefined) {
       return { code, suggestions, message: message('"{0}" is a {1} deployment: Azure rejects batch jobs on a {1} deployment. Create a Global Batch or Data Zone Batch deployment and use its name.', deployment.name, sku) };

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { portalResourceUrl } from '../../core/azure/cloud';
 import type { DeploymentInfo } from '../../core/azure/deployments';
 import { Commands } from '../../constants';
+import { escapeMarkdown } from '../markdown';
 import type { Connection } from '../connections/connectionStore';
 import { currentCloud } from './azureCloud';
 import { resourceOf, type DeploymentsState } from './deploymentsRefresher';
@@ -31,7 +32,8 @@ export function deploymentTreeItem(id: string, deployment: DeploymentInfo): vsco
   item.description = [model, deployment.sku, deployment.capacity === null ? undefined : vscode.l10n.t('capacity {0}', deployment.capacity.toLocaleString())].filter(Boolean).join(' · ');
   item.iconPath = new vscode.ThemeIcon('symbol-constant');
   item.tooltip = new vscode.MarkdownString(
-    [`**${deployment.name}**`, vscode.l10n.t('Model: {0}', model || vscode.l10n.t('unknown')), vscode.l10n.t('Sku: {0}', deployment.sku), vscode.l10n.t('Capacity: {0}', deployment.capacity?.toLocaleString() ?? vscode.l10n.t('unknown'))].join('  \n'),
+    // Names, models and skus come from Resource Manager: escaped, so none can add links, HTML or lines.
+    [`**${escapeMarkdown(deployment.name)}**`, vscode.l10n.t('Model: {0}', model || vscode.l10n.t('unknown')), vscode.l10n.t('Sku: {0}', deployment.sku), vscode.l10n.t('Capacity: {0}', deployment.capacity?.toLocaleString() ?? vscode.l10n.t('unknown'))].map((line, i) => (i === 0 ? line : escapeMarkdown(line))).join('  \n'),
   );
   item.contextValue = 'deployment:batch';
   return item;

@@ -315,7 +315,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     const summary = this.summary?.lines(connection);
     item.description = [connection.emulator ? vscode.l10n.t('local emulator') : hostOf(connection.endpoint), isDefault ? vscode.l10n.t('default') : undefined, summary?.description].filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon(connection.emulator ? 'vm' : connection.service === 'openai' ? 'globe' : 'azure');
-    item.tooltip = new vscode.MarkdownString([`**${connection.name}**`, connection.endpoint, `${connection.service === 'openai' ? 'OpenAI' : `api-version ${connection.apiVersion}`} · ${connection.auth}`, ...(summary?.tooltip ?? []).map(escapeMarkdown)].join('  \n'));
+    item.tooltip = new vscode.MarkdownString([`**${escapeMarkdown(connection.name)}**`, escapeMarkdown(connection.endpoint), `${connection.service === 'openai' ? 'OpenAI' : `api-version ${connection.apiVersion}`} · ${connection.auth}`, ...(summary?.tooltip ?? []).map(escapeMarkdown)].join('  \n'));
     item.contextValue = connectionContextValue(connection, isDefault);
     return item;
   }
@@ -363,7 +363,7 @@ function groupItem(connection: Connection, group: GroupRecord): vscode.TreeItem 
   item.iconPath = themeIcon(groupIconToken(phase));
   item.tooltip = new vscode.MarkdownString(
     [
-      `**${group.state.name}**`,
+      `**${escapeMarkdown(group.state.name)}**`,
       vscode.l10n.t('Job group {0}', group.state.id),
       vscode.l10n.t('Enqueued-token limit: {0}', group.state.tokenLimit?.toLocaleString() ?? vscode.l10n.t('unknown')),
       ...(group.results ? [vscode.l10n.t('Results: {0}', group.results)] : []),
