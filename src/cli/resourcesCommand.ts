@@ -97,7 +97,12 @@ export async function runResources(argv: readonly string[], out: NodeJS.Writable
     return 0;
   } catch (error) {
     if (error instanceof ManagementError) {
-      err.write(`error: ${terminalSafe(error.message)}\n`);
+      // A token given by hand cannot be refreshed by signing in again: say what to do with it instead.
+      const message =
+        error.reason === 'unauthorized' && token !== undefined
+          ? `Azure Resource Manager did not accept the token given with --token (or $${armTokenEnv}): it is invalid, expired or not for ${endpoint} (get a new one with az account get-access-token --resource ${endpoint}).`
+          : error.message;
+      err.write(`error: ${terminalSafe(message)}\n`);
       return 2;
     }
     if (isCredentialError(error)) {

@@ -46,7 +46,7 @@ describe('CLI resources (against the emulator)', function () {
     const { code, stdout, stderr } = await run(['--token', 'emu.not-issued-0123456789', '--json']);
     assert.equal(code, 2);
     assert.equal(stdout, '');
-    assert.match(stderr, /^error: Sign in again: Azure Resource Manager did not accept the sign-in [^\n]*\(401 InvalidAuthenticationToken\)\.\n$/);
+    assert.match(stderr, /^error: Azure Resource Manager did not accept the token given with --token [^\n]*: it is invalid, expired or not for [^\n]*\)\.\n$/);
     assert.ok(!stderr.includes('not-issued'));
   });
 
