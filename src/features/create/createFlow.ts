@@ -127,6 +127,9 @@ export async function newBatchFileFromData(deps: CreateDeps, clicked?: vscode.Ur
   } catch (error) {
     throw new UserFacingError(vscode.l10n.t('{0} cannot be read: {1}', vscode.workspace.asRelativePath(data), error instanceof Error ? error.message : String(error)));
   }
+  if (firstRow === undefined) {
+    throw new UserFacingError(vscode.l10n.t('{0} has no readable data rows to make requests from.', vscode.workspace.asRelativePath(data)));
+  }
   if (columns.length === 0) {
     throw new UserFacingError(vscode.l10n.t('{0} has no columns to fill a prompt with.', vscode.workspace.asRelativePath(data)));
   }
