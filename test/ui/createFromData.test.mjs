@@ -25,6 +25,25 @@ const reviewsCsv = [
   '',
 ].join('\n');
 
+/** A request to a reasoning deployment with max_tokens, and a long conversation for the preview hover. */
+const reasoningLine = {
+  custom_id: 'support-42',
+  method: 'POST',
+  url: '/chat/completions',
+  body: {
+    model: 'o3-mini-batch',
+    messages: [
+      { role: 'system', content: 'You are a support agent for a kettle maker. Answer briefly.' },
+      ...Array.from({ length: 6 }, (_, i) => [
+        { role: 'user', content: `Question ${i + 1}: the lid of my kettle sticks after ${i + 2} weeks of daily use, what can I do about it before I return it?` },
+        { role: 'assistant', content: `Answer ${i + 1}: clean the hinge with vinegar and let it dry fully.` },
+      ]).flat(),
+      { role: 'user', content: 'Thanks. Anything else?' },
+    ],
+    max_tokens: 300,
+  },
+};
+
 const settings = {
   'editor.wordWrap': 'on', // the whole written request in the picture
   'editor.minimap.enabled': false,
@@ -51,6 +70,7 @@ describe('New Batch File from Data in the VS Code workbench (UI)', function () {
     workspace = path.join(tmp, 'workspace');
     fs.mkdirSync(workspace, { recursive: true });
     fs.writeFileSync(path.join(workspace, 'reviews.csv'), reviewsCsv);
+    fs.writeFileSync(path.join(workspace, 'reasoning.jsonl'), `${JSON.stringify(reasoningLine)}\n`);
     fs.mkdirSync(screenshotsDir, { recursive: true });
     server = await startServer({ workspace, extensionPath: repoRoot, settings, echo: verbose });
     server.events.on('line', (line) => {
@@ -185,6 +205,69 @@ describe('New Batch File from Data in the VS Code workbench (UI)', function () {
     });
   });
 
+  it('flags max_tokens on a reasoning deployment, offers the rename, and explains keys and requests on hover', async function () {
+    this.timeout(120_000);
+    await runCommand('View: Close All Editors').catch(() => undefined);
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('reasoning.jsonl');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'reasoning.jsonl' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab', { hasText: 'reasoning.jsonl' }).first().waitFor();
+    const editor = activeEditor();
+    await waitUntil('a squiggle on max_tokens', async () => (await editor.locator('.squiggly-error').count()) > 0, { timeout: 30_000 });
+
+    // The diagnostic as F8 shows it.
+    const marker = page.locator('.editor-group-container.active .marker-widget');
+    const text = JSON.stringify(reasoningLine);
+    for (let attempt = 0; attempt < 4 && !(await marker.isVisible()); attempt++) {
+      await goTo(1, text.indexOf('"max_tokens"') + 3);
+      await page.keyboard.press('F8');
+      await page.waitForTimeout(1_000);
+    }
+    const explained = await marker.innerText();
+    assert.match(explained, /max_tokens/);
+    assert.match(explained, /max_completion_tokens/);
+    assert.match(explained, /unsupported_parameter/);
+    await screenshot('create-walk-unsupported.png', resultsDir);
+    await page.keyboard.press('Escape');
+
+    // The quick fix (Ctrl+.).
+    await goTo(1, text.indexOf('"max_tokens"') + 3);
+    const menu = page.locator('.action-widget').first();
+    for (let attempt = 0; attempt < 4 && !(await menu.isVisible()); attempt++) {
+      await page.keyboard.press('Control+.');
+      await page.waitForTimeout(1_000);
+    }
+    const fixes = (await menu.locator('.monaco-list-row').allInnerTexts()).map((t) => t.trim());
+    assert.ok(fixes.some((f) => /max_completion_tokens/.test(f)), `quick fixes: ${JSON.stringify(fixes)}`);
+    await screenshot('create-walk-quickfix.png', resultsDir);
+    await page.keyboard.press('Escape');
+
+    // Hover on a key, then on custom_id (the request as a conversation).
+    const hover = page.locator('.monaco-hover:not(.hidden)').first();
+    await hoverAt(1, text.indexOf('"max_tokens"') + 4);
+    await waitUntil('the hover on max_tokens', async () => (await hover.isVisible()) && /max_tokens/.test(await hover.innerText()), { timeout: 10_000 });
+    await screenshot('create-walk-hover-key.png', resultsDir);
+    await hoverAt(1, text.indexOf('support-42') + 3);
+    await waitUntil('the request preview hover on custom_id', async () => (await hover.isVisible()) && /Request support-42/.test(await hover.innerText()), { timeout: 10_000 });
+    assert.match(await hover.innerText(), /system:/);
+    await screenshot('create-walk-hover-request.png', resultsDir);
+
+    // Completion while typing a new line.
+    await page.mouse.move(900, 700);
+    await focusEnd();
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('{"', { delay: 50 });
+    await page.keyboard.press('Control+Space');
+    const suggest = page.locator('.editor-widget.suggest-widget');
+    await waitUntil('the completion list on a new line', async () => (await suggest.isVisible()) && (await suggest.innerText()).length > 0, { timeout: 10_000 });
+    const offered = await suggest.innerText();
+    assert.match(offered, /custom_id/);
+    await screenshot('create-walk-completion.png', resultsDir);
+    await page.keyboard.press('Escape');
+  });
+
   // ---- helpers ---------------------------------------------------------------------------------------------
 
   function waitUntil(what, probe, { timeout = 15_000, interval = 250, describe } = {}) {
@@ -260,8 +343,37 @@ describe('New Batch File from Data in the VS Code workbench (UI)', function () {
     await waitUntil(`the Command Palette to close after "${title}"`, async () => !(await input.isVisible()) || !(await input.inputValue().catch(() => '')).startsWith('>'), { timeout: 5_000 });
   }
 
-  async function screenshot(name) {
-    await page.screenshot({ path: path.join(screenshotsDir, name) });
+  /** Saves a screenshot: README pictures to media/screenshots/, walk-through pictures (`dir`) elsewhere. */
+  async function screenshot(name, dir = screenshotsDir) {
+    fs.mkdirSync(dir, { recursive: true });
+    await page.screenshot({ path: path.join(dir, name) });
+  }
+
+  async function goTo(line, column) {
+    await focusEnd();
+    await page.keyboard.press('Control+G');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 5_000 });
+    await input.fill(`:${line}:${column}`);
+    await page.waitForTimeout(200);
+    await page.keyboard.press('Enter');
+  }
+
+  /** Focuses the editor with the cursor at the end of the file. */
+  async function focusEnd() {
+    const lines = activeEditor().locator('.view-lines');
+    const box = await lines.boundingBox();
+    await lines.click({ position: { x: 5, y: Math.max(5, (box?.height ?? 10) - 5) } });
+    await page.keyboard.press('Control+End');
+  }
+
+  /** Moves the mouse over line `line`, column `column` (1-based) of the active editor, as wrapped on screen. */
+  async function hoverAt(line, column) {
+    await goTo(line, column);
+    const cursor = activeEditor().locator('.cursor').first();
+    const box = await cursor.boundingBox();
+    assert.ok(box, 'no cursor on screen');
+    await page.mouse.move(box.x + 4, box.y + box.height / 2, { steps: 4 });
   }
 });
 
