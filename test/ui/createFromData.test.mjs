@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findChromium, findServerInstall, openWorkbench, repoRoot, startServer } from '../runner/workbench.mjs';
+import { openWorkbench, quickOpen, repoRoot, requireUiHost, startServer } from '../runner/workbench.mjs';
 
 const { waitFor } = createRequire(import.meta.url)('../../out/test/shared/waitFor.js');
 
@@ -63,9 +63,7 @@ describe('New Batch File from Data in the VS Code workbench (UI)', function () {
 
   before(async function () {
     this.timeout(180_000);
-    if (!fs.existsSync(path.join(repoRoot, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run `npm run build` first');
-    if (!findServerInstall()) throw new Error('the VS Code server is not installed: run `bash scripts/install-test-host.sh`');
-    if (!findChromium()) throw new Error('Chromium not found: install the Debian package `chromium` or set CHROMIUM_PATH');
+    requireUiHost(['dist/extension.js', 'out/test/shared/waitFor.js']);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aoai-batch-ui-create-'));
     workspace = path.join(tmp, 'workspace');
     fs.mkdirSync(workspace, { recursive: true });
@@ -208,12 +206,7 @@ describe('New Batch File from Data in the VS Code workbench (UI)', function () {
   it('flags max_tokens on a reasoning deployment, offers the rename, and explains keys and requests on hover', async function () {
     this.timeout(120_000);
     await runCommand('View: Close All Editors').catch(() => undefined);
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.fill('reasoning.jsonl');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'reasoning.jsonl' }).first().waitFor();
-    await page.keyboard.press('Enter');
-    await page.locator('.tabs-container .tab', { hasText: 'reasoning.jsonl' }).first().waitFor();
+    await quickOpen(page, 'reasoning.jsonl');
     const editor = activeEditor();
     await waitUntil('a squiggle on max_tokens', async () => (await editor.locator('.squiggly-error').count()) > 0, { timeout: 30_000 });
 
