@@ -68,6 +68,7 @@ describe('New Batch File from Data in the VS Code workbench (UI)', function () {
     workspace = path.join(tmp, 'workspace');
     fs.mkdirSync(workspace, { recursive: true });
     fs.writeFileSync(path.join(workspace, 'reviews.csv'), reviewsCsv);
+    fs.writeFileSync(path.join(workspace, 'missing.csv'), 'id,product,review\nm1,Kettle,Fine\nm2,Toaster\n');
     fs.writeFileSync(path.join(workspace, 'reasoning.jsonl'), `${JSON.stringify(reasoningLine)}\n`);
     fs.mkdirSync(screenshotsDir, { recursive: true });
     server = await startServer({ workspace, extensionPath: repoRoot, settings, echo: verbose });
@@ -261,6 +262,43 @@ describe('New Batch File from Data in the VS Code workbench (UI)', function () {
     assert.doesNotMatch(offered, /\babout\b|\bkettle\b/i, `completion list:\n${offered}`);
     await screenshot('create-walk-completion.png', resultsDir);
     await page.keyboard.press('Escape');
+  });
+
+  it('reports a row with a missing column with its line in the preview (Explorer context menu)', async function () {
+    this.timeout(90_000);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+Shift+E');
+    const row = explorerRow('missing.csv');
+    await row.waitFor();
+    await row.click({ button: 'right' });
+    const item = page.locator('.context-view .action-label', { hasText: /^New Batch File from Data$/ });
+    await waitUntil('"New Batch File from Data" in the context menu of missing.csv', () => item.isVisible(), { timeout: 10_000 });
+    await item.hover();
+    await page.waitForTimeout(300);
+    await item.click();
+    if (await item.isVisible()) await page.keyboard.press('Enter');
+    await pickItem('Endpoint', 'Chat completions');
+    await waitUntil('the deployment step', async () => /Deployment \(body\.model\)/.test(await quickTitle()), { timeout: 10_000 });
+    if ((await rowTexts()).some((t) => t.includes('gpt-4o-batch'))) {
+      await pickItem('Deployment (body.model)', 'gpt-4o-batch');
+    } else {
+      await answer('Deployment (body.model)', 'gpt-4o-batch');
+    }
+    await answer('System prompt (optional)', '');
+    await answer('User prompt template', '{{product}}: {{review}}');
+    await pickItem('custom_id', 'id');
+    await waitUntil('the optional parameters step', async () => /Optional parameters/.test(await quickTitle()), { timeout: 10_000 });
+    await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+    const text = await dialog.innerText();
+    assert.match(text, /1 row cannot be converted/);
+    assert.match(text, /1 request from 2 rows for gpt-4o-batch/);
+    assert.match(text, /line 3: column "review" has no value/);
+    await screenshot('create-walk-missing-column.png', resultsDir);
+    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 5_000 });
+    assert.equal(fs.existsSync(path.join(workspace, 'missing.jsonl')), false, 'nothing is written when the preview is cancelled');
   });
 
   // ---- helpers ---------------------------------------------------------------------------------------------

@@ -67,7 +67,9 @@ export async function previewAndWrite(plan: BatchPlan): Promise<vscode.Uri | und
   const name = vscode.workspace.asRelativePath(plan.output);
   const approx = preview.exact ? '' : '≈';
   const lines = [
-    vscode.l10n.t('{0} requests from {1} rows for {2} ({3}).', count(summary.requests), count(summary.rows), plan.compiled.template.model, plan.compiled.url),
+    summary.requests === 1
+      ? vscode.l10n.t('1 request from {0} rows for {1} ({2}).', count(summary.rows), plan.compiled.template.model, plan.compiled.url)
+      : vscode.l10n.t('{0} requests from {1} rows for {2} ({3}).', count(summary.requests), count(summary.rows), plan.compiled.template.model, plan.compiled.url),
     vscode.l10n.t('Input: {0}{1} tokens. Output bound: {2}{3} tokens. Estimated cost: {4}{5} at {6} batch prices.', approx, count(preview.inputTokens), approx, count(preview.outputTokens), approx, formatUsd(preview.costUsd), preview.model),
     '',
     vscode.l10n.t('First requests:'),
