@@ -101,7 +101,7 @@ describe('New Batch File from Data (in the extension host)', function () {
     assert.deepEqual(promptChecks[1], { message: 'Row 1: Stars: 5 ⏎ Great, "really" great', severity: vscode.InputBoxValidationSeverity.Info });
     assert.equal(preview?.message, 'Create create-data/reviews.jsonl?');
     assert.match(preview!.detail, /^3 requests from 3 rows for gpt-4o-mini-batch \(\/chat\/completions\)\.\nInput: \d+ tokens\. Output bound: 180 tokens\. Estimated cost: \$[\d.]+ at gpt-4o-mini batch prices\./);
-    assert.match(preview!.detail, /First requests:\nr1: Stars: 5\nGreat, "really" great/);
+    assert.match(preview!.detail, /First requests:\nr1: Stars: 5 ⏎ Great, "really" great\n/);
     const out = path.join(folder(), 'reviews.jsonl');
     assert.equal(value?.fsPath, out);
     const lines = (await fs.readFile(out, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
@@ -161,11 +161,22 @@ describe('New Batch File from Data (in the extension host)', function () {
     assert.match(detail, /1 row of 3 cannot be converted: line 2: column "text" has no value\./);
     await assert.rejects(fs.stat(path.join(folder(), 'partial.batch.jsonl')), 'nothing written when the preview is dismissed');
     const skipped = await scripted(
-      { showInformationMessage: (message: string, _o: unknown, ...buttons: string[]) => (message === '1 rows cannot be converted' ? buttons[0] : undefined) },
+      { showInformationMessage: (message: string, _o: unknown, ...buttons: string[]) => (message === '1 row cannot be converted' ? buttons[0] : undefined) },
       () => Promise.resolve(vscode.commands.executeCommand<vscode.Uri>('azureOpenAIBatch.runBatchTemplate', vscode.Uri.file(path.join(folder(), 'partial.batch-template.json')))),
     );
     assert.equal(skipped.value?.fsPath, path.join(folder(), 'partial.batch.jsonl'));
     const lines = (await fs.readFile(skipped.value!.fsPath, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(lines.map((l) => [l.custom_id, l.body.input]), [['row-1', 'one'], ['row-3', 'three']]);
+  });
+
+  it('says a CSV with only its header has no rows (not "no columns") before asking anything', async () => {
+    const data = path.join(folder(), 'header-only.csv');
+    await fs.writeFile(data, 'id,review\n');
+    const errors: string[] = [];
+    const run = await scripted({ showErrorMessage: (message: string) => void errors.push(message) }, () =>
+      Promise.resolve(vscode.commands.executeCommand<vscode.Uri>('azureOpenAIBatch.newBatchFileFromData', vscode.Uri.file(data))),
+    );
+    assert.equal(run.value, undefined);
+    assert.deepEqual(errors, ['Azure OpenAI Batch: create-data/header-only.csv has no readable data rows to make requests from.']);
   });
 });

@@ -64,9 +64,13 @@ async function pickDeployment(deps: CreateDeps): Promise<string> {
  */
 async function askPrompt(base: BatchTemplate, columns: readonly string[], firstRow: Readonly<Record<string, unknown>> | undefined): Promise<string> {
   const initial = columns.length > 0 ? `{{${columns.find((c) => !/(^|_)id$/i.test(c)) ?? columns[0]}}}` : '';
+  // The prompt line is hidden as soon as validateInput returns a message (the first-row preview, at once): the title
+  // is the one place the columns stay in view while typing.
+  const shown = columns.slice(0, 10).map((c) => `{{${c}}}`).join(' ');
+  const listed = columns.length > 10 ? vscode.l10n.t('{0} and {1} more', shown, columns.length - 10) : shown;
   return required(
     await vscode.window.showInputBox({
-      title: vscode.l10n.t('User prompt template'),
+      title: vscode.l10n.t('User prompt template · columns {0}', listed),
       prompt: vscode.l10n.t('Columns: {0}. Write {{column}} for a value, {{column|json}} for it as JSON.', columns.map((c) => `{{${c}}}`).join(' ')),
       value: initial,
       ignoreFocusOut: true,
@@ -122,6 +126,9 @@ export async function newBatchFileFromData(deps: CreateDeps, clicked?: vscode.Ur
     firstRow = await previewRowsOf(data.fsPath, read);
   } catch (error) {
     throw new UserFacingError(vscode.l10n.t('{0} cannot be read: {1}', vscode.workspace.asRelativePath(data), error instanceof Error ? error.message : String(error)));
+  }
+  if (firstRow === undefined) {
+    throw new UserFacingError(vscode.l10n.t('{0} has no readable data rows to make requests from.', vscode.workspace.asRelativePath(data)));
   }
   if (columns.length === 0) {
     throw new UserFacingError(vscode.l10n.t('{0} has no columns to fill a prompt with.', vscode.workspace.asRelativePath(data)));

@@ -29,7 +29,9 @@ function describeRequest(request: BatchRequest): string {
   const body = request.body;
   const messages = Array.isArray(body.messages) ? (body.messages as { role: string; content: string }[]) : [];
   const user = messages.find((m) => m.role === 'user')?.content ?? (typeof body.input === 'string' ? body.input : '');
-  const clipped = user.length > 300 ? `${user.slice(0, 300)}…` : user;
+  // One line per request: an embedded newline would read as the start of the next request.
+  const flat = user.replace(/\r?\n/g, ' ⏎ ');
+  const clipped = flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
   return vscode.l10n.t('{0}: {1}', request.custom_id, clipped);
 }
 
@@ -65,7 +67,9 @@ export async function previewAndWrite(plan: BatchPlan): Promise<vscode.Uri | und
   const name = vscode.workspace.asRelativePath(plan.output);
   const approx = preview.exact ? '' : '≈';
   const lines = [
-    vscode.l10n.t('{0} requests from {1} rows for {2} ({3}).', count(summary.requests), count(summary.rows), plan.compiled.template.model, plan.compiled.url),
+    summary.requests === 1
+      ? vscode.l10n.t('1 request from {0} rows for {1} ({2}).', count(summary.rows), plan.compiled.template.model, plan.compiled.url)
+      : vscode.l10n.t('{0} requests from {1} rows for {2} ({3}).', count(summary.requests), count(summary.rows), plan.compiled.template.model, plan.compiled.url),
     vscode.l10n.t('Input: {0}{1} tokens. Output bound: {2}{3} tokens. Estimated cost: {4}{5} at {6} batch prices.', approx, count(preview.inputTokens), approx, count(preview.outputTokens), approx, formatUsd(preview.costUsd), preview.model),
     '',
     vscode.l10n.t('First requests:'),
@@ -77,7 +81,11 @@ export async function previewAndWrite(plan: BatchPlan): Promise<vscode.Uri | und
   const write = vscode.l10n.t('Write {0}', name);
   const writeGood = vscode.l10n.t('Skip Them and Write {0}', name);
   const choice = await vscode.window.showInformationMessage(
-    summary.problemCount > 0 ? vscode.l10n.t('{0} rows cannot be converted', count(summary.problemCount)) : vscode.l10n.t('Create {0}?', name),
+    summary.problemCount === 1
+      ? vscode.l10n.t('1 row cannot be converted')
+      : summary.problemCount > 0
+        ? vscode.l10n.t('{0} rows cannot be converted', count(summary.problemCount))
+        : vscode.l10n.t('Create {0}?', name),
     { modal: true, detail: lines.join('\n') },
     summary.problemCount > 0 ? writeGood : write,
   );
