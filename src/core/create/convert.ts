@@ -1,8 +1,10 @@
 // Rows of data → batch request lines, through a compiled template. One pass, streaming: a row that cannot be
 // converted is reported with its line and never written in part. No `vscode` here.
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { AtomicFile, type WriteOptions } from '../atomicFile';
 import { fillPrompt, lookup, placeholderNames } from './prompt';
-import { readRows, type DataRow, type ReadOptions } from './readers';
+import { DataFileError, readRows, type DataRow, type ReadOptions } from './readers';
 import type { CompiledTemplate } from './template';
 
 /** A row that cannot become a request. */
@@ -29,8 +31,18 @@ const quoteList = (names: readonly string[]) => names.map((n) => `"${n}"`).join(
  * none: a placeholder or the id column without a value, or an empty prompt.
  */
 export function buildRequest(compiled: CompiledTemplate, values: Readonly<Record<string, unknown>>, index: number): RowResult {
-  const prompt = fillPrompt(compiled.prompt, values);
-  const system = compiled.system === undefined ? undefined : fillPrompt(compiled.system, values);
+  let prompt: ReturnType<typeof fillPrompt>;
+  let system: ReturnType<typeof fillPrompt> | undefined;
+  try {
+    prompt = fillPrompt(compiled.prompt, values);
+    system = compiled.system === undefined ? undefined : fillPrompt(compiled.system, values);
+  } catch (error) {
+    // JSON.stringify of a value nested thousands of levels deep overflows the stack: a problem of this row only.
+    if (error instanceof RangeError) {
+      return { ok: false, message: 'a value of this row is nested too deeply to write as JSON' };
+    }
+    throw error;
+  }
   const missing = [...(prompt.ok ? [] : prompt.missing), ...(system === undefined || system.ok ? [] : system.missing)];
   let customId = `row-${index}`;
   if (compiled.idColumn !== undefined) {
@@ -183,6 +195,10 @@ export interface CreateOptions extends Omit<ConvertOptions, 'onRequest' | 'limit
  * when every row converted (or `skipInvalidRows`) and at least one request was made; otherwise nothing is written.
  */
 export async function createBatchFile(dataPath: string, compiled: CompiledTemplate, out: string, options: CreateOptions = {}): Promise<CreateResult> {
+  if (await sameFile(dataPath, out)) {
+    // With overwrite the batch file would replace the data it is made from.
+    throw new DataFileError(`the batch file ${out} is the data file itself: write it to another file`);
+  }
   const file = await AtomicFile.create(out, options);
   try {
     const summary = await convertRows(readRows(dataPath, options.read), compiled, {
@@ -197,6 +213,15 @@ export async function createBatchFile(dataPath: string, compiled: CompiledTempla
   } finally {
     await file.discard();
   }
+}
+
+/** Whether two paths name one file (the same path, a hard link, or a path through a symbolic link). */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  if (resolve(a) === resolve(b)) {
+    return true;
+  }
+  const [sa, sb] = await Promise.all([stat(a).catch(() => undefined), stat(b).catch(() => undefined)]);
+  return sa !== undefined && sb !== undefined && sa.dev === sb.dev && sa.ino === sb.ino;
 }
 
 /** The first `count` requests of a data file (and the problems among those rows), for a preview. */

@@ -3,6 +3,8 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { Readable } from 'node:stream';
+import { TextDecoder } from 'node:util';
 import { parse } from 'csv-parse';
 
 /** The formats a data file may have. */
@@ -87,7 +89,8 @@ export async function detectDelimiter(path: string): Promise<string> {
   try {
     const buffer = Buffer.alloc(64 * 1024);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    head = buffer.subarray(0, bytesRead).toString('utf8');
+    const bytes = buffer.subarray(0, bytesRead);
+    head = bytes[0] === 0xff && bytes[1] === 0xfe ? bytes.toString('utf16le') : bytes.toString('utf8');
   } finally {
     await handle.close();
   }
@@ -131,7 +134,7 @@ async function* readCsv(path: string, delimiter: string, signal: AbortSignal | u
   // Lines are counted here rather than with csv-parse's `info`, which makes parsing about three times slower: each
   // record takes one line plus the line breaks inside its quoted fields, and empty lines come through as [''].
   const parser = parse({ bom: true, delimiter, relax_column_count: true, max_record_size: maxRowChars });
-  const input = createReadStream(path, { signal });
+  const input = Readable.from(decodedChunks(path, signal));
   input.on('error', (error) => parser.destroy(error));
   input.pipe(parser);
   let header: string[] | undefined;
@@ -145,7 +148,7 @@ async function* readCsv(path: string, delimiter: string, signal: AbortSignal | u
         continue;
       }
       if (header === undefined) {
-        header = record.map((name, i) => name.trim() || `column${i + 1}`);
+        header = headerOf(record, line);
         continue;
       }
       if (record.length > header.length) {
@@ -153,7 +156,8 @@ async function* readCsv(path: string, delimiter: string, signal: AbortSignal | u
       } else {
         const values: Record<string, unknown> = {};
         for (let i = 0; i < record.length; i++) {
-          values[header[i]!] = record[i];
+          // Defined, not assigned: a column named `__proto__` is a field like any other.
+          Object.defineProperty(values, header[i]!, { value: record[i], enumerable: true, writable: true, configurable: true });
         }
         batch.push({ line, values });
       }
@@ -169,6 +173,69 @@ async function* readCsv(path: string, delimiter: string, signal: AbortSignal | u
   }
   if (batch.length > 0) {
     yield batch;
+  }
+}
+
+/** The column names of a CSV header: trimmed, `columnN` for an empty one; a name given twice cannot be read. */
+function headerOf(record: readonly string[], line: number): string[] {
+  const names = record.map((name, i) => name.trim() || `column${i + 1}`);
+  const seen = new Map<string, number>();
+  for (let i = 0; i < names.length; i++) {
+    const first = seen.get(names[i]!);
+    if (first !== undefined) {
+      // Otherwise the later column would silently replace the earlier one in every row.
+      throw new DataFileError(`the header names the column "${names[i]}" twice (columns ${first + 1} and ${i + 1}): rename one`, line);
+    }
+    seen.set(names[i]!, i);
+  }
+  return names;
+}
+
+/**
+ * The text of a data file in chunks: UTF-8, or UTF-16 when it starts with a UTF-16 byte order mark (as some
+ * spreadsheet exports do). Bytes that are not valid in the encoding throw {@link DataFileError} with their line,
+ * rather than turning into U+FFFD in the requests. A UTF-8 byte order mark is kept (the readers remove it).
+ */
+export async function* decodedChunks(path: string, signal: AbortSignal | undefined): AsyncGenerator<string> {
+  let decoder: TextDecoder | undefined;
+  let line = 1;
+  const countLines = (text: string) => {
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+      line++;
+    }
+  };
+  const fail = (bytes: Uint8Array | undefined, encoding: string): never => {
+    if (bytes !== undefined) {
+      const lossy = new TextDecoder(encoding, { ignoreBOM: true }).decode(bytes);
+      countLines(lossy.slice(0, Math.max(0, lossy.indexOf('\uFFFD'))));
+    }
+    throw new DataFileError(`the file is not valid ${encoding === 'utf-8' ? 'UTF-8' : encoding.toUpperCase()} text: save it as UTF-8`, line);
+  };
+  for await (const raw of createReadStream(path, { signal, highWaterMark: 1024 * 1024 })) {
+    const bytes = raw as Buffer;
+    if (decoder === undefined) {
+      const encoding = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : 'utf-8';
+      decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: encoding === 'utf-8' });
+    }
+    let text: string;
+    try {
+      text = decoder.decode(bytes, { stream: true });
+    } catch {
+      return fail(bytes, decoder.encoding);
+    }
+    countLines(text);
+    yield text;
+  }
+  if (decoder !== undefined) {
+    let rest: string;
+    try {
+      rest = decoder.decode();
+    } catch {
+      return fail(undefined, decoder.encoding);
+    }
+    if (rest.length > 0) {
+      yield rest;
+    }
   }
 }
 
@@ -211,8 +278,8 @@ async function* readJsonLines(path: string, signal: AbortSignal | undefined): As
       batch.push(jsonRow(line === 1 ? trimmed.replace(/^\uFEFF/, '') : trimmed, line, 'line'));
     }
   };
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', signal, highWaterMark: 1024 * 1024 })) {
-    const text = carry + (chunk as string);
+  for await (const chunk of decodedChunks(path, signal)) {
+    const text = carry + chunk;
     let start = 0;
     for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
       take(text.slice(start, end));
@@ -265,8 +332,8 @@ async function* readJsonArray(path: string, signal: AbortSignal | undefined): As
     }
     elementLine = 0;
   };
-  for await (const raw of createReadStream(path, { encoding: 'utf8', signal, highWaterMark: 1024 * 1024 })) {
-    let chunk = raw as string;
+  for await (const raw of decodedChunks(path, signal)) {
+    let chunk = raw;
     if (first) {
       chunk = chunk.replace(/^\uFEFF/, '');
       first = false;

@@ -1,5 +1,5 @@
 import type { Shape } from '../jsonl/requestSchema';
-import { cursorContext, propertiesOf, shapeAt, type CursorContext } from './lineContext';
+import { cursorContext, ownShape, propertiesOf, shapeAt, type CursorContext } from './lineContext';
 
 /** One completion candidate for the line under the cursor. */
 export interface LineCompletion {
@@ -85,7 +85,7 @@ function keyCompletions(context: Extract<CursorContext, { kind: 'key' }>): LineC
 
 function propertiesRequired(shape: Shape, strings: ReadonlyMap<string, string>): readonly string[] {
   const tag = shape.variants ? strings.get(shape.variants.key) : undefined;
-  const chosen = tag !== undefined ? shape.variants?.shapes[tag] : undefined;
+  const chosen = tag !== undefined && shape.variants ? ownShape(shape.variants.shapes, tag) : undefined;
   return [...(shape.required ?? []), ...(chosen?.required ?? [])];
 }
 

@@ -136,8 +136,14 @@ function advance(frames: Frame[], token: LineToken, text: string): void {
   }
 }
 
+/**
+ * Containers nested deeper than this have no path: no request shape goes that deep, and copying the path at every
+ * level would cost memory quadratic in the nesting of a line like `[[[[...`.
+ */
+const maxPathDepth = 64;
+
 function childPath(frame: Frame): readonly PathSegment[] | undefined {
-  if (frame.path === undefined) {
+  if (frame.path === undefined || frame.path.length >= maxPathDepth) {
     return undefined;
   }
   if (frame.kind === 'array') {
@@ -189,6 +195,14 @@ function inside(frames: Frame[], offset: number, token: LineToken, text: string)
   return () => ({ kind: 'value', path, token, prefix, next, stack, cursor: offset });
 }
 
+/**
+ * The member `key` of a table of shapes, own members only: a key or tag the line gives (`constructor`,
+ * `__proto__`, `toString`) never reaches the object's prototype.
+ */
+export function ownShape(shapes: Readonly<Record<string, Shape>> | undefined, key: string): Shape | undefined {
+  return shapes !== undefined && Object.hasOwn(shapes, key) ? shapes[key] : undefined;
+}
+
 /** The endpoint a line's `url` names; chat when it names none (the common case, and a line being typed). */
 export function lineEndpoint(stack: readonly OpenContainer[]): EndpointKind {
   const url = stack[0]?.strings.get('url');
@@ -204,7 +218,7 @@ export function selectVariant(shape: Shape, strings: ReadonlyMap<string, string>
     return shape;
   }
   const tag = strings?.get(variants.key);
-  return (tag !== undefined ? variants.shapes[tag] : undefined) ?? (tag === undefined && variants.fallback !== undefined ? variants.shapes[variants.fallback] : undefined);
+  return (tag !== undefined ? ownShape(variants.shapes, tag) : undefined) ?? (tag === undefined && variants.fallback !== undefined ? variants.shapes[variants.fallback] : undefined);
 }
 
 /** The known properties of an object shape: of its variant, or of all variants (discriminator first) when none is chosen. */
@@ -243,7 +257,7 @@ export function shapeAt(stack: readonly OpenContainer[], path: readonly PathSegm
     } else if (typeof segment === 'number') {
       shape = shape.items;
     } else {
-      shape = propertiesOf(shape, strings)?.[segment] ?? shape.values;
+      shape = ownShape(propertiesOf(shape, strings), segment) ?? shape.values;
     }
   }
   return shape;

@@ -260,9 +260,12 @@ function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a;
 }
 
-/** The request of a line (BOM skipped) when its text mentions `needle`: a cheap test before the parse. */
+/**
+ * The request of a line (BOM skipped) when its text mentions `needle`: a cheap test before the parse. A line with
+ * `\u` escapes is parsed all the same, since a key may be written escaped (`"max\u005ftokens"`).
+ */
 function requestMentioning(line: number, text: string, needle: string): Record<string, unknown> | undefined {
-  return text.includes(needle) ? parseObject(text.slice(bomShift(line, text))) : undefined;
+  return text.includes(needle) || text.includes('\\u') ? parseObject(text.slice(bomShift(line, text))) : undefined;
 }
 
 function bodyOf(request: Record<string, unknown> | undefined): Record<string, unknown> | undefined {

@@ -515,7 +515,8 @@ export function imageUrlProblem(url: string, where: string): Message | undefined
 
 /** The known parameter closest to `key`: an alias users mix up, or a spelling at most a few edits away. */
 export function closestParameter(key: string, kind: EndpointKind): string | undefined {
-  const alias = parameterAliases[kind][key];
+  // Own keys only: `constructor` or `__proto__` is not an alias of anything.
+  const alias = Object.hasOwn(parameterAliases[kind], key) ? parameterAliases[kind][key] : undefined;
   if (alias !== undefined) {
     return alias;
   }
