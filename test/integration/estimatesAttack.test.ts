@@ -94,7 +94,12 @@ describe('estimates attack', function () {
     const dist = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist') + path.sep;
     const loaded = Object.keys(require.cache).filter((file) => file.startsWith(dist)).map((file) => path.basename(file));
     assert.ok(loaded.includes('extension.js'), loaded.join(', '));
-    assert.deepEqual(loaded.filter((file) => /tokenizerData|estimatorWorker|tokenWorker/.test(file)), []);
+    assert.deepEqual(loaded.filter((file) => /estimatorWorker|tokenWorker/.test(file)), []);
+    // The estimates count in the worker. Only the preview of New Batch File from Data counts in the host (its own
+    // bundle, loaded when that command runs), so the tables may be here only when that command ran in this host.
+    if (!loaded.includes('createPreview.js')) {
+      assert.deepEqual(loaded.filter((file) => /tokenizerData/.test(file)), []);
+    }
   });
 
   it('never shows the estimate of an earlier version as current (an edit right after a summary)', async () => {
