@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import type { Connection } from '../../src/features/connections/connectionStore';
+import { deploymentTreeItem } from '../../src/features/azure/deploymentItems';
 import type { JobsNode } from '../../src/features/jobs/jobsTree';
 import { deadPort, extensionApi, recordingWindow, waitFor } from './helpers';
 import { recordQuickPicks, type QuickPickDriver } from './quickPicks';
@@ -126,6 +127,17 @@ describe('Sign in with Microsoft (test sign-in provider, the emulator as Azure R
       const listing = api.jobs.listing(connection.id);
       return listing && !listing.loading && !listing.error;
     });
+  });
+
+  it("shows a deployment's enqueued-token use in its description and tooltip once a job runs on it or a quota is set", () => {
+    const deployment = { name: 'gpt-4o-batch', model: 'gpt-4o', version: '2024-08-06', sku: 'GlobalBatch', capacity: 250, batch: true };
+    const busy = deploymentTreeItem('d1', deployment, { deployment: deployment.name, used: 1_200_000, limit: 5_000_000, left: 3_800_000, source: 'estimates', activeJobs: 1 });
+    assert.match(String(busy.description), /· 1\.2M of 5M enqueued tokens \(24%\)$/);
+    assert.match((busy.tooltip as vscode.MarkdownString).value.replace(/\\/g, ''), /Enqueued: 1\.2M of 5M enqueued tokens \(24%\)/);
+    const unknownLimit = deploymentTreeItem('d2', deployment, { deployment: deployment.name, used: 40_000, source: 'estimates', activeJobs: 1 });
+    assert.match(String(unknownLimit.description), /· 40K enqueued tokens$/);
+    const idle = deploymentTreeItem('d3', deployment, { deployment: deployment.name, used: 0, source: 'estimates', activeJobs: 0 });
+    assert.doesNotMatch(String(idle.description), /enqueued/);
   });
 
   it('Add Connection offers "Sign in with Microsoft" first: sign-in, then the resource, no endpoint asked', async () => {

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { portalResourceUrl } from '../../core/azure/cloud';
 import type { DeploymentInfo } from '../../core/azure/deployments';
+import type { QuotaUse } from '../../core/batch/quota';
+import { formatQuotaUse } from '../quota/quotaUse';
 import { Commands } from '../../constants';
 import { escapeMarkdown } from '../markdown';
 import type { Connection } from '../connections/connectionStore';
@@ -25,15 +27,17 @@ export function deploymentsTreeItem(id: string, state: DeploymentsState): vscode
 }
 
 /** One batch deployment: its name, model and version, sku and capacity. */
-export function deploymentTreeItem(id: string, deployment: DeploymentInfo): vscode.TreeItem {
+export function deploymentTreeItem(id: string, deployment: DeploymentInfo, quota?: QuotaUse): vscode.TreeItem {
   const item = new vscode.TreeItem(deployment.name, vscode.TreeItemCollapsibleState.None);
   item.id = id;
   const model = [deployment.model, deployment.version].filter(Boolean).join(' ');
-  item.description = [model, deployment.sku, deployment.capacity === null ? undefined : vscode.l10n.t('capacity {0}', deployment.capacity.toLocaleString())].filter(Boolean).join(' · ');
+  // The enqueued-token use, once a job runs on it or its quota is configured (an idle deployment says nothing).
+  const enqueued = quota && (quota.used > 0 || quota.limit !== undefined) ? formatQuotaUse(quota) : undefined;
+  item.description = [model, deployment.sku, deployment.capacity === null ? undefined : vscode.l10n.t('capacity {0}', deployment.capacity.toLocaleString()), enqueued].filter(Boolean).join(' · ');
   item.iconPath = new vscode.ThemeIcon('symbol-constant');
   item.tooltip = new vscode.MarkdownString(
     // Names, models and skus come from Resource Manager: escaped, so none can add links, HTML or lines.
-    [`**${escapeMarkdown(deployment.name)}**`, vscode.l10n.t('Model: {0}', model || vscode.l10n.t('unknown')), vscode.l10n.t('Sku: {0}', deployment.sku), vscode.l10n.t('Capacity: {0}', deployment.capacity?.toLocaleString() ?? vscode.l10n.t('unknown'))].map((line, i) => (i === 0 ? line : escapeMarkdown(line))).join('  \n'),
+    [`**${escapeMarkdown(deployment.name)}**`, vscode.l10n.t('Model: {0}', model || vscode.l10n.t('unknown')), vscode.l10n.t('Sku: {0}', deployment.sku), vscode.l10n.t('Capacity: {0}', deployment.capacity?.toLocaleString() ?? vscode.l10n.t('unknown')), ...(enqueued ? [vscode.l10n.t('Enqueued: {0}', enqueued)] : [])].map((line, i) => (i === 0 ? line : escapeMarkdown(line))).join('  \n'),
   );
   item.contextValue = 'deployment:batch';
   return item;

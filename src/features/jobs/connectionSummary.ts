@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import type { Connection } from '../connections/connectionStore';
 import type { FileUsage } from '../files/fileUsage';
 import { Disposable } from '../lifecycle';
-import { activeDeploymentQuotas, formatQuotaUse } from '../quota/quotaUse';
+import type { QuotaUse } from '../../core/batch/quota';
+import { activeDeploymentQuotas, deploymentQuota, formatQuotaUse } from '../quota/quotaUse';
 import type { JobStore } from './jobStore';
 
 /** What a connection's tree item adds to its description and tooltip: its file count and its deployments' quota use. */
@@ -39,5 +40,10 @@ export class ConnectionSummary extends Disposable {
       tooltip.push(vscode.l10n.t('{0}: {1}', quota.deployment, formatQuotaUse(quota)));
     }
     return { description: files, tooltip };
+  }
+
+  /** The enqueued-token use of one of the connection's deployments (its jobs still active, the configured quota). */
+  quota(connection: Connection, deployment: string): QuotaUse {
+    return deploymentQuota(this.store.forConnection(connection.id), deployment);
   }
 }

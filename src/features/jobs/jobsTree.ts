@@ -247,7 +247,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
       case 'deployments':
         return deploymentsTreeItem(nodeId(node), this.deployments!.state(node.connection.id));
       case 'deployment':
-        return deploymentTreeItem(nodeId(node), node.deployment);
+        return deploymentTreeItem(nodeId(node), node.deployment, this.summary?.quota(node.connection, node.deployment.name));
       case 'message': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
         item.id = nodeId(node);
