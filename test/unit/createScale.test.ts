@@ -49,8 +49,9 @@ describe('create: 1,000,000 rows in bounded memory', function () {
     assert.equal(result.written, true);
     assert.equal(result.requests, 1_000_000);
     assert.ok(statSync(join(dir, 'big.jsonl')).size > 150 * MiB);
-    // The data is ~50 MB and the output ~190 MB: a reader or writer holding either would grow by hundreds of MB.
-    assert.ok(growthMiB < 96, `heap grew by ${growthMiB.toFixed(0)} MiB converting ${dataMiB.toFixed(0)} MiB of CSV`);
+    // The data is ~50 MB and the output ~190 MB (twice that as JS strings): holding the output would grow by far over
+    // 300 MiB. The bound leaves room for garbage the collector has not taken yet (up to ~100 MiB seen on a loaded run).
+    assert.ok(growthMiB < 160, `heap grew by ${growthMiB.toFixed(0)} MiB converting ${dataMiB.toFixed(0)} MiB of CSV`);
   });
 
   it('streams a 300,000-element JSON array without parsing it whole', async () => {
