@@ -110,10 +110,7 @@ describe('New Batch File from Data in the VS Code workbench (UI)', function () {
     await runCommand('Azure OpenAI Batch: New Batch File from Data');
     // The data file: the workbench's own file dialog (a quick input holding a path).
     const input = page.locator('.quick-input-widget input');
-    await waitUntil('the file dialog', async () => /New Batch File from Data/.test(await quickTitle()), { timeout: 10_000 });
-    await input.fill(path.join(workspace, 'reviews.csv'));
-    await page.waitForTimeout(300);
-    await page.keyboard.press('Enter');
+    await chooseInFileDialog(/New Batch File from Data/, path.join(workspace, 'reviews.csv'));
 
     await pickItem('Endpoint', 'Chat completions');
 
@@ -330,6 +327,26 @@ describe('New Batch File from Data in the VS Code workbench (UI)', function () {
 
   async function rowTexts() {
     return (await page.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+  }
+
+  /**
+   * Accepts `file` in the workbench's own file dialog titled `title`. The dialog lists its folder after it shows and
+   * then writes that folder into its input, over anything typed before; so type once the folder is in the input, and
+   * type again if the dialog is still open after Enter (a listing that finished late overwrote the path).
+   */
+  async function chooseInFileDialog(title, file) {
+    const input = page.locator('.quick-input-widget input');
+    for (let attempt = 1; ; attempt++) {
+      await waitUntil('the file dialog', async () => title.test(await quickTitle()), { timeout: 10_000 });
+      await waitUntil('the file dialog to show its folder', async () => (await input.inputValue().catch(() => '')).length > 0, { timeout: 10_000 });
+      await input.fill(file);
+      await waitUntil('the typed path to stay in the file dialog', async () => (await input.inputValue().catch(() => '')) === file, { timeout: 5_000 }).catch(() => undefined);
+      await page.waitForTimeout(300);
+      await page.keyboard.press('Enter');
+      const closed = await waitUntil('the file dialog to accept the path', async () => !title.test(await quickTitle()), { timeout: 5_000 }).then(() => true, () => false);
+      if (closed) return;
+      if (attempt === 3) throw new Error(`the file dialog did not accept ${file} after ${attempt} tries; its input holds "${await input.inputValue().catch(() => '')}"`);
+    }
   }
 
   /** Picks the quick pick item whose label is `label` once the step titled `title` shows. */
