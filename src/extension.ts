@@ -174,7 +174,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   poller.resumeAll();
   scheduler.resumeAll();
 
-  registerConnectionCommands(register, { connections, clients, emulator, jobs });
+  registerConnectionCommands(register, { connections, clients, emulator, jobs, deployments });
   registerSubmitCommands(register, { connections, clients, store, poller, validation, estimates, storage: context.globalStorageUri, groups, scheduler });
   const azureDeps = { connections, deployments: deploymentLists, jobs, auth: microsoft };
   registerAzureCommands(register, azureDeps);

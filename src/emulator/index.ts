@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { audienceOf, resolveArm, TokenIssuer, type ArmOptions, type IssuedToken } from './arm';
+import { audienceOf, resolveArm, servedHere, TokenIssuer, type ArmDeploymentSeed, type ArmOptions, type IssuedToken } from './arm';
 import { FaultController } from './faults';
 import type { ArmDeps } from './routes/arm';
 import { resolveOptions, type EmulatorOptions } from './options';
@@ -43,6 +43,12 @@ export interface RunningEmulator {
   issueToken(scope?: string): IssuedToken;
   /** Replaces the ARM resources (as `PUT /_emulator/arm`); the data plane's deployments stay as they were. */
   setArm(options: ArmOptions): void;
+  /**
+   * The deployments of the account this emulator serves (`emulator` by default), as Resource Manager lists them:
+   * the batch ones and any other (a `Standard` one that batches refuse). A connection to the emulator knows them
+   * without signing in.
+   */
+  deployments(): readonly ArmDeploymentSeed[];
   /** Stops the lifecycle timers and closes every connection; a `dataDir` is left intact. */
   close(): Promise<void>;
 }
@@ -114,6 +120,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     setArm: (options) => {
       arm.config = resolveArm(options, resolved.arm.ownDeployments);
     },
+    deployments: () => arm.config.accounts.find(servedHere)?.deployments ?? [],
     files: () => [...store.files.values()].sort((a, b) => a.seq - b.seq).map((f) => fileView(f, modern)),
     close: () =>
       (closing ??= (async () => {

@@ -226,6 +226,10 @@ describe('connections, submit, jobs tree, results', function () {
     assert.equal(local.emulator, true);
     assert.match(local.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(api.connections.defaultConnection()?.id, local.id);
+    // Its deployments are known at once, without signing in: real names for the create flow, completion and checks.
+    const known = api.deployments.get(local.id)?.deployments ?? [];
+    assert.deepEqual(known.filter((d) => d.batch).map((d) => d.name), ['gpt-4o-batch', 'gpt-4o-mini-batch', 'gpt-4.1-batch']);
+    assert.deepEqual(known.filter((d) => !d.batch).map((d) => `${d.name} ${d.sku}`), ['gpt-4o-live Standard']);
     const file = path.join(workspaceRoot(), 'local.jsonl');
     await fs.writeFile(file, chat('l-1', 'hello') + '\n');
     const [record] = (await vscode.commands.executeCommand<JobRecord[]>('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { deployment: 'gpt-4o-batch' }))!;

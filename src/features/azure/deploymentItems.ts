@@ -14,15 +14,18 @@ export type DeploymentChild =
   | { readonly kind: 'deployment'; readonly deployment: DeploymentInfo }
   | { readonly kind: 'message'; readonly text: string; readonly icon: string; readonly command?: vscode.Command };
 
-/** The "Deployments" node of a connection: how many batch deployments, and how fresh the list is. */
-export function deploymentsTreeItem(id: string, state: DeploymentsState): vscode.TreeItem {
+/**
+ * The "Deployments" node of a connection: how many batch deployments, and how fresh the list is. Only a list from
+ * Resource Manager can be refreshed (the local emulator's is set when it starts).
+ */
+export function deploymentsTreeItem(id: string, state: DeploymentsState, refreshable = true): vscode.TreeItem {
   const item = new vscode.TreeItem(vscode.l10n.t('Deployments'), vscode.TreeItemCollapsibleState.Expanded);
   item.id = id;
   const batch = state.snapshot?.deployments.filter((d) => d.batch).length;
   item.description = state.loading ? vscode.l10n.t('listing...') : batch === undefined ? '' : vscode.l10n.t('{0} batch', batch);
   item.iconPath = new vscode.ThemeIcon(state.loading ? 'loading~spin' : 'layers');
   item.tooltip = state.snapshot ? vscode.l10n.t('Listed {0}', new Date(state.snapshot.fetchedAt).toLocaleString()) : undefined;
-  item.contextValue = 'deployments';
+  item.contextValue = refreshable ? 'deployments' : 'emulatorDeployments';
   return item;
 }
 

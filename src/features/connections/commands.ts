@@ -7,17 +7,20 @@ import { addConnection, editConnection, enterApiKey, pickWorkspaceConnection, re
 import type { Connection, ConnectionStore } from './connectionStore';
 import type { ClientFactory } from './credentials';
 import type { EmbeddedEmulator } from './embeddedEmulator';
+import type { DeploymentCache } from '../deployments/deploymentCache';
 
 export interface ConnectionCommandDeps {
   readonly connections: ConnectionStore;
   readonly clients: ClientFactory;
   readonly emulator: EmbeddedEmulator;
   readonly jobs: JobsModel;
+  /** Where Try the Local Emulator puts the emulator's deployments. */
+  readonly deployments?: DeploymentCache;
 }
 
 /** The connections feature's commands: add, edit, remove, set the default, pick it, enter a key, try the local emulator. */
 export function registerConnectionCommands(register: RegisterCommand, deps: ConnectionCommandDeps): void {
-  const { connections, clients, emulator, jobs } = deps;
+  const { connections, clients, emulator, jobs, deployments } = deps;
   const connectionFrom = (arg?: unknown): Connection => {
     const connection = resolveConnection(jobs, arg) ?? connections.defaultConnection();
     if (!connection) {
@@ -52,7 +55,7 @@ export function registerConnectionCommands(register: RegisterCommand, deps: Conn
   });
   register(Commands.pickWorkspaceConnection, () => pickWorkspaceConnection(connections));
   register(Commands.tryEmulator, async () => {
-    const connection = await tryEmulator(connections, emulator);
+    const connection = await tryEmulator(connections, emulator, deployments);
     await jobs.refresh(connection);
     return connection;
   });

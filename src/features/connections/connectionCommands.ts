@@ -8,6 +8,9 @@ import type { AuthKind, Connection, ConnectionStore } from './connectionStore';
 import { askConnection, answersOf, askService, failureSentence, pickOne, type ConnectionInput, type WizardAnswers, type WizardResume } from './connectionWizard';
 import { hostOf, type ClientFactory } from './credentials';
 import { newEmulatorKey, type EmbeddedEmulator } from './embeddedEmulator';
+import { isBatchSku } from '../../core/azure/deployments';
+import type { DeploymentCache } from '../deployments/deploymentCache';
+import type { RunningEmulator } from '../../emulator';
 
 /**
  * "Add Connection": a short guided flow (service, then endpoint, API version, sign-in kind, key and name) that
@@ -146,9 +149,10 @@ export async function removeConnection(store: ConnectionStore, connection: Conne
 
 /**
  * "Try the Local Emulator": starts the emulator inside VS Code on a free loopback port and adds a
- * connection to it (once; later calls reuse it).
+ * connection to it (once; later calls reuse it). Its deployments go into the cache, as a signed-in resource's
+ * would: the create flow, completion, quick fixes and the validator then offer and check real names, not guesses.
  */
-export async function tryEmulator(store: ConnectionStore, emulator: EmbeddedEmulator): Promise<Connection> {
+export async function tryEmulator(store: ConnectionStore, emulator: EmbeddedEmulator, deployments?: DeploymentCache): Promise<Connection> {
   const existing = store.all().find((c) => c.emulator);
   if (existing) {
     const running = await emulator.ensureRunning((await store.readKey(existing))?.key ?? newEmulatorKey());
@@ -156,12 +160,18 @@ export async function tryEmulator(store: ConnectionStore, emulator: EmbeddedEmul
     // The key of the running emulator (which may have started with it earlier) is the one that opens it.
     await store.update(current, running.apiKey);
     await store.setDefault(current.id);
+    await deployments?.set(current.id, emulatorDeployments(running));
     return current;
   }
   const running = await emulator.ensureRunning(newEmulatorKey());
   const connection = await store.add({ name: vscode.l10n.t('Local Emulator'), endpoint: running.url, apiVersion: '2025-04-01-preview', auth: 'apiKey', emulator: true }, running.apiKey);
   await store.setDefault(connection.id);
+  await deployments?.set(connection.id, emulatorDeployments(running));
   return connection;
+}
+
+function emulatorDeployments(running: RunningEmulator) {
+  return running.deployments().map((d) => ({ name: d.name, model: d.model, version: d.version, sku: d.sku, capacity: d.capacity ?? null, batch: isBatchSku(d.sku) }));
 }
 
 /**

@@ -245,7 +245,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
         return item;
       }
       case 'deployments':
-        return deploymentsTreeItem(nodeId(node), this.deployments!.state(node.connection.id));
+        return deploymentsTreeItem(nodeId(node), this.deployments!.state(node.connection.id), resourceOf(node.connection) !== undefined);
       case 'deployment':
         return deploymentTreeItem(nodeId(node), node.deployment, this.summary?.quota(node.connection, node.deployment.name));
       case 'message': {
@@ -281,7 +281,8 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     if (listing?.hasMore) {
       nodes.push({ kind: 'loadMore', connection });
     }
-    if (this.deployments && resourceOf(connection)) {
+    // A signed-in resource's list, or the local emulator's own (known without signing in).
+    if (this.deployments && (resourceOf(connection) || (connection.emulator && this.deployments.state(connection.id).snapshot))) {
       nodes.unshift({ kind: 'deployments', connection });
     }
     return nodes;
