@@ -38,9 +38,6 @@ const reasoningLine = {
 
 const settings = {
   'editor.wordWrap': 'on', // the whole written request in the picture
-  'editor.minimap.enabled': false,
-  'remote.autoForwardPorts': false,
-  'workbench.editor.enablePreview': false,
 };
 
 describe('New Batch File from Data in the VS Code workbench (UI)', function () {

@@ -35,6 +35,16 @@ export const screenshotsDir = path.join(repoRoot, 'media', 'screenshots');
 export const resultsDir = path.join(repoRoot, 'test-results');
 export const verbose = /^(1|true)$/i.test(process.env.UI_TEST_VERBOSE ?? '');
 
+/**
+ * Settings of every UI test's profile, over the harness defaults (test/runner/workbench.mjs): legible screenshots,
+ * no port-forwarding prompts (the emulator's port would otherwise be auto-forwarded), one tab per opened file.
+ */
+export const uiSettings = {
+  'editor.minimap.enabled': false,
+  'remote.autoForwardPorts': false,
+  'workbench.editor.enablePreview': false,
+};
+
 /** Escapes `text` for use inside a RegExp. */
 export function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -56,7 +66,7 @@ export function indent(text) {
  * @param {string[]} [options.builtFiles]    files the suite needs built (default: dist/extension.js)
  * @param {boolean} [options.fixtures]       start the workspace as a copy of test/fixtures/workspace
  * @param {(workspace: string, tmp: string) => unknown} [options.prepare] writes the suite's files
- * @param {Record<string, unknown>} [options.settings] user settings (over the harness defaults)
+ * @param {Record<string, unknown>} [options.settings] user settings (over uiSettings and the harness defaults)
  * @param {boolean} [options.extension]      load this extension (default true); false: only the built-in ones
  * @param {(args: { workspace: string, tmp: string, echo: boolean }) => Promise<any>} [options.start] starts the
  *                                           server instead of startServer() (e.g. with sign-in)
@@ -111,7 +121,7 @@ export function uiSession(options) {
 
     server = options.start
       ? await options.start({ workspace, tmp, echo: verbose })
-      : await startServer({ workspace, extensionPath: options.extension === false ? undefined : repoRoot, settings: options.settings, echo: verbose });
+      : await startServer({ workspace, extensionPath: options.extension === false ? undefined : repoRoot, settings: { ...uiSettings, ...options.settings }, echo: verbose });
     server.events.on('line', (line) => {
       const exited = /Extension Host Process exited with code: (\S+?), signal: (\S+?)\./.exec(line);
       if (exited) hostExit = `the extension host exited (code ${exited[1]}, signal ${exited[2]})`;

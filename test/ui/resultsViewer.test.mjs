@@ -33,7 +33,6 @@ describe('The results viewer in the VS Code workbench (UI)', function () {
   const ui = uiSession({
     name: 'results-viewer',
     builtFiles: ['dist/extension.js', 'dist/resultsViewer.js', 'out/test/shared/resultsFixture.js'],
-    settings: { 'workbench.editor.enablePreview': false, 'editor.minimap.enabled': false },
     async prepare(workspace) {
       fixture = await writeResultsFixture(workspace);
       await writeResultsFixture(workspace, 'many', manyRows);

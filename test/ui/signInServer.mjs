@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { repoRoot, startServer } from '../runner/workbench.mjs';
-import { uiSession } from './page.mjs';
+import { uiSession, uiSettings } from './page.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -16,12 +16,7 @@ export function startSignInServer({ workspace, emulator, apiKey, echo }) {
     installExtensions: [path.join(repoRoot, 'test', 'fixtures', 'test-sign-in')],
     echo,
     env: { AOAI_BATCH_TEST_TOKEN_URL: url, AOAI_BATCH_TEST_TOKEN_KEY: apiKey },
-    settings: {
-      'editor.minimap.enabled': false,
-      'remote.autoForwardPorts': false,
-      'workbench.editor.enablePreview': false,
-      'azureOpenAIBatch.azure.managementEndpoint': url,
-    },
+    settings: { ...uiSettings, 'azureOpenAIBatch.azure.managementEndpoint': url },
   });
 }
 

@@ -26,12 +26,9 @@ const deploymentFix = 'Set the deployment to "gpt-4o-batch" on every row';
 /** Diagnostic codes broken.jsonl must produce (shown as `Azure OpenAI Batch(code)` in the Problems view). */
 const brokenCodes = ['placeholder_model', 'duplicate_custom_id', 'blank_line', 'invalid_method', 'url_mismatch', 'model_mismatch', 'invalid_json_line'];
 
-/** Settings for the test profile, over the harness defaults: legible screenshots, no port-forwarding prompts. */
+/** Settings for the test profile, over uiSettings (page.mjs). */
 const settings = {
   'editor.wordWrap': 'on', // every squiggle of broken.jsonl on screen
-  'editor.minimap.enabled': false,
-  'remote.autoForwardPorts': false, // the emulator's port would otherwise be auto-forwarded
-  'workbench.editor.enablePreview': false,
   'azureOpenAIBatch.jobs.notifyOnCompletion': true,
 };
 
