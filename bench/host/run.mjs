@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
+import { readJson, tailFile, tailLines as tail } from '../../test/runner/logs.mjs';
 import { findServerInstall, openWorkbench, repoRoot, startServer } from '../../test/runner/workbench.mjs';
 
 const require = createRequire(import.meta.url);
@@ -285,50 +285,4 @@ function gitCommit() {
 function machine() {
   const cpus = os.cpus();
   return `${cpus.length} × ${cpus[0]?.model?.trim() ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
-}
-
-/** Streams the growth of `file` to `write`, polling every 100 ms. */
-function tailFile(file, write) {
-  let offset = 0;
-  const decoder = new StringDecoder('utf8');
-  const flush = () => {
-    let fd;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch {
-      return;
-    }
-    try {
-      const buffer = Buffer.alloc(64 * 1024);
-      for (;;) {
-        const bytes = fs.readSync(fd, buffer, 0, buffer.length, offset);
-        if (bytes <= 0) break;
-        offset += bytes;
-        write(decoder.write(buffer.subarray(0, bytes)));
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
-  };
-  const timer = setInterval(flush, 100);
-  return {
-    flush,
-    stop() {
-      clearInterval(timer);
-      flush();
-    },
-  };
-}
-
-function readJson(file) {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-function tail(lines, count = 40) {
-  if (!lines.length) return '  | (empty)';
-  return lines.slice(-count).map((line) => `  | ${line}`).join('\n');
 }

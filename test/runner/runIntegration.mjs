@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
+import { readJson, tailFile, tailLines } from './logs.mjs';
 import { defaultCacheDir, defaultSettings, findServerInstall, openWorkbench, repoRoot, startServer } from './workbench.mjs';
 
 const started = Date.now();
@@ -291,50 +291,4 @@ function readVersion(executable) {
     }
   }
   return undefined;
-}
-
-/** Streams the growth of `file` (which may not exist yet) to `write`, polling every 100 ms. */
-function tailFile(file, write) {
-  let offset = 0;
-  const decoder = new StringDecoder('utf8');
-  const flush = () => {
-    let fd;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch {
-      return; // not created yet
-    }
-    try {
-      const buffer = Buffer.alloc(64 * 1024);
-      for (;;) {
-        const bytes = fs.readSync(fd, buffer, 0, buffer.length, offset);
-        if (bytes <= 0) break;
-        offset += bytes;
-        write(decoder.write(buffer.subarray(0, bytes)));
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
-  };
-  const timer = setInterval(flush, 100);
-  return {
-    flush,
-    stop() {
-      clearInterval(timer);
-      flush();
-    },
-  };
-}
-
-function readJson(file) {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-function tailLines(lines, count = 40) {
-  if (!lines.length) return '  | (empty)';
-  return lines.slice(-count).map((line) => `  | ${line}`).join('\n');
 }

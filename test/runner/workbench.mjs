@@ -12,13 +12,14 @@
 // the status bar problems item (`[id="status.problems"]`), webviews (served by the server itself: see
 // test/ui/webview.test.mjs).
 // The server and the extension host get a private TMPDIR inside the temp data dir, removed by stop().
-// Node built-ins and playwright-core only.
+// Node built-ins, playwright-core and ./logs.mjs only.
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readJson, tailLines } from './logs.mjs';
 
 /** The repository root (this file lives in test/runner/). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -94,7 +95,6 @@ export function findServerInstall(cacheDir = defaultCacheDir) {
   };
 }
 
-/** First Chromium-like browser found (`CHROMIUM_PATH` wins), or undefined. */
 /** Throws the command that fixes it when a built file, the VS Code server or Chromium is missing (UI tests). */
 export function requireUiHost(builtFiles) {
   for (const file of builtFiles) {
@@ -104,6 +104,7 @@ export function requireUiHost(builtFiles) {
   if (!findChromium()) throw new Error('Chromium not found: install the Debian package `chromium` or set CHROMIUM_PATH');
 }
 
+/** First Chromium-like browser found (`CHROMIUM_PATH` wins), or undefined. */
 export function findChromium() {
   const candidates = [
     process.env.CHROMIUM_PATH,
@@ -236,7 +237,7 @@ export async function startServer(options) {
     port = Number(match[1]);
   } catch (error) {
     await stop();
-    throw new Error(`VS Code server did not start: ${error.message}\n${tail(logs)}`);
+    throw new Error(`VS Code server did not start: ${error.message}\n${tailLines(logs)}`);
   }
 
   const base = `http://127.0.0.1:${port}`;
@@ -435,10 +436,6 @@ async function killGroup(child, exitPromise) {
   signalGroup('SIGKILL');
 }
 
-function tail(lines, count = 40) {
-  return lines.slice(-count).map((line) => `  | ${line}`).join('\n');
-}
-
 function toPosix(p) {
   return p.split(path.sep).join('/');
 }
@@ -448,13 +445,5 @@ function isFile(p) {
     return fs.statSync(p).isFile();
   } catch {
     return false;
-  }
-}
-
-function readJson(p) {
-  try {
-    return JSON.parse(fs.readFileSync(p, 'utf8'));
-  } catch {
-    return undefined;
   }
 }

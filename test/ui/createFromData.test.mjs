@@ -5,16 +5,8 @@
 //   npm run build && npx mocha --no-config --timeout 300000 test/ui/createFromData.test.mjs
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { openWorkbench, quickOpen, repoRoot, requireUiHost, startServer } from '../runner/workbench.mjs';
-
-const { waitFor } = createRequire(import.meta.url)('../../out/test/shared/waitFor.js');
-
-const screenshotsDir = path.join(repoRoot, 'media', 'screenshots');
-const resultsDir = path.join(repoRoot, 'test-results');
-const verbose = /^(1|true)$/i.test(process.env.UI_TEST_VERBOSE ?? '');
+import { resultsDir, uiSession } from './page.mjs';
 
 /** The data a user starts from: quotes, an embedded newline, unicode. */
 const reviewsCsv = [
@@ -46,62 +38,24 @@ const reasoningLine = {
 
 const settings = {
   'editor.wordWrap': 'on', // the whole written request in the picture
-  'editor.minimap.enabled': false,
-  'remote.autoForwardPorts': false,
-  'workbench.editor.enablePreview': false,
 };
 
 describe('New Batch File from Data in the VS Code workbench (UI)', function () {
-  let server;
-  let workbench;
-  /** @type {import('playwright-core').Page} */
-  let page;
-  let tmp;
-  let workspace;
-  let hostExit;
-  const browserLog = [];
-
-  before(async function () {
-    this.timeout(180_000);
-    requireUiHost(['dist/extension.js', 'out/test/shared/waitFor.js']);
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aoai-batch-ui-create-'));
-    workspace = path.join(tmp, 'workspace');
-    fs.mkdirSync(workspace, { recursive: true });
-    fs.writeFileSync(path.join(workspace, 'reviews.csv'), reviewsCsv);
-    fs.writeFileSync(path.join(workspace, 'missing.csv'), 'id,product,review\nm1,Kettle,Fine\nm2,Toaster\n');
-    fs.writeFileSync(path.join(workspace, 'reasoning.jsonl'), `${JSON.stringify(reasoningLine)}\n`);
-    fs.mkdirSync(screenshotsDir, { recursive: true });
-    server = await startServer({ workspace, extensionPath: repoRoot, settings, echo: verbose });
-    server.events.on('line', (line) => {
-      const exited = /Extension Host Process exited with code: (\S+?), signal: (\S+?)\./.exec(line);
-      if (exited) hostExit = `the extension host exited (code ${exited[1]}, signal ${exited[2]})`;
-    });
-    workbench = await openWorkbench(server, { viewport: { width: 1400, height: 900 }, onConsole: (line) => browserLog.push(line) });
-    page = workbench.page;
-    page.setDefaultTimeout(15_000);
-    await server.waitForLog(/Launched Extension Host Process/, 90_000);
-    await explorerRow('reviews.csv').waitFor({ timeout: 60_000 });
+  const ui = uiSession({
+    name: 'create',
+    settings,
+    prepare(workspace) {
+      fs.writeFileSync(path.join(workspace, 'reviews.csv'), reviewsCsv);
+      fs.writeFileSync(path.join(workspace, 'missing.csv'), 'id,product,review\nm1,Kettle,Fine\nm2,Toaster\n');
+      fs.writeFileSync(path.join(workspace, 'reasoning.jsonl'), `${JSON.stringify(reasoningLine)}\n`);
+    },
+    explorerShows: 'reviews.csv',
   });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed' || !page) return;
-    fs.mkdirSync(resultsDir, { recursive: true });
-    const shot = path.join(resultsDir, 'ui-failure-create-from-data.png');
-    await page.screenshot({ path: shot, timeout: 10_000 }).catch(() => undefined);
-    const quick = await page.locator('.quick-input-widget').innerText().catch(() => '');
-    const dialog = await page.locator('.monaco-dialog-box').innerText().catch(() => '');
-    console.error(`[ui] failed; screenshot ${shot}\nquick input: ${quick}\ndialog: ${dialog}\nserver log:\n${(server?.logs ?? []).slice(-25).join('\n')}\nbrowser:\n${browserLog.slice(-15).join('\n')}`);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await workbench?.close().catch(() => undefined);
-    await server?.stop().catch(() => undefined);
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  const { waitUntil, quickTitle, rowTexts, pickItem, answer, runCommand, treeRows, openJobsView, activeEditor, screenshot, goTo } = ui;
 
   it('creates a batch file from a CSV through the command, then submits it to the emulator', async function () {
     this.timeout(240_000);
+    const { page, workspace } = ui;
     // An emulator connection first: the deployment step then lists its batch deployments, and the file is submitted to it.
     await runCommand('Azure OpenAI Batch: Try the Local Emulator');
     await openJobsView();
@@ -110,16 +64,10 @@ describe('New Batch File from Data in the VS Code workbench (UI)', function () {
     await runCommand('Azure OpenAI Batch: New Batch File from Data');
     // The data file: the workbench's own file dialog (a quick input holding a path).
     const input = page.locator('.quick-input-widget input');
-    await chooseInFileDialog(/New Batch File from Data/, path.join(workspace, 'reviews.csv'));
+    await ui.chooseInFileDialog(/New Batch File from Data/, path.join(workspace, 'reviews.csv'));
 
     await pickItem('Endpoint', 'Chat completions');
-
-    await waitUntil('the deployment step', async () => /Deployment \(body\.model\)/.test(await quickTitle()), { timeout: 10_000 });
-    if ((await rowTexts()).some((t) => t.includes('gpt-4o-batch'))) {
-      await pickItem('Deployment (body.model)', 'gpt-4o-batch');
-    } else {
-      await answer('Deployment (body.model)', 'gpt-4o-batch');
-    }
+    await chooseDeployment('gpt-4o-batch');
     await answer('System prompt (optional)', 'You summarize product reviews in one sentence.');
 
     // The prompt step: the columns listed, the first row filled in while typing.
@@ -181,16 +129,7 @@ describe('New Batch File from Data in the VS Code workbench (UI)', function () {
     await screenshot('create-written.png');
 
     // Submit it from the Explorer, as a user would, and follow the job to completion.
-    await page.keyboard.press('Control+Shift+E');
-    const row = explorerRow('reviews.jsonl');
-    await row.waitFor();
-    await row.click({ button: 'right' });
-    const submit = page.locator('.context-view .action-label', { hasText: /^Submit as Batch Job$/ });
-    await waitUntil('"Submit as Batch Job" in the context menu', () => submit.isVisible(), { timeout: 10_000 });
-    await submit.hover();
-    await page.waitForTimeout(300);
-    await submit.click();
-    if (await submit.isVisible()) await page.keyboard.press('Enter');
+    await ui.clickMenuItem(await ui.explorerMenuItem('reviews.jsonl', 'Submit as Batch Job'));
     const pick = page.locator('.quick-input-widget');
     await waitUntil('the deployment quick pick of the submission', async () => (await pick.isVisible()) && (await rowTexts()).some((t) => t.includes('gpt-4o-batch')), { timeout: 20_000 });
     await page.keyboard.press('Enter');
@@ -203,8 +142,9 @@ describe('New Batch File from Data in the VS Code workbench (UI)', function () {
 
   it('flags max_tokens on a reasoning deployment, offers the rename, and explains keys and requests on hover', async function () {
     this.timeout(120_000);
+    const { page } = ui;
     await runCommand('View: Close All Editors').catch(() => undefined);
-    await quickOpen(page, 'reasoning.jsonl');
+    await ui.quickOpen('reasoning.jsonl');
     const editor = activeEditor();
     await waitUntil('a squiggle on max_tokens', async () => (await editor.locator('.squiggly-error').count()) > 0, { timeout: 30_000 });
 
@@ -263,24 +203,11 @@ describe('New Batch File from Data in the VS Code workbench (UI)', function () {
 
   it('reports a row with a missing column with its line in the preview (Explorer context menu)', async function () {
     this.timeout(90_000);
+    const { page, workspace } = ui;
     await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+Shift+E');
-    const row = explorerRow('missing.csv');
-    await row.waitFor();
-    await row.click({ button: 'right' });
-    const item = page.locator('.context-view .action-label', { hasText: /^New Batch File from Data$/ });
-    await waitUntil('"New Batch File from Data" in the context menu of missing.csv', () => item.isVisible(), { timeout: 10_000 });
-    await item.hover();
-    await page.waitForTimeout(300);
-    await item.click();
-    if (await item.isVisible()) await page.keyboard.press('Enter');
+    await ui.clickMenuItem(await ui.explorerMenuItem('missing.csv', 'New Batch File from Data'));
     await pickItem('Endpoint', 'Chat completions');
-    await waitUntil('the deployment step', async () => /Deployment \(body\.model\)/.test(await quickTitle()), { timeout: 10_000 });
-    if ((await rowTexts()).some((t) => t.includes('gpt-4o-batch'))) {
-      await pickItem('Deployment (body.model)', 'gpt-4o-batch');
-    } else {
-      await answer('Deployment (body.model)', 'gpt-4o-batch');
-    }
+    await chooseDeployment('gpt-4o-batch');
     await answer('System prompt (optional)', '');
     await answer('User prompt template', '{{product}}: {{review}}');
     await pickItem('custom_id', 'id');
@@ -298,123 +225,22 @@ describe('New Batch File from Data in the VS Code workbench (UI)', function () {
     assert.equal(fs.existsSync(path.join(workspace, 'missing.jsonl')), false, 'nothing is written when the preview is cancelled');
   });
 
-  // ---- helpers ---------------------------------------------------------------------------------------------
+  // ---- helpers of this suite ----------------------------------------------------------------------------
 
-  function waitUntil(what, probe, { timeout = 15_000, interval = 250, describe } = {}) {
-    return waitFor(what, async () => (await probe()) || undefined, {
-      timeoutMs: timeout,
-      intervalMs: interval,
-      describe,
-      abortIf: () => {
-        if (hostExit) throw new Error(`${hostExit} while waiting for ${what}`);
-      },
-    });
-  }
-
-  function explorerRow(name) {
-    return page.locator('.explorer-folders-view .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace(/\./g, '\\.')}$`) }) });
-  }
-
-  function activeEditor() {
-    return page.locator('.editor-group-container.active .monaco-editor').first();
-  }
-
-  async function quickTitle() {
-    const widget = page.locator('.quick-input-widget');
-    if (!(await widget.isVisible())) return '';
-    return (await widget.locator('.quick-input-title').innerText().catch(() => '')).trim();
-  }
-
-  async function rowTexts() {
-    return (await page.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
-  }
-
-  /**
-   * Accepts `file` in the workbench's own file dialog titled `title`. The dialog lists its folder after it shows and
-   * then writes that folder into its input, over anything typed before; so type once the folder is in the input, and
-   * type again if the dialog is still open after Enter (a listing that finished late overwrote the path).
-   */
-  async function chooseInFileDialog(title, file) {
-    const input = page.locator('.quick-input-widget input');
-    for (let attempt = 1; ; attempt++) {
-      await waitUntil('the file dialog', async () => title.test(await quickTitle()), { timeout: 10_000 });
-      await waitUntil('the file dialog to show its folder', async () => (await input.inputValue().catch(() => '')).length > 0, { timeout: 10_000 });
-      await input.fill(file);
-      await waitUntil('the typed path to stay in the file dialog', async () => (await input.inputValue().catch(() => '')) === file, { timeout: 5_000 }).catch(() => undefined);
-      await page.waitForTimeout(300);
-      await page.keyboard.press('Enter');
-      const closed = await waitUntil('the file dialog to accept the path', async () => !title.test(await quickTitle()), { timeout: 5_000 }).then(() => true, () => false);
-      if (closed) return;
-      if (attempt === 3) throw new Error(`the file dialog did not accept ${file} after ${attempt} tries; its input holds "${await input.inputValue().catch(() => '')}"`);
+  /** The deployment step: a pick of the connection's batch deployments, or an input box without a connection. */
+  async function chooseDeployment(deployment) {
+    await waitUntil('the deployment step', async () => /Deployment \(body\.model\)/.test(await quickTitle()), { timeout: 10_000 });
+    if ((await rowTexts()).some((t) => t.includes(deployment))) {
+      await pickItem('Deployment (body.model)', deployment);
+    } else {
+      await answer('Deployment (body.model)', deployment);
     }
-  }
-
-  /** Picks the quick pick item whose label is `label` once the step titled `title` shows. */
-  async function pickItem(title, label) {
-    await waitUntil(`the "${title}" step`, async () => (await quickTitle()).startsWith(title), { timeout: 10_000, describe: async () => `title: ${await quickTitle()}` });
-    const item = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
-    await item.waitFor({ timeout: 10_000 });
-    await item.click();
-    await waitUntil(`the "${title}" step to close`, async () => !(await quickTitle()).startsWith(title), { timeout: 5_000 });
-  }
-
-  /** Types `value` into the input box titled `title` and accepts it. */
-  async function answer(title, value) {
-    await waitUntil(`the "${title}" step`, async () => (await quickTitle()).startsWith(title), { timeout: 10_000, describe: async () => `title: ${await quickTitle()}` });
-    await page.locator('.quick-input-widget input').fill(value);
-    await page.keyboard.press('Enter');
-    await waitUntil(`the "${title}" step to close`, async () => !(await quickTitle()).startsWith(title), { timeout: 5_000 });
-  }
-
-  async function treeRows() {
-    return page.locator('.sidebar .monaco-list-row').evaluateAll((rows) => rows.map((row) => ({ label: row.getAttribute('aria-label') ?? '', level: Number(row.getAttribute('aria-level')) })));
-  }
-
-  async function openJobsView() {
-    const title = page.locator('.sidebar .composite.title');
-    if (/azure openai batch/i.test(await title.innerText().catch(() => ''))) return;
-    await runCommand('Azure OpenAI Batch: Show Batch Jobs');
-    await waitUntil('the Azure OpenAI Batch side bar', async () => /azure openai batch/i.test(await title.innerText().catch(() => '')), { timeout: 10_000 });
-  }
-
-  async function runCommand(title) {
-    // Right after start the extension's commands are not in the palette yet ("Activating Extensions..."): retry.
-    const input = page.locator('.quick-input-widget input');
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    await waitUntil(`"${title}" in the Command Palette`, async () => {
-      if (!(await input.isVisible())) await page.keyboard.press('F1');
-      await input.waitFor({ state: 'visible', timeout: 5_000 });
-      await input.fill(`>${title}`);
-      const listed = await row.waitFor({ timeout: 3_000 }).then(() => true, () => false);
-      if (!listed) await page.keyboard.press('Escape');
-      return listed;
-    }, { timeout: 60_000, interval: 500 });
-    await page.keyboard.press('Enter');
-    await waitUntil(`the Command Palette to close after "${title}"`, async () => !(await input.isVisible()) || !(await input.inputValue().catch(() => '')).startsWith('>'), { timeout: 5_000 });
-  }
-
-  /** Saves a screenshot: README pictures to media/screenshots/, walk-through pictures (`dir`) elsewhere. */
-  async function screenshot(name, dir = screenshotsDir) {
-    fs.mkdirSync(dir, { recursive: true });
-    await page.screenshot({ path: path.join(dir, name) });
-  }
-
-  async function goTo(line, column) {
-    await focusEnd();
-    await page.keyboard.press('Control+G');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 5_000 });
-    await input.fill(`:${line}:${column}`);
-    await page.waitForTimeout(200);
-    await page.keyboard.press('Enter');
   }
 
   /** Focuses the editor with the cursor at the end of the file. */
   async function focusEnd() {
-    const lines = activeEditor().locator('.view-lines');
-    const box = await lines.boundingBox();
-    await lines.click({ position: { x: 5, y: Math.max(5, (box?.height ?? 10) - 5) } });
-    await page.keyboard.press('Control+End');
+    await ui.focusEditor();
+    await ui.page.keyboard.press('Control+End');
   }
 
   /** Moves the mouse over line `line`, column `column` (1-based) of the active editor, as wrapped on screen. */
@@ -423,7 +249,7 @@ describe('New Batch File from Data in the VS Code workbench (UI)', function () {
     const cursor = activeEditor().locator('.cursor').first();
     const box = await cursor.boundingBox();
     assert.ok(box, 'no cursor on screen');
-    await page.mouse.move(box.x + 4, box.y + box.height / 2, { steps: 4 });
+    await ui.page.mouse.move(box.x + 4, box.y + box.height / 2, { steps: 4 });
   }
 });
 

@@ -10,19 +10,14 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { findChromium, findServerInstall, openWorkbench, quickOpen, repoRoot, startServer } from '../runner/workbench.mjs';
+import { resultsDir, screenshotsDir, uiSession } from './page.mjs';
 
 const require = createRequire(import.meta.url);
-const { waitFor } = require('../../out/test/shared/waitFor.js');
 const { writeResultsFixture } = require('../../out/test/shared/resultsFixture.js');
 
-const screenshotsDir = path.join(repoRoot, 'media', 'screenshots');
-const resultsDir = path.join(repoRoot, 'test-results');
 /** Rows of the job that shows the grid is virtualized: far more than are ever in the page at once. */
 const manyRows = 5000;
-const verbose = /^(1|true)$/i.test(process.env.UI_TEST_VERBOSE ?? '');
 /** Values from files that must show as text: markup, script, links, CSS, something like the viewer's own messages. */
 const hostile = [
   '<script>window.__pwned="script"</script>',
@@ -34,77 +29,46 @@ const hostile = [
 ];
 
 describe('The results viewer in the VS Code workbench (UI)', function () {
-  let server;
-  let workbench;
-  let page;
-  let tmp;
-  let workspace;
   let fixture;
-  const browserLog = [];
-
-  before(async function () {
-    this.timeout(180_000);
-    if (!fs.existsSync(path.join(repoRoot, 'dist', 'resultsViewer.js'))) throw new Error('dist/resultsViewer.js is missing: run `npm run build` first');
-    if (!findServerInstall()) throw new Error('the VS Code server is not installed: run `bash scripts/install-test-host.sh`');
-    if (!findChromium()) throw new Error('Chromium not found: install the Debian package `chromium` or set CHROMIUM_PATH');
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aoai-batch-viewer-ui-'));
-    workspace = path.join(tmp, 'workspace');
-    fs.mkdirSync(workspace);
-    fixture = await writeResultsFixture(workspace);
-    await writeResultsFixture(workspace, 'many', manyRows);
-    // A job whose results and requests hold markup (attack test below).
-    const schema = { type: 'object', properties: { '<b>field</b>': { type: 'string' }, constructor: { type: 'string' } } };
-    const input = hostile.map((value, i) =>
-      JSON.stringify({ custom_id: `${value}#${i}`, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'system', content: value }, { role: 'user', content: value }], response_format: { type: 'json_schema', json_schema: { name: 'H', schema } } } }),
-    );
-    const results = hostile.map((value, i) =>
-      JSON.stringify(
-        i % 2 === 0
-          ? { custom_id: `${value}#${i}`, status: 'succeeded', status_code: 200, response: { model: value, choices: [{ message: { role: 'assistant', content: JSON.stringify({ '<b>field</b>': value }) } }], usage: { prompt_tokens: 3, completion_tokens: 2 } }, error: null }
-          : { custom_id: `${value}#${i}`, status: 'failed', status_code: 400, response: null, error: { code: value, message: value } },
-      ),
-    );
-    fs.writeFileSync(path.join(workspace, 'hostile.jsonl'), input.join('\n') + '\n');
-    fs.writeFileSync(path.join(workspace, 'hostile.results.jsonl'), results.join('\n') + '\n');
-    server = await startServer({ workspace, extensionPath: repoRoot, echo: verbose, settings: { 'workbench.editor.enablePreview': false, 'editor.minimap.enabled': false } });
-    workbench = await openWorkbench(server, {
-      onConsole: (line) => {
-        browserLog.push(line);
-        if (verbose) process.stderr.write(`${line}\n`);
-      },
-    });
-    page = workbench.page;
-    page.setDefaultTimeout(15_000);
-    await server.waitForLog(/Launched Extension Host Process/, 90_000);
+  const ui = uiSession({
+    name: 'results-viewer',
+    builtFiles: ['dist/extension.js', 'dist/resultsViewer.js', 'out/test/shared/resultsFixture.js'],
+    async prepare(workspace) {
+      fixture = await writeResultsFixture(workspace);
+      await writeResultsFixture(workspace, 'many', manyRows);
+      // A job whose results and requests hold markup (attack test below).
+      const schema = { type: 'object', properties: { '<b>field</b>': { type: 'string' }, constructor: { type: 'string' } } };
+      const input = hostile.map((value, i) =>
+        JSON.stringify({ custom_id: `${value}#${i}`, method: 'POST', url: '/chat/completions', body: { model: 'gpt-4o-batch', messages: [{ role: 'system', content: value }, { role: 'user', content: value }], response_format: { type: 'json_schema', json_schema: { name: 'H', schema } } } }),
+      );
+      const results = hostile.map((value, i) =>
+        JSON.stringify(
+          i % 2 === 0
+            ? { custom_id: `${value}#${i}`, status: 'succeeded', status_code: 200, response: { model: value, choices: [{ message: { role: 'assistant', content: JSON.stringify({ '<b>field</b>': value }) } }], usage: { prompt_tokens: 3, completion_tokens: 2 } }, error: null }
+            : { custom_id: `${value}#${i}`, status: 'failed', status_code: 400, response: null, error: { code: value, message: value } },
+        ),
+      );
+      fs.writeFileSync(path.join(workspace, 'hostile.jsonl'), input.join('\n') + '\n');
+      fs.writeFileSync(path.join(workspace, 'hostile.results.jsonl'), results.join('\n') + '\n');
+    },
+    waits: { timeout: 20_000, interval: 50 },
+    consoleFilter: /error|refused|violat|webview/i,
   });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed' || !page) return;
-    fs.mkdirSync(resultsDir, { recursive: true });
-    await page.screenshot({ path: path.join(resultsDir, 'ui-failure-results-viewer.png') }).catch(() => undefined);
-    const log = browserLog.filter((line) => /error|refused|violat|webview/i.test(line)).slice(-25).join('\n');
-    console.error(`[ui] screenshot: test-results/ui-failure-results-viewer.png\n[ui] browser console (errors):\n${log}`);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await workbench?.close().catch(() => undefined);
-    await server?.stop().catch(() => undefined);
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  const { browserLog } = ui;
 
   /** The viewer's own page, inside the webview's two frames. */
-  const viewer = () => page.frameLocator('iframe.webview >> visible=true').first().frameLocator('iframe#active-frame');
+  const viewer = () => ui.page.frameLocator('iframe.webview >> visible=true').first().frameLocator('iframe#active-frame');
   const rows = () => viewer().locator('.grid-row[data-index]');
   const rowIds = async () => (await rows().evaluateAll((list) => list.map((row) => row.firstElementChild?.textContent ?? ''))).sort();
-  const until = (what, check, timeoutMs = 20_000) => waitFor(what, check, { timeoutMs });
+  const until = (what, check, timeout) => ui.waitUntil(what, check, { timeout });
   const injected = () => viewer().locator('#app').evaluate((app) => ({ pwned: window.__pwned, elements: app.querySelectorAll('.grid-row script, .grid-row img, .grid-row svg, .grid-row a, .grid-row style, .grid-header b, .detail script, .detail img, .detail svg, .detail a, .detail style, .failures *').length }));
 
   it('shows the rows of a job with failures, filters to the failed ones, searches, shows a row and exports CSV', async function () {
     this.timeout(240_000);
+    const { page, workspace } = ui;
     // Room for the grid: no side bar.
     await page.keyboard.press('Control+B');
-    await quickOpen(page, 'reviews.results.jsonl');
+    await ui.quickOpen('reviews.results.jsonl');
 
     // The rows, with their structured fields; the input was found next to the results (prompts shown).
     await until('the viewer to show rows', async () => (await rows().count()) > 10, 60_000);
@@ -146,7 +110,7 @@ describe('The results viewer in the VS Code workbench (UI)', function () {
     await screenshot('results-viewer-failed.png', true);
 
     // Hidden and shown again (another editor in front; the webview is not kept alive): the same view comes back.
-    await quickOpen(page, 'reviews.jsonl');
+    await ui.quickOpen('reviews.jsonl');
     await page.locator('.tabs-container .tab.active', { hasText: 'reviews.jsonl' }).waitFor();
     // Back by its tab (Quick Open of a file whose tab is already there returns before the editor switches).
     await page.locator('.tabs-container .tab', { hasText: 'reviews.results.jsonl' }).click();
@@ -171,7 +135,8 @@ describe('The results viewer in the VS Code workbench (UI)', function () {
 
   it('renders only the rows in sight of a big job, and pages in the end of it on scrolling', async function () {
     this.timeout(120_000);
-    await quickOpen(page, 'many.results.jsonl');
+    const { page, workspace } = ui;
+    await ui.quickOpen('many.results.jsonl');
     await until('every row of many.results.jsonl read', async () => new RegExp(`${manyRows.toLocaleString('en-US')} of ${manyRows.toLocaleString('en-US')} rows`).test(await viewer().locator('.counts').innerText()), 60_000);
     const inPage = await viewer().locator('.grid-row').count();
     assert.ok(inPage > 10 && inPage < 100, `${inPage} rows in the page for ${manyRows}`);
@@ -186,7 +151,8 @@ describe('The results viewer in the VS Code workbench (UI)', function () {
 
   it('shows markup, script, links and CSS from the files as text', async function () {
     this.timeout(120_000);
-    await quickOpen(page, 'hostile.results.jsonl');
+    const { page, workspace } = ui;
+    await ui.quickOpen('hostile.results.jsonl');
     await until('the hostile rows', async () => (await viewer().locator('.grid-row[data-index]').count()) === hostile.length, 60_000);
     const ids = await viewer().locator('.grid-row[data-index]').evaluateAll((rows) => rows.map((row) => row.firstElementChild?.textContent ?? ''));
     assert.deepEqual(ids.sort(), hostile.map((value, i) => `${value}#${i}`).sort(), 'each custom_id shown as the text it is');
@@ -205,8 +171,7 @@ describe('The results viewer in the VS Code workbench (UI)', function () {
   });
 
   async function screenshot(name, keep) {
-    fs.mkdirSync(resultsDir, { recursive: true });
-    await page.screenshot({ path: path.join(resultsDir, `ui-${name}`) });
+    await ui.screenshot(`ui-${name}`, resultsDir);
     if (keep) {
       fs.mkdirSync(screenshotsDir, { recursive: true });
       fs.copyFileSync(path.join(resultsDir, `ui-${name}`), path.join(screenshotsDir, name));

@@ -6,86 +6,36 @@
 //   npm run build && npm run compile-tests && npx mocha --no-config --timeout 300000 test/ui/walk12.test.mjs
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { openWorkbench, quickOpen, repoRoot, requireUiHost } from '../runner/workbench.mjs';
-import { startSignInServer } from './signInServer.mjs';
+import { resultsDir } from './page.mjs';
+import { signInSession } from './signInServer.mjs';
 
-const require = createRequire(import.meta.url);
-const { waitFor } = require('../../out/test/shared/waitFor.js');
-const { startEmulator } = require('../../out/src/emulator/index.js');
-
-const shotsDir = path.join(repoRoot, 'test-results', 'walk12');
-const verbose = /^(1|true)$/i.test(process.env.UI_TEST_VERBOSE ?? '');
+const shotsDir = path.join(resultsDir, 'walk12');
 const apiKey = 'ui-walk12-key';
 const line = (id, model) => JSON.stringify({ custom_id: id, method: 'POST', url: '/chat/completions', body: { model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 } });
 
 describe('Issue 12 walk in the VS Code workbench (UI)', function () {
-  let server, workbench, page, emulator, tmp, workspace;
+  const ui = signInSession({
+    name: 'walk12',
+    apiKey,
+    prepare(workspace) {
+      fs.writeFileSync(path.join(workspace, 'typo.jsonl'), [line('t-1', 'gpt-4o-bacth'), line('t-2', 'gpt-4o-live')].join('\n') + '\n');
+      fs.rmSync(shotsDir, { recursive: true, force: true });
+      fs.mkdirSync(shotsDir, { recursive: true });
+    },
+  });
+  const { waitUntil: until, rowTexts: pickRows, sidebarText, quickInput: pick, openJobsView: openBatchView, runCommand: command } = ui;
   let n = 0;
-
-  before(async function () {
-    this.timeout(180_000);
-    requireUiHost(['dist/extension.js']);
-    emulator = await startEmulator({ port: 0, apiKey });
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aoai-batch-ui-walk12-'));
-    workspace = path.join(tmp, 'workspace');
-    fs.cpSync(path.join(repoRoot, 'test', 'fixtures', 'workspace'), workspace, { recursive: true });
-    fs.writeFileSync(path.join(workspace, 'typo.jsonl'), [line('t-1', 'gpt-4o-bacth'), line('t-2', 'gpt-4o-live')].join('\n') + '\n');
-    fs.rmSync(shotsDir, { recursive: true, force: true });
-    fs.mkdirSync(shotsDir, { recursive: true });
-    server = await startSignInServer({ workspace, emulator, apiKey, echo: verbose });
-    workbench = await openWorkbench(server, { viewport: { width: 1400, height: 900 } });
-    page = workbench.page;
-    page.setDefaultTimeout(15_000);
-    await server.waitForLog(/Launched Extension Host Process/, 90_000);
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'clean.jsonl' }).first().waitFor({ timeout: 60_000 });
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) await page.screenshot({ path: path.join(shotsDir, 'failure.png') }).catch(() => undefined);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await workbench?.close().catch(() => undefined);
-    await server?.stop().catch(() => undefined);
-    await emulator?.close().catch(() => undefined);
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  });
-
-  const until = (what, check, options = {}) => waitFor(what, check, { timeoutMs: options.timeout ?? 20_000, intervalMs: 200, describe: options.describe });
   const shot = async (name) => {
     n += 1;
-    await page.screenshot({ path: path.join(shotsDir, `${String(n).padStart(2, '0')}-${name}.png`) });
+    await ui.screenshot(`${String(n).padStart(2, '0')}-${name}.png`, shotsDir);
   };
-  const pick = () => page.locator('.quick-input-widget');
-  const pickRows = async () => (await pick().locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
-  const sidebarText = async () => page.locator('.sidebar').innerText().catch(() => '');
-  const openBatchView = async () => {
-    if (!/azure openai batch/i.test(await page.locator('.sidebar .composite.title').innerText().catch(() => ''))) {
-      await page.locator('.activitybar .action-item .action-label[aria-label^="Azure OpenAI Batch"]').click();
-    }
-  };
-  const command = async (title) => {
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').fill(`>${title}`);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-    await page.keyboard.press('Enter');
-  };
-  async function chooseRow(label) {
-    await until(`the pick to list "${label}"`, async () => (await pick().isVisible()) && (await pickRows()).some((t) => t.startsWith(label)), { describe: async () => `pick: ${JSON.stringify(await pickRows())}` });
-    // Rows are recycled, so their DOM order is not the shown order: find the row by the start of its label.
-    const starts = new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
-    const row = pick().locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: starts }) }).first();
-    await row.hover();
-    return row;
-  }
+  const chooseRow = (label) => ui.pickRow(label);
 
   it('walks first view -> Add Connection -> sign-in -> deployments -> wrong models -> dead endpoint -> status bar', async function () {
     this.timeout(280_000);
-    await page.locator('.activitybar .action-item .action-label[aria-label^="Azure OpenAI Batch"]').click();
+    const { page, emulator } = ui;
+    await openBatchView();
     await until('the welcome view of Batch Jobs', () => page.locator('.sidebar .welcome-view-content').isVisible());
     await shot('first-view');
 
@@ -110,8 +60,8 @@ describe('Issue 12 walk in the VS Code workbench (UI)', function () {
     await shot('deployments');
 
     // A model with a typo and a Standard deployment.
-    await quickOpen(page, 'typo.jsonl');
-    const problems = async () => (await page.locator('[id="status.problems"]').getAttribute('aria-label')) ?? '';
+    await ui.quickOpen('typo.jsonl');
+    const problems = ui.problemsLabel;
     await until('two errors in typo.jsonl', async () => Number(/Errors: (\d+)/.exec(await problems())?.[1] ?? 0) >= 2, { timeout: 30_000, describe: problems });
     await page.keyboard.press('Control+Shift+M');
     await page.locator('.markers-panel .monaco-list-row').first().waitFor();
@@ -140,19 +90,15 @@ describe('Issue 12 walk in the VS Code workbench (UI)', function () {
     await shot('status-bar');
 
     // Add Connection with a dead endpoint: back to the step with the cause.
-    const inputStep = async (title, text) => {
-      await until(`the input of ${title}`, async () => (await pick().isVisible()) && (await pick().locator('.quick-input-title').innerText()).includes(title), { describe: async () => await pick().innerText().catch(() => '') });
-      await pick().locator('input').fill(text);
-      await page.keyboard.press('Enter');
-    };
+    const inputStep = (step, text) => ui.answer(new RegExp(`\\(${step}/5\\)`), text);
     await command('Azure OpenAI Batch: Add Connection');
     await (await chooseRow('Azure OpenAI')).click();
-    await inputStep('(1/5)', 'http://127.0.0.1:9');
+    await inputStep(1, 'http://127.0.0.1:9');
     await (await chooseRow('2025-04-01-preview')).click();
     await (await chooseRow('API key')).click();
-    await inputStep('(4/5)', 'wrong-key');
+    await inputStep(4, 'wrong-key');
     await shot('add-connection-name');
-    await inputStep('(5/5)', 'Dead one');
+    await inputStep(5, 'Dead one');
     const warning = page.locator('.notifications-toasts .notification-toast, .monaco-dialog-box').filter({ hasText: /failed/ }).first();
     await warning.waitFor({ timeout: 30_000 });
     await shot('add-connection-dead-endpoint');
@@ -181,9 +127,12 @@ describe('Issue 12 walk in the VS Code workbench (UI)', function () {
 
     // Reload the window: connection, deployments, validation offline.
     await emulator.close();
+    const logsBefore = ui.server.logs.length;
+    ui.beginReload();
     await page.reload();
     await page.locator('.explorer-folders-view .monaco-list-row, .sidebar', {}).first().waitFor({ timeout: 60_000 });
     await page.waitForTimeout(8000);
+    await ui.hostRestarted(logsBefore);
     await openBatchView();
     await page.waitForTimeout(4000);
     await shot('after-reload-emulator-down');
