@@ -188,6 +188,52 @@ describe('Sign in with Microsoft (test sign-in provider, the emulator as Azure R
     assert.equal(api.connections.all().length, count);
   });
 
+  it('signed out, an Entra connection with a resource shows one sign-in item; it signs in and lists both the jobs and the deployments', async () => {
+    const api = await extensionApi();
+    const { connection } = await signInWith(async () => {
+      await picks.accept(await picks.ready(0), /^Emulator Subscription$/);
+      await picks.accept(await picks.ready(1), /^emulator$/);
+      await picks.accept(await picks.ready(2), /Microsoft Entra ID/);
+    });
+    assert.ok(connection);
+    await deploymentsShown(connection);
+    const top = () => api.tree.getChildren().find((node) => node.kind === 'connection' && node.connection.id === connection.id)!;
+    const signInItems = (): JobsNode[] => {
+      const children = api.tree.getChildren(top());
+      const deployments = children.find((node) => node.kind === 'deployments');
+      return [...children, ...(deployments ? api.tree.getChildren(deployments) : [])].filter((node) => node.kind === 'message' && node.icon === 'sign-in');
+    };
+
+    signIn.signOut();
+    signIn.mode = 'decline';
+    // Signed out: the jobs list silently (their sign-in item), and a Retry whose sign-in is declined lists the
+    // deployments silently too (the sign-in they need as well).
+    await api.jobs.refresh(connection);
+    await vscode.commands.executeCommand('azureOpenAIBatch.refreshConnection', top());
+    const shown = await waitFor('the signed-out connection in the tree', () => {
+      const items = signInItems();
+      const deployments = api.tree.getChildren(top()).find((node) => node.kind === 'deployments');
+      return items.length > 0 && api.jobs.listing(connection.id)?.error?.needsCredential && deployments ? items : undefined;
+    });
+    assert.equal(shown.length, 1, `one sign-in item: ${shown.map(labelOf).join(' | ')}`);
+    assert.match(labelOf(shown[0]!), /Sign in with Microsoft to use/);
+    const deployments = api.tree.getChildren(api.tree.getChildren(top()).find((node) => node.kind === 'deployments')!);
+    assert.deepEqual(deployments.filter((n) => n.kind === 'deployment').map(labelOf), ['gpt-4.1-batch', 'gpt-4o-batch', 'gpt-4o-mini-batch'], 'the deployments last listed stay shown');
+
+    signIn.mode = 'signIn';
+    const item = api.tree.getTreeItem(shown[0]!);
+    assert.ok(item.command, 'the sign-in item has a command');
+    const callsBefore = signIn.calls.length;
+    await vscode.commands.executeCommand(item.command.command, ...(item.command.arguments ?? []));
+    await waitFor('the jobs and the deployments to list after the one sign-in', () => {
+      const listing = api.jobs.listing(connection.id);
+      return listing && !listing.loading && !listing.error && signInItems().length === 0 ? true : undefined;
+    });
+    const interactive = signIn.calls.slice(callsBefore).filter((c) => c.interactive);
+    assert.equal(interactive.length, 1, `one sign-in prompt: ${JSON.stringify(interactive)}`);
+    assert.ok(signIn.calls.slice(callsBefore).some((c) => !c.interactive && c.scopes[0] === `${emulator.url.replace(/\/+$/, '')}/.default`), 'the deployments were listed with a silent management session');
+  });
+
   describe('directories (tenants)', () => {
     const contoso = '11111111-2222-3333-4444-555555555555';
     const contosoSub = '00000000-0000-0000-0000-0000000000c1';

@@ -129,7 +129,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
         return node.group.state.parts.map((part) => ({ kind: 'part', connection: node.connection, group: node.group, part }));
       case 'deployments':
         return this.deployments
-          ? deploymentChildren(node.connection, this.deployments.state(node.connection.id)).map((child): JobsNode => ({ ...child, connection: node.connection }))
+          ? deploymentChildren(node.connection, this.deployments.state(node.connection.id), { signInShown: this.signInShown(node.connection) }).map((child): JobsNode => ({ ...child, connection: node.connection }))
           : [];
       default:
         return [];
@@ -281,10 +281,17 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     if (listing?.hasMore) {
       nodes.push({ kind: 'loadMore', connection });
     }
-    if (this.deployments && resourceOf(connection)) {
+    // Signed out, the connection shows one sign-in item (above): the deployments show only a list they still have.
+    if (this.deployments && resourceOf(connection) && !(this.signInShown(connection) && this.deployments.state(connection.id).error?.signIn && !this.deployments.state(connection.id).snapshot)) {
       nodes.unshift({ kind: 'deployments', connection });
     }
     return nodes;
+  }
+
+  /** Whether the connection shows its jobs' sign-in item (which, once signed in, lists its deployments too). */
+  private signInShown(connection: Connection): boolean {
+    const error = this.model.listing(connection.id)?.error;
+    return Boolean(error?.needsCredential && !error.missingKey);
   }
 
   private jobChildren(connection: Connection, view: JobView): JobsNode[] {
