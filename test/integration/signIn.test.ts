@@ -81,6 +81,18 @@ describe('Sign in with Microsoft (test sign-in provider, the emulator as Azure R
     return { connection: value, errors: calls.map((args) => String(args[0])) };
   }
 
+  /** Signs in and adds the `emulator` resource with Entra ID; returns it once its deployments are listed. */
+  async function entraConnectionToEmulator(): Promise<Connection> {
+    const { connection } = await signInWith(async () => {
+      await picks.accept(await picks.ready(0), /^Emulator Subscription$/);
+      await picks.accept(await picks.ready(1), /^emulator$/);
+      await picks.accept(await picks.ready(2), /Microsoft Entra ID/);
+    });
+    assert.ok(connection, 'a connection was added');
+    await deploymentsShown(connection);
+    return connection;
+  }
+
   it('signs in first, then subscription -> resource -> Entra ID adds a connection with its resource and lists its batch deployments', async () => {
     const api = await extensionApi();
     const before = api.connections.all().length;
@@ -190,13 +202,7 @@ describe('Sign in with Microsoft (test sign-in provider, the emulator as Azure R
 
   it('signed out, an Entra connection with a resource shows one sign-in item; it signs in and lists both the jobs and the deployments', async () => {
     const api = await extensionApi();
-    const { connection } = await signInWith(async () => {
-      await picks.accept(await picks.ready(0), /^Emulator Subscription$/);
-      await picks.accept(await picks.ready(1), /^emulator$/);
-      await picks.accept(await picks.ready(2), /Microsoft Entra ID/);
-    });
-    assert.ok(connection);
-    await deploymentsShown(connection);
+    const connection = await entraConnectionToEmulator();
     const top = () => api.tree.getChildren().find((node) => node.kind === 'connection' && node.connection.id === connection.id)!;
     const signInItems = (): JobsNode[] => {
       const children = api.tree.getChildren(top());
@@ -358,13 +364,7 @@ describe('Sign in with Microsoft (test sign-in provider, the emulator as Azure R
 
   it('a resource without batch deployments says so, with a link to create one', async () => {
     const api = await extensionApi();
-    const { connection } = await signInWith(async () => {
-      await picks.accept(await picks.ready(0), /^Emulator Subscription$/);
-      await picks.accept(await picks.ready(1), /^emulator$/);
-      await picks.accept(await picks.ready(2), /Microsoft Entra ID/);
-    });
-    assert.ok(connection);
-    await deploymentsShown(connection);
+    const connection = await entraConnectionToEmulator();
     emulator.setArm({ accounts: [{ resourceGroup: 'emulator-rg', name: 'emulator', kind: 'OpenAI', endpoint: 'self', deployments: [{ name: 'live-only', model: 'gpt-4o', version: '2024-08-06', sku: 'Standard', capacity: 1 }] }] });
     try {
       await vscode.commands.executeCommand('azureOpenAIBatch.refreshDeployments', connection.id);
