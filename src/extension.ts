@@ -133,7 +133,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const poller = new JobPoller(jobs, log);
   const scheduler = new GroupScheduler(groups, connections, clients, log, poller);
   const fileUsage = new FileUsage(jobs, clients, (message) => log.warn(message));
-  const summary = new ConnectionSummary(fileUsage, store);
+  const summary = new ConnectionSummary(fileUsage, store, groups);
   const deploymentLists = new DeploymentsRefresher(connections, deployments, log, microsoft);
   const tree = new JobsTreeProvider(jobs, summary, deploymentLists);
   const view = vscode.window.createTreeView<JobsNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });

@@ -43,7 +43,7 @@ export async function clientFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = 
   const timeoutMs = Math.min(numberOption(args, 'timeout-s', DEFAULT_TIMEOUT_MS / 1000) * 1000, maxTimerMs);
   let config: ConnectionConfig;
   if (args.options.has('entra')) {
-    config = { endpoint, apiVersion, timeoutMs, credential: { kind: 'token', getToken: await defaultAzureCredentialProvider(stringOption(args, 'tenant'), entraScopeFor(apiVersion)) } };
+    config = { endpoint, apiVersion, timeoutMs, credential: { kind: 'token', getToken: await defaultAzureCredentialProvider(stringOption(args, 'tenant'), entraScopeFor(apiVersion, endpoint)) } };
   } else if (apiKey) {
     config = { endpoint, apiVersion, timeoutMs, credential: { kind: 'apiKey', apiKey } };
   } else {

@@ -1,15 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import type { Deployment } from './options';
 
-// The emulator's stand-in for Azure Resource Manager: the subscriptions, Cognitive Services accounts and
-// deployments it serves (routes/arm.ts), and the bearer tokens its local issuer hands out. An account whose
+// The emulator's stand-in for Azure Resource Manager: the directories (tenants), subscriptions, Cognitive Services
+// accounts and deployments it serves (routes/arm.ts), and the bearer tokens its local issuer hands out, each for
+// one directory as Entra's are. An account whose
 // endpoint is `self` is this emulator: its batch deployments are served by the data plane too.
+
+/** One directory (Entra tenant) the signed-in account belongs to, as `GET /tenants` lists it. */
+export interface ArmTenantSeed {
+  readonly tenantId: string;
+  /** Default: the default domain. */
+  readonly displayName?: string;
+  /** Default `{first label of the id}.onmicrosoft.com`. */
+  readonly defaultDomain?: string;
+  /** `Home`, `ProjectedBy` or `ManagedBy`. Default `Home`. */
+  readonly tenantCategory?: string;
+}
 
 /** One subscription. */
 export interface ArmSubscriptionSeed {
   readonly subscriptionId: string;
   readonly displayName: string;
-  /** Default {@link defaultTenantId}. */
+  /** Default: the home directory (the first of `tenants`, else {@link defaultTenantId}). */
   readonly tenantId?: string;
   /** Default `Enabled`. */
   readonly state?: string;
@@ -49,6 +61,11 @@ export interface ArmAccountSeed {
 
 /** The `arm` option of the emulator. Every field is optional. */
 export interface ArmOptions {
+  /**
+   * The directories; the first is the home one (tokens asked for without a tenant are for it). Default: the home
+   * directory {@link defaultTenantId} "Emulator Directory", plus one for every other `tenantId` a subscription names.
+   */
+  readonly tenants?: readonly ArmTenantSeed[];
   /** Default: one, {@link defaultSubscriptionId} "Emulator Subscription". */
   readonly subscriptions?: readonly ArmSubscriptionSeed[];
   /** Default: see {@link defaultArmAccounts}. */
@@ -60,8 +77,11 @@ export interface ArmOptions {
 }
 
 export type ResolvedSubscription = Required<ArmSubscriptionSeed>;
+export type ResolvedTenant = Required<ArmTenantSeed>;
 
 export interface ResolvedArm {
+  /** The first is the home directory. */
+  readonly tenants: readonly ResolvedTenant[];
   readonly subscriptions: readonly ResolvedSubscription[];
   readonly accounts: readonly ResolvedAccount[];
   readonly pageSize: number;
@@ -131,15 +151,39 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return value;
 }
 
+const sameId = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+function resolveTenant(seed: ArmTenantSeed): ResolvedTenant {
+  if (!seed.tenantId || !/^[\w.-]+$/.test(seed.tenantId)) {
+    throw new Error('arm.tenants: every tenant needs a tenantId (a GUID)');
+  }
+  const defaultDomain = seed.defaultDomain ?? `${seed.tenantId.split('-')[0]}.onmicrosoft.com`;
+  return { tenantId: seed.tenantId, displayName: seed.displayName ?? defaultDomain, defaultDomain, tenantCategory: seed.tenantCategory ?? 'Home' };
+}
+
 /** Checks the `arm` option and fills in the defaults. */
 export function resolveArm(options: ArmOptions | undefined, deployments: ReadonlyMap<string, Deployment>): ResolvedArm {
+  const tenants = (options?.tenants ?? [{ tenantId: defaultTenantId, displayName: 'Emulator Directory', defaultDomain: 'emulator.onmicrosoft.com' }]).map(resolveTenant);
+  if (tenants.length === 0) {
+    throw new Error('arm.tenants: give at least one tenant (the home directory), or leave the field out');
+  }
+  const home = tenants[0]!.tenantId;
   const seeds = options?.subscriptions ?? [{ subscriptionId: defaultSubscriptionId, displayName: 'Emulator Subscription' }];
   const subscriptions = seeds.map((s): ResolvedSubscription => {
     if (!s.subscriptionId || !s.displayName) {
       throw new Error('arm.subscriptions: every subscription needs a subscriptionId and a displayName');
     }
-    return { subscriptionId: s.subscriptionId, displayName: s.displayName, tenantId: s.tenantId ?? defaultTenantId, state: s.state ?? 'Enabled', forbidden: s.forbidden ?? false };
+    return { subscriptionId: s.subscriptionId, displayName: s.displayName, tenantId: s.tenantId ?? home, state: s.state ?? 'Enabled', forbidden: s.forbidden ?? false };
   });
+  // A subscription of a directory the seeds leave out: without tenants given, that directory is listed too.
+  for (const s of subscriptions) {
+    if (!tenants.some((t) => sameId(t.tenantId, s.tenantId))) {
+      if (options?.tenants !== undefined) {
+        throw new Error(`arm.subscriptions: ${s.subscriptionId} names the tenant ${s.tenantId}, which arm.tenants does not list`);
+      }
+      tenants.push(resolveTenant({ tenantId: s.tenantId }));
+    }
+  }
   const first = subscriptions[0]?.subscriptionId ?? defaultSubscriptionId;
   const accounts = (options?.accounts ?? defaultArmAccounts(deployments)).map((a): ResolvedAccount => {
     if (!a.name || !a.resourceGroup || !a.kind) {
@@ -157,12 +201,25 @@ export function resolveArm(options: ArmOptions | undefined, deployments: Readonl
     };
   });
   return {
+    tenants,
     subscriptions,
     accounts,
     pageSize: positiveInteger('arm.pageSize', options?.pageSize, 100),
     tokenLifetimeSeconds: positiveInteger('arm.tokenLifetimeSeconds', options?.tokenLifetimeSeconds, 3600),
     ownDeployments: deployments,
   };
+}
+
+/**
+ * The directory a sign-in names (`VSCODE_TENANT:` value, the tenant of an Entra token path): by id or domain; the home
+ * one for none (or `common`, `organizations`); undefined when no directory has that name.
+ */
+export function tenantNamed(config: Pick<ResolvedArm, 'tenants'>, name: string | undefined): ResolvedTenant | undefined {
+  const wanted = (name ?? '').trim();
+  if (wanted === '' || /^(common|organizations)$/i.test(wanted)) {
+    return config.tenants[0];
+  }
+  return config.tenants.find((t) => sameId(t.tenantId, wanted) || sameId(t.defaultDomain, wanted));
 }
 
 /** Whether an account's Azure OpenAI endpoint is this emulator (so the data plane serves its batch deployments). */
@@ -202,23 +259,27 @@ export interface IssuedToken {
   readonly ext_expires_in: number;
 }
 
-/** What a presented bearer token is: valid for an audience, expired, or unknown. */
-export type TokenCheck = { readonly state: 'valid'; readonly audience: Audience } | { readonly state: 'expired' | 'unknown' };
+/**
+ * What a presented bearer token is: valid for an audience (and a directory, when one was asked for; else the home
+ * one), expired, or unknown.
+ */
+export type TokenCheck = { readonly state: 'valid'; readonly audience: Audience; readonly tenantId?: string } | { readonly state: 'expired' | 'unknown' };
 
-/** The local token issuer: random opaque tokens with an expiry and an audience, kept in memory only. */
+/** The local token issuer: random opaque tokens with an expiry, an audience and a directory, kept in memory only. */
 export class TokenIssuer {
-  private readonly tokens = new Map<string, { expiresAt: number; audience: Audience }>();
+  private readonly tokens = new Map<string, { expiresAt: number; audience: Audience; tenantId?: string }>();
 
   constructor(
     private readonly lifetimeSeconds: () => number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  issue(audience: Audience): IssuedToken {
+  /** A token for `audience`, for the directory `tenantId` (undefined: the home directory, whichever it is then). */
+  issue(audience: Audience, tenantId?: string): IssuedToken {
     this.sweep();
     const lifetime = this.lifetimeSeconds();
     const token = `emu.${randomBytes(24).toString('base64url')}`;
-    this.tokens.set(token, { expiresAt: this.now() + lifetime * 1000, audience });
+    this.tokens.set(token, { expiresAt: this.now() + lifetime * 1000, audience, ...(tenantId === undefined ? {} : { tenantId }) });
     return { token_type: 'Bearer', access_token: token, expires_in: lifetime, ext_expires_in: lifetime };
   }
 
@@ -230,7 +291,7 @@ export class TokenIssuer {
     if (found.expiresAt <= this.now()) {
       return { state: 'expired' };
     }
-    return { state: 'valid', audience: found.audience };
+    return { state: 'valid', audience: found.audience, ...(found.tenantId === undefined ? {} : { tenantId: found.tenantId }) };
   }
 
   /** Forgets every token (they then answer 401 `InvalidAuthenticationToken`). */

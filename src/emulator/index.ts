@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { audienceOf, resolveArm, servedHere, TokenIssuer, type ArmDeploymentSeed, type ArmOptions, type IssuedToken } from './arm';
+import { audienceOf, resolveArm, servedHere, tenantNamed, TokenIssuer, type ArmDeploymentSeed, type ArmOptions, type IssuedToken } from './arm';
 import { FaultController } from './faults';
 import type { ArmDeps } from './routes/arm';
 import { resolveOptions, type EmulatorOptions } from './options';
@@ -12,7 +12,7 @@ import { guardTimeouts } from './timeouts';
 import { batchView, fileView } from './views';
 
 export type { EmulatorOptions } from './options';
-export type { ArmAccountSeed, ArmDeploymentSeed, ArmOptions, ArmSubscriptionSeed, IssuedToken } from './arm';
+export type { ArmAccountSeed, ArmDeploymentSeed, ArmOptions, ArmSubscriptionSeed, ArmTenantSeed, IssuedToken } from './arm';
 export { defaultResourceGroup, defaultSubscriptionId, defaultTenantId } from './arm';
 export type { FaultDecision, FaultInfo, FaultKind, FaultRule, Operation, OperationMatcher } from './faults';
 export { FaultController, operations } from './faults';
@@ -38,9 +38,10 @@ export interface RunningEmulator {
   readonly dataDir: string;
   /**
    * A bearer token from the local issuer (as `POST /_emulator/token` gives): for ARM with the default scope
-   * `https://management.azure.com/.default`, for the data plane with `https://cognitiveservices.azure.com/.default`.
+   * `https://management.azure.com/.default`, for the data plane with `https://cognitiveservices.azure.com/.default`;
+   * for the directory `tenant` (an id or domain of `arm.tenants`), else the home one.
    */
-  issueToken(scope?: string): IssuedToken;
+  issueToken(scope?: string, tenant?: string): IssuedToken;
   /** Replaces the ARM resources (as `PUT /_emulator/arm`); the data plane's deployments stay as they were. */
   setArm(options: ArmOptions): void;
   /**
@@ -110,12 +111,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
     },
     batches: () => [...store.batches.values()].sort((a, b) => a.internal.seq - b.internal.seq).map(batchView),
-    issueToken: (scope = 'https://management.azure.com/.default') => {
+    issueToken: (scope = 'https://management.azure.com/.default', tenant?: string) => {
       const audience = audienceOf(scope, origin);
       if (audience === undefined) {
         throw new Error(`the emulator issues no token for the scope ${scope}`);
       }
-      return tokens.issue(audience);
+      const directory = tenant === undefined ? undefined : tenantNamed(arm.config, tenant);
+      if (tenant !== undefined && directory === undefined) {
+        throw new Error(`the emulator has no directory ${tenant}`);
+      }
+      return tokens.issue(audience, directory?.tenantId);
     },
     setArm: (options) => {
       arm.config = resolveArm(options, resolved.arm.ownDeployments);

@@ -185,12 +185,12 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
         reply = await admin(req, found.adminPath ?? []);
       } else if (arm !== undefined) {
         stats.other++;
-        authorizeArm(req, deps.arm.tokens);
+        const tenant = authorizeArm(req, deps.arm.tokens);
         trusted = true;
-        reply = serveArm(deps.arm, url, arm);
+        reply = serveArm(deps.arm, url, arm, tenant);
       } else if (found.kind === 'none' && method === 'POST' && isEntraTokenPath(url.pathname)) {
         stats.other++;
-        reply = await issueFromEntra(deps.arm, req);
+        reply = await issueFromEntra(deps.arm, req, url.pathname);
       } else {
         stats[found.operation ?? 'other']++;
         if (found.kind === 'none') {

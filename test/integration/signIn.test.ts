@@ -81,6 +81,18 @@ describe('Sign in with Microsoft (test sign-in provider, the emulator as Azure R
     return { connection: value, errors: calls.map((args) => String(args[0])) };
   }
 
+  /** Signs in and adds the `emulator` resource with Entra ID; returns it once its deployments are listed. */
+  async function entraConnectionToEmulator(): Promise<Connection> {
+    const { connection } = await signInWith(async () => {
+      await picks.accept(await picks.ready(0), /^Emulator Subscription$/);
+      await picks.accept(await picks.ready(1), /^emulator$/);
+      await picks.accept(await picks.ready(2), /Microsoft Entra ID/);
+    });
+    assert.ok(connection, 'a connection was added');
+    await deploymentsShown(connection);
+    return connection;
+  }
+
   it('signs in first, then subscription -> resource -> Entra ID adds a connection with its resource and lists its batch deployments', async () => {
     const api = await extensionApi();
     const before = api.connections.all().length;
@@ -188,6 +200,129 @@ describe('Sign in with Microsoft (test sign-in provider, the emulator as Azure R
     assert.equal(api.connections.all().length, count);
   });
 
+  it('signed out, an Entra connection with a resource shows one sign-in item; it signs in and lists both the jobs and the deployments', async () => {
+    const api = await extensionApi();
+    const connection = await entraConnectionToEmulator();
+    const top = () => api.tree.getChildren().find((node) => node.kind === 'connection' && node.connection.id === connection.id)!;
+    const signInItems = (): JobsNode[] => {
+      const children = api.tree.getChildren(top());
+      const deployments = children.find((node) => node.kind === 'deployments');
+      return [...children, ...(deployments ? api.tree.getChildren(deployments) : [])].filter((node) => node.kind === 'message' && node.icon === 'sign-in');
+    };
+
+    signIn.signOut();
+    signIn.mode = 'decline';
+    // Signed out: the jobs list silently (their sign-in item), and a Retry whose sign-in is declined lists the
+    // deployments silently too (the sign-in they need as well).
+    await api.jobs.refresh(connection);
+    await vscode.commands.executeCommand('azureOpenAIBatch.refreshConnection', top());
+    const shown = await waitFor('the signed-out connection in the tree', () => {
+      const items = signInItems();
+      const deployments = api.tree.getChildren(top()).find((node) => node.kind === 'deployments');
+      return items.length > 0 && api.jobs.listing(connection.id)?.error?.needsCredential && deployments ? items : undefined;
+    });
+    assert.equal(shown.length, 1, `one sign-in item: ${shown.map(labelOf).join(' | ')}`);
+    assert.match(labelOf(shown[0]!), /Sign in with Microsoft to use/);
+    const deployments = api.tree.getChildren(api.tree.getChildren(top()).find((node) => node.kind === 'deployments')!);
+    assert.deepEqual(deployments.filter((n) => n.kind === 'deployment').map(labelOf), ['gpt-4.1-batch', 'gpt-4o-batch', 'gpt-4o-mini-batch'], 'the deployments last listed stay shown');
+
+    signIn.mode = 'signIn';
+    const item = api.tree.getTreeItem(shown[0]!);
+    assert.ok(item.command, 'the sign-in item has a command');
+    const callsBefore = signIn.calls.length;
+    await vscode.commands.executeCommand(item.command.command, ...(item.command.arguments ?? []));
+    await waitFor('the jobs and the deployments to list after the one sign-in', () => {
+      const listing = api.jobs.listing(connection.id);
+      return listing && !listing.loading && !listing.error && signInItems().length === 0 ? true : undefined;
+    });
+    const interactive = signIn.calls.slice(callsBefore).filter((c) => c.interactive);
+    assert.equal(interactive.length, 1, `one sign-in prompt: ${JSON.stringify(interactive)}`);
+    assert.ok(signIn.calls.slice(callsBefore).some((c) => !c.interactive && c.scopes[0] === `${emulator.url.replace(/\/+$/, '')}/.default`), 'the deployments were listed with a silent management session');
+  });
+
+  describe('directories (tenants)', () => {
+    const contoso = '11111111-2222-3333-4444-555555555555';
+    const contosoSub = '00000000-0000-0000-0000-0000000000c1';
+    const home = { tenantId: '00000000-0000-0000-0000-0000000000aa', displayName: 'Emulator Directory', defaultDomain: 'emulator.onmicrosoft.com' };
+    const contosoTenant = { tenantId: contoso, displayName: 'Contoso', defaultDomain: 'contoso.onmicrosoft.com' };
+    const contosoAccount = { subscriptionId: contosoSub, resourceGroup: 'contoso-rg', name: 'contoso-openai', kind: 'OpenAI', endpoint: 'self', deployments: [{ name: 'gpt-4o-batch', model: 'gpt-4o', version: '2024-08-06', sku: 'GlobalBatch', capacity: 50 }] };
+    afterEach(() => emulator.setArm({}));
+
+    it('with two directories the first step offers the other one (name, domain, id) before "another directory"; picking it signs in there and lists its subscriptions', async () => {
+      emulator.setArm({
+        tenants: [home, contosoTenant],
+        subscriptions: [
+          { subscriptionId: '00000000-0000-0000-0000-000000000001', displayName: 'Emulator Subscription' },
+          { subscriptionId: contosoSub, displayName: 'Contoso Subscription', tenantId: contoso },
+        ],
+        accounts: [{ resourceGroup: 'emulator-rg', name: 'emulator', kind: 'OpenAI', endpoint: 'self' }, contosoAccount],
+      });
+      const callsBefore = signIn.calls.length;
+      const { connection, errors } = await signInWith(async () => {
+        const first = await picks.ready(0);
+        const labels = first.items.map((i) => i.label);
+        assert.deepEqual(labels, ['Emulator Subscription', 'Other directories', '$(organization) Contoso', '$(organization) Sign in to another directory (tenant)...'], labels.join(' | '));
+        const directory = first.items[2]!;
+        assert.equal(directory.description, 'contoso.onmicrosoft.com');
+        assert.equal(directory.detail, contoso);
+        await picks.accept(first, /Contoso$/);
+        const again = await picks.ready(1);
+        assert.match(again.title ?? '', /\(1\/3\)/, 'still the first step');
+        assert.deepEqual(
+          again.items.map((i) => i.label),
+          ['Contoso Subscription', 'Other directories', '$(organization) Emulator Directory', '$(organization) Sign in to another directory (tenant)...'],
+          'the subscriptions of Contoso, and the home directory to go back to',
+        );
+        await picks.accept(again, /^Contoso Subscription$/);
+        const resources = await picks.ready(2);
+        assert.deepEqual(resources.items.map((i) => i.label), ['contoso-openai']);
+        await picks.back();
+        const back = await picks.ready(3);
+        assert.equal(back.items[0]?.label, 'Contoso Subscription', 'Back keeps the directory picked');
+        await picks.accept(back, /^Contoso Subscription$/);
+        await picks.accept(await picks.ready(4), /^contoso-openai$/);
+        await picks.accept(await picks.ready(5), /Microsoft Entra ID/);
+      });
+      assert.deepEqual(errors, []);
+      assert.ok(connection, 'a connection was added');
+      assert.equal(connection.tenant, contoso, 'the connection keeps its directory');
+      assert.deepEqual(connection.resource, { subscriptionId: contosoSub, resourceGroup: 'contoso-rg', name: 'contoso-openai' });
+      const management = `${emulator.url.replace(/\/+$/, '')}/.default`;
+      assert.ok(
+        signIn.calls.slice(callsBefore).some((c) => c.interactive && c.scopes.length === 2 && c.scopes[0] === management && c.scopes[1] === `VSCODE_TENANT:${contoso}`),
+        'signed in to the directory picked (VSCODE_TENANT)',
+      );
+      // Its deployments list with a token of its directory (the emulator refuses a home-directory token there).
+      const shown = await deploymentsShown(connection);
+      assert.deepEqual(shown.filter((n) => n.kind === 'deployment').map(labelOf), ['gpt-4o-batch']);
+    });
+
+    it('a home directory without subscriptions offers the other directories; Escape on the new directory\'s pick ends silently', async () => {
+      emulator.setArm({ tenants: [home, contosoTenant], subscriptions: [{ subscriptionId: contosoSub, displayName: 'Contoso Subscription', tenantId: contoso }], accounts: [contosoAccount] });
+      const api = await extensionApi();
+      const count = api.connections.all().length;
+      const result = await signInWith(async () => {
+        const first = await picks.ready(0);
+        assert.deepEqual(first.items.map((i) => i.label), ['Other directories', '$(organization) Contoso', '$(organization) Sign in to another directory (tenant)...']);
+        await picks.accept(first, /Contoso$/);
+        const contosoPick = await picks.ready(1);
+        assert.equal(contosoPick.items[0]?.label, 'Contoso Subscription');
+        await picks.escape();
+      });
+      assert.deepEqual(result, { connection: undefined, errors: [] });
+      assert.equal(api.connections.all().length, count);
+    });
+
+    it('one directory with subscriptions: no directory items, "another directory" stays last', async () => {
+      const result = await signInWith(async () => {
+        const first = await picks.ready(0);
+        assert.deepEqual(first.items.map((i) => i.label), ['Emulator Subscription', '', '$(organization) Sign in to another directory (tenant)...']);
+        await picks.escape();
+      });
+      assert.deepEqual(result, { connection: undefined, errors: [] });
+    });
+  });
+
   it('a declined sign-in ends silently', async () => {
     signIn.signOut();
     signIn.mode = 'decline';
@@ -229,13 +364,7 @@ describe('Sign in with Microsoft (test sign-in provider, the emulator as Azure R
 
   it('a resource without batch deployments says so, with a link to create one', async () => {
     const api = await extensionApi();
-    const { connection } = await signInWith(async () => {
-      await picks.accept(await picks.ready(0), /^Emulator Subscription$/);
-      await picks.accept(await picks.ready(1), /^emulator$/);
-      await picks.accept(await picks.ready(2), /Microsoft Entra ID/);
-    });
-    assert.ok(connection);
-    await deploymentsShown(connection);
+    const connection = await entraConnectionToEmulator();
     emulator.setArm({ accounts: [{ resourceGroup: 'emulator-rg', name: 'emulator', kind: 'OpenAI', endpoint: 'self', deployments: [{ name: 'live-only', model: 'gpt-4o', version: '2024-08-06', sku: 'Standard', capacity: 1 }] }] });
     try {
       await vscode.commands.executeCommand('azureOpenAIBatch.refreshDeployments', connection.id);

@@ -2,7 +2,8 @@
 // consent dialog ("DialogService: refused to show dialog in tests") so `vscode.authentication.getSession(...,
 // { createIfNone })` can never succeed. It answers `getSession` as VS Code does for one signed-in account (silent:
 // the session or nothing; createIfNone: the session, signing in first), and its sessions carry real bearer tokens of
-// the emulator's local issuer (`POST /_emulator/token`), one per scope set, as MSAL hands out a token per resource.
+// the emulator's local issuer (`POST /_emulator/token`), one per scope set, as MSAL hands out a token per resource
+// (and per directory: `VSCODE_TENANT:` scopes get a token of that directory).
 // The extension uses it through ExtensionApi.replaceAuthentication; the UI test signs in through the real dialog.
 import type * as vscode from 'vscode';
 
@@ -17,7 +18,9 @@ export interface TestSignIn {
   signOut(): void;
 }
 
-const account = { id: 'emulator-user', label: 'tester@emulator.example' };
+// As VS Code's Microsoft provider names accounts: MSAL's homeAccountId, `{objectId}.{home tenantId}` (the emulator's
+// default home directory).
+const account = { id: '00000000-0000-0000-0000-0000000000e1.00000000-0000-0000-0000-0000000000aa', label: 'tester@emulator.example' };
 
 export function testSignIn(): TestSignIn {
   const sessions = new Map<string, vscode.AuthenticationSession>();
@@ -29,7 +32,10 @@ export function testSignIn(): TestSignIn {
       throw new Error('the test sign-in has no token issuer');
     }
     const asked = scopes.find((s) => !s.startsWith('VSCODE_')) ?? 'https://management.azure.com/.default';
-    const issue = (scope: string) => fetch(`${issuer.url}/_emulator/token`, { method: 'POST', headers: { 'api-key': issuer.apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ scope }) });
+    // `VSCODE_TENANT:<id or domain>` asks for a token of that directory, as VS Code's Microsoft provider does.
+    const tenant = scopes.find((s) => s.startsWith('VSCODE_TENANT:'))?.slice('VSCODE_TENANT:'.length);
+    const issue = (scope: string) =>
+      fetch(`${issuer.url}/_emulator/token`, { method: 'POST', headers: { 'api-key': issuer.apiKey, 'content-type': 'application/json' }, body: JSON.stringify(tenant === undefined ? { scope } : { scope, tenant }) });
     let response = await issue(asked);
     if (response.status === 400) {
       // A resource the emulator is not (another test endpoint): Entra would still sign in; an ARM token stands in.

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { cloudFrom, portalResourceUrl, PUBLIC_MANAGEMENT_ENDPOINT } from '../../src/core/azure/cloud';
 import { AI_AZURE_SCOPE, COGNITIVE_SERVICES_SCOPE, entraScopeFor } from '../../src/core/batch/connection';
+import { CHINA_COGNITIVE_SCOPE, dataPlaneScopeFor, US_GOVERNMENT_COGNITIVE_SCOPE } from '../../src/core/azure/dataPlaneScope';
 
 describe('cloudFrom (management endpoint and sign-in provider from the settings)', () => {
   const cases: { name: string; settings: Parameters<typeof cloudFrom>[0]; endpoint: string; provider: string; portal?: string }[] = [
@@ -52,5 +53,36 @@ describe('entraScopeFor (data-plane token scope per API version)', () => {
       assert.equal(entraScopeFor(version), COGNITIVE_SERVICES_SCOPE);
     }
     assert.equal(COGNITIVE_SERVICES_SCOPE, 'https://cognitiveservices.azure.com/.default');
+  });
+});
+
+describe('dataPlaneScopeFor (data-plane token scope per cloud, from the endpoint host)', () => {
+  const cases: { endpoint: string | undefined; classic: string; v1: string }[] = [
+    { endpoint: 'https://res.openai.azure.com/', classic: 'https://cognitiveservices.azure.com/.default', v1: 'https://ai.azure.com/.default' },
+    { endpoint: 'https://res.cognitiveservices.azure.com', classic: 'https://cognitiveservices.azure.com/.default', v1: 'https://ai.azure.com/.default' },
+    { endpoint: 'https://res.services.ai.azure.com/', classic: 'https://cognitiveservices.azure.com/.default', v1: 'https://ai.azure.com/.default' },
+    { endpoint: 'https://res.openai.azure.us/', classic: 'https://cognitiveservices.azure.us/.default', v1: 'https://cognitiveservices.azure.us/.default' },
+    { endpoint: 'https://RES.CognitiveServices.Azure.US./openai', classic: 'https://cognitiveservices.azure.us/.default', v1: 'https://cognitiveservices.azure.us/.default' },
+    { endpoint: 'https://res.openai.azure.cn', classic: 'https://cognitiveservices.azure.cn/.default', v1: 'https://cognitiveservices.azure.cn/.default' },
+    { endpoint: 'https://res.cognitiveservices.azure.cn:443/', classic: 'https://cognitiveservices.azure.cn/.default', v1: 'https://cognitiveservices.azure.cn/.default' },
+    // Look-alike hosts and others are the public cloud: the suffix must be the whole tail of the host.
+    { endpoint: 'https://res.openai.azure.us.example.com/', classic: 'https://cognitiveservices.azure.com/.default', v1: 'https://ai.azure.com/.default' },
+    { endpoint: 'https://openai.azure.cn-proxy.example/', classic: 'https://cognitiveservices.azure.com/.default', v1: 'https://ai.azure.com/.default' },
+    { endpoint: 'http://127.0.0.1:4141/', classic: 'https://cognitiveservices.azure.com/.default', v1: 'https://ai.azure.com/.default' },
+    { endpoint: 'not a url', classic: 'https://cognitiveservices.azure.com/.default', v1: 'https://ai.azure.com/.default' },
+    { endpoint: undefined, classic: 'https://cognitiveservices.azure.com/.default', v1: 'https://ai.azure.com/.default' },
+  ];
+  for (const { endpoint, classic, v1 } of cases) {
+    it(`${endpoint ?? '(no endpoint)'}: classic ${classic}, v1 ${v1}`, () => {
+      assert.equal(dataPlaneScopeFor(endpoint, false), classic);
+      assert.equal(dataPlaneScopeFor(endpoint, true), v1);
+      assert.equal(entraScopeFor('2024-10-21', endpoint), classic);
+      assert.equal(entraScopeFor('v1', endpoint), v1);
+    });
+  }
+
+  it('names the sovereign scopes as Azure\'s SDKs do', () => {
+    assert.equal(US_GOVERNMENT_COGNITIVE_SCOPE, 'https://cognitiveservices.azure.us/.default');
+    assert.equal(CHINA_COGNITIVE_SCOPE, 'https://cognitiveservices.azure.cn/.default');
   });
 });

@@ -27,6 +27,17 @@ describe('splitting a batch file', () => {
     assert.deepEqual(parts.map((p) => p.firstLine), [0, 10, 20]);
   });
 
+  it('records the deployment each part names (body.model), which the group keeps on its parts', async () => {
+    const line = (i: number, model: unknown) => JSON.stringify({ custom_id: `m-${i}`, method: 'POST', url: '/chat/completions', body: { model, messages: [{ role: 'user', content: 'hi' }] } });
+    const input = files.write('models.jsonl', [line(0, 'gpt-4o-batch'), line(1, 'gpt-4o-batch'), line(2, 'other-batch'), line(3, 42), '{not json'].join('\n') + '\n');
+    const parts = await splitFile(input, files.dir, { maxRequests: 1, maxBytes: 1e9 });
+    assert.deepEqual(parts.map((p) => p.deployment), ['gpt-4o-batch', 'gpt-4o-batch', 'other-batch', undefined, undefined], 'from the request of each part; none when it names none or is not JSON');
+    const two = await splitFile(input, files.dir, { maxRequests: 2, maxBytes: 1e9 });
+    assert.deepEqual(two.map((p) => p.deployment), ['gpt-4o-batch', 'other-batch', undefined], 'from the first request of each part');
+    const group = newGroup({ name: 'models.jsonl', sourcePath: input, endpoint: '/chat/completions', maxParallel: 2 }, two);
+    assert.deepEqual(group.parts.map((p) => p.deployment), ['gpt-4o-batch', 'other-batch', undefined]);
+  });
+
   it('splits by bytes and by estimated tokens, giving an oversized request a part of its own', async () => {
     const lines = Array.from({ length: 6 }, (_, i) => row(i));
     const input = files.write('t.jsonl', lines.join('\n'));

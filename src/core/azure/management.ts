@@ -1,4 +1,4 @@
-// Resource discovery through Azure Resource Manager: subscriptions -> Azure OpenAI / AI Services accounts -> their
+// Resource discovery through Azure Resource Manager: the account's directories (tenants), subscriptions -> Azure OpenAI / AI Services accounts -> their
 // deployments, and an account's keys. Uses the official SDKs (loaded on first use from their own bundle, see
 // armSdk.ts), which page by `nextLink`. Any ARM endpoint works: the public cloud, a sovereign cloud, or the
 // emulator's ARM subset on 127.0.0.1. No `vscode` here: the extension and the CLI both use it.
@@ -42,6 +42,17 @@ export interface SubscriptionInfo {
   readonly tenantId: string;
   /** `Enabled`, `Warned`, `PastDue`, `Disabled`, `Deleted`. */
   readonly state?: string;
+}
+
+/** A directory (Entra tenant) the signed-in account belongs to. */
+export interface TenantInfo {
+  readonly tenantId: string;
+  /** The directory's name; its default domain or id when it has none. */
+  readonly displayName: string;
+  /** e.g. `contoso.onmicrosoft.com`; '' when not given. */
+  readonly defaultDomain: string;
+  /** `Home`, `ProjectedBy` (Azure Lighthouse) or `ManagedBy`. */
+  readonly tenantCategory?: string;
 }
 
 /** An account as listed, before its deployments are. */
@@ -131,6 +142,27 @@ export class ManagementClient {
       throw new ManagementError(`Set a management endpoint that starts with https:// (plain http only to 127.0.0.1 or localhost), not "${options.endpoint}".`, 'network');
     }
     this.timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  }
+
+  /** Every directory the signed-in account belongs to (`GET /tenants`, whichever directory the token is for), by name. */
+  listTenants(): Promise<TenantInfo[]> {
+    return this.call('the directories', async (sdkOptions, signal) => {
+      const client = armSdk().subscriptionClient(sdkOptions);
+      const found: TenantInfo[] = [];
+      for await (const t of client.tenants.list({ abortSignal: signal })) {
+        if (t.tenantId === undefined || t.tenantId === '' || found.some((f) => f.tenantId.toLowerCase() === t.tenantId!.toLowerCase())) {
+          continue;
+        }
+        const defaultDomain = t.defaultDomain ?? t.domains?.[0] ?? '';
+        found.push({
+          tenantId: t.tenantId,
+          displayName: t.displayName?.trim() || defaultDomain || t.tenantId,
+          defaultDomain,
+          ...(t.tenantCategory === undefined ? {} : { tenantCategory: t.tenantCategory }),
+        });
+      }
+      return found.sort((x, y) => x.displayName.localeCompare(y.displayName));
+    });
   }
 
   listSubscriptions(): Promise<SubscriptionInfo[]> {

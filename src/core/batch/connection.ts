@@ -2,6 +2,7 @@ import type { OpenAI } from 'openai';
 import { RedirectRefusedError } from './errors';
 import { openaiSdk } from './sdk';
 import { BundleLoadError } from '../bundles';
+import { COGNITIVE_SERVICES_SCOPE, dataPlaneScopeFor } from '../azure/dataPlaneScope';
 import { secretRedactingFetch } from './secretRedaction';
 import type { BatchService } from '../jsonl/types';
 
@@ -148,14 +149,14 @@ function replayable(body: NonNullable<RequestInit['body']>): boolean {
   return typeof body === 'string' || body instanceof ArrayBuffer || ArrayBuffer.isView(body) || body instanceof URLSearchParams || body instanceof Blob;
 }
 
-/** The scope of Azure OpenAI data-plane tokens on the classic (`api-version`) paths. */
-export const COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.default';
-/** The scope of data-plane tokens on the `/openai/v1` paths. */
-export const AI_AZURE_SCOPE = 'https://ai.azure.com/.default';
+export { AI_AZURE_SCOPE, COGNITIVE_SERVICES_SCOPE } from '../azure/dataPlaneScope';
 
-/** The Entra scope an endpoint's data plane wants: `ai.azure.com` on `/openai/v1`, Cognitive Services on the classic paths. */
-export function entraScopeFor(apiVersion: string): string {
-  return apiVersion === V1_API_VERSION ? AI_AZURE_SCOPE : COGNITIVE_SERVICES_SCOPE;
+/**
+ * The Entra scope an endpoint's data plane wants: the sovereign cloud's Cognitive Services audience on `.azure.us` /
+ * `.azure.cn` hosts; else `ai.azure.com` on `/openai/v1`, Cognitive Services on the classic paths.
+ */
+export function entraScopeFor(apiVersion: string, endpoint?: string): string {
+  return dataPlaneScopeFor(endpoint, apiVersion === V1_API_VERSION);
 }
 
 /**

@@ -16,6 +16,8 @@ export interface PartState {
   readonly requests: number;
   /** Estimated enqueued tokens (input plus output bound). */
   readonly tokens: number;
+  /** The deployment its requests name (`body.model`), whose enqueued-token quota it uses while it runs. */
+  readonly deployment?: string;
   status: PartStatus;
   /** The submission id of the current attempt; a new attempt gets a new one. */
   submissionId: string;
@@ -72,7 +74,7 @@ export interface GroupRunnerOptions {
 const TOKEN_LIMIT = 'token_limit_exceeded';
 
 /** Creates the state of a new group from its parts. */
-export function newGroup(fields: { name: string; sourcePath: string; endpoint: string; maxParallel: number; tokenLimit?: number }, parts: readonly { index: number; path: string; requests: number; tokens: number }[]): GroupState {
+export function newGroup(fields: { name: string; sourcePath: string; endpoint: string; maxParallel: number; tokenLimit?: number }, parts: readonly { index: number; path: string; requests: number; tokens: number; deployment?: string }[]): GroupState {
   return {
     id: `group_${randomUUID()}`,
     createdAt: Math.floor(Date.now() / 1000),

@@ -23,6 +23,18 @@ export interface PartFile {
   readonly tokens: number;
   /** 0-based line of the input where the part starts. */
   readonly firstLine: number;
+  /** The deployment its requests name (`body.model` of its first request; a batch file names one), when it has one. */
+  readonly deployment?: string;
+}
+
+/** `body.model` of a request line, or undefined when the line is not JSON or names none. */
+function deploymentOf(line: string): string | undefined {
+  try {
+    const model = (JSON.parse(line) as { body?: { model?: unknown } } | null)?.body?.model;
+    return typeof model === 'string' && model !== '' ? model : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A rough estimate for when no tokenizer is at hand: four bytes a token plus the output bound. */
@@ -56,7 +68,7 @@ export async function splitFile(
 ): Promise<PartFile[]> {
   const stem = basename(inputPath).replace(/\.jsonl$/i, '');
   const parts: PartFile[] = [];
-  let current: { out: AtomicFile; path: string; requests: number; bytes: number; tokens: number; firstLine: number } | undefined;
+  let current: { out: AtomicFile; path: string; requests: number; bytes: number; tokens: number; firstLine: number; deployment: string | undefined } | undefined;
   const close = async () => {
     if (!current) {
       return;
@@ -64,7 +76,7 @@ export async function splitFile(
     const part = current;
     current = undefined;
     await part.out.commit();
-    parts.push({ index: parts.length + 1, path: part.path, requests: part.requests, bytes: part.bytes, tokens: part.tokens, firstLine: part.firstLine });
+    parts.push({ index: parts.length + 1, path: part.path, requests: part.requests, bytes: part.bytes, tokens: part.tokens, firstLine: part.firstLine, ...(part.deployment === undefined ? {} : { deployment: part.deployment }) });
   };
   const opened: AtomicFile[] = [];
   try {
@@ -89,7 +101,8 @@ export async function splitFile(
         // The parts go into a working folder the caller made for them: a part left by an earlier split is replaced.
         const out = await AtomicFile.create(path, { overwrite: true });
         opened.push(out);
-        current = { out, path, requests: 0, bytes: 0, tokens: 0, firstLine: line };
+        // Parsed once a part, not once a line: the file's requests all name the same deployment.
+        current = { out, path, requests: 0, bytes: 0, tokens: 0, firstLine: line, deployment: deploymentOf(text) };
       }
       await current.out.write(text + '\n');
       current.requests++;

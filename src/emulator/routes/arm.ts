@@ -2,15 +2,16 @@ import type { IncomingMessage } from 'node:http';
 import { sameSecret } from '../access';
 import { hashHex } from '../random';
 import { azureError, HttpError } from '../errors';
-import { audienceOf, resolveArm, type ArmOptions, type ResolvedAccount, type ResolvedArm, type ResolvedSubscription, type TokenIssuer } from '../arm';
+import { audienceOf, resolveArm, tenantNamed, type ArmOptions, type ResolvedAccount, type ResolvedArm, type ResolvedSubscription, type ResolvedTenant, type TokenIssuer } from '../arm';
 import type { Deployment } from '../options';
 import { countingBody } from '../wire';
 import { isObject, readJson } from './params';
 import type { Reply } from './types';
 
-// The Azure Resource Manager subset (subscriptions, Cognitive Services accounts, deployments, listKeys) in Azure's
-// JSON shapes with `nextLink` paging, and the token issuer: `POST /_emulator/token` and the Entra-like
-// `POST /{tenant}/oauth2/v2.0/token`. ARM routes need `Authorization: Bearer` with a token issued here for ARM.
+// The Azure Resource Manager subset (tenants, subscriptions, Cognitive Services accounts, deployments, listKeys) in
+// Azure's JSON shapes with `nextLink` paging, and the token issuer: `POST /_emulator/token` and the Entra-like
+// `POST /{tenant}/oauth2/v2.0/token`. ARM routes need `Authorization: Bearer` with a token issued here for ARM; as
+// in Azure, a token is for one directory: it lists that directory's subscriptions and reads only those.
 
 /** What the ARM routes read and change. */
 export interface ArmDeps {
@@ -28,6 +29,7 @@ const provider = 'providers/Microsoft.CognitiveServices/accounts';
 
 /** An ARM request's place, from its path (ARM matches names case-insensitively). */
 export type ArmRoute =
+  | { readonly what: 'tenants' }
   | { readonly what: 'subscriptions' }
   | { readonly what: 'subscription'; readonly sub: string }
   | { readonly what: 'accounts'; readonly sub: string; readonly rg?: string }
@@ -35,9 +37,12 @@ export type ArmRoute =
   | { readonly what: 'deployment'; readonly sub: string; readonly rg: string; readonly name: string; readonly deployment: string }
   | { readonly what: 'unknown' };
 
-/** The ARM route of a path under `/subscriptions`, or undefined when the path is not ARM's. */
+/** The ARM route of `/tenants` or a path under `/subscriptions`, or undefined when the path is not ARM's. */
 export function armRoute(method: string, pathname: string): ArmRoute | undefined {
   const parts = pathname.replace(/\/+$/, '').split('/').slice(1);
+  if (parts[0]?.toLowerCase() === 'tenants') {
+    return parts.length === 1 && method.toUpperCase() === 'GET' ? { what: 'tenants' } : { what: 'unknown' };
+  }
   if (parts[0]?.toLowerCase() !== 'subscriptions') {
     return undefined;
   }
@@ -93,8 +98,11 @@ function challenge(description: string): Record<string, string> {
   return { 'www-authenticate': `Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="${description}"` };
 }
 
-/** Checks `Authorization: Bearer` against the issued tokens: a 401 in ARM's words unless it is a valid ARM token. */
-export function authorizeArm(req: IncomingMessage, tokens: TokenIssuer): void {
+/**
+ * Checks `Authorization: Bearer` against the issued tokens: a 401 in ARM's words unless it is a valid ARM token.
+ * Returns the directory the token is for (undefined: the home one).
+ */
+export function authorizeArm(req: IncomingMessage, tokens: TokenIssuer): string | undefined {
   const header = req.headers.authorization;
   if (typeof header !== 'string' || header.trim() === '') {
     throw armError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", challenge("The authentication failed because of missing 'Authorization' header."));
@@ -117,6 +125,7 @@ export function authorizeArm(req: IncomingMessage, tokens: TokenIssuer): void {
       challenge('The access token has been obtained for wrong audience.'),
     );
   }
+  return found.tenantId;
 }
 
 /** The `api-version` every ARM request needs (any value is served). */
@@ -143,6 +152,19 @@ function page(items: readonly unknown[], url: URL, version: string, size: number
     body.nextLink = next.toString();
   }
   return { status: 200, json: body };
+}
+
+function tenantView(t: ResolvedTenant): Record<string, unknown> {
+  return {
+    id: `/tenants/${t.tenantId}`,
+    tenantId: t.tenantId,
+    countryCode: 'US',
+    displayName: t.displayName,
+    domains: [t.defaultDomain],
+    tenantCategory: t.tenantCategory,
+    defaultDomain: t.defaultDomain,
+    tenantType: 'AAD',
+  };
 }
 
 function subscriptionView(s: ResolvedSubscription): Record<string, unknown> {
@@ -208,21 +230,37 @@ function deploymentView(a: ResolvedAccount, d: ResolvedAccount['deployments'][nu
 
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
-/** Serves one ARM request (already routed and authorized by {@link authorizeArm}); checks the api-version first. */
-export function serveArm(deps: ArmDeps, url: URL, found: ArmRoute): Reply {
+/**
+ * Serves one ARM request (already routed and authorized by {@link authorizeArm}, whose directory `tokenTenant` is);
+ * checks the api-version first. Every directory of the account is listed; subscriptions only of the token's one.
+ */
+export function serveArm(deps: ArmDeps, url: URL, found: ArmRoute, tokenTenant?: string): Reply {
   const version = requireApiVersion(url);
   const { config } = deps;
   const origin = deps.origin();
   if (found.what === 'unknown') {
     throw armError(404, 'NotFound', `The resource path '${url.pathname}' is not served by the emulator's Azure Resource Manager.`);
   }
+  if (found.what === 'tenants') {
+    return page(config.tenants.map(tenantView), url, version, config.pageSize, origin);
+  }
+  // A token for a directory that is no longer listed (the resources were replaced) reads nothing.
+  const caller = tokenTenant === undefined ? config.tenants[0]!.tenantId : tokenTenant;
   if (found.what === 'subscriptions') {
-    const all = config.subscriptions.map(subscriptionView);
+    const all = config.subscriptions.filter((s) => same(s.tenantId, caller)).map(subscriptionView);
     return page(all, url, version, config.pageSize, origin, { count: { type: 'Total', value: all.length } });
   }
   const subscription = config.subscriptions.find((s) => same(s.subscriptionId, found.sub));
   if (subscription === undefined) {
     throw armError(404, 'SubscriptionNotFound', `The subscription '${found.sub}' could not be found.`);
+  }
+  if (!same(subscription.tenantId, caller)) {
+    throw armError(
+      401,
+      'InvalidAuthenticationTokenTenant',
+      `The access token is from the wrong issuer 'https://sts.windows.net/${caller}/'. It must match the tenant 'https://sts.windows.net/${subscription.tenantId}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/${subscription.tenantId}' to get the token.`,
+      challenge('The access token is from the wrong issuer.'),
+    );
   }
   if (found.what === 'subscription') {
     return { status: 200, json: subscriptionView(subscription) };
@@ -268,10 +306,14 @@ export function serveArm(deps: ArmDeps, url: URL, found: ArmRoute): Reply {
   }
 }
 
-/** The JSON body of `POST /_emulator/token`: `{ "scope"?: string }` (default ARM's scope). */
+/**
+ * The JSON body of `POST /_emulator/token`: `{ "scope"?: string, "tenant"?: string }` (default ARM's scope and the
+ * home directory; a tenant by id or domain, as `VSCODE_TENANT:` names it).
+ */
 export async function issueFromControl(deps: ArmDeps, req: IncomingMessage): Promise<Reply> {
   const raw = await readBody(req);
   let scope = 'https://management.azure.com/.default';
+  let tenant: string | undefined;
   if (raw.trim() !== '') {
     let body: unknown;
     try {
@@ -282,11 +324,18 @@ export async function issueFromControl(deps: ArmDeps, req: IncomingMessage): Pro
     if (isObject(body) && typeof body.scope === 'string') {
       scope = body.scope;
     }
+    if (isObject(body) && typeof body.tenant === 'string') {
+      tenant = body.tenant;
+    }
   }
-  return issueFor(deps, scope, (message) => armError(400, 'InvalidScope', message));
+  return issueFor(deps, scope, tenant, (message) => armError(400, 'InvalidScope', message));
 }
 
-function issueFor(deps: ArmDeps, scope: string, invalid: (message: string) => HttpError): Reply {
+function issueFor(deps: ArmDeps, scope: string, tenant: string | undefined, invalid: (message: string) => HttpError): Reply {
+  const directory = tenantNamed(deps.config, tenant);
+  if (directory === undefined) {
+    throw invalid(`Tenant '${tenant}' not found: the emulator's directories are ${deps.config.tenants.map((t) => t.tenantId).join(', ')}.`);
+  }
   // A request may name several scopes (space-separated); the first one with a known audience decides.
   const audience = scope
     .split(/\s+/)
@@ -295,14 +344,16 @@ function issueFor(deps: ArmDeps, scope: string, invalid: (message: string) => Ht
   if (audience === undefined) {
     throw invalid(`The scope '${scope}' is not served by the emulator: ask for https://management.azure.com/.default (ARM) or https://cognitiveservices.azure.com/.default (data plane).`);
   }
-  return { status: 200, json: deps.tokens.issue(audience) };
+  // No tenant asked for: the token follows the home directory (as a token of the account's home tenant does).
+  return { status: 200, json: deps.tokens.issue(audience, tenant === undefined ? undefined : directory.tenantId) };
 }
 
 /**
  * The Entra-like `POST /{tenant}/oauth2/v2.0/token` (form body, `grant_type=client_credentials`, any
  * `client_id`, `client_secret` = the emulator's key, `scope`). Errors in the OAuth shape Entra uses.
  */
-export async function issueFromEntra(deps: ArmDeps, req: IncomingMessage): Promise<Reply> {
+export async function issueFromEntra(deps: ArmDeps, req: IncomingMessage, pathname: string): Promise<Reply> {
+  const tenant = /^\/([^/]+)\//.exec(pathname)?.[1];
   const form = new URLSearchParams(await readBody(req));
   const oauth = (status: number, error: string, description: string): Reply => ({ status, json: { error, error_description: description } });
   if (form.get('grant_type') !== 'client_credentials') {
@@ -313,7 +364,7 @@ export async function issueFromEntra(deps: ArmDeps, req: IncomingMessage): Promi
     return oauth(401, 'invalid_client', "AADSTS7000215: Invalid client secret provided. Use the emulator's API key as the client secret.");
   }
   try {
-    return issueFor(deps, form.get('scope') ?? '', (message) => armError(400, 'invalid_scope', message));
+    return issueFor(deps, form.get('scope') ?? '', tenant, (message) => armError(400, 'invalid_scope', message));
   } catch (error) {
     if (error instanceof HttpError) {
       return oauth(400, 'invalid_scope', `AADSTS70011: ${error.message}`);

@@ -29,12 +29,38 @@ export function registerAzureCommands(register: RegisterCommand, deps: AzureComm
   });
 }
 
-/** What the view's Refresh also refreshes: the deployments of one connection, or of all, without prompting. */
+/**
+ * What the view's Refresh also refreshes: the deployments of one connection, or of all, without prompting. A signed-out
+ * connection shows one sign-in item (its jobs'): its deployments are listed once that sign-in has ended, with it.
+ */
 export function refreshDeploymentsWithJobs(deps: AzureCommandDeps): (arg?: unknown) => Promise<void> {
   return async (arg?: unknown) => {
     const connection = arg === undefined ? undefined : connectionOf(deps.connections, deps.jobs, arg);
-    await (connection ? deps.deployments.refresh(connection, false) : deps.deployments.refreshAll());
+    if (!connection) {
+      await deps.deployments.refreshAll();
+      return;
+    }
+    if (deps.deployments.state(connection.id).error?.signIn) {
+      await jobsSettled(deps.jobs, connection.id);
+    }
+    await deps.deployments.refresh(connection, false);
   };
+}
+
+/** Resolves once the connection's jobs are not loading (the sign-in their refresh may open has ended). */
+function jobsSettled(jobs: JobsModel, connectionId: string): Promise<void> {
+  const settled = (): boolean => !jobs.listing(connectionId)?.loading;
+  if (settled()) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const watching = jobs.onDidChange(() => {
+      if (settled()) {
+        watching.dispose();
+        resolve();
+      }
+    });
+  });
 }
 
 function connectionOf(connections: ConnectionStore, jobs: JobsModel, arg: unknown): Connection | undefined {

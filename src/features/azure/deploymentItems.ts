@@ -50,12 +50,13 @@ export function deploymentTreeItem(id: string, deployment: DeploymentInfo, quota
  * What the "Deployments" node lists: the batch deployments (sku `GlobalBatch` or `DataZoneBatch`) by name, then
  * one line naming the others, which Azure refuses batch jobs for (so they are not offered, but a user looking for
  * a deployment sees why it is missing). With none, a line that links to creating one in the resource's portal page;
- * while signed out or after a failure, the reason with the action that fixes it.
+ * while signed out or after a failure, the reason with the action that fixes it. `signInShown`: the connection shows
+ * a sign-in item already (its jobs need one), so a second one here is left out.
  */
-export function deploymentChildren(connection: Connection, state: DeploymentsState): DeploymentChild[] {
+export function deploymentChildren(connection: Connection, state: DeploymentsState, options: { readonly signInShown?: boolean } = {}): DeploymentChild[] {
   const children: DeploymentChild[] = [];
   const retry: vscode.Command = { command: Commands.refreshDeployments, title: vscode.l10n.t('Retry'), arguments: [connection.id] };
-  if (state.error) {
+  if (state.error && !(state.error.signIn && options.signInShown)) {
     children.push({ kind: 'message', text: state.error.message, icon: state.error.signIn ? 'sign-in' : 'warning', command: retry });
   }
   const snapshot = state.snapshot;

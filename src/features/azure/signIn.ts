@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { AzureCloud } from '../../core/azure/cloud';
 import type { ResourceRef } from '../../core/azure/deployments';
-import type { AccountInfo, SubscriptionInfo } from '../../core/azure/management';
+import type { AccountInfo, SubscriptionInfo, TenantInfo } from '../../core/azure/management';
 import { DEFAULT_API_VERSION } from '../../core/batch/connection';
 import type { Connection, ConnectionStore } from '../connections/connectionStore';
 import { UserFacingError } from '../errors';
@@ -20,7 +20,11 @@ export interface SignInDeps {
 }
 
 type AuthChoice = 'entra' | 'apiKey';
-type SubscriptionChoice = { readonly kind: 'subscription'; readonly subscription: SubscriptionInfo } | { readonly kind: 'tenant' };
+/** What the first step offers: a subscription, another directory of the account, or a directory typed by hand. */
+type SubscriptionChoice =
+  | { readonly kind: 'subscription'; readonly subscription: SubscriptionInfo }
+  | { readonly kind: 'directory'; readonly tenant: TenantInfo }
+  | { readonly kind: 'tenant' };
 
 /** Subscription states in which nothing can be listed (ARM's `state`). */
 const inactive = new Set(['disabled', 'deleted']);
@@ -30,7 +34,9 @@ const steps = 3;
 /**
  * "Sign in with Microsoft": signs in first (VS Code's Microsoft provider, or the sovereign-cloud one the settings
  * name), then subscription -> Azure OpenAI / AI Services account -> how to authenticate, with Back between the
- * steps and each list loading inside its pick (Escape cancels it, silently). Picking adds a connection that knows
+ * steps and each list loading inside its pick (Escape cancels it, silently). The first step also offers the
+ * account's other directories (tenants) when it has several, or when this one has no subscription: picking one
+ * signs in to it and lists its subscriptions. Picking adds a connection that knows
  * its resource (Entra ID and no key, or the resource's key fetched with `listKeys` into SecretStorage), lists
  * its deployments and jobs. The new connection becomes the default only when it is the first one.
  * Returns the connection, or undefined when the user stopped.
@@ -51,11 +57,23 @@ export async function signInWithMicrosoft(deps: SignInDeps): Promise<Connection 
         steps,
         back: false,
         placeholder: vscode.l10n.t('Pick the subscription of your Azure OpenAI resource ({0})', session.account.label),
-        load: (signal) => listing(cloud, () => managementClient(auth, cloud, tenant, session, signal).listSubscriptions()).then((all) => subscriptionItems(all)),
+        load: (signal) => {
+          const client = managementClient(auth, cloud, tenant, session, signal);
+          // The directories only add choices: a failure to list them (an old ARM, a policy) leaves the subscriptions.
+          return Promise.all([listing(cloud, () => client.listSubscriptions()), client.listTenants().catch(() => [] as TenantInfo[])]).then(([all, tenants]) => subscriptionItems(all, tenants, tenant ?? homeTenantOf(session.account)));
+        },
         empty: () => new UserFacingError(vscode.l10n.t('{0} has no subscription you can use: sign in with another account or directory.', session.account.label)),
       });
       if (!picked) {
         return undefined;
+      }
+      if (picked.kind === 'picked' && picked.value.kind === 'directory') {
+        // A session for that directory: VS Code's Microsoft provider signs in to it (`VSCODE_TENANT:`), then step 1
+        // lists its subscriptions (and offers the directory left as one to go back to).
+        const chosen = picked.value.tenant.tenantId;
+        session = await signInInteractively(auth, cloud, chosen);
+        tenant = chosen;
+        continue;
       }
       if (picked.kind === 'picked' && picked.value.kind === 'tenant') {
         const chosen = await askTenant(tenant);
@@ -163,19 +181,53 @@ async function listing<T>(cloud: AzureCloud, call: () => Promise<T>): Promise<T>
   }
 }
 
-function subscriptionItems(all: readonly SubscriptionInfo[]): (StepItem<SubscriptionChoice> | vscode.QuickPickItem)[] {
+/**
+ * The first step's items: the usable subscriptions by name; then, when the account has more than one directory
+ * (or none of this directory's subscriptions is usable), the directories other than the one signed in to (name,
+ * domain, id); and always last, a directory typed by hand.
+ */
+export function subscriptionItems(all: readonly SubscriptionInfo[], tenants: readonly TenantInfo[], signedInTo: string | undefined): (StepItem<SubscriptionChoice> | vscode.QuickPickItem)[] {
   const usable = all.filter((s) => !inactive.has((s.state ?? '').toLowerCase())).sort((a, b) => a.displayName.localeCompare(b.displayName));
-  const tenants = new Set(usable.map((s) => s.tenantId));
+  const subscriptionTenants = new Set(usable.map((s) => s.tenantId.toLowerCase()));
+  const nameOf = (tenantId: string): string => tenants.find((t) => same(t.tenantId, tenantId))?.displayName ?? tenantId;
   const items: (StepItem<SubscriptionChoice> | vscode.QuickPickItem)[] = usable.map((subscription) => ({
     label: subscription.displayName,
     description: subscription.subscriptionId,
-    detail: tenants.size > 1 ? vscode.l10n.t('Directory {0}', subscription.tenantId) : undefined,
+    detail: subscriptionTenants.size > 1 ? vscode.l10n.t('Directory {0}', nameOf(subscription.tenantId)) : undefined,
     value: { kind: 'subscription', subscription },
   }));
-  if (items.length === 0) {
-    return items;
+  // The directory signed in to: the one chosen (by id or domain) or the account's home one, else the one the
+  // subscriptions are in.
+  const current = (t: TenantInfo): boolean =>
+    signedInTo !== undefined ? same(t.tenantId, signedInTo) || same(t.defaultDomain, signedInTo) : subscriptionTenants.size === 1 && subscriptionTenants.has(t.tenantId.toLowerCase());
+  const others = tenants.length > 1 || usable.length === 0 ? tenants.filter((t) => !current(t)) : [];
+  if (others.length > 0) {
+    items.push(
+      { label: vscode.l10n.t('Other directories'), kind: vscode.QuickPickItemKind.Separator },
+      ...others.map(
+        (t): StepItem<SubscriptionChoice> => ({
+          label: `$(organization) ${t.displayName}`,
+          description: t.defaultDomain && t.defaultDomain !== t.displayName ? t.defaultDomain : undefined,
+          detail: t.tenantId,
+          value: { kind: 'directory', tenant: t },
+        }),
+      ),
+    );
+  } else {
+    items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
   }
-  return [...items, { label: '', kind: vscode.QuickPickItemKind.Separator }, { label: vscode.l10n.t('$(organization) Sign in to another directory (tenant)...'), value: { kind: 'tenant' } }];
+  items.push({ label: vscode.l10n.t('$(organization) Sign in to another directory (tenant)...'), value: { kind: 'tenant' } });
+  return items;
+}
+
+const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * The home directory of a Microsoft account, which a sign-in without a tenant is for: VS Code's Microsoft provider
+ * gives MSAL's `homeAccountId` (`{objectId}.{tenantId}`) as the account id. Undefined for any other shape.
+ */
+export function homeTenantOf(account: { readonly id: string }): string | undefined {
+  return /^[0-9a-f-]{36}\.([0-9a-f-]{36})$/i.exec(account.id)?.[1];
 }
 
 function accountItems(all: readonly AccountInfo[]): StepItem<AccountInfo>[] {

@@ -49,7 +49,7 @@ export class ClientFactory {
       case 'entra':
         return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, credential: { kind: 'token', getToken: await this.microsoftSignIn(connection, options) } };
       case 'azureCli':
-        return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, credential: { kind: 'token', getToken: summarizingFailures(await defaultAzureCredentialProvider(connection.tenant, entraScopeFor(connection.apiVersion))) } };
+        return { endpoint: connection.endpoint, apiVersion: connection.apiVersion, credential: { kind: 'token', getToken: summarizingFailures(await defaultAzureCredentialProvider(connection.tenant, entraScopeFor(connection.apiVersion, connection.endpoint))) } };
     }
   }
 
@@ -98,7 +98,7 @@ export class ClientFactory {
    */
   private async microsoftSignIn(connection: Connection, options: ClientOptions): Promise<() => Promise<string>> {
     const provider = currentCloud().authProviderId;
-    const scopes = [entraScopeFor(connection.apiVersion), ...(connection.tenant ? [`VSCODE_TENANT:${connection.tenant}`] : [])];
+    const scopes = [entraScopeFor(connection.apiVersion, connection.endpoint), ...(connection.tenant ? [`VSCODE_TENANT:${connection.tenant}`] : [])];
     const first = await this.auth.getSession(provider, scopes, options.interactive ? { createIfNone: true } : { silent: true }).then(undefined, (error: unknown) => {
       throw isDeclinedSignIn(error) ? new vscode.CancellationError() : error;
     });

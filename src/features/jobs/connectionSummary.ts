@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Connection } from '../connections/connectionStore';
 import type { FileUsage } from '../files/fileUsage';
+import type { GroupStore } from '../groups/groupStore';
 import { Disposable } from '../lifecycle';
 import type { QuotaUse } from '../../core/batch/quota';
 import { activeDeploymentQuotas, deploymentQuota, formatQuotaUse } from '../quota/quotaUse';
@@ -20,6 +21,8 @@ export class ConnectionSummary extends Disposable {
   constructor(
     private readonly files: FileUsage,
     private readonly store: JobStore,
+    /** Job groups, whose running parts use their deployment's quota too. */
+    private readonly groups?: Pick<GroupStore, 'forConnection'>,
   ) {
     super();
     this.register(files.onDidChange(() => this.changed.fire()));
@@ -36,7 +39,7 @@ export class ConnectionSummary extends Disposable {
           : files!,
       );
     }
-    for (const quota of activeDeploymentQuotas(this.store.forConnection(connection.id))) {
+    for (const quota of activeDeploymentQuotas(this.store.forConnection(connection.id), this.groups?.forConnection(connection.id))) {
       tooltip.push(vscode.l10n.t('{0}: {1}', quota.deployment, formatQuotaUse(quota)));
     }
     return { description: files, tooltip };
@@ -44,6 +47,6 @@ export class ConnectionSummary extends Disposable {
 
   /** The enqueued-token use of one of the connection's deployments (its jobs still active, the configured quota). */
   quota(connection: Connection, deployment: string): QuotaUse {
-    return deploymentQuota(this.store.forConnection(connection.id), deployment);
+    return deploymentQuota(this.store.forConnection(connection.id), deployment, undefined, this.groups?.forConnection(connection.id));
   }
 }

@@ -129,7 +129,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
         return node.group.state.parts.map((part) => ({ kind: 'part', connection: node.connection, group: node.group, part }));
       case 'deployments':
         return this.deployments
-          ? deploymentChildren(node.connection, this.deployments.state(node.connection.id)).map((child): JobsNode => ({ ...child, connection: node.connection }))
+          ? deploymentChildren(node.connection, this.deployments.state(node.connection.id), { signInShown: this.signInShown(node.connection) }).map((child): JobsNode => ({ ...child, connection: node.connection }))
           : [];
       default:
         return [];
@@ -281,11 +281,20 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     if (listing?.hasMore) {
       nodes.push({ kind: 'loadMore', connection });
     }
-    // A signed-in resource's list, or the local emulator's own (known without signing in).
-    if (this.deployments && (resourceOf(connection) || (connection.emulator && this.deployments.state(connection.id).snapshot))) {
+    const deploymentsState = this.deployments?.state(connection.id);
+    // A signed-in resource's list, or the local emulator's own (known without signing in). Signed out, the
+    // connection shows one sign-in item (above): the deployments show only a list they still have.
+    const signedOutWithoutList = this.signInShown(connection) && deploymentsState?.error?.signIn && !deploymentsState.snapshot;
+    if (this.deployments && ((resourceOf(connection) && !signedOutWithoutList) || (connection.emulator && deploymentsState?.snapshot))) {
       nodes.unshift({ kind: 'deployments', connection });
     }
     return nodes;
+  }
+
+  /** Whether the connection shows its jobs' sign-in item (which, once signed in, lists its deployments too). */
+  private signInShown(connection: Connection): boolean {
+    const error = this.model.listing(connection.id)?.error;
+    return Boolean(error?.needsCredential && !error.missingKey);
   }
 
   private jobChildren(connection: Connection, view: JobView): JobsNode[] {

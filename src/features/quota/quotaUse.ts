@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { CONFIG_SECTION, Settings } from '../../constants';
 import { quotaPercent, quotaUse, shortTokens, type QuotaJob, type QuotaUse } from '../../core/batch/quota';
 import { isTerminal } from '../../core/batch/status';
+import type { GroupRecord } from '../groups/groupStore';
 import type { JobRecord } from '../jobs/jobStore';
 
 /** The jobs of a connection as the quota sees them: deployment, status, tokens (the editor's estimate, else the rough one). */
@@ -14,6 +15,18 @@ export function quotaJobsOf(records: readonly JobRecord[]): QuotaJob[] {
       tokens: record.estimate ? record.estimate.inputTokens + record.estimate.outputTokens : record.tokens,
       enqueued: record.enqueued,
     }));
+}
+
+/**
+ * The parts of job groups as the quota sees them: the parts the service holds (being created or running, with the
+ * status last seen), on the deployment they name, with their estimated tokens. Queued and finished parts hold none.
+ */
+export function quotaJobsOfGroups(groups: readonly GroupRecord[]): QuotaJob[] {
+  return groups.flatMap((group) =>
+    group.state.parts
+      .filter((part) => part.status === 'submitting' || part.status === 'running')
+      .map((part): QuotaJob => ({ deployment: part.deployment, status: part.status === 'running' ? part.batchStatus : undefined, tokens: part.tokens })),
+  );
 }
 
 /**
@@ -31,20 +44,20 @@ export function configuredQuota(deployment: string, scope?: vscode.Uri): number 
   return single > 0 ? single : undefined;
 }
 
-/** The quota use of a connection's deployment, from its jobs and the settings. */
-export function deploymentQuota(records: readonly JobRecord[], deployment: string, scope?: vscode.Uri): QuotaUse {
-  return quotaUse(deployment, quotaJobsOf(records), configuredQuota(deployment, scope));
+/** The quota use of a connection's deployment, from its jobs, the active parts of its job groups, and the settings. */
+export function deploymentQuota(records: readonly JobRecord[], deployment: string, scope?: vscode.Uri, groups: readonly GroupRecord[] = []): QuotaUse {
+  return quotaUse(deployment, [...quotaJobsOf(records), ...quotaJobsOfGroups(groups)], configuredQuota(deployment, scope));
 }
 
-/** Every deployment of a connection with an active job, and its use (for the connection's tooltip). */
-export function activeDeploymentQuotas(records: readonly JobRecord[]): QuotaUse[] {
+/** Every deployment of a connection with an active job or group part, and its use (for the connection's tooltip). */
+export function activeDeploymentQuotas(records: readonly JobRecord[], groups: readonly GroupRecord[] = []): QuotaUse[] {
   const names = new Set<string>();
-  for (const job of quotaJobsOf(records)) {
+  for (const job of [...quotaJobsOf(records), ...quotaJobsOfGroups(groups)]) {
     if (job.deployment && (job.status === undefined || !isTerminal(job.status))) {
       names.add(job.deployment);
     }
   }
-  return [...names].sort().map((name) => deploymentQuota(records, name));
+  return [...names].sort().map((name) => deploymentQuota(records, name, undefined, groups));
 }
 
 /** `1.2M of 5M enqueued tokens (24%)`, or `1.2M enqueued tokens` when the quota is not known. */

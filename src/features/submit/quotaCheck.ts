@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { fitsQuota, shortTokens } from '../../core/batch/quota';
 import { fileTokenEstimate } from '../../core/batch/split';
+import type { GroupStore } from '../groups/groupStore';
 import type { JobStore } from '../jobs/jobStore';
 import { deploymentQuota } from '../quota/quotaUse';
 
@@ -26,9 +27,11 @@ export async function checkDeploymentQuota(
   store: JobStore,
   target: { readonly connectionId: string; readonly deployment: string; readonly path: string; readonly scope?: vscode.Uri },
   answer?: OverQuotaAnswer,
+  /** Job groups, whose running parts use the deployment's quota too. */
+  groups?: Pick<GroupStore, 'forConnection'>,
 ): Promise<QuotaCheck> {
   const tokens = await fileTokenEstimate(target.path);
-  const use = deploymentQuota(store.forConnection(target.connectionId), target.deployment, target.scope);
+  const use = deploymentQuota(store.forConnection(target.connectionId), target.deployment, target.scope, groups?.forConnection(target.connectionId));
   if (fitsQuota(use, tokens)) {
     return { choice: 'submit', tokens, limit: use.limit };
   }

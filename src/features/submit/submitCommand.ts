@@ -190,7 +190,7 @@ async function submitOne(deps: SubmitDeps, target: { connection: Connection }, u
     uploadPath = await resolveInside(folder.fsPath, `${Date.now()}-${name}`);
     await writeWithDeployment(uri.fsPath, deployment, uploadPath);
   }
-  const quotaCheck = await checkDeploymentQuota(deps.store, { connectionId: connection.id, deployment, path: uploadPath, scope: uri }, options.overQuota);
+  const quotaCheck = await checkDeploymentQuota(deps.store, { connectionId: connection.id, deployment, path: uploadPath, scope: uri }, options.overQuota, deps.groups);
   if (quotaCheck.choice === 'cancel') {
     return undefined;
   }
