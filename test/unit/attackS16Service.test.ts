@@ -93,3 +93,39 @@ describe('attack s16: hostile error answers', () => {
     });
   }
 });
+
+describe('attack s16: a status word this version does not know', () => {
+  const job = (id: string, status: unknown) => ({ id, object: 'batch', endpoint: '/chat/completions', status, input_file_id: 'file-in', created_at: 1_700_000_000, request_counts: { total: 2, completed: 1, failed: 0 }, metadata: {} });
+
+  it('one job with a new status no longer fails the list of the others; garbage still does', async () => {
+    const { asBatch } = await import('../../src/core/batch/shapes');
+    const { jobState, isTerminal } = await import('../../src/core/batch/status');
+    for (const status of ['queued', 'Pending_Review', 'constructor', 'to_string']) {
+      const batch = asBatch(job('b', status));
+      assert.equal(batch.status, status.toLowerCase());
+      const state = jobState(batch.status, batch.request_counts);
+      assert.deepEqual([state.phase, state.done, state.cancellable, state.label], ['active', false, false, status.toLowerCase()]);
+      assert.equal(isTerminal(batch.status), false);
+    }
+    for (const status of ['', ' completed', 'a'.repeat(41), '__proto__', 'in-progress', 'x\u001b[2J', 42, null, ['completed']]) {
+      assert.throws(() => asBatch(job('b', status)), (e: unknown) => e instanceof BatchServiceError && e.code === 'unexpected_answer' && e.message.length < 400, JSON.stringify(status));
+    }
+  });
+
+  it('status lists all 100 jobs when one has a new status, and prints that status as it is', async () => {
+    const data = Array.from({ length: 100 }, (_, i) => job(`batch_${i}`, i === 42 ? 'queued' : 'completed'));
+    const service = await answering(200, 'application/json', JSON.stringify({ object: 'list', data, has_more: false }));
+    try {
+      const client = new BatchClient({ endpoint: service.url, apiVersion: '2024-10-21', credential: { kind: 'apiKey', apiKey: 'k' } }, { retries: 0, baseDelayMs: 1, maxDelayMs: 1 });
+      const page = await client.listBatches({ limit: 100 });
+      assert.equal(page.data.length, 100);
+      assert.equal(page.data[42]!.status, 'queued');
+      const result = await runCli(['status', '--endpoint', service.url, '--api-key', 'k', '--limit', '100']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /batch_42\s+queued/);
+      assert.equal(result.stdout.match(/Completed/g)?.length, 99);
+    } finally {
+      await service.close();
+    }
+  });
+});
