@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { checkInputPath, describeInputProblem } from '../core/jsonl/inputFile';
 
 /**
@@ -14,6 +15,37 @@ export async function checkInputFile(file: string, err: NodeJS.WritableStream): 
   return { size: check.size };
 }
 
+/** The largest settings file an option reads whole (`--prices`, `--arm`): far above any real one. */
+export const MAX_OPTION_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The text of a small file an option names (`--prices FILE`), read only once it is known to be a regular file
+ * of at most `maxBytes`: a FIFO is never opened (it would block) and `/dev/zero` is never read. Throws a
+ * {@link UsageError} saying why otherwise.
+ */
+export async function readOptionFile(path: string, flag: string, maxBytes = MAX_OPTION_FILE_BYTES): Promise<string> {
+  const check = await checkInputPath(path);
+  if (!check.ok) {
+    throw new UsageError(`--${flag}: ${describeInputProblem(path, check.problem)}`);
+  }
+  if (check.size > maxBytes) {
+    throw new UsageError(`--${flag}: ${path} is ${check.size} bytes, more than the ${maxBytes} a settings file may have`);
+  }
+  try {
+    const text = await readFile(path, 'utf8');
+    if (text.length > maxBytes) {
+      // It grew after the check.
+      throw new UsageError(`--${flag}: ${path} is more than the ${maxBytes} bytes a settings file may have`);
+    }
+    return text;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      throw error;
+    }
+    throw new UsageError(`--${flag}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
 /** A parsed command line: positional arguments and `--name value` / `--flag` options. */
 export interface ParsedArgs {
   readonly positionals: string[];
@@ -25,19 +57,28 @@ export class UsageError extends Error {}
 
 /**
  * Parses `argv` against the flags a command accepts. Flags listed in `valued` take the next argument
- * (or `--name=value`); the rest are booleans. Unknown flags are a usage error.
+ * (or `--name=value`); the rest are booleans. Unknown flags, short options (`-x`) and a flag given twice are
+ * usage errors.
  */
 export function parseArgs(argv: readonly string[], valued: readonly string[], flags: readonly string[]): ParsedArgs {
   const positionals: string[] = [];
   const options = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (/^-[A-Za-z]/.test(arg)) {
+      // Not a file or an id: a short option, which no command takes (`-h` is read before parsing).
+      throw new UsageError(`unknown option ${arg.slice(0, 40)}`);
+    }
     if (!arg.startsWith('--') || arg === '--') {
       positionals.push(arg);
       continue;
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
+    if (options.has(name) && (valued.includes(name) || flags.includes(name))) {
+      // The last one would win without a word: `--api-key A --api-key B` sends B.
+      throw new UsageError(`--${name} is given more than once`);
+    }
     if (valued.includes(name)) {
       const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined) {
@@ -47,7 +88,7 @@ export function parseArgs(argv: readonly string[], valued: readonly string[], fl
     } else if (flags.includes(name) && eq < 0) {
       options.set(name, true);
     } else {
-      throw new UsageError(`unknown option --${name}`);
+      throw new UsageError(`unknown option --${name.slice(0, 40)}`);
     }
   }
   return { positionals, options };

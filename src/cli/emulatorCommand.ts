@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { parseArgs, UsageError, type ParsedArgs } from './args';
+import { parseArgs, readOptionFile, UsageError, type ParsedArgs } from './args';
 import { readSecretLine } from './secretInput';
 import { emulatorFlags, emulatorKeyEnv, emulatorTokenEnv, emulatorUsage, type EmulatorFlag } from '../emulator/cliOptions';
 import { startEmulator, type EmulatorOptions } from '../emulator';
@@ -9,12 +8,7 @@ export { emulatorUsage } from '../emulator/cliOptions';
 
 /** `--arm FILE`: the `arm` option as JSON. */
 async function readArmFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--arm: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
+  const text = await readOptionFile(path, 'arm');
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type { DeploymentEstimate } from '../core/tokens/estimate';
 import { estimateFile, type FileEstimate } from '../core/tokens/fileEstimate';
 import { formatPrice, formatUsd } from '../core/tokens/usd';
 import { ModelResolver } from '../core/tokens/models';
-import { checkInputFile, parseArgs, UsageError } from './args';
+import { checkInputFile, parseArgs, readOptionFile, UsageError } from './args';
 import { usages } from './usage';
 
 export const pricingPage = 'https://azure.microsoft.com/pricing/details/cognitive-services/openai-service/';
@@ -111,13 +110,7 @@ export function parseMapping(raw: string | undefined): Record<string, string> | 
 }
 
 async function readPrices(path: string, err: NodeJS.WritableStream): Promise<Record<string, unknown> | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    err.write(`error: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
-    return undefined;
-  }
+  const text = await readOptionFile(path, 'prices');
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {

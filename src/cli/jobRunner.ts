@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { Batch, BatchClient } from '../core/batch/client';
-import { SOURCE_FILE_KEY } from '../core/batch/client';
+import { snapshotFile, SOURCE_FILE_KEY } from '../core/batch/client';
 import { SubmissionMayExistError } from '../core/batch/errors';
 import { isTerminal, jobState } from '../core/batch/status';
 import { validateFile } from '../core/jsonl/fileValidator';
@@ -21,6 +21,8 @@ export class InvalidInputError extends Error {}
 
 /** Validates, uploads and creates a job for one file, reporting progress on `err`. */
 export async function submitFile(client: BatchClient, file: string, err: NodeJS.WritableStream, signal?: AbortSignal): Promise<Batch> {
+  // What is sent must be what was validated: the upload refuses a file written to since.
+  const checked = await snapshotFile(file);
   const validation = await validateFile(file);
   const errors = countBySeverity(validation.counts).error;
   if (errors > 0) {
@@ -35,6 +37,7 @@ export async function submitFile(client: BatchClient, file: string, err: NodeJS.
   try {
     created = await submitBatchFile(client, {
       path: file,
+      unchangedSince: checked,
       endpoint,
       metadata: { [SOURCE_FILE_KEY]: name },
       signal,

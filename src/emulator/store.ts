@@ -174,7 +174,7 @@ export class Store {
       }
       throw error;
     }
-    const state = JSON.parse(text) as StateFile;
+    const state = parseState(text, this.statePath());
     this.seq = state.seq;
     state.files.forEach((f) => this.files.set(f.id, f));
     state.batches.forEach((b) => this.batches.set(b.id, b));
@@ -296,6 +296,60 @@ export class Store {
   async removeBlob(fileId: string): Promise<void> {
     await unlink(this.blobPath(fileId)).catch(() => undefined);
   }
+}
+
+/** A `state.json` the emulator cannot start from: not its JSON, another version's, or records it did not write. */
+export class EmulatorStateError extends Error {
+  constructor(path: string, problem: string) {
+    super(`the emulator's state ${path} cannot be used: ${problem}. Move it away (or delete it) to start an empty emulator.`);
+    this.name = 'EmulatorStateError';
+  }
+}
+
+/** The ids the emulator makes (`file-...`, `batch_...`): also file names in its data dir, so nothing else is taken. */
+const safeId = /^[A-Za-z0-9_-]{1,200}$/;
+
+/** The state file's records, checked before any is used: ids name files on disk, so `../` must not pass. */
+function parseState(text: string, path: string): StateFile {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new EmulatorStateError(path, `it is not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const state = value as Partial<StateFile> | null;
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+    throw new EmulatorStateError(path, 'it is not an object');
+  }
+  if (state.version !== 1) {
+    throw new EmulatorStateError(path, `it has version ${JSON.stringify(state.version)?.slice(0, 20)}, not 1 (another version of the emulator wrote it)`);
+  }
+  if (typeof state.seq !== 'number' || !Number.isSafeInteger(state.seq) || !Array.isArray(state.files) || !Array.isArray(state.batches)) {
+    throw new EmulatorStateError(path, 'it lacks "seq", "files" or "batches"');
+  }
+  const idOk = (id: unknown, optional: boolean) => (optional && (id === null || id === undefined)) || (typeof id === 'string' && safeId.test(id));
+  for (const file of state.files as unknown[]) {
+    const record = file as Partial<FileRecord> | null;
+    if (typeof record !== 'object' || record === null || !idOk(record.id, false)) {
+      throw new EmulatorStateError(path, `a file record has no usable id (${JSON.stringify(record?.id)?.slice(0, 60)})`);
+    }
+  }
+  for (const batch of state.batches as unknown[]) {
+    const record = batch as Partial<BatchRecord> | null;
+    if (
+      typeof record !== 'object' ||
+      record === null ||
+      !idOk(record.id, false) ||
+      !idOk(record.input_file_id, false) ||
+      !idOk(record.output_file_id, true) ||
+      !idOk(record.error_file_id, true) ||
+      typeof record.internal !== 'object' ||
+      record.internal === null
+    ) {
+      throw new EmulatorStateError(path, `a batch record is not one the emulator wrote (id ${JSON.stringify(record?.id)?.slice(0, 60)})`);
+    }
+  }
+  return state as StateFile;
 }
 
 /** fsync of a directory, so a rename in it survives a power cut; skipped where directories cannot be opened (Windows). */

@@ -117,6 +117,27 @@ describe('connections, submit, jobs tree, results', function () {
     assert.equal(emulator.batches().length, before, 'nothing is submitted after Escape');
   });
 
+  it('sends nothing when the file changes on disk while the deployment question is open', async () => {
+    const batches = emulator.batches().length;
+    const files = emulator.files().length;
+    const file = path.join(workspaceRoot(), 'changing.jsonl');
+    await fs.writeFile(file, chat('c-1', 'hello') + '\n');
+    // While the user looks at the question, a script appends a line that was never validated.
+    const { calls: errors } = await recordingWindow('showErrorMessage', () =>
+      recordingWindow(
+        'showQuickPick',
+        async () => vscode.commands.executeCommand('azureOpenAIBatch.submit', vscode.Uri.file(file), undefined, { connectionId: connection.id }),
+        async (items: unknown) => {
+          await fs.appendFile(file, '{"custom_id": broken\n');
+          return (items as vscode.QuickPickItem[])[0];
+        },
+      ),
+    );
+    assert.ok(errors.some((args) => /changing\.jsonl changed on disk after it was checked/.test(String(args[0]))), JSON.stringify(errors));
+    assert.equal(emulator.batches().length, batches, 'no job');
+    assert.equal(emulator.files().length, files, 'no upload');
+  });
+
   it('overrides the deployment in an uploaded copy, never in the file', async () => {
     const file = path.join(workspaceRoot(), 'override.jsonl');
     const text = chat('o-1', 'hello') + '\n';

@@ -21,7 +21,9 @@ interface Child {
 /** Runs `aoai-batch emulator` in a child process on a data dir, as a user would. */
 async function startChild(dataDir: string, extra: string[] = []): Promise<Child> {
   const script = `require(${JSON.stringify(cliModule)}).runEmulatorCli(process.argv.slice(1), process.stdout, process.stderr).then((code) => { process.exitCode = code; });`;
-  const child = spawn(process.execPath, ['-e', script, '--', '--data-dir', dataDir, '--api-key', key, '--request-delay-ms', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A flag given twice is refused: the default delay only when `extra` sets none.
+  const delay = extra.includes('--request-delay-ms') ? [] : ['--request-delay-ms', '0'];
+  const child = spawn(process.execPath, ['-e', script, '--', '--data-dir', dataDir, '--api-key', key, ...delay, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -82,7 +82,38 @@ export interface BatchPage {
   readonly lastId: string | undefined;
 }
 
+/** What a file was when it was checked (validated): an upload refuses to send it if it is no longer so. */
+export interface FileSnapshot {
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/** The size and modification time of a file now. */
+export async function snapshotFile(path: string): Promise<FileSnapshot> {
+  const stats = await stat(path);
+  return { size: stats.size, mtimeMs: stats.mtimeMs };
+}
+
+/** Thrown when the file to upload changed after it was checked or while it was sent: what went out is not what was checked. */
+export class FileChangedError extends BatchServiceError {
+  constructor(name: string, when: 'before' | 'during') {
+    super(
+      when === 'before'
+        ? `${name} changed on disk after it was checked: submit it again, so that what is sent is what was checked.`
+        : `${name} changed on disk while it was being uploaded: the upload was discarded; submit it again once it is saved.`,
+      undefined,
+      'file_changed',
+      false,
+      undefined,
+      { notSent: true },
+    );
+    this.name = 'FileChangedError';
+  }
+}
+
 export interface UploadOptions {
+  /** The file as it was checked: when its size or modification time differ now, nothing is sent. */
+  readonly unchangedSince?: FileSnapshot;
   readonly filename?: string;
   readonly onProgress?: (sentBytes: number, totalBytes: number) => void;
   readonly signal?: AbortSignal;
@@ -152,9 +183,13 @@ export class BatchClient {
 
   /** Streams a file to the service (bounded memory), reporting bytes sent. Retried as a whole on transient errors. */
   async uploadFile(path: string, options: UploadOptions = {}): Promise<FileObject> {
-    const total = (await stat(path)).size;
+    const before = await snapshotFile(path);
+    const total = before.size;
     const name = options.filename ?? basename(path);
-    return withRetry(async () => {
+    if (options.unchangedSince && !sameSnapshot(options.unchangedSince, before)) {
+      throw new FileChangedError(name, 'before');
+    }
+    const uploaded = await withRetry(async () => {
       let sent = 0;
       let source = createReadStream(path, { highWaterMark: 1024 * 1024 });
       // Times out on silence, not on the whole transfer: a 200 MB upload over a slow link takes longer than any one timeout.
@@ -187,6 +222,13 @@ export class BatchClient {
         source.destroy();
       }
     }, this.retryWith(options.signal));
+    // Written to while it was read (an editor saving, a script appending): the service holds a mix of versions.
+    const after = await snapshotFile(path).catch(() => undefined);
+    if (!after || !sameSnapshot(before, after)) {
+      await this.deleteFile(uploaded.id).catch(() => undefined);
+      throw new FileChangedError(name, 'during');
+    }
+    return uploaded;
   }
 
   /** Waits until an uploaded file is `processed`; fails with the service's details when processing failed. */
@@ -505,6 +547,11 @@ function checkPageCount(pages: number, max: number): void {
       false,
     );
   }
+}
+
+/** True when both snapshots show the same size and modification time. */
+export function sameSnapshot(a: FileSnapshot, b: FileSnapshot): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
 function numberHeader(headers: Headers, name: string): number | undefined {

@@ -147,8 +147,9 @@ export function toServiceError(error: unknown): BatchServiceError | OperationCan
   }
   if (sdk && error instanceof sdk.APIError) {
     const body = error.error as { code?: unknown; message?: unknown } | undefined;
-    const code = body?.code !== undefined && body.code !== null ? String(body.code) : error.code !== undefined && error.code !== null ? String(error.code) : undefined;
-    const serviceMessage = typeof body?.message === 'string' ? body.message : error.message;
+    const rawCode = body?.code !== undefined && body.code !== null ? String(body.code) : error.code !== undefined && error.code !== null ? String(error.code) : undefined;
+    const code = rawCode === undefined ? undefined : bounded(rawCode, MAX_CODE_CHARS);
+    const serviceMessage = bounded(typeof body?.message === 'string' ? body.message : error.message, MAX_SERVICE_MESSAGE_CHARS);
     const status = error.status;
     // The SDK fills `error` from a JSON body; an HTML page or an empty body leaves no message in it.
     const serviceAnswered = typeof body === 'object' && body !== null && typeof body.message === 'string';
@@ -177,13 +178,25 @@ export function toServiceError(error: unknown): BatchServiceError | OperationCan
   return new BatchServiceError(String(error), undefined, undefined, false);
 }
 
+/** The most of a service's error message kept: enough for any real one, not a whole HTML page or a 50 MB string. */
+export const MAX_SERVICE_MESSAGE_CHARS = 2_000;
+/** The most of a service's error code kept (real codes are a few words). */
+export const MAX_CODE_CHARS = 100;
+
+/** `text`, cut to `max` characters and saying how many were left out. */
+export function bounded(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length - max} more characters)`;
+}
+
 /**
  * Removes credentials from text meant for people: `user:password@` in URLs, and `api-key`, `key`, `sig`,
  * `token` or `code` query parameters.
  */
 export function redactSecrets(text: string): string {
   return text
-    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"<>]*@/gi, '$1***@')
+    // The scheme starts only where a run of scheme characters starts: `\b` would let it start inside every
+    // run such as `a.a.a.`, each attempt scanning to the run's end (quadratic on a long message).
+    .replace(/(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"<>]*@/gi, '$1***@')
     .replace(/([?&](?:api[-_]?key|key|sig|signature|token|access_token|code)=)[^&\s#"'<>]+/gi, '$1***');
 }
 

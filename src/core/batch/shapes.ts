@@ -7,6 +7,9 @@ import { BatchServiceError } from './errors';
 
 const batchStatuses: ReadonlySet<string> = new Set(['validating', 'failed', 'in_progress', 'finalizing', 'completed', 'expired', 'cancelling', 'cancelled']);
 
+/** A status word the service may add: lower-case letters and `_`, as its known statuses are. */
+const unknownStatus = /^[a-z][a-z_]{0,39}$/;
+
 /** A non-retryable error saying the answer was not the `what` expected, with the start of what came. */
 export function unexpectedAnswer(what: string, value: unknown, problem?: string): BatchServiceError {
   return new BatchServiceError(
@@ -44,8 +47,10 @@ export function asBatch(value: unknown): Batch {
     throw unexpectedAnswer(what, value, 'no "id"');
   }
   const status = typeof record.status === 'string' ? record.status.toLowerCase() : undefined;
-  if (status === undefined || !batchStatuses.has(status)) {
-    throw unexpectedAnswer(what, value, record.status === undefined ? 'no "status"' : `unknown status ${JSON.stringify(record.status)}`);
+  // A status word this version does not know (one the service adds later) keeps the job, shown as it is and
+  // treated as still running: refusing it would fail the whole list, every other job with it.
+  if (status === undefined || !(batchStatuses.has(status) || unknownStatus.test(status))) {
+    throw unexpectedAnswer(what, value, record.status === undefined ? 'no "status"' : `unknown status ${JSON.stringify(record.status).slice(0, 60)}`);
   }
   const normalized: Record<string, unknown> = { ...record, status };
   for (const [key, stamp] of Object.entries(record)) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
-import type { BatchClient, CreatedBatch } from './client';
+import type { BatchClient, CreatedBatch, FileSnapshot } from './client';
 import { BatchServiceError } from './errors';
 import { throwIfAborted } from './retry';
 
@@ -20,6 +20,8 @@ export interface SubmitFileOptions {
   readonly metadata?: Record<string, string>;
   /** The submission id of the create (generated when absent); reuse a persisted one to resume a submission. */
   readonly submissionId?: string;
+  /** The file as it was validated: if it changed since (or changes while it is sent), no job is created. */
+  readonly unchangedSince?: FileSnapshot;
   /** A file this submission uploaded before: used instead of uploading again while the service still has it processed. */
   readonly uploadedFileId?: string;
   /** Aborts the upload and the wait; once aborted, no create is sent. */
@@ -84,7 +86,7 @@ export function uploadPercent(sentBytes: number, totalBytes: number): number {
 
 async function uploadAndProcess(client: BatchClient, options: SubmitFileOptions): Promise<string> {
   const { signal } = options;
-  const file = await client.uploadFile(options.path, { filename: options.filename ?? basename(options.path), signal, onProgress: options.onUploadProgress });
+  const file = await client.uploadFile(options.path, { filename: options.filename ?? basename(options.path), signal, onProgress: options.onUploadProgress, unchangedSince: options.unchangedSince });
   options.onUploaded?.(file.id);
   await client.waitForFileProcessed(file.id, { signal, pollMs: options.pollMs ?? 500, timeoutMs: options.processTimeoutMs, onStatus: options.onFileStatus });
   return file.id;

@@ -29,7 +29,7 @@ export function jobDescription(batch: Batch | undefined, now = Date.now()): stri
     return vscode.l10n.t('submitting');
   }
   const state = stateOf(batch)!;
-  const parts = [state.phase === 'failed' && batch.status === 'completed' ? vscode.l10n.t('failed: 0 succeeded') : (statusWords[batch.status]?.() ?? batch.status)];
+  const parts = [state.phase === 'failed' && batch.status === 'completed' ? vscode.l10n.t('failed: 0 succeeded') : (Object.hasOwn(statusWords, batch.status) ? statusWords[batch.status]!() : batch.status)];
   const counts = batch.request_counts;
   if (counts && counts.total > 0) {
     parts.push(`${(counts.completed + counts.failed).toLocaleString()}/${counts.total.toLocaleString()}`);

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { Commands } from '../../constants';
-import { SOURCE_FILE_KEY } from '../../core/batch/client';
+import { SOURCE_FILE_KEY, type FileSnapshot } from '../../core/batch/client';
 import { SubmissionMayExistError } from '../../core/batch/errors';
 import { formatBytes } from '../../core/format';
 import { submitBatchFile, uploadPercent } from '../../core/batch/submitFile';
@@ -25,6 +25,8 @@ export interface SubmissionRequest {
   /** The deployment the file runs on and its rough token estimate, kept on the record for the quota. */
   readonly deployment?: string;
   readonly tokens?: number;
+  /** The upload path as validated: if it changed since, nothing is sent. */
+  readonly unchangedSince?: FileSnapshot;
 }
 
 export interface SubmissionDeps {
@@ -52,6 +54,7 @@ export async function submitPreparedFile(request: SubmissionRequest, deps: Submi
         endpoint: request.endpoint,
         metadata: { [SOURCE_FILE_KEY]: name },
         uploadedFileId: request.inputFileId,
+        unchangedSince: request.unchangedSince,
         signal,
         onUploadProgress: uploadReporter(report),
         onUploaded: () => report({ message: vscode.l10n.t('waiting for the service to process the file') }),

@@ -10,6 +10,7 @@ import type { DeploymentInfo } from '../../core/azure/deployments';
 import type { GroupScheduler } from '../groups/groupScheduler';
 import type { GroupRecord, GroupStore } from '../groups/groupStore';
 import { resolveInside } from '../../core/atomicFile';
+import { FileChangedError, sameSnapshot, snapshotFile } from '../../core/batch/client';
 import { writeWithDeployment } from '../../core/batch/prepare';
 import { validateFile } from '../../core/jsonl/fileValidator';
 import { countBySeverity, errorCount, type BatchDiagnostic } from '../../core/jsonl/types';
@@ -126,6 +127,8 @@ async function submitOne(deps: SubmitDeps, target: { connection: Connection }, u
   // The connection's deployments as last listed (none for OpenAI or before the first listing), and its service's
   // limits (OpenAI takes fewer requests per file than Azure).
   const known = deps.validation.deployments?.forConnection(connection);
+  // The file as validated: the questions below may take minutes, and what is uploaded must be what was checked.
+  const checked = await snapshotFile(uri.fsPath);
   const validation = await validateFile(uri.fsPath, { limits: limitsFor(uri, connection.service), maxDiagnostics: maxDiagnosticsFor(uri), deployments: known });
   deps.validation.publish(uri, validation);
   // Over the per-file limits (or the configured token quota) the file goes out in parts, as one job group.
@@ -183,6 +186,9 @@ async function submitOne(deps: SubmitDeps, target: { connection: Connection }, u
     return undefined;
   }
   let uploadPath = uri.fsPath;
+  if (!sameSnapshot(checked, await snapshotFile(uri.fsPath))) {
+    throw new FileChangedError(name, 'before');
+  }
   if (deployment !== fileDeployment) {
     // The source stays as it is: the new deployment goes into a copy that is uploaded instead.
     const folder = vscode.Uri.joinPath(deps.storage, 'uploads');
@@ -199,7 +205,7 @@ async function submitOne(deps: SubmitDeps, target: { connection: Connection }, u
     return submitGroup(deps, connection, uri, validation.endpoint ?? '/chat/completions', { ...limitsFor(uri), maxTokens: quotaCheck.limit }, maxParallel, uploadPath);
   }
   const record = await submitPreparedFile(
-    { connection, uploadPath, sourceUri: uri, endpoint: validation.endpoint ?? '/chat/completions', deployment, tokens: quotaCheck.tokens },
+    { connection, uploadPath, sourceUri: uri, endpoint: validation.endpoint ?? '/chat/completions', deployment, tokens: quotaCheck.tokens, unchangedSince: uploadPath === uri.fsPath ? checked : undefined },
     { clients: deps.clients, store: deps.store, poller: deps.poller },
   );
   if (deps.estimates) {
