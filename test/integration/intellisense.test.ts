@@ -81,6 +81,32 @@ describe('IntelliSense in request lines (completion and hover in the extension h
     assert.ok(!/Rejected by|Range:/.test(off.map(hoverText).join('\n').replace(/\\/g, '')), 'no key docs on a value');
   });
 
+  it('says once that the model rejects max_tokens: the diagnostic says it, the key hover does not repeat it', async () => {
+    const api = await extensionApi();
+    const text = '{"custom_id": "r-1", "method": "POST", "url": "/chat/completions", "body": {"model": "o3-mini-batch", "max_tokens": 100, "messages": [{"role": "user", "content": "Hi"}]}}';
+    await fs.writeFile(path.join(workspaceRoot(), 'intellisense-reasoning.jsonl'), `${text}\n`);
+    const reasoning = await openDocument('intellisense-reasoning.jsonl');
+    try {
+      await waitFor('the document to be tracked', () => api.validation.isTracked(reasoning.uri));
+      const column = text.indexOf('"max_tokens"') + 2;
+      await waitFor('the unsupported_parameter diagnostic', () =>
+        vscode.languages.getDiagnostics(reasoning.uri).some((d) => typeof d.code === 'object' && d.code.value === 'unsupported_parameter' && d.range.contains(new vscode.Position(0, column))),
+      );
+      const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', reasoning.uri, new vscode.Position(0, column))) ?? [];
+      const docs = hovers.map(hoverText).join('\n').replace(/\\/g, '');
+      assert.match(docs, /body.max_tokens/);
+      assert.doesNotMatch(docs, /Rejected by|max_completion_tokens/, docs);
+      assert.match(docs, /Deprecated\./);
+      // On a line whose model accepts it, the key hover names the replacement exactly once.
+      const other = document.lineAt(0).text;
+      const plain = ((await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(0, other.indexOf('max_tokens') + 2))) ?? []).map(hoverText).join('\n');
+      assert.equal(plain.replace(/\\/g, '').split('max_completion_tokens').length - 1, 1, plain);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      await fs.rm(path.join(workspaceRoot(), 'intellisense-reasoning.jsonl'), { force: true });
+    }
+  });
+
   it('previews the request as a conversation on its custom_id, escaping the text', async () => {
     const text = document.lineAt(0).text;
     const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(0, text.indexOf('req-1') + 1))) ?? [];

@@ -24,6 +24,41 @@ describe('validateFile (streaming from disk)', () => {
     assert.equal(result.bytes, Buffer.byteLength(text));
   });
 
+  it('points every kept duplicate at its exact first use, read back alone (BOM, CRLF, multibyte, bad UTF-8, past the first chunk)', async () => {
+    const padding = 'x'.repeat(3000);
+    const rows: Buffer[] = [
+      Buffer.from('\uFEFF' + request({ custom_id: 'bom-first' }) + '\r\n'),
+      Buffer.from(`{"note": "日本語 😀", "custom_id": "multi", "method": "POST", "url": "/chat/completions", "body": {"model": "m", "messages": [{"role": "user", "content": "hi"}]}}\n`),
+      Buffer.concat([Buffer.from('{"custom_id": "bad-utf8", "x": "'), Buffer.from([0xff]), Buffer.from('", "method": "POST"}\n')]),
+      // A key repeated on the first use: the value JSON.parse keeps (the last) is the one pointed at.
+      Buffer.from('{"custom_id": "ignored", "custom_id": "repeated", "method": "POST"}\r\n'),
+    ];
+    // Past 1 MiB, so the first use is in another chunk than the line 1 of the file.
+    for (let i = 0; i < 400; i++) {
+      rows.push(Buffer.from(request({ custom_id: `pad-${i}`, body: { model: 'm', messages: [{ role: 'user', content: padding }] } }) + '\n'));
+    }
+    rows.push(Buffer.from(request({ custom_id: 'late' }) + '\n'));
+    for (const id of ['bom-first', 'multi', 'bad-utf8', 'repeated', 'late', 'multi']) {
+      rows.push(Buffer.from(request({ custom_id: id }) + '\r\n'));
+    }
+    const bytes = Buffer.concat(rows);
+    const result = await validateFile(write('duplicates.jsonl', bytes));
+    const expected = validateText(bytes.toString('utf8'));
+    const duplicates = result.diagnostics.filter((d) => d.code === 'duplicate_custom_id');
+    assert.equal(duplicates.length, 6);
+    assert.deepEqual(duplicates, expected.diagnostics.filter((d) => d.code === 'duplicate_custom_id'));
+    const lines = bytes.toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/);
+    for (const duplicate of duplicates) {
+      const first = duplicate.related![0]!;
+      const id = String(duplicate.message.args[0]);
+      assert.equal(lines[first.line]!.slice(first.start, first.end), JSON.stringify(id), `${id} on line ${first.line + 1}`);
+    }
+    assert.deepEqual(
+      duplicates.map((d) => d.related![0]!.line),
+      [0, 1, 2, 3, 404, 1],
+    );
+  });
+
   it('reports invalid UTF-8 at the first bad byte, per line', async () => {
     const good = Buffer.from(request({ custom_id: 'é-1' }) + '\n');
     const bad = Buffer.concat([Buffer.from('{"custom_id": "ab'), Buffer.from([0xff, 0xfe]), Buffer.from('", "method": "POST"}\n')]);

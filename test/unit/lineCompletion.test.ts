@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { boundedParse, Clipped, Omitted } from '../../src/core/intellisense/boundedParse';
-import { keyDocAt } from '../../src/core/intellisense/keyDoc';
+import { keyDocAt, keyNotes } from '../../src/core/intellisense/keyDoc';
+import { bodySchemas } from '../../src/core/jsonl/requestSchema';
 import { lineCompletions, type LineCompletion } from '../../src/core/intellisense/lineCompletion';
 import { requestPreview } from '../../src/core/intellisense/requestPreview';
 
@@ -188,6 +189,32 @@ describe('IntelliSense in request lines: key docs', () => {
   it('documents keys of a broken line being typed', () => {
     const line = '{"custom_id": "a", "body": {"reasoning_effort": "hi';
     assert.match(keyDocAt(line, line.indexOf('reasoning'))!.shape!.doc, /reasoning/);
+  });
+});
+
+describe('IntelliSense in request lines: each piece of advice once', () => {
+  it('says once that reasoning models reject max_tokens, and nothing of it when the line\'s diagnostic says so', () => {
+    const shape = bodySchemas.chat.max_tokens!;
+    assert.deepEqual(keyNotes(shape), [{ kind: 'rejected', restriction: { models: 'reasoning', replacement: 'max_completion_tokens' } }, { kind: 'deprecated' }]);
+    assert.deepEqual(keyNotes(shape, true), [{ kind: 'deprecated' }]);
+    assert.doesNotMatch(shape.doc, /max_completion_tokens|reasoning/i);
+  });
+
+  it('leaves what the notes say out of every doc string, and names a replacement in one note at most', () => {
+    for (const [kind, schema] of Object.entries(bodySchemas)) {
+      for (const [key, shape] of Object.entries(schema)) {
+        const notes = keyNotes(shape);
+        const replacements = notes.flatMap((n) => (n.kind === 'rejected' ? [n.restriction.replacement] : [n.replacement])).filter((r) => r !== undefined);
+        assert.equal(new Set(replacements).size, replacements.length, `${kind}.${key} names a replacement twice`);
+        for (const replacement of replacements) {
+          assert.ok(!shape.doc.includes(replacement!), `${kind}.${key}: the doc repeats the replacement ${replacement}`);
+        }
+        if (shape.restrictions?.some((r) => r.models === 'reasoning')) {
+          assert.doesNotMatch(shape.doc, /reasoning models/i, `${kind}.${key}: the doc repeats its restriction`);
+        }
+        assert.ok(keyNotes(shape, true).every((n) => n.kind === 'deprecated'), `${kind}.${key}: a rejection shown beside its diagnostic`);
+      }
+    }
   });
 });
 

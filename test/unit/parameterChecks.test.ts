@@ -9,6 +9,7 @@ import {
   renameParameterEdits,
   streamOffEdits,
   unsupportedParameterAt,
+  type LineEdit,
 } from '../../src/core/jsonl/fixes';
 import { analyzeLine } from '../../src/core/jsonl/lineAnalysis';
 import { closestParameter, imageUrlProblem } from '../../src/core/jsonl/parameterChecks';
@@ -324,6 +325,88 @@ describe('parameter quick fix edits', () => {
     const fixed = apply(text, missingCustomIdEdits(linesOf(text)));
     assert.deepEqual(codes(validateText(fixed).diagnostics), []);
     assert.deepEqual(fixed.split('\n').slice(0, 4).map((l) => (JSON.parse(l) as { custom_id: string }).custom_id), ['request-1-2', 'request-1', 'request-3', 'request-4']);
+  });
+
+  it('fixes a row with a repeated key in one application: the copy JSON.parse keeps is fixed, the others removed', () => {
+    const head = '{"custom_id": "a", "method": "POST", "url": "/chat/completions", ';
+    const msgs = '"messages": [{"role": "user", "content": "Hi"}]';
+    type Fix = (source: ReturnType<typeof linesOf>) => LineEdit[];
+    const table: { name: string; line: string; fix: Fix; code: string; key: string; expect: (row: { custom_id?: unknown; body: Record<string, unknown> }) => void }[] = [
+      {
+        name: 'rename max_tokens',
+        line: `${head}"body": {"model": "o3-mini-batch", "max_tokens": 10, ${msgs}, "max_tokens": 20}}`,
+        fix: (source) => renameParameterEdits(source, 'max_tokens', 'max_completion_tokens'),
+        code: 'unsupported_parameter',
+        key: '"max_tokens"',
+        expect: (row) => assert.equal(row.body.max_completion_tokens, 20, 'the value JSON.parse read'),
+      },
+      {
+        name: 'rename max_tokens, three copies side by side at the end',
+        line: `${head}"body": {"model": "o3-mini-batch", ${msgs}, "max_tokens": 1, "max_tokens": 2,"max_tokens":3}}`,
+        fix: (source) => renameParameterEdits(source, 'max_tokens', 'max_completion_tokens'),
+        code: 'unsupported_parameter',
+        key: '"max_tokens"',
+        expect: (row) => assert.equal(row.body.max_completion_tokens, 3),
+      },
+      {
+        name: 'rename max_tokens where max_completion_tokens is set',
+        line: `${head}"body": {"max_tokens": 10, "model": "o3-mini-batch", "max_completion_tokens": 5, ${msgs}, "max_tokens": 20}}`,
+        fix: (source) => renameParameterEdits(source, 'max_tokens', 'max_completion_tokens'),
+        code: 'unsupported_parameter',
+        key: '"max_tokens"',
+        expect: (row) => assert.equal(row.body.max_completion_tokens, 5),
+      },
+      {
+        name: 'remove an unsupported parameter',
+        line: `${head}"body": {"temperature": 1, "model": "o3-mini-batch", ${msgs}, "temperature": 0.5}}`,
+        fix: (source) => removeUnsupportedEdits(source, 'temperature'),
+        code: 'unsupported_parameter',
+        key: '"temperature"',
+        expect: (row) => assert.equal(row.body.temperature, undefined),
+      },
+      {
+        name: 'remove an unknown field',
+        line: `{"extra": 1, "custom_id": "a", "method": "POST", "extra": 2, "url": "/chat/completions", "body": {"model": "m", ${msgs}}, "extra": 3}`,
+        fix: (source) => removeFieldEdits(source, 'extra'),
+        code: 'unknown_field',
+        key: '"extra"',
+        expect: (row) => assert.equal((row as Record<string, unknown>).extra, undefined),
+      },
+      {
+        name: 'set stream to false',
+        line: `${head}"body": {"stream": false, "model": "m", ${msgs}, "stream": true}}`,
+        fix: (source) => streamOffEdits(source),
+        code: 'invalid_body',
+        key: '"stream"',
+        expect: (row) => assert.equal(row.body.stream, false),
+      },
+      {
+        name: 'generate a missing custom_id',
+        line: '{"custom_id": "x", "method": "POST", "custom_id": "", "url": "/chat/completions", "body": {"model": "m", ' + msgs + '}}',
+        fix: (source) => missingCustomIdEdits(source),
+        code: 'missing_custom_id',
+        key: '"custom_id"',
+        expect: (row) => assert.equal(row.custom_id, 'request-1'),
+      },
+    ];
+    for (const { name, line, fix, code, key, expect } of table) {
+      assert.ok(codes(validateText(line).diagnostics).includes(code), `${name}: the row has ${code}`);
+      const edits = fix(linesOf(line));
+      assert.equal(edits.length, 1, `${name}: one edit per row`);
+      const fixed = apply(line, edits);
+      assert.ok(!codes(validateText(fixed).diagnostics).includes(code), `${name}: ${fixed}`);
+      assert.ok(fixed.split(key).length - 1 <= 1, `${name}: the key is left once at most: ${fixed}`);
+      expect(JSON.parse(fixed) as { custom_id?: unknown; body: Record<string, unknown> });
+      assert.deepEqual(fix(linesOf(fixed)), [], `${name}: nothing left to fix`);
+    }
+  });
+
+  it('fixes the body JSON.parse reads when the body itself is repeated, leaving the dropped copy alone', () => {
+    const dropped = '"body": {"model": "o3-mini-batch", "max_tokens": 1, "messages": []}';
+    const line = `{"custom_id": "a", "method": "POST", "url": "/chat/completions", ${dropped}, "body": {"model": "o3-mini-batch", "max_tokens": 10, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 20}}`;
+    const fixed = apply(line, renameParameterEdits(linesOf(line), 'max_tokens', 'max_completion_tokens'));
+    assert.ok(fixed.includes(dropped), fixed);
+    assert.deepEqual((JSON.parse(fixed) as { body: Record<string, unknown> }).body, { model: 'o3-mini-batch', max_completion_tokens: 20, messages: [{ role: 'user', content: 'Hi' }] });
   });
 
   it('fixes 100,000 rows in well under a few seconds', () => {

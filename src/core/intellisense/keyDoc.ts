@@ -73,3 +73,30 @@ export function rangeSummary(shape: Shape): string | undefined {
 export function restrictionsOf(shape: Shape): readonly Restriction[] {
   return shape.restrictions ?? [];
 }
+
+/** A note under a key's documentation: a model kind that rejects it, or its deprecation. */
+export type KeyNote =
+  | { readonly kind: 'rejected'; readonly restriction: Restriction }
+  /** `replacement` is left out when another note (or the line's diagnostic) already names it. */
+  | { readonly kind: 'deprecated'; readonly replacement?: string };
+
+/**
+ * The notes a key's documentation shows, each piece of advice once (the doc strings leave them to these notes):
+ * a deprecation whose replacement a restriction names is only "deprecated". With `rejectedOnLine` (the line's
+ * model rejects the key, and its diagnostic, shown in the same hover, says so and names any replacement) the
+ * restrictions are left out and so is the replacement.
+ */
+export function keyNotes(shape: Shape, rejectedOnLine = false): KeyNote[] {
+  const notes: KeyNote[] = [];
+  const restrictions = restrictionsOf(shape);
+  if (!rejectedOnLine) {
+    for (const restriction of restrictions) {
+      notes.push({ kind: 'rejected', restriction });
+    }
+  }
+  if (shape.deprecated !== undefined) {
+    const named = rejectedOnLine ? restrictions.some((r) => r.replacement !== undefined) : notes.some((n) => n.kind === 'rejected' && n.restriction.replacement === shape.deprecated);
+    notes.push(named ? { kind: 'deprecated' } : { kind: 'deprecated', replacement: shape.deprecated });
+  }
+  return notes;
+}

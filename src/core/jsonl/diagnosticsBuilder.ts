@@ -29,34 +29,39 @@ export function blankLineDiagnostic(line: number, text: string): BatchDiagnostic
   };
 }
 
+/** A problem at `at` that involves another line: `related` points at it. */
+function relatedDiagnostic(at: LineSpan, code: BatchDiagnostic['code'], m: BatchDiagnostic['message'], related: LineSpan, relatedMessage: BatchDiagnostic['message']): BatchDiagnostic {
+  return { ...at, code, severity: severityOf(code), message: m, related: [{ ...related, message: relatedMessage }] };
+}
+
 export function duplicateDiagnostic(at: LineSpan, first: LineSpan, id: string): BatchDiagnostic {
-  return {
-    ...at,
-    code: DiagnosticCodes.duplicateCustomId,
-    severity: severityOf(DiagnosticCodes.duplicateCustomId),
-    message: message('Duplicate custom_id "{0}": it is first used on line {1}. Every request needs a unique id.', id, first.line + 1),
-    related: [{ ...first, message: message('First use of "{0}"', id) }],
-  };
+  return relatedDiagnostic(
+    at,
+    DiagnosticCodes.duplicateCustomId,
+    message('Duplicate custom_id "{0}": it is first used on line {1}. Every request needs a unique id.', id, first.line + 1),
+    first,
+    message('First use of "{0}"', id),
+  );
 }
 
 export function urlMismatchDiagnostic(at: LineSpan, url: string, reference: LineSpan, fileUrl: string): BatchDiagnostic {
-  return {
-    ...at,
-    code: DiagnosticCodes.urlMismatch,
-    severity: severityOf(DiagnosticCodes.urlMismatch),
-    message: message('"url" is "{0}" but the file uses "{1}" (line {2}): one batch file holds requests for one endpoint only.', url, fileUrl, reference.line + 1),
-    related: [{ ...reference, message: message('The file\'s url, "{0}"', fileUrl) }],
-  };
+  return relatedDiagnostic(
+    at,
+    DiagnosticCodes.urlMismatch,
+    message('"url" is "{0}" but the file uses "{1}" (line {2}): one batch file holds requests for one endpoint only.', url, fileUrl, reference.line + 1),
+    reference,
+    message('The file\'s url, "{0}"', fileUrl),
+  );
 }
 
 export function modelMismatchDiagnostic(at: LineSpan, model: string, reference: LineSpan, fileModel: string): BatchDiagnostic {
-  return {
-    ...at,
-    code: DiagnosticCodes.modelMismatch,
-    severity: severityOf(DiagnosticCodes.modelMismatch),
-    message: message('"body.model" is "{0}" but the file uses the deployment "{1}" (line {2}): every request in a batch file must use the same deployment.', model, fileModel, reference.line + 1),
-    related: [{ ...reference, message: message('The file\'s deployment, "{0}"', fileModel) }],
-  };
+  return relatedDiagnostic(
+    at,
+    DiagnosticCodes.modelMismatch,
+    message('"body.model" is "{0}" but the file uses the deployment "{1}" (line {2}): every request in a batch file must use the same deployment.', model, fileModel, reference.line + 1),
+    reference,
+    message('The file\'s deployment, "{0}"', fileModel),
+  );
 }
 
 export interface FileFacts {

@@ -1,5 +1,6 @@
 import { constants as bufferConstants } from 'node:buffer';
 import type { DeploymentInfo } from '../azure/deployments';
+import { open } from 'node:fs/promises';
 import { LineSplitter, readLines } from '../io/lineReader';
 import { checkInputPath, InputFileError } from './inputFile';
 import { StreamValidator, type StreamValidatorOptions } from './streamValidator';
@@ -61,25 +62,27 @@ export async function validateFile(path: string, options: FileValidationOptions 
     onProgress: options.onProgress,
     signal: options.signal,
   });
-  // Rare second pass: fetch the lines that first used a duplicated id, to point at the exact value.
-  const needed = validator.firstUseLines();
-  const texts = new Map<number, string>();
-  if (needed.size > 0) {
-    let index = 0;
-    const collector = new LineSplitter(
-      {
-        markBom: () => undefined,
-        addLine: (text) => {
-          if (needed.has(index)) {
-            texts.set(index, text);
-          }
-          index++;
-        },
-        addOversizedLine: () => void index++,
-      },
-      maxLine,
-    );
-    await readLines(path, collector, { chunkSize, signal: options.signal });
-  }
+  // Rare: the lines that first used a kept duplicate's id, read alone by the offsets the splitter gave, so
+  // the duplicates point at the exact value without a second pass over the file.
+  const texts = await readLinesAt(path, validator.firstUseLocations());
   return validator.finish(bytes, texts);
+}
+
+/** The text of each located line (`offset` and `length` in bytes, as a `LineSplitter` gives them), by line. */
+async function readLinesAt(path: string, locations: ReadonlyMap<number, { readonly offset: number; readonly length: number }>): Promise<Map<number, string>> {
+  const texts = new Map<number, string>();
+  if (locations.size === 0) {
+    return texts;
+  }
+  const handle = await open(path, 'r');
+  try {
+    for (const [line, { offset, length }] of locations) {
+      const buffer = Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, offset);
+      texts.set(line, buffer.toString('utf8', 0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+  return texts;
 }

@@ -1,5 +1,5 @@
 import { endpointKind } from './endpoints';
-import { locate, trimmedSpan, type Located } from './jsonLocator';
+import { locate, locateMembers, trimmedSpan, type Located, type Span } from './jsonLocator';
 import { isBlankLine } from './lineAnalysis';
 import { unsupportedParameters, type UnsupportedParameter } from './parameterChecks';
 
@@ -80,8 +80,13 @@ function propertyEdit(line: number, text: string, path: readonly string[], key: 
     if (serializesTo(current, json)) {
       return undefined;
     }
-    const span = locate(text, [...path, key])?.value;
-    return span ? replaceOn(line, span.start, span.end, json) : undefined;
+    // A repeated key: the value JSON.parse keeps (the last) is set and the others go, so one edit fixes the row.
+    const members = locateMembers(text, [...path, key]);
+    const last = members[members.length - 1];
+    if (last === undefined) {
+      return undefined;
+    }
+    return lineEditOf(line, combine(text, [() => ({ ...last.value, newText: json }), ...removalsOf(members.slice(0, -1))]));
   }
   const objectSpan = path.length === 0 ? trimmedSpan(text) : locate(text, path)?.value;
   if (!objectSpan) {
@@ -195,11 +200,11 @@ function withBom(line: number, text: string, compute: (text: string) => LineEdit
 const scalarValue = /-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null/y;
 
 /**
- * Where the member `key` of the object at `path` sits, for a line already known (parsed) to have it. When the
- * quoted key occurs once in the text and no `\u` escape could spell it differently, that occurrence is the
- * member, and a scalar value after it is read in place: a fix over 100,000 rows then skips the token walk.
+ * Every member `key` of the object at `path` (see `locateMembers`), for a line already known (parsed) to have it.
+ * When the quoted key occurs once in the text and no `\u` escape could spell it differently, that occurrence is
+ * the member, and a scalar value after it is read in place: a fix over 100,000 rows then skips the token walk.
  */
-function findMember(json: string, path: readonly string[], key: string): Located | undefined {
+function findMembers(json: string, path: readonly string[], key: string): Located[] {
   const quoted = JSON.stringify(key);
   const at = json.indexOf(quoted);
   if (at >= 0 && json.indexOf(quoted, at + 1) < 0 && !json.includes('\\u')) {
@@ -215,44 +220,90 @@ function findMember(json: string, path: readonly string[], key: string): Located
       scalarValue.lastIndex = start;
       const value = scalarValue.exec(json);
       if (value !== null) {
-        return { key: { start: at, end: at + quoted.length }, value: { start, end: start + value[0].length } };
+        return [{ key: { start: at, end: at + quoted.length }, value: { start, end: start + value[0].length } }];
       }
     }
   }
-  return locate(json, [...path, key]);
+  return locateMembers(json, [...path, key]);
+}
+
+/** A replacement within one line's text. */
+interface TextEdit extends Span {
+  readonly newText: string;
+}
+
+type EditStep = (current: string) => TextEdit | undefined;
+
+/**
+ * Applies steps one after another, each computed on the text the ones before left, and returns them as one edit
+ * of the original text. Each step must change only text before what the earlier steps changed (right to left),
+ * so the positions it was given still hold.
+ */
+function combine(text: string, steps: readonly EditStep[]): TextEdit | undefined {
+  let current = text;
+  let start = Number.POSITIVE_INFINITY;
+  let end = -1;
+  for (const step of steps) {
+    const edit = step(current);
+    if (edit === undefined) {
+      continue;
+    }
+    current = current.slice(0, edit.start) + edit.newText + current.slice(edit.end);
+    start = Math.min(start, edit.start);
+    // The first step is the rightmost: its end is a position in the original text.
+    end = Math.max(end, edit.end);
+  }
+  return end < 0 ? undefined : { start, end, newText: current.slice(start, current.length - (text.length - end)) };
+}
+
+function lineEditOf(line: number, edit: TextEdit | undefined): LineEdit | undefined {
+  return edit && replaceOn(line, edit.start, edit.end, edit.newText);
+}
+
+/** Steps that delete `members` (in text order) right to left, each with the comma that separates it. */
+function removalsOf(members: readonly Located[]): EditStep[] {
+  return members
+    .filter((member) => member.key !== undefined)
+    .reverse()
+    .map((member) => (current: string) => ({ ...memberSpan(current, member.key!.start, member.value.end), newText: '' }));
+}
+
+/**
+ * What deleting the member from `keyStart` to `valueEnd` takes: the member with the comma after it, or for the
+ * last member the comma before it (if any), and the spaces between.
+ */
+function memberSpan(json: string, keyStart: number, valueEnd: number): Span {
+  let end = valueEnd;
+  while (end < json.length && isSpace(json.charCodeAt(end))) {
+    end++;
+  }
+  if (json.charCodeAt(end) === 0x2c) {
+    end++;
+    while (end < json.length && isSpace(json.charCodeAt(end))) {
+      end++;
+    }
+    return { start: keyStart, end };
+  }
+  let start = keyStart;
+  let before = start - 1;
+  while (before >= 0 && isSpace(json.charCodeAt(before))) {
+    before--;
+  }
+  if (json.charCodeAt(before) === 0x2c) {
+    start = before;
+  }
+  return { start, end: valueEnd };
 }
 
 /**
  * Deletes `key` of the JSON object at `path` on one line, with the comma that separates it from its
- * neighbours. Undefined when the line has no such property.
+ * neighbours; a repeated key goes with all its copies, so the row is fixed in one edit. Undefined when the line
+ * has no such property.
  */
 export function removePropertyEdit(line: number, text: string, path: readonly string[], key: string, known = false): LineEdit | undefined {
   return withBom(line, text, (json) => {
-    const member = known ? findMember(json, path, key) : locate(json, [...path, key]);
-    if (member?.key === undefined) {
-      return undefined;
-    }
-    let end = member.value.end;
-    while (end < json.length && isSpace(json.charCodeAt(end))) {
-      end++;
-    }
-    if (json.charCodeAt(end) === 0x2c) {
-      end++;
-      while (end < json.length && isSpace(json.charCodeAt(end))) {
-        end++;
-      }
-      return replaceOn(line, member.key.start, end, '');
-    }
-    // The last member: take the comma before it, if any.
-    let start = member.key.start;
-    let before = start - 1;
-    while (before >= 0 && isSpace(json.charCodeAt(before))) {
-      before--;
-    }
-    if (json.charCodeAt(before) === 0x2c) {
-      start = before;
-    }
-    return replaceOn(line, start, member.value.end, '');
+    const members = known ? findMembers(json, path, key) : locateMembers(json, [...path, key]);
+    return lineEditOf(line, combine(json, removalsOf(members)));
   });
 }
 
@@ -275,7 +326,8 @@ function bodyOf(request: Record<string, unknown> | undefined): Record<string, un
 
 /**
  * Renames the body parameter `from` to `to` on the given rows (every line when omitted); a row that already
- * has `to` loses `from` instead, so no key is written twice.
+ * has `to` loses `from` instead, so no key is written twice. A row where `from` is repeated keeps one `to`: the
+ * last copy (the one `JSON.parse` reads) is renamed and the others are removed, in one edit.
  */
 export function renameParameterEdits(source: LineSource, from: string, to: string, rows?: Iterable<number>): LineEdit[] {
   const edits: LineEdit[] = [];
@@ -290,8 +342,10 @@ export function renameParameterEdits(source: LineSource, from: string, to: strin
       body[to] !== undefined
         ? removePropertyEdit(line, text, ['body'], from, true)
         : withBom(line, text, (json) => {
-            const key = findMember(json, ['body'], from)?.key;
-            return key && replaceOn(line, key.start, key.end, JSON.stringify(to));
+            // A repeated key: the copy JSON.parse keeps (the last) is renamed and the others go.
+            const members = findMembers(json, ['body'], from);
+            const key = members[members.length - 1]?.key;
+            return key && lineEditOf(line, combine(json, [() => ({ ...key, newText: JSON.stringify(to) }), ...removalsOf(members.slice(0, -1))]));
           });
     if (edit) {
       edits.push(edit);

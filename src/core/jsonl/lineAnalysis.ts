@@ -1,6 +1,6 @@
 import { DiagnosticCodes, type DiagnosticCode } from './codes';
 import { batchEndpoints, chatRoles, endpointKind } from './endpoints';
-import { locate, locateAll, pathKey, trimmedSpan, type JsonPath, type Located, type Span } from './jsonLocator';
+import { lineLocator, trimmedSpan, type JsonPath, type Span } from './jsonLocator';
 import { locateSyntaxError } from './jsonSyntax';
 import { isPlaceholderModel } from './placeholders';
 import { checkParameters } from './parameterChecks';
@@ -82,7 +82,8 @@ function checkRequest(text: string, request: Record<string, unknown>): LineInfo 
     const start = trimmedSpan(text).start;
     return { start, end: start + 1 };
   };
-  const find = lineLocator(text);
+  // Most lines with a problem have one: one walk for it, an index of every path after that.
+  const find = lineLocator(text, 1, deepestProblemPath);
   const valueSpan = (path: JsonPath): Span => find(path)?.value ?? trimmedSpan(text);
   const keySpan = (key: string): Span => find([key])?.key ?? openingBrace();
   const add = (code: DiagnosticCode, span: Span, m: Message) => problems.push({ code, start: span.start, end: span.end, message: m });
@@ -143,23 +144,6 @@ type Add = (code: DiagnosticCode, span: Span, m: Message) => void;
 
 // The longest path a problem is placed on: ["body", "messages", index, "role"].
 const deepestProblemPath = 4;
-
-/**
- * Locates values on one line: the first lookup walks the line once for that path (most lines with a
- * problem have one); later ones use an index of every path built in one more walk, so a line with
- * thousands of problems (unknown keys, bad messages) costs two walks instead of one per problem.
- */
-function lineLocator(text: string): (path: JsonPath) => Located | undefined {
-  let lookups = 0;
-  let index: Map<string, Located> | undefined;
-  return (path) => {
-    if (++lookups === 1 || path.length > deepestProblemPath) {
-      return locate(text, path);
-    }
-    index ??= locateAll(text, deepestProblemPath);
-    return index.get(pathKey(path));
-  };
-}
 
 function checkModel(body: Record<string, unknown>, valueSpan: (p: JsonPath) => Span, keySpan: (k: string) => Span, add: Add): string | undefined {
   const model = body.model;

@@ -1,6 +1,6 @@
 import { DiagnosticCodes, type DiagnosticCode } from './codes';
 import type { EndpointKind } from './endpoints';
-import { locate, locateAll, pathKey, type JsonPath, type Located, type Span } from './jsonLocator';
+import { lineLocator, type JsonPath, type Located, type Span } from './jsonLocator';
 import { bodySchemas, modelKindOf, parameterAliases, type JsonType, type ModelKind, type Shape } from './requestSchema';
 import { describeJson, isPlainObject } from './lineAnalysis';
 import { message, type Message } from './types';
@@ -149,7 +149,7 @@ export function checkParameters(text: string, body: Record<string, unknown>, kin
     if (reported++ >= maxProblemsPerLine) {
       return;
     }
-    find ??= locator(text);
+    find ??= lineLocator(text, directLookups, indexedDepth);
     const located = find(path);
     const span = (on === 'key' ? located?.key : undefined) ?? located?.value ?? find(['body'])?.value ?? { start: 0, end: Math.max(1, text.length) };
     report(code, span, m);
@@ -586,18 +586,6 @@ function cachedModelKind(model: string): ModelKind | undefined {
   const kind = modelKindOf(model);
   modelKinds.set(model, kind);
   return kind;
-}
-
-function locator(text: string): (path: JsonPath) => Located | undefined {
-  let lookups = 0;
-  let index: Map<string, Located> | undefined;
-  return (path) => {
-    if (++lookups <= directLookups || path.length > indexedDepth) {
-      return locate(text, path);
-    }
-    index ??= locateAll(text, indexedDepth);
-    return index.get(pathKey(path));
-  };
 }
 
 /**

@@ -296,12 +296,12 @@ const serviceTier = oneOf('The processing type used for serving the request.', [
 const streamShape: Shape = { doc: 'Batch requests cannot stream: leave it out or set it to false.', types: ['boolean', 'null'] };
 const promptCacheKey: Shape = { doc: 'Used to cache responses for similar requests to optimize cache hit rates.', types: ['string', 'null'] };
 const safetyIdentifier: Shape = { doc: 'A stable identifier used to help detect users of your application that may be violating usage policies.', types: ['string', 'null'] };
-const user = str('Deprecated: a unique identifier of your end user; use safety_identifier and prompt_cache_key.', { deprecated: 'safety_identifier' });
-const temperature = num('What sampling temperature to use, between 0 and 2. Reasoning models accept only 1.', 0, 2, { restrictions: [reasoningDefault(1)] });
-const topP = num('Nucleus sampling: the model considers the tokens with top_p probability mass, between 0 and 1. Reasoning models accept only 1.', 0, 1, {
+const user = str('A unique identifier of your end user; prompt_cache_key takes over its role in caching.', { deprecated: 'safety_identifier' });
+const temperature = num('What sampling temperature to use, between 0 and 2.', 0, 2, { restrictions: [reasoningDefault(1)] });
+const topP = num('Nucleus sampling: the model considers the tokens with top_p probability mass, between 0 and 1.', 0, 1, {
   restrictions: [reasoningDefault(1)],
 });
-const topLogprobs = int('An integer between 0 and 20: the number of most likely tokens to return at each position. Not supported by reasoning models.', 0, 20, {
+const topLogprobs = int('An integer between 0 and 20: the number of most likely tokens to return at each position.', 0, 20, {
   restrictions: [{ models: 'reasoning' }],
 });
 
@@ -310,15 +310,15 @@ export const chatCompletionsBody: Readonly<Record<string, Shape>> = {
   messages: arr('A list of messages comprising the conversation so far.', chatMessage, { checkedElsewhere: 'value' }),
   model: str('The name of your Global Batch or Data Zone Batch deployment.', { checkedElsewhere: 'value' }),
   audio: { doc: 'Parameters for audio output (requires modalities ["audio"]).', types: ['object', 'null'] },
-  frequency_penalty: num('Number between -2.0 and 2.0: positive values penalize tokens by their frequency so far. Not supported by reasoning models.', -2, 2, {
+  frequency_penalty: num('Number between -2.0 and 2.0: positive values penalize tokens by their frequency so far.', -2, 2, {
     restrictions: [reasoningDefault(0)],
   }),
-  function_call: { doc: 'Deprecated in favor of tool_choice.', types: ['string', 'object'], enum: ['none', 'auto'], properties: { name: str('The name of the function to call.') }, required: ['name'], deprecated: 'tool_choice' },
-  functions: arr('Deprecated in favor of tools.', chatFunction, { deprecated: 'tools', maxItems: 128 }),
+  function_call: { doc: 'Controls which function is called by the model: "none", "auto", or a named function.', types: ['string', 'object'], enum: ['none', 'auto'], properties: { name: str('The name of the function to call.') }, required: ['name'], deprecated: 'tool_choice' },
+  functions: arr('A list of functions the model may call.', chatFunction, { deprecated: 'tools', maxItems: 128 }),
   logit_bias: logitBias,
-  logprobs: { ...bool('Whether to return log probabilities of the output tokens. Not supported by reasoning models.'), restrictions: [reasoningDefault(false)] },
+  logprobs: { ...bool('Whether to return log probabilities of the output tokens.'), restrictions: [reasoningDefault(false)] },
   max_completion_tokens: int('An upper bound for the number of tokens that can be generated, including visible output and reasoning tokens.', 1),
-  max_tokens: int('Deprecated: the maximum number of tokens to generate. Reasoning models reject it: use max_completion_tokens.', 1, undefined, {
+  max_tokens: int('The maximum number of tokens to generate.', 1, undefined, {
     deprecated: 'max_completion_tokens',
     restrictions: [{ models: 'reasoning', replacement: 'max_completion_tokens' }],
   }),
@@ -327,7 +327,7 @@ export const chatCompletionsBody: Readonly<Record<string, Shape>> = {
   n: int('How many chat completion choices to generate for each input message, at least 1.', 1, 128),
   parallel_tool_calls: bool('Whether to enable parallel function calling during tool use.', false),
   prediction: { doc: 'Configuration for a Predicted Output: content known ahead of time.', types: ['object', 'null'] },
-  presence_penalty: num('Number between -2.0 and 2.0: positive values penalize tokens that already appeared. Not supported by reasoning models.', -2, 2, {
+  presence_penalty: num('Number between -2.0 and 2.0: positive values penalize tokens that already appeared.', -2, 2, {
     restrictions: [reasoningDefault(0)],
   }),
   prompt_cache_key: promptCacheKey,

@@ -54,12 +54,13 @@ export class StreamValidator {
   private readonly onDiagnostic: ((diagnostic: BatchDiagnostic) => void) | undefined;
   private readonly deploymentCheck: DeploymentCheck | undefined;
   // The current line's diagnostics, sorted before they are reported.
-  private readonly lineBuffer: { readonly diagnostic: BatchDiagnostic; readonly firstLine?: number }[] = [];
-  // The line of each id's first use. Where on that line it sits is looked up only for kept duplicates
-  // (see `firstUseLines`), which keeps the common, clean path to one map insert a row.
+  private readonly lineBuffer: { readonly diagnostic: BatchDiagnostic; readonly firstUse?: number }[] = [];
+  // Each id's first use, as a slot of `firstUses`. Where on that line the id sits is looked up only for kept
+  // duplicates (see `firstUseLines`), which keeps the common, clean path to one map insert a row.
   private readonly firstIds = new Map<string, number>();
-  // Kept duplicates whose related location waits for the text of the first use: index in `kept`, first line.
-  private readonly keptDuplicates: { readonly index: number; readonly firstLine: number }[] = [];
+  private readonly firstUses = new FirstUses();
+  // Kept duplicates whose related location waits for the text of the first use: index in `kept`, slot of the first use.
+  private readonly keptDuplicates: { readonly index: number; readonly slot: number }[] = [];
   private url: Reference | undefined;
   private model: Reference | undefined;
   private line = 0;
@@ -84,8 +85,13 @@ export class StreamValidator {
     this.hasBom = true;
   }
 
-  /** Checks the next line (without its line break). `badByteColumn` marks a line that was not valid UTF-8. */
-  addLine(text: string, badByteColumn?: number): void {
+  /**
+   * Checks the next line (without its line break). `badByteColumn` marks a line that was not valid UTF-8.
+   * `offset` and `length` say where the caller can read the line again (bytes of a file, as a `LineSplitter`
+   * gives them, or characters of a string): given, {@link firstUseLocations} hands them back for the lines a
+   * kept duplicate points at, so they are read alone instead of in a second pass.
+   */
+  addLine(text: string, badByteColumn?: number, offset?: number, length?: number): void {
     const line = this.line++;
     if (line === 0) {
       this.firstLineLength = text.length;
@@ -105,12 +111,13 @@ export class StreamValidator {
       this.found(problem.code, () => lineDiagnostic(line, problem));
     }
     if (info.customId !== undefined) {
-      const firstLine = this.firstIds.get(info.customId);
-      if (firstLine === undefined) {
-        this.firstIds.set(info.customId, line);
+      const slot = this.firstIds.get(info.customId);
+      if (slot === undefined) {
+        this.firstIds.set(info.customId, this.firstUses.add(line, offset, length));
       } else {
         const id = info.customId;
-        this.found(DiagnosticCodes.duplicateCustomId, () => duplicateDiagnostic({ line, ...valueSpanOn(text, ['custom_id']) }, { line: firstLine, start: 0, end: 1 }, id), firstLine);
+        const firstLine = this.firstUses.line(slot);
+        this.found(DiagnosticCodes.duplicateCustomId, () => duplicateDiagnostic({ line, ...valueSpanOn(text, ['custom_id']) }, { line: firstLine, start: 0, end: 1 }, id), slot);
       }
     }
     if (info.url !== undefined) {
@@ -170,7 +177,22 @@ export class StreamValidator {
 
   /** The lines holding the first use of a kept duplicate's id: pass their texts to {@link finish} to place them. */
   firstUseLines(): Set<number> {
-    return new Set(this.keptDuplicates.map((duplicate) => duplicate.firstLine));
+    return new Set(this.keptDuplicates.map((duplicate) => this.firstUses.line(duplicate.slot)));
+  }
+
+  /**
+   * Where to read the lines of {@link firstUseLines} again, by line, for those whose `offset` and `length` were
+   * given to {@link addLine}: read them, and pass their texts to {@link finish}.
+   */
+  firstUseLocations(): Map<number, { readonly offset: number; readonly length: number }> {
+    const locations = new Map<number, { readonly offset: number; readonly length: number }>();
+    for (const { slot } of this.keptDuplicates) {
+      const offset = this.firstUses.offset(slot);
+      if (offset >= 0) {
+        locations.set(this.firstUses.line(slot), { offset, length: this.firstUses.length(slot) });
+      }
+    }
+    return locations;
   }
 
   /**
@@ -180,7 +202,7 @@ export class StreamValidator {
    */
   finish(bytes: number, firstUseTexts?: ReadonlyMap<number, string>): ValidationResult {
     for (const duplicate of this.keptDuplicates) {
-      const text = firstUseTexts?.get(duplicate.firstLine);
+      const text = firstUseTexts?.get(this.firstUses.line(duplicate.slot));
       const kept = this.kept[duplicate.index]!;
       if (text !== undefined && kept.related?.[0]) {
         const first = kept.related[0];
@@ -226,16 +248,16 @@ export class StreamValidator {
 
   /**
    * Counts a problem of the current line; builds it (`make`) only when it may be kept or is streamed, so a
-   * file with millions of problems costs a counter each past the cap. `firstLine` marks a duplicate whose
-   * first use is placed by {@link finish}.
+   * file with millions of problems costs a counter each past the cap. `firstUse` (a slot of `firstUses`) marks
+   * a duplicate whose first use is placed by {@link finish}.
    */
-  private found(code: DiagnosticCode, make: () => BatchDiagnostic, firstLine?: number): void {
+  private found(code: DiagnosticCode, make: () => BatchDiagnostic, firstUse?: number): void {
     this.count(code);
     // While there is room, every problem of the line is built: the line's first ones by position are kept.
     if (this.kept.length >= this.maxDiagnostics && this.onDiagnostic === undefined) {
       return;
     }
-    this.lineBuffer.push({ diagnostic: make(), firstLine });
+    this.lineBuffer.push({ diagnostic: make(), firstUse });
   }
 
   // Streams the current line's diagnostics in position order and keeps the first of them that fit.
@@ -247,11 +269,11 @@ export class StreamValidator {
     if (buffer.length > 1) {
       buffer.sort((a, b) => compareDiagnostics(a.diagnostic, b.diagnostic));
     }
-    for (const { diagnostic, firstLine } of buffer) {
+    for (const { diagnostic, firstUse } of buffer) {
       this.onDiagnostic?.(diagnostic);
       if (this.kept.length < this.maxDiagnostics) {
-        if (firstLine !== undefined) {
-          this.keptDuplicates.push({ index: this.kept.length, firstLine });
+        if (firstUse !== undefined) {
+          this.keptDuplicates.push({ index: this.kept.length, slot: firstUse });
         }
         this.kept.push(diagnostic);
       }
@@ -268,34 +290,75 @@ export function validateText(text: string, limits: ValidationLimits = defaultLim
     validator.markBom();
     body = body.slice(1);
   }
-  forEachLine(body, (line) => validator.addLine(line));
-  const needed = validator.firstUseLines();
+  forEachLine(body, (line, start) => validator.addLine(line, undefined, start, line.length));
   const texts = new Map<number, string>();
-  if (needed.size > 0) {
-    let index = 0;
-    forEachLine(body, (line) => {
-      if (needed.has(index++)) {
-        texts.set(index - 1, line);
-      }
-    });
+  for (const [line, at] of validator.firstUseLocations()) {
+    texts.set(line, body.slice(at.offset, at.offset + at.length));
   }
   return validator.finish(Buffer.byteLength(text, 'utf8'), texts);
 }
 
-/** Calls `visit` with each line of `body` (split on `\n`, a trailing `\r` dropped; a final empty part is not a line). */
-function forEachLine(body: string, visit: (line: string) => void): void {
+/**
+ * Calls `visit` with each line of `body` (split on `\n`, a trailing `\r` dropped; a final empty part is not a
+ * line) and the index where it starts.
+ */
+function forEachLine(body: string, visit: (line: string, start: number) => void): void {
   let start = 0;
   for (;;) {
     const newline = body.indexOf('\n', start);
     if (newline < 0) {
       if (start < body.length) {
-        visit(stripCarriageReturn(body.slice(start)));
+        visit(stripCarriageReturn(body.slice(start)), start);
       }
       return;
     }
-    visit(stripCarriageReturn(body.slice(start, newline)));
+    visit(stripCarriageReturn(body.slice(start, newline)), start);
     start = newline + 1;
   }
+}
+
+/**
+ * The first use of each `custom_id`, by slot (in order of first use): its line and where its caller can read it
+ * again (offset -1 when it was not told). Typed arrays, so the id index costs a map entry and 16 bytes per id.
+ */
+class FirstUses {
+  private size = 0;
+  // Lines and lengths fit 32 bits (a line is at most the line limit); offsets in files past 4 GiB do not.
+  private lines = new Uint32Array(1024);
+  private offsets = new Float64Array(1024);
+  private lengths = new Uint32Array(1024);
+
+  /** Records a first use; returns its slot. */
+  add(line: number, offset: number | undefined, length: number | undefined): number {
+    const slot = this.size++;
+    if (slot === this.lines.length) {
+      this.lines = grown(this.lines);
+      this.offsets = grown(this.offsets);
+      this.lengths = grown(this.lengths);
+    }
+    this.lines[slot] = line;
+    this.offsets[slot] = offset ?? -1;
+    this.lengths[slot] = length ?? 0;
+    return slot;
+  }
+
+  line(slot: number): number {
+    return this.lines[slot]!;
+  }
+
+  offset(slot: number): number {
+    return this.offsets[slot]!;
+  }
+
+  length(slot: number): number {
+    return this.lengths[slot]!;
+  }
+}
+
+function grown<T extends Uint32Array | Float64Array>(array: T): T {
+  const bigger = new (array.constructor as new (length: number) => T)(array.length * 2);
+  bigger.set(array);
+  return bigger;
 }
 
 /** Drops the `\r` of a CRLF line end. */

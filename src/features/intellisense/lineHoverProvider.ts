@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { keyDocAt } from '../../core/intellisense/keyDoc';
+import { DiagnosticCodes } from '../../core/jsonl/codes';
 import { cursorContext } from '../../core/intellisense/lineContext';
 import { requestPreview, type PreviewPart, type RequestPreview } from '../../core/intellisense/requestPreview';
 import { escapeMarkdown, markdownCode } from '../../core/markdown';
@@ -24,7 +25,7 @@ export class LineHoverProvider implements vscode.HoverProvider {
     const onCustomId = key ? key.path.length === 1 && key.name === 'custom_id' : isCustomIdValue(text, position.character);
     const contents: vscode.MarkdownString[] = [];
     if (key?.shape) {
-      contents.push(shapeMarkdown(key.shape, key.path.join('.')));
+      contents.push(shapeMarkdown(key.shape, key.path.join('.'), rejectedHere(document.uri, line, key.range)));
     } else if (key?.inDescribedObject) {
       const md = new vscode.MarkdownString();
       const unknown = key.path.length === 1 ? vscode.l10n.t('not a key of a batch request line (custom_id, method, url, body).') : vscode.l10n.t('not a parameter the {0} endpoint defines.', key.endpoint);
@@ -43,6 +44,18 @@ export class LineHoverProvider implements vscode.HoverProvider {
     const range = key ? new vscode.Range(line, key.range.start, line, key.range.end) : undefined;
     return new vscode.Hover(contents, range);
   }
+}
+
+/**
+ * Whether an `unsupported_parameter` diagnostic sits on the key: VS Code shows it in the same hover, so the key's
+ * documentation does not say again which models reject it.
+ */
+function rejectedHere(uri: vscode.Uri, line: number, key: { readonly start: number; readonly end: number }): boolean {
+  const range = new vscode.Range(line, key.start, line, key.end);
+  return vscode.languages.getDiagnostics(uri).some((d) => {
+    const code = typeof d.code === 'object' ? d.code.value : d.code;
+    return code === DiagnosticCodes.unsupportedParameter && d.range.intersection(range) !== undefined;
+  });
 }
 
 function isCustomIdValue(text: string, offset: number): boolean {
