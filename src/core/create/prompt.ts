@@ -77,7 +77,8 @@ export function compilePrompt(text: string): CompiledPrompt {
 /** Throws for a `{{` in the literal text from `start` to `end` (a placeholder without its `}}`). */
 function unclosed(text: string, start: number, end: number): void {
   const open = text.indexOf('{{', start);
-  if (open >= 0 && open < end) {
+  // Both braces in the literal: in `{{{x}}}` the first `{` is text and the placeholder starts at the second.
+  if (open >= 0 && open + 1 < end) {
     throw new PromptTemplateError(`"{{" at ${position(text, open)} is not closed (write {{column}})`, open);
   }
 }
