@@ -181,8 +181,10 @@ describe('New Batch File from Data (in the extension host)', function () {
     await fs.writeFile(path.join(folder(), 'open.csv'), 'text\nhello\n');
     const broken = vscode.Uri.file(path.join(folder(), 'open.batch-template.json'));
     await fs.writeFile(broken.fsPath, JSON.stringify({ data: 'open.csv', endpoint: '/chat/completions', model: 'gpt-4o-mini-batch', prompt: 'Say {{text' }, null, 2));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(broken));
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', broken);
     assert.ok(lenses.some((l) => l.command?.title === '$(error) "prompt": "{{" at column 5 is not closed (write {{column}})'), `lenses: ${lenses.map((l) => l.command?.title).join(' | ')}`);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     await fs.writeFile(broken.fsPath, JSON.stringify({ data: 'open.csv', endpoint: '/chat/completions', model: 'gpt-4o-mini-batch', prompt: 'Say {{text}}' }, null, 2));
     let detail = '';
     await scripted({ showInformationMessage: (_m: string, options: { detail: string }) => void (detail = options.detail) }, () =>

@@ -17,8 +17,8 @@ export class TemplateCodeLensProvider implements vscode.CodeLensProvider {
     const lenses = [new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), { title: vscode.l10n.t('$(play) Run Batch Template'), command: Commands.runBatchTemplate, arguments: [document.uri] })];
     const problem = placeholderProblemOf(document.getText());
     if (problem !== undefined) {
-      // A title without a command: the problem stays in view above the template until it is fixed.
-      lenses.push(new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), { title: vscode.l10n.t('$(error) {0}', problem), command: '' }));
+      // The problem stays in view above the template until it is fixed; clicking it runs the template, which says it again.
+      lenses.push(new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), { title: vscode.l10n.t('$(error) {0}', problem), command: Commands.runBatchTemplate, arguments: [document.uri] }));
     }
     return lenses;
   }
