@@ -488,7 +488,7 @@ async function main(): Promise<void> {
     log(`\ncreate: a ${createRows.toLocaleString('en-US')}-row CSV to a batch file`);
     const created = await benchCreate(dataDir, createRows, options.quick ? 1 : 3);
     const label = `create ${created.rows.toLocaleString('en-US')} rows`;
-    rows.push({ file: label, measurement: 'floor: read + split the CSV into lines', time: ms(created.floorMs), spread: '', throughput: mbPerSecond(created.dataBytes, created.floorMs).toFixed(0), ratio: '1.00x', target: '', status: '' });
+    rows.push({ file: label, measurement: 'floor: read + split the CSV, write as many bytes', time: ms(created.floorMs), spread: '', throughput: mbPerSecond(created.dataBytes, created.floorMs).toFixed(0), ratio: '1.00x', target: '', status: '' });
     rows.push({ file: label, measurement: 'createBatchFile() CSV to NAME.jsonl', time: ms(created.createMs), spread: '', throughput: mbPerSecond(created.dataBytes, created.createMs).toFixed(0), ratio: `${(created.createMs / created.floorMs).toFixed(2)}x`, target: '', status: '', note: `${Math.round(created.rowsPerSecond).toLocaleString('en-US')} rows/s, ${(created.outputBytes / (1024 * 1024)).toFixed(0)} MiB written, peak RSS +${created.peakRssDeltaMiB.toFixed(0)} MiB` });
   }
 

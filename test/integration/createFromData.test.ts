@@ -66,6 +66,7 @@ describe('New Batch File from Data (in the extension host)', function () {
     await fs.writeFile(path.join(folder(), 'label.schema.json'), JSON.stringify({ type: 'object', properties: { label: { type: 'string' } }, required: ['label'], additionalProperties: false }));
     let promptChecks: unknown[] = [];
     let preview: { message: string; detail: string } | undefined;
+    const notices: string[][] = [];
     const quickPicks = byTitle({
       Endpoint: (items) => items.find((i: { url: string }) => i.url === '/chat/completions'),
       'Deployment': (items) => items.find((i: { label: string }) => i.label.startsWith('Another')),
@@ -90,7 +91,11 @@ describe('New Batch File from Data (in the extension host)', function () {
         showQuickPick: quickPicks,
         showInputBox: (options) => inputs(options, options),
         showOpenDialog: () => [vscode.Uri.file(path.join(folder(), 'label.schema.json'))],
-        showInformationMessage: (message: string, options: { detail: string }, ...buttons: string[]) => {
+        showInformationMessage: (message: string, options: { detail: string; modal?: boolean } | string, ...buttons: string[]) => {
+          if (typeof options !== 'object' || options.modal !== true) {
+            notices.push([message, ...(typeof options === 'string' ? [options] : []), ...buttons]);
+            return undefined;
+          }
           preview = { message, detail: options.detail };
           return buttons[0];
         },
@@ -100,10 +105,13 @@ describe('New Batch File from Data (in the extension host)', function () {
     assert.equal(promptChecks[0], 'The data has no column "nope"');
     assert.deepEqual(promptChecks[1], { message: 'Row 1: Stars: 5 ⏎ Great, "really" great', severity: vscode.InputBoxValidationSeverity.Info });
     assert.equal(preview?.message, 'Create create-data/reviews.jsonl?');
-    assert.match(preview!.detail, /^3 requests from 3 rows for gpt-4o-mini-batch \(\/chat\/completions\)\.\nInput: \d+ tokens\. Output bound: 180 tokens\. Estimated cost: \$[\d.]+ at gpt-4o-mini batch prices\./);
+    assert.match(preview!.detail, /^3 requests from 3 rows for gpt-4o-mini-batch \(\/chat\/completions\)\.\nInput: \d+ tokens\. Output bound: 180 tokens\. Estimated cost: \$[\d.]+ at gpt-4o-mini batch prices\. The cost assumes every answer uses all of its 60 max output tokens: an upper bound\.\n/);
     assert.match(preview!.detail, /First requests:\nr1: Stars: 5 ⏎ Great, "really" great\n/);
     const out = path.join(folder(), 'reviews.jsonl');
     assert.equal(value?.fsPath, out);
+    assert.deepEqual(notices, [
+      ['Wrote create-data/reviews.jsonl and saved its template create-data/reviews.batch-template.json (run it again with Run Batch Template).', 'Open Template', 'Submit…'],
+    ]);
     const lines = (await fs.readFile(out, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(lines.map((l) => l.custom_id), ['r1', 'r2', 'r3']);
     assert.equal(lines[2].body.messages[1].content, 'Stars: 4\n日本語のレビュー');
@@ -167,6 +175,23 @@ describe('New Batch File from Data (in the extension host)', function () {
     assert.equal(skipped.value?.fsPath, path.join(folder(), 'partial.batch.jsonl'));
     const lines = (await fs.readFile(skipped.value!.fsPath, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(lines.map((l) => [l.custom_id, l.body.input]), [['row-1', 'one'], ['row-3', 'three']]);
+  });
+
+  it('shows an unclosed {{ of a saved template above it, and says there is no output bound without max tokens', async () => {
+    await fs.writeFile(path.join(folder(), 'open.csv'), 'text\nhello\n');
+    const broken = vscode.Uri.file(path.join(folder(), 'open.batch-template.json'));
+    await fs.writeFile(broken.fsPath, JSON.stringify({ data: 'open.csv', endpoint: '/chat/completions', model: 'gpt-4o-mini-batch', prompt: 'Say {{text' }, null, 2));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(broken));
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', broken);
+    assert.ok(lenses.some((l) => l.command?.title === '$(error) "prompt": "{{" at column 5 is not closed (write {{column}})'), `lenses: ${lenses.map((l) => l.command?.title).join(' | ')}`);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await fs.writeFile(broken.fsPath, JSON.stringify({ data: 'open.csv', endpoint: '/chat/completions', model: 'gpt-4o-mini-batch', prompt: 'Say {{text}}' }, null, 2));
+    let detail = '';
+    await scripted({ showInformationMessage: (_m: string, options: { detail: string }) => void (detail = options.detail) }, () =>
+      Promise.resolve(vscode.commands.executeCommand<vscode.Uri>('azureOpenAIBatch.runBatchTemplate', broken)),
+    );
+    assert.match(detail, /No output bound: no max output tokens is set/);
+    assert.doesNotMatch(detail, /Output bound: 0/);
   });
 
   it('says a CSV with only its header has no rows (not "no columns") before asking anything', async () => {

@@ -86,6 +86,8 @@ describe('CLI create', function () {
       [['create', '--template', write('bad.batch-template.json', '{"endpoint": 1}')], /bad\.batch-template\.json: "endpoint" must be a non-empty string/],
       [['create', join(folder.dir(), 'nope.csv'), '--prompt', 'x', '--model', 'm'], /cannot read .*nope\.csv: ENOENT/],
       [['create', '--prompt', 'x', '--model', 'm'], /name the data file/],
+      [['create', data, '--prompt', 'Review: {{a', '--model', 'm'], /error: "prompt": "\{\{" at column 9 is not closed/],
+      [['create', data, '--template', write('open.batch-template.json', JSON.stringify({ endpoint: '/chat/completions', model: 'm', prompt: '{{a}}', system: 'As {{role' }))], /open\.batch-template\.json: "system": "\{\{" at column 4 is not closed/],
     ];
     for (const [args, message] of cases) {
       const run = await runCli(args);

@@ -26,11 +26,10 @@ export type RowResult = { readonly ok: true; readonly request: BatchRequest } | 
 
 const quoteList = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', ');
 
-/**
- * The request of one row (`index` is its 1-based position among the data rows, for `row-N` ids), or why there is
- * none: a placeholder or the id column without a value, or an empty prompt.
- */
-export function buildRequest(compiled: CompiledTemplate, values: Readonly<Record<string, unknown>>, index: number): RowResult {
+/** What a row gives a request: its id and filled texts (shared by the request object and its serialized line). */
+type RowParts = { readonly ok: true; readonly customId: string; readonly text: string; readonly system: string | undefined } | { readonly ok: false; readonly message: string };
+
+function rowParts(compiled: CompiledTemplate, values: Readonly<Record<string, unknown>>, index: number): RowParts {
   let prompt: ReturnType<typeof fillPrompt>;
   let system: ReturnType<typeof fillPrompt> | undefined;
   try {
@@ -43,7 +42,10 @@ export function buildRequest(compiled: CompiledTemplate, values: Readonly<Record
     }
     throw error;
   }
-  const missing = [...(prompt.ok ? [] : prompt.missing), ...(system === undefined || system.ok ? [] : system.missing)];
+  let missing: string[] | undefined;
+  if (!prompt.ok || (system !== undefined && !system.ok)) {
+    missing = [...(prompt.ok ? [] : prompt.missing), ...(system === undefined || system.ok ? [] : system.missing)];
+  }
   let customId = `row-${index}`;
   if (compiled.idColumn !== undefined) {
     const id = lookup(values, compiled.idColumn);
@@ -52,19 +54,32 @@ export function buildRequest(compiled: CompiledTemplate, values: Readonly<Record
     } else if (typeof id === 'number' && Number.isFinite(id)) {
       customId = String(id);
     } else if (id === undefined || id === null || id === '') {
+      missing ??= [];
       missing.includes(compiled.idColumn) || missing.push(compiled.idColumn);
     } else {
       return { ok: false, message: `the id column "${compiled.idColumn}" holds ${Array.isArray(id) ? 'an array' : typeof id}, not text or a number` };
     }
   }
-  if (missing.length > 0) {
+  if (missing !== undefined && missing.length > 0) {
     return { ok: false, message: `${missing.length === 1 ? 'column' : 'columns'} ${quoteList([...new Set(missing)])} ${missing.length === 1 ? 'has' : 'have'} no value` };
   }
   const text = (prompt as { text: string }).text;
   if (text.trim().length === 0) {
     return { ok: false, message: 'the prompt is empty for this row' };
   }
-  const systemText = system === undefined ? undefined : (system as { text: string }).text;
+  return { ok: true, customId, text, system: system === undefined ? undefined : (system as { text: string }).text };
+}
+
+/**
+ * The request of one row (`index` is its 1-based position among the data rows, for `row-N` ids), or why there is
+ * none: a placeholder or the id column without a value, or an empty prompt.
+ */
+export function buildRequest(compiled: CompiledTemplate, values: Readonly<Record<string, unknown>>, index: number): RowResult {
+  const parts = rowParts(compiled, values, index);
+  if (!parts.ok) {
+    return parts;
+  }
+  const { text, system: systemText } = parts;
   const t = compiled.template;
   const body: Record<string, unknown> = { model: t.model };
   switch (compiled.kind) {
@@ -95,14 +110,59 @@ export function buildRequest(compiled: CompiledTemplate, values: Readonly<Record
       body.response_format = { type: 'json_schema', json_schema: format };
     }
   }
-  return { ok: true, request: { custom_id: customId, method: 'POST', url: compiled.url, body } };
+  return { ok: true, request: { custom_id: parts.customId, method: 'POST', url: compiled.url, body } };
+}
+
+/** A row serialized as its request line (with the `\n`), or why there is none. */
+export type LineResult = { readonly ok: true; readonly customId: string; readonly line: string } | { readonly ok: false; readonly message: string };
+
+/**
+ * A function from rows to request lines, byte for byte `JSON.stringify(buildRequest(...).request) + "\n"`, made
+ * once per template: the constant parts (model, parameters, schema) are serialized here, and a row only costs
+ * `JSON.stringify` of its id and texts. A million rows convert without building a million request objects.
+ */
+export function lineWriter(compiled: CompiledTemplate): (values: Readonly<Record<string, unknown>>, index: number) => LineResult {
+  const t = compiled.template;
+  const json = JSON.stringify;
+  const head = `,"method":"POST","url":${json(compiled.url)},"body":{"model":${json(t.model)},`;
+  let tail = '';
+  if (t.maxTokens !== undefined) {
+    tail += `,${json(compiled.maxTokensField)}:${json(t.maxTokens)}`;
+  }
+  if (t.temperature !== undefined) {
+    tail += `,"temperature":${json(t.temperature)}`;
+  }
+  if (compiled.schema !== undefined) {
+    const format = { name: compiled.schema.name, strict: true, schema: compiled.schema.schema };
+    tail += compiled.kind === 'responses' ? `,"text":${json({ format: { type: 'json_schema', ...format } })}` : `,"response_format":${json({ type: 'json_schema', json_schema: format })}`;
+  }
+  tail += '}}\n';
+  const kind = compiled.kind;
+  return (values, index) => {
+    const parts = rowParts(compiled, values, index);
+    if (!parts.ok) {
+      return parts;
+    }
+    const id = `{"custom_id":${json(parts.customId)}`;
+    let body: string;
+    if (kind === 'chat') {
+      body = `"messages":[${parts.system ? `{"role":"system","content":${json(parts.system)}},` : ''}{"role":"user","content":${json(parts.text)}}]`;
+    } else if (kind === 'responses' && parts.system) {
+      body = `"instructions":${json(parts.system)},"input":${json(parts.text)}`;
+    } else {
+      body = `"input":${json(parts.text)}`;
+    }
+    return { ok: true, customId: parts.customId, line: id + head + body + tail };
+  };
 }
 
 export interface ConvertOptions {
   /** Most problems kept (default 20); the rest are counted. */
   readonly maxProblems?: number;
-  /** Called with every request made, in order (a writer, an estimate). */
+  /** Called with every request made, in order (an estimate, a preview). Awaited only when it returns a promise. */
   readonly onRequest?: (request: BatchRequest, line: number) => void | Promise<void>;
+  /** Called instead of `onRequest` with every request as its serialized line (a writer: no request objects are built). */
+  readonly onLine?: (line: string) => void | Promise<void>;
   /** Stop after this many rows (a preview). */
   readonly limit?: number;
   readonly signal?: AbortSignal;
@@ -133,6 +193,7 @@ export async function convertRows(rows: AsyncIterable<readonly DataRow[]>, compi
   let index = 0;
   let requests = 0;
   const ids = compiled.idColumn === undefined ? undefined : new Map<string, number>();
+  const toLine = options.onLine === undefined ? undefined : lineWriter(compiled);
   const problem = (line: number, message: string) => {
     problemCount++;
     if (problems.length < maxProblems) {
@@ -150,21 +211,40 @@ export async function convertRows(rows: AsyncIterable<readonly DataRow[]>, compi
         problem(row.line, `the row ${row.error}`);
         continue;
       }
-      const result = buildRequest(compiled, row.values, index);
-      if (!result.ok) {
-        problem(row.line, result.message);
-        continue;
-      }
-      if (ids !== undefined) {
-        const first = ids.get(result.request.custom_id);
-        if (first !== undefined) {
-          problem(row.line, `custom_id "${result.request.custom_id}" (column "${compiled.idColumn}") is also on line ${first}`);
+      let customId: string;
+      let request: BatchRequest | undefined;
+      let line: string | undefined;
+      if (toLine !== undefined) {
+        const result = toLine(row.values, index);
+        if (!result.ok) {
+          problem(row.line, result.message);
           continue;
         }
-        ids.set(result.request.custom_id, row.line);
+        customId = result.customId;
+        line = result.line;
+      } else {
+        const result = buildRequest(compiled, row.values, index);
+        if (!result.ok) {
+          problem(row.line, result.message);
+          continue;
+        }
+        request = result.request;
+        customId = request.custom_id;
+      }
+      if (ids !== undefined) {
+        const first = ids.get(customId);
+        if (first !== undefined) {
+          problem(row.line, `custom_id "${customId}" (column "${compiled.idColumn}") is also on line ${first}`);
+          continue;
+        }
+        ids.set(customId, row.line);
       }
       requests++;
-      await options.onRequest?.(result.request, row.line);
+      // Awaited only when the callback is asynchronous: a microtask per row is a large part of a million rows.
+      const pending = line !== undefined ? options.onLine!(line) : options.onRequest?.(request!, row.line);
+      if (pending !== undefined) {
+        await pending;
+      }
     }
     options.onProgress?.(index);
   }
@@ -178,13 +258,16 @@ export function unknownColumns(compiled: CompiledTemplate, columns: readonly str
   return [...new Set(names)].filter((name) => !known.has(name) && !columns.some((c) => name.startsWith(`${c}.`)));
 }
 
+/** The text gathered before one write of the batch file (about 1 MB). */
+const writeChars = 1024 * 1024;
+
 /** What {@link createBatchFile} did. */
 export interface CreateResult extends ConvertSummary {
   /** Whether the batch file was written (false when a row had a problem and invalid rows are not skipped, or no request was made). */
   readonly written: boolean;
 }
 
-export interface CreateOptions extends Omit<ConvertOptions, 'onRequest' | 'limit'>, WriteOptions {
+export interface CreateOptions extends Omit<ConvertOptions, 'onRequest' | 'onLine' | 'limit'>, WriteOptions {
   readonly read?: ReadOptions;
   /** Write the good rows even when others have problems (they are reported all the same). */
   readonly skipInvalidRows?: boolean;
@@ -201,10 +284,22 @@ export async function createBatchFile(dataPath: string, compiled: CompiledTempla
   }
   const file = await AtomicFile.create(out, options);
   try {
+    // Lines are gathered into about a megabyte of text and written with one call, not one call per row.
+    let chunk = '';
     const summary = await convertRows(readRows(dataPath, options.read), compiled, {
       ...options,
-      onRequest: (request) => file.write(JSON.stringify(request) + '\n'),
+      onLine: (line) => {
+        chunk += line;
+        if (chunk.length >= writeChars) {
+          const full = chunk;
+          chunk = '';
+          return file.write(full);
+        }
+      },
     });
+    if (chunk.length > 0) {
+      await file.write(chunk);
+    }
     const written = summary.requests > 0 && (summary.problemCount === 0 || options.skipInvalidRows === true);
     if (written) {
       await file.commit();

@@ -18,12 +18,37 @@ export interface CompiledPrompt {
   readonly placeholders: readonly Placeholder[];
 }
 
-/** A malformed `{{...}}` in a template. */
-export class PromptTemplateError extends Error {}
+/** A malformed `{{...}}` in a template, at `offset` in its text. */
+export class PromptTemplateError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+    this.name = 'PromptTemplateError';
+  }
+}
+
+/** Where an offset of a template's text is, as people count: `column N`, or `line L, column N` in a text of several lines. */
+function position(text: string, offset: number): string {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const column = offset - lineStart + 1;
+  if (!text.includes('\n')) {
+    return `column ${column}`;
+  }
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+  }
+  return `line ${line}, column ${column}`;
+}
 
 const placeholderPattern = /\{\{([^{}]*)\}\}/g;
 
-/** Splits `text` into literals and placeholders; throws {@link PromptTemplateError} for an empty name or an unknown filter. */
+/**
+ * Splits `text` into literals and placeholders; throws {@link PromptTemplateError} for an empty name, an unknown
+ * filter, or a `{{` that is not closed (which would otherwise go into every request as literal text).
+ */
 export function compilePrompt(text: string): CompiledPrompt {
   const literals: string[] = [];
   const placeholders: Placeholder[] = [];
@@ -34,17 +59,28 @@ export function compilePrompt(text: string): CompiledPrompt {
     const name = (bar < 0 ? inner : inner.slice(0, bar)).trim();
     const filter = bar < 0 ? undefined : inner.slice(bar + 1).trim();
     if (name.length === 0) {
-      throw new PromptTemplateError(`"${match[0]}" names no column (write {{column}} or {{column|json}})`);
+      throw new PromptTemplateError(`"${match[0]}" names no column (write {{column}} or {{column|json}})`, match.index!);
     }
     if (filter !== undefined && filter !== 'json') {
-      throw new PromptTemplateError(`"${match[0]}" has the unknown filter "${filter}" (the only filter is |json)`);
+      throw new PromptTemplateError(`"${match[0]}" has the unknown filter "${filter}" (the only filter is |json)`, match.index!);
     }
+    unclosed(text, last, match.index!);
     literals.push(text.slice(last, match.index));
     placeholders.push({ name, json: filter === 'json', offset: match.index! });
     last = match.index! + match[0].length;
   }
+  unclosed(text, last, text.length);
   literals.push(text.slice(last));
   return { text, literals, placeholders };
+}
+
+/** Throws for a `{{` in the literal text from `start` to `end` (a placeholder without its `}}`). */
+function unclosed(text: string, start: number, end: number): void {
+  const open = text.indexOf('{{', start);
+  // Both braces in the literal: in `{{{x}}}` the first `{` is text and the placeholder starts at the second.
+  if (open >= 0 && open + 1 < end) {
+    throw new PromptTemplateError(`"{{" at ${position(text, open)} is not closed (write {{column}})`, open);
+  }
 }
 
 /** The distinct names a template uses, in order of first use. */

@@ -54,7 +54,11 @@ export interface CompiledTemplate {
 
 /** A template that cannot be used; the message is one sentence naming the field. */
 export class TemplateError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** For a malformed placeholder: the field and the offset in its text. */
+    readonly at?: { readonly field: 'prompt' | 'system'; readonly offset: number },
+  ) {
     super(message);
     this.name = 'TemplateError';
   }
@@ -133,12 +137,15 @@ export function compileTemplate(template: BatchTemplate, schema?: { readonly nam
   const kind = endpointKind(template.endpoint)!;
   let prompt: CompiledPrompt;
   let system: CompiledPrompt | undefined;
-  try {
-    prompt = compilePrompt(template.prompt);
-    system = template.system === undefined || template.system.length === 0 ? undefined : compilePrompt(template.system);
-  } catch (error) {
-    throw error instanceof PromptTemplateError ? new TemplateError(error.message) : error;
-  }
+  const compileField = (field: 'prompt' | 'system', text: string) => {
+    try {
+      return compilePrompt(text);
+    } catch (error) {
+      throw error instanceof PromptTemplateError ? new TemplateError(`"${field}": ${error.message}`, { field, offset: error.offset }) : error;
+    }
+  };
+  prompt = compileField('prompt', template.prompt);
+  system = template.system === undefined || template.system.length === 0 ? undefined : compileField('system', template.system);
   if (template.responseFormat !== undefined && schema === undefined) {
     throw new TemplateError(`"responseFormat" names ${template.responseFormat}, which was not read`);
   }

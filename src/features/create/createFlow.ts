@@ -2,6 +2,7 @@ import { basename, dirname, relative } from 'node:path';
 import * as vscode from 'vscode';
 import { buildRequest, unknownColumns } from '../../core/create/convert';
 import { compileWithSchema, loadTemplate } from '../../core/create/loadTemplate';
+import { compilePrompt, PromptTemplateError } from '../../core/create/prompt';
 import { dataColumns, previewRowsOf, type ReadOptions } from '../../core/create/readers';
 import { checkTemplate, compileTemplate, defaultOutputPath, generatedIds, TemplateError, templateNameFor, type BatchTemplate } from '../../core/create/template';
 import type { DeploymentCache } from '../deployments/deploymentCache';
@@ -98,6 +99,16 @@ async function askPrompt(base: BatchTemplate, columns: readonly string[], firstR
   );
 }
 
+/** Why a text's placeholders are malformed (an unclosed `{{`, an empty name), or undefined. */
+function placeholderProblem(text: string): string | undefined {
+  try {
+    compilePrompt(text);
+    return undefined;
+  } catch (error) {
+    return error instanceof PromptTemplateError ? error.message : String(error);
+  }
+}
+
 /** The user message of a chat body, or the input of a responses or embeddings body. */
 function userText(body: Readonly<Record<string, unknown>>): string {
   const messages = Array.isArray(body.messages) ? (body.messages as { role: string; content: unknown }[]) : [];
@@ -143,7 +154,14 @@ export async function newBatchFileFromData(deps: CreateDeps, clicked?: vscode.Ur
   const model = await pickDeployment(deps);
   const system = embeddings
     ? ''
-    : required(await vscode.window.showInputBox({ title: vscode.l10n.t('System prompt (optional)'), prompt: vscode.l10n.t('Leave empty for none. {{column}} placeholders work here too.'), ignoreFocusOut: true }));
+    : required(
+        await vscode.window.showInputBox({
+          title: vscode.l10n.t('System prompt (optional)'),
+          prompt: vscode.l10n.t('Leave empty for none. {{column}} placeholders work here too.'),
+          ignoreFocusOut: true,
+          validateInput: (value) => placeholderProblem(value),
+        }),
+      );
   const base: BatchTemplate = { endpoint, model, ...(system.trim() ? { system } : {}), prompt: 'x' };
   const prompt = await askPrompt(base, columns, firstRow);
   const generated = { label: vscode.l10n.t('Generated: row-1, row-2, …'), column: undefined as string | undefined };

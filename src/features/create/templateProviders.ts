@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { Commands } from '../../constants';
+import { compilePrompt, PromptTemplateError } from '../../core/create/prompt';
 import { dataColumns } from '../../core/create/readers';
 import { templateSuffix } from '../../core/create/template';
 
@@ -13,8 +14,42 @@ export class TemplateCodeLensProvider implements vscode.CodeLensProvider {
     if (!document.uri.path.endsWith(templateSuffix)) {
       return [];
     }
-    return [new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), { title: vscode.l10n.t('$(play) Run Batch Template'), command: Commands.runBatchTemplate, arguments: [document.uri] })];
+    const lenses = [new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), { title: vscode.l10n.t('$(play) Run Batch Template'), command: Commands.runBatchTemplate, arguments: [document.uri] })];
+    const problem = placeholderProblemOf(document.getText());
+    if (problem !== undefined) {
+      // The problem stays in view above the template until it is fixed; clicking it runs the template, which says it again.
+      lenses.push(new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), { title: vscode.l10n.t('$(error) {0}', problem), command: Commands.runBatchTemplate, arguments: [document.uri] }));
+    }
+    return lenses;
   }
+}
+
+/** A malformed placeholder in the template's `prompt` or `system` (an unclosed `{{`), read from text that parses. */
+function placeholderProblemOf(text: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) {
+    return undefined;
+  }
+  for (const field of ['prompt', 'system'] as const) {
+    const fieldText = (value as Record<string, unknown>)[field];
+    if (typeof fieldText !== 'string') {
+      continue;
+    }
+    try {
+      compilePrompt(fieldText);
+    } catch (error) {
+      if (error instanceof PromptTemplateError) {
+        return `"${field}": ${error.message}`;
+      }
+      throw error;
+    }
+  }
+  return undefined;
 }
 
 /** The `data` file a template's text names, read without requiring the template to be valid yet. */

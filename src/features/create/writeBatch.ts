@@ -1,6 +1,7 @@
 import { loadBundled } from '../../core/bundles';
 import { writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
+import { Commands } from '../../constants';
 import { existingFiles } from '../../core/atomicFile';
 import { createBatchFile, describeProblems, type BatchRequest } from '../../core/create/convert';
 import type * as CreatePreview from '../../core/create/estimate';
@@ -70,7 +71,7 @@ export async function previewAndWrite(plan: BatchPlan): Promise<vscode.Uri | und
     summary.requests === 1
       ? vscode.l10n.t('1 request from {0} rows for {1} ({2}).', count(summary.rows), plan.compiled.template.model, plan.compiled.url)
       : vscode.l10n.t('{0} requests from {1} rows for {2} ({3}).', count(summary.requests), count(summary.rows), plan.compiled.template.model, plan.compiled.url),
-    vscode.l10n.t('Input: {0}{1} tokens. Output bound: {2}{3} tokens. Estimated cost: {4}{5} at {6} batch prices.', approx, count(preview.inputTokens), approx, count(preview.outputTokens), approx, formatUsd(preview.costUsd), preview.model),
+    estimateLine(plan.compiled, preview, approx),
     '',
     vscode.l10n.t('First requests:'),
     ...preview.first.map(describeRequest),
@@ -92,8 +93,10 @@ export async function previewAndWrite(plan: BatchPlan): Promise<vscode.Uri | und
   if (choice === undefined) {
     return undefined;
   }
+  let templateWritten = false;
   if (plan.template !== undefined && (await mayReplace(plan.template.uri))) {
     await writeFile(plan.template.uri.fsPath, JSON.stringify(plan.template.content, null, 2) + '\n');
+    templateWritten = true;
   }
   if (!(await mayReplace(plan.output))) {
     return undefined;
@@ -111,7 +114,57 @@ export async function previewAndWrite(plan: BatchPlan): Promise<vscode.Uri | und
     throw new UserFacingError(vscode.l10n.t('{0} was not written: {1}.', name, describeProblems(result)));
   }
   await vscode.window.showTextDocument(plan.output, { preview: false });
+  if (templateWritten) {
+    // Not awaited: the notification stays while the user reads the batch file.
+    void announceWritten(plan.output, plan.template!.uri);
+  }
   return plan.output;
+}
+
+/** The estimate line of the preview, saying what the cost assumes (and that there is no output bound when none is set). */
+function estimateLine(compiled: CompiledTemplate, preview: CreatePreview.ConversionPreview, approx: string): string {
+  const input = count(preview.inputTokens);
+  const cost = formatUsd(preview.costUsd);
+  if (compiled.kind === 'embeddings') {
+    return vscode.l10n.t('Input: {0}{1} tokens. Estimated cost: {2}{3} at {4} batch prices (embeddings are priced by input only).', approx, input, approx, cost, preview.model);
+  }
+  if (compiled.template.maxTokens === undefined) {
+    return vscode.l10n.t(
+      'Input: {0}{1} tokens. No output bound: no max output tokens is set, so answers may be as long as the model allows. Estimated cost: {2}{3} at {4} batch prices, for the input only (the answers are not in it).',
+      approx,
+      input,
+      approx,
+      cost,
+      preview.model,
+    );
+  }
+  return vscode.l10n.t(
+    'Input: {0}{1} tokens. Output bound: {2}{3} tokens. Estimated cost: {4}{5} at {6} batch prices. The cost assumes every answer uses all of its {7} max output tokens: an upper bound.',
+    approx,
+    input,
+    approx,
+    count(preview.outputTokens),
+    approx,
+    cost,
+    preview.model,
+    count(compiled.template.maxTokens),
+  );
+}
+
+/** One notification naming both files written, with the next steps. */
+async function announceWritten(output: vscode.Uri, template: vscode.Uri): Promise<void> {
+  const openTemplate = vscode.l10n.t('Open Template');
+  const submit = vscode.l10n.t('Submit…');
+  const choice = await vscode.window.showInformationMessage(
+    vscode.l10n.t('Wrote {0} and saved its template {1} (run it again with Run Batch Template).', vscode.workspace.asRelativePath(output), vscode.workspace.asRelativePath(template)),
+    openTemplate,
+    submit,
+  );
+  if (choice === openTemplate) {
+    await vscode.window.showTextDocument(template, { preview: false });
+  } else if (choice === submit) {
+    await vscode.commands.executeCommand(Commands.submit, output);
+  }
 }
 
 let previewModule: typeof CreatePreview | undefined;
