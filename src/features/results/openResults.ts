@@ -27,7 +27,7 @@ export async function openResultsFile(uri: vscode.Uri): Promise<'viewer' | 'text
   return 'text';
 }
 
-/** Shows a results folder in the Explorer when it is in the workspace, else in the system's file manager. */
+/** Shows a results folder (or an exported file) in the Explorer when it is in the workspace, else in the system's file manager. */
 export async function revealResultsFolder(folder: vscode.Uri): Promise<void> {
   await vscode.commands.executeCommand(vscode.workspace.getWorkspaceFolder(folder) ? 'revealInExplorer' : 'revealFileInOS', folder);
 }

@@ -4,6 +4,7 @@ import type { ModelResolver } from '../../core/tokens/models';
 import { buildResultsModel, exportCsv, exportJsonl, normalizeQuery, pageOf, queryResults, ResultsChangedError, summarizeResults, type ResultsModel, type ResultsQuery, type ResultsView } from '../../core/results/viewModel';
 import { pageSize, type GridColumn, type HostMessage, type WebviewMessage } from '../../resultsViewer/protocol';
 import { isCancellation } from '../errors';
+import { announceExport } from '../results/downloadNotice';
 import { detailPane } from './detailSections';
 import { detailLabels, webviewStrings } from './strings';
 
@@ -172,6 +173,7 @@ export class ViewerSession implements vscode.Disposable {
       query: this.query,
       columns: columnsOf(model, structuredRows > 0),
       rowCount: this.view.rows.length,
+      totalRows: model.rowCount,
       counts: this.view.counts,
       statusFacets: this.view.statusFacets,
       totals: this.view.totals,
@@ -243,7 +245,7 @@ export class ViewerSession implements vscode.Disposable {
         listener.dispose();
       }
     });
-    void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} rows to {1}.', rows.toLocaleString(), path.basename(destination.fsPath)));
+    void announceExport(destination.fsPath, rows);
   }
 
   private async goToSource(index: number): Promise<void> {
