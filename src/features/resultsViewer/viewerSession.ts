@@ -171,7 +171,7 @@ export class ViewerSession implements vscode.Disposable {
       type: 'view',
       version: this.version,
       query: this.query,
-      columns: columnsOf(model, structuredRows > 0),
+      columns: columnsOf(model, structuredRows > 0, summary.totals.reasoningTokens > 0),
       rowCount: this.view.rows.length,
       totalRows: model.rowCount,
       counts: this.view.counts,
@@ -285,19 +285,23 @@ function hasRow(model: ResultsModel, index: unknown): index is number {
   return typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < model.rowCount;
 }
 
-/** The grid's columns: the fixed ones, the structured state when any row has one, then the answers' fields. */
-function columnsOf(model: ResultsModel, structured: boolean): GridColumn[] {
+/**
+ * The grid's columns: the fixed ones (reasoning tokens only when some row has them), the structured state when any
+ * row has one, then the answers' fields. The fixed ones fit an editor about 900 px wide; past them the grid
+ * scrolls sideways with custom_id kept in sight.
+ */
+function columnsOf(model: ResultsModel, structured: boolean, reasoning: boolean): GridColumn[] {
   const strings = webviewStrings();
   const columns: GridColumn[] = [
-    { id: 'custom_id', label: strings.custom_id!, width: '160px' },
-    { id: 'status', label: strings.status!, width: '112px' },
-    { id: 'code', label: strings.code!, width: '150px' },
-    { id: 'prompt', label: strings.prompt!, width: 'minmax(220px, 2fr)' },
-    { id: 'answer', label: strings.answer!, width: 'minmax(260px, 3fr)' },
-    { id: 'inputTokens', label: strings.inputTokens!, numeric: true, width: '80px' },
-    { id: 'outputTokens', label: strings.outputTokens!, numeric: true, width: '80px' },
-    { id: 'reasoningTokens', label: strings.reasoningTokens!, numeric: true, width: '96px' },
-    { id: 'cost', label: strings.costColumn!, numeric: true, width: '104px' },
+    { id: 'custom_id', label: strings.custom_id!, width: '124px' },
+    { id: 'status', label: strings.status!, width: '104px' },
+    { id: 'code', label: strings.code!, width: '112px' },
+    { id: 'prompt', label: strings.prompt!, width: 'minmax(150px, 2fr)' },
+    { id: 'answer', label: strings.answer!, width: 'minmax(190px, 3fr)' },
+    { id: 'inputTokens', label: strings.inputTokens!, numeric: true, width: '60px' },
+    { id: 'outputTokens', label: strings.outputTokens!, numeric: true, width: '64px' },
+    ...(reasoning ? [{ id: 'reasoningTokens', label: strings.reasoningTokens!, numeric: true, width: '80px' } as const] : []),
+    { id: 'cost', label: strings.costColumn!, numeric: true, width: '88px' },
   ];
   if (structured) {
     columns.push({ id: 'structured', label: strings.structured!, width: '110px' });
