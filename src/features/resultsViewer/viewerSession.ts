@@ -297,11 +297,11 @@ function columnsOf(model: ResultsModel, structured: boolean, reasoning: boolean)
     { id: 'status', label: strings.status!, width: '104px' },
     { id: 'code', label: strings.code!, width: '112px' },
     { id: 'prompt', label: strings.prompt!, width: 'minmax(150px, 2fr)' },
-    { id: 'answer', label: strings.answer!, width: 'minmax(190px, 3fr)' },
+    { id: 'answer', label: strings.answer!, width: 'minmax(180px, 3fr)' },
     { id: 'inputTokens', label: strings.inputTokens!, numeric: true, width: '60px' },
     { id: 'outputTokens', label: strings.outputTokens!, numeric: true, width: '64px' },
     ...(reasoning ? [{ id: 'reasoningTokens', label: strings.reasoningTokens!, numeric: true, width: '80px' } as const] : []),
-    { id: 'cost', label: strings.costColumn!, numeric: true, width: '88px' },
+    { id: 'cost', label: strings.costColumn!, numeric: true, width: '100px' },
   ];
   if (structured) {
     columns.push({ id: 'structured', label: strings.structured!, width: '110px' });
