@@ -86,6 +86,31 @@ describe('results leftovers: the viewer count, the export notification, job erro
     }
   });
 
+  it('opens an output file as Azure writes it in the viewer, its rows succeeded or failed by their responses', async () => {
+    const raw = (id: string, status: number | null, body: unknown, error: unknown = null) => JSON.stringify({ id: `batch_req_${id}`, custom_id: id, response: status === null ? null : { status_code: status, request_id: 'r', body }, error });
+    const lines = [
+      raw('a', 200, { model: 'gpt-4o-2024-08-06', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello.' } }], usage: { prompt_tokens: 5, completion_tokens: 2 } }),
+      raw('b', 429, { error: { code: 'too_many_requests', message: 'Slow down.' } }),
+      raw('c', null, null, { code: 'batch_expired', message: 'Not run.' }),
+    ];
+    const api = await extensionApi();
+    // Ours (NAME.output.jsonl, from the palette's Open Results) and the portal's (..._output.jsonl).
+    for (const name of ['portal.output.jsonl', 'batch_0a1b_output.jsonl']) {
+      const uri = vscode.Uri.file(path.join(folder, name));
+      await fs.writeFile(uri.fsPath, lines.join('\n') + '\n');
+      const { openResultsFile } = await import('../../src/features/results/openResults');
+      assert.equal(await openResultsFile(uri), 'viewer', name);
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      assert.ok(input instanceof vscode.TabInputCustom && input.uri.fsPath === uri.fsPath, `${name} is in the results viewer`);
+      const session = await waitFor('a viewer session', () => api.resultsViewer.sessionsOf(uri)[0]);
+      await session.built;
+      await session.whenReady;
+      const view = await viewOf(session, {});
+      assert.deepEqual(view.counts, { succeeded: 1, failed: 1, missing: 1, total: 3 }, name);
+      assert.deepEqual(view.failuresByCode, [{ code: 'too_many_requests', count: 1 }]);
+    }
+  });
+
   describe('"The service refused this job" after a reload', () => {
     const batch = (id: string, status: string, line?: number): Batch =>
       ({ id, object: 'batch', endpoint: '/chat/completions', status, created_at: 1, input_file_id: 'f', completion_window: '24h', errors: line === undefined ? undefined : { object: 'list', data: [{ code: 'model_not_found', message: 'No such deployment.', line }] } }) as unknown as Batch;
