@@ -48,6 +48,8 @@ export type HostMessage =
       readonly query: ResultsQuery;
       readonly columns: readonly GridColumn[];
       readonly rowCount: number;
+      /** Rows of the whole results file (as far as it was read): "12 of 48 rows" whatever filters and search apply. */
+      readonly totalRows: number;
       readonly counts: StatusCounts;
       readonly statusFacets: StatusCounts;
       readonly totals: Totals;

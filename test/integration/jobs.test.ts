@@ -195,7 +195,9 @@ describe('connections, submit, jobs tree, results', function () {
     const retry = (await vscode.commands.executeCommand<JobRecord>('azureOpenAIBatch.retryFailed', { connectionId: connection.id, batchId: record!.batchId }, { overwrite: true }))!;
     assert.equal(retry.parentBatchId, record!.batchId);
     assert.equal(retry.sourceName, 'mixed.retry-1.jsonl');
-    const retryText = await fs.readFile(path.join(workspaceRoot(), 'mixed.retry-1.jsonl'), 'utf8');
+    // The retry file goes into the job's results folder, not beside the source.
+    assert.equal(vscode.Uri.parse(retry.sourceUri!).fsPath, path.join(workspaceRoot(), 'mixed.results', 'mixed.retry-1.jsonl'));
+    const retryText = await fs.readFile(path.join(workspaceRoot(), 'mixed.results', 'mixed.retry-1.jsonl'), 'utf8');
     assert.deepEqual(retryText.trim().split('\n').map((l) => (JSON.parse(l) as { custom_id: string }).custom_id), ['m-2', 'm-4']);
     await waitForDescription(connection, retry.batchId, /^completed · 2\/2/);
     const merged = (await vscode.commands.executeCommand<DownloadOutcome>('azureOpenAIBatch.downloadResults', { connectionId: connection.id, batchId: retry.batchId }, { overwrite: true }))!;

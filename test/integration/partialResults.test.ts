@@ -81,7 +81,7 @@ describe('partial results, Resubmit Remaining and inline outcomes', function () 
     const retry = (await vscode.commands.executeCommand<JobRecord>('azureOpenAIBatch.resubmitRemaining', job(record.batchId), { overwrite: true }))!;
     assert.equal(setup.emulator.batches().length, before + 1, 'one follow-up job');
     assert.equal(retry.parentBatchId, record.batchId);
-    const sent = (await fs.readFile(path.join(workspaceRoot(), 'expiring.retry-1.jsonl'), 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { custom_id: string }).custom_id);
+    const sent = (await fs.readFile(path.join(workspaceRoot(), 'expiring.results', 'expiring.retry-1.jsonl'), 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { custom_id: string }).custom_id);
     assert.deepEqual(sent, joined.filter((l) => l.status !== 'succeeded').map((l) => l.custom_id));
     // On a loaded machine the follow-up can expire too: then the remaining rows are resubmitted again.
     let last = retry;

@@ -97,7 +97,7 @@ describe('downloads of results', function () {
       const rows = readFileSync(destination, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { custom_id: string; status: string });
       assert.deepEqual(rows.map((row) => `${row.custom_id}:${row.status}`), ['a:succeeded', 'b:failed', 'a:succeeded', 'c:missing', 'a:succeeded', 'b:failed'], 'one row per input line, in input order');
       assert.deepEqual({ total: summary.total, succeeded: summary.succeeded, failed: summary.failed, missing: summary.missing }, { total: 3, succeeded: 1, failed: 1, missing: 1 });
-      assert.deepEqual(summary.failuresByCode, [{ key: '400 bad', count: 1 }]);
+      assert.deepEqual(summary.failuresByCode, [{ key: 'bad', count: 1 }]);
       assert.deepEqual(summary.unfinishedIds, ['b', 'c'], 'a retry resubmits each id once');
       assert.deepEqual(summary.duplicateInputIds, { count: 2, first: ['a', 'b'] });
       const markdown = summaryMarkdown('dupes.jsonl', summary);

@@ -37,7 +37,7 @@ describe('joining results to inputs', () => {
     assert.equal(summary.succeeded, 2);
     assert.equal(summary.failed, 1);
     assert.equal(summary.missing, 1);
-    assert.deepEqual(summary.failuresByCode, [{ key: '500 server_error', count: 1 }]);
+    assert.deepEqual(summary.failuresByCode, [{ key: 'server_error', count: 1 }]);
     assert.equal(summary.promptTokens, 20);
     assert.equal(summary.completionTokens, 10);
     assert.deepEqual(summary.unfinishedIds, ['b', 'd']);
@@ -85,7 +85,7 @@ describe('joining results to inputs', () => {
     const summary = await summarizeResultFiles([output, errors]);
     assert.equal(summary.succeeded, 2);
     assert.equal(summary.failed, 3);
-    assert.deepEqual(summary.failuresByCode, [{ key: '429 too_many_requests', count: 2 }, { key: '500 server_error', count: 1 }]);
+    assert.deepEqual(summary.failuresByCode, [{ key: 'too_many_requests', count: 2 }, { key: 'server_error', count: 1 }]);
     assert.equal(summary.promptTokens, 20);
     assert.equal(summary.malformed.length, 1);
   });
@@ -115,7 +115,7 @@ describe('joining results to inputs', () => {
       assert.deepEqual(joined.map((l) => [l.custom_id, l.status]), [['a', 'succeeded'], ['b', 'succeeded'], ['c', 'failed'], ['d', 'missing'], ['e', 'missing']]);
       assert.deepEqual(joined[3]!.error, { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' });
       assert.deepEqual([summary.succeeded, summary.failed, summary.missing], [2, 1, 2]);
-      assert.deepEqual(summary.failuresByCode, [{ key: '500 server_error', count: 1 }], 'rows not run are not failures');
+      assert.deepEqual(summary.failuresByCode, [{ key: 'server_error', count: 1 }], 'rows not run are not failures');
       assert.deepEqual(summary.unfinishedIds, ['c', 'd', 'e']);
     });
 

@@ -171,13 +171,13 @@ describe('results viewer model', () => {
       assert.equal(pageOf(mapped, queryResults(mapped), 2, 1)[0]!.cost, (25 * 1 + 19 * 4) / 1e6, 'the deployment mapping prices the unknown model');
     });
 
-    it('codes: the error code of a failure, else its status; the status of a success; nothing for a missing row', async () => {
+    it('codes: the error code of a failure, else HTTP and its status (the wording of NAME.summary.md); the status of a success; nothing for a missing row', async () => {
       const model = await joinAndBuild([chatInput('ok'), chatInput('limited'), chatInput('bare'), chatInput('never')], [outputLine('ok', chatBody('fine'))], [failedLine('limited'), outputLine('bare', {}, 500)]);
       const rows = all(model);
       assert.deepEqual(rows.map((row) => [row.status, row.code, row.error, row.answer, row.cost]), [
         ['succeeded', '200', undefined, 'fine', (25 * 1.25 + 19 * 5) / 1e6],
         ['failed', 'too_many_requests', 'Rate limit reached.', '', undefined],
-        ['failed', '500', undefined, '', undefined],
+        ['failed', 'HTTP 500', undefined, '', undefined],
         ['missing', '', undefined, '', undefined],
       ]);
       assert.equal(rows[3]!.prompt, 'When was Microsoft founded? (never)', 'a missing row still shows its prompt');

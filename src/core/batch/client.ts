@@ -127,6 +127,9 @@ export interface DownloadOptions {
 
 export { FileExistsError, UnsafePathError };
 
+/** Bearer tokens a client remembers to scrub from files (see `BatchClient.withHeldTokens`). */
+const maxHeldTokens = 8;
+
 /**
  * The one service interface the extension and the CLI share: files and batches over the official SDK,
  * with retries, cancellation, byte progress, atomic downloads and at-most-once job creation.
@@ -139,6 +142,8 @@ export class BatchClient {
   private readonly expireAfterSeconds: number | undefined;
   /** The service refused the field once (a 400 naming it): it is not sent again by this client. */
   private readonly refusedFields = new Set<string>();
+  /** The latest bearer tokens (Microsoft Entra ID) this client's requests carried, newest last. */
+  private readonly heldTokens: string[] = [];
 
   constructor(
     readonly config: ConnectionConfig,
@@ -177,8 +182,31 @@ export class BatchClient {
   }
 
   private get sdk(): OpenAI {
-    this.sdkClient ??= createSdkClient(this.config);
+    this.sdkClient ??= createSdkClient(this.withHeldTokens());
     return this.sdkClient;
+  }
+
+  /** The config with a token source that remembers what it handed out, so files can be scrubbed of it. */
+  private withHeldTokens(): ConnectionConfig {
+    const credential = this.config.credential;
+    if (credential.kind !== 'token') {
+      return this.config;
+    }
+    const getToken = async () => {
+      const token = await credential.getToken();
+      if (!this.heldTokens.includes(token)) {
+        // A token lives about an hour: the few latest cover every request still answering.
+        this.heldTokens.push(token);
+        this.heldTokens.splice(0, Math.max(0, this.heldTokens.length - maxHeldTokens));
+      }
+      return token;
+    };
+    return { ...this.config, credential: { kind: 'token', getToken } };
+  }
+
+  /** The credentials a file's content is scrubbed of: the API key, or the bearer tokens requests carried. */
+  private secrets(): string[] {
+    return this.config.credential.kind === 'apiKey' ? [this.config.credential.apiKey] : [...this.heldTokens];
   }
 
   /** Streams a file to the service (bounded memory), reporting bytes sent. Retried as a whole on transient errors. */
@@ -491,7 +519,7 @@ export class BatchClient {
     // The SDK's timeout ended with the headers: a body that stops midway must not be waited for forever.
     const body = failWhenIdle(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), this.timeoutMs, () => stalledError(`sending the file ${fileId}`, this.timeoutMs));
     // Answers are redacted whole (see `secretRedactingFetch`); a file's content only here, as it streams.
-    const secrets = this.config.credential.kind === 'apiKey' ? [this.config.credential.apiKey] : [];
+    const secrets = this.secrets();
     return secrets.length === 0 ? body : Readable.from(redactChunks(body, secrets), { objectMode: false });
   }
 

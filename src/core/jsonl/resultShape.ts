@@ -1,5 +1,5 @@
 import { basename, dirname } from 'node:path';
-import { jobFolderSuffix, resultFileSuffixes } from '../results/names';
+import { isRetryFileName, jobFolderSuffix, resultFileSuffixes } from '../results/names';
 
 // The endings of the files results are downloaded to (`NAME.output.jsonl`, `NAME.errors.jsonl`,
 // `NAME.results.jsonl`), from the function that names them. Retry files (`NAME.retry-N.jsonl`) are input.
@@ -7,7 +7,7 @@ const resultSuffixes = [resultFileSuffixes.output, resultFileSuffixes.errors, re
 
 /**
  * True for a file named like the results this tool writes: output, error and merged results files, and any
- * `.jsonl` file in a job's results folder (`NAME.results/`), which holds only what a download wrote.
+ * `.jsonl` file in a job's results folder (`NAME.results/`) but a retry file, which is input sent again.
  */
 export function isResultFileName(path: string): boolean {
   const name = basename(path).toLowerCase();
@@ -15,7 +15,8 @@ export function isResultFileName(path: string): boolean {
     return true;
   }
   const folder = basename(dirname(path)).toLowerCase();
-  return name.endsWith('.jsonl') && folder.length > jobFolderSuffix.length && folder.endsWith(jobFolderSuffix);
+  // A retry file (NAME.retry-N.jsonl) is written into the job's folder too, and is input.
+  return name.endsWith('.jsonl') && folder.length > jobFolderSuffix.length && folder.endsWith(jobFolderSuffix) && !isRetryFileName(name);
 }
 
 const requestFields = ['method', 'url', 'body'] as const;

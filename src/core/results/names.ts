@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { lstat, mkdir } from 'node:fs/promises';
 import { resolveInside, UnsafePathError } from '../atomicFile';
 
@@ -7,6 +8,8 @@ const maxStemBytes = 120;
 const windowsDeviceName = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])$/i;
 /** What a stem may hold: letters, digits, space and `. _ - ( )`. Everything else becomes `_`. */
 const notAllowed = /[^\p{L}\p{N} ._()-]/gu;
+/** Hex digits of the hash a changed name gets (see {@link sanitize}). */
+const hashChars = 6;
 /** The stem of last resort, when neither a name nor an id leaves anything usable. */
 const lastResort = 'results';
 
@@ -14,7 +17,8 @@ const lastResort = 'results';
  * A file name stem made safe from a name that came from the service or from metadata (a batch id, a
  * file id, `metadata.source_file`, a group or part name): only letters, digits, space and `._-()`, no
  * `..`, no leading dot, dash or space, no trailing dot or space, not a Windows device name, at most 120
- * bytes. The first candidate that leaves something usable wins; else `results`.
+ * bytes; a name that had to be changed ends in `-` and six hex digits of its hash, so distinct names never share
+ * a stem. The first candidate that leaves something usable wins; else `results`.
  */
 export function safeFileStem(...candidates: readonly (string | undefined)[]): string {
   for (const candidate of candidates) {
@@ -26,10 +30,21 @@ export function safeFileStem(...candidates: readonly (string | undefined)[]): st
   return lastResort;
 }
 
+/**
+ * The stem of one candidate. One changed by making it safe gets a short hash of the name it came from, so that
+ * distinct names stay distinct (`a#b` and `a%b` would both be `a_b`, and share one results folder) and the same
+ * name gives the same stem in every run. A name that is safe already is kept as it is.
+ */
 function sanitize(raw: string): string {
-  let stem = raw.normalize('NFC').replace(notAllowed, '_').replace(/\.{2,}/g, '.');
+  const name = raw.normalize('NFC');
+  let stem = name.replace(notAllowed, '_').replace(/\.{2,}/g, '.');
   stem = trimEnds(truncateBytes(trimEnds(stem), maxStemBytes));
-  return windowsDeviceName.test(stem.split('.')[0]!.trimEnd()) ? `_${stem}` : stem;
+  stem = windowsDeviceName.test(stem.split('.')[0]!.trimEnd()) ? `_${stem}` : stem;
+  if (stem.length === 0 || stem === name) {
+    return stem;
+  }
+  const suffix = `-${createHash('sha256').update(name).digest('hex').slice(0, hashChars)}`;
+  return `${trimEnds(truncateBytes(stem, maxStemBytes - suffix.length))}${suffix}`;
 }
 
 function trimEnds(stem: string): string {
@@ -80,6 +95,11 @@ export const resultFileSuffixes = { output: 'output.jsonl', errors: 'errors.json
 export async function resultPaths(directory: string, stem: string): Promise<ResultPaths> {
   const [output, errors, results, summary] = await Promise.all([resultFileSuffixes.output, resultFileSuffixes.errors, resultFileSuffixes.results, resultFileSuffixes.summary].map((suffix) => resolveInside(directory, `${stem}.${suffix}`)));
   return { output: output!, errors: errors!, results: results!, summary: summary! };
+}
+
+/** Whether a file name is a retry file, `NAME.retry-N.jsonl`: batch input, also inside a job's results folder. */
+export function isRetryFileName(name: string): boolean {
+  return /^.+\.retry-\d+\.jsonl$/i.test(name);
 }
 
 /** `NAME.retry-N.jsonl` in `directory`, checked to stay inside it. */

@@ -1,4 +1,6 @@
-import { isObject, tokenCount } from './resultRow';
+import { isObject, notRunCodes, tokenCount } from './resultRow';
+
+export { notRunCodes };
 
 /** One line of a batch output or error file, reduced to what joining and summaries need. */
 export interface ResultLine {
@@ -21,9 +23,6 @@ export interface ResultLine {
   /** The model the response names (`body.model`), which prices its tokens. */
   readonly model: string | undefined;
 }
-
-/** Error codes of rows a batch never ran (it expired or was cancelled first): such rows are `missing`, not failed. */
-export const notRunCodes: ReadonlySet<string> = new Set(['batch_expired', 'batch_cancelled']);
 
 /** Why a line of a result file could not be used. */
 export class MalformedResultLine extends Error {}
@@ -82,13 +81,21 @@ export function parseResultLine(text: string): ResultLine {
   };
 }
 
-/** A label for why a request failed: its error code, else its HTTP status. */
-export function failureKey(line: ResultLine): string {
-  const code = line.error?.code;
-  if (code && code !== String(line.statusCode)) {
-    return line.statusCode !== undefined ? `${line.statusCode} ${code}` : code;
+/**
+ * The one wording of why a request failed, wherever failures are counted or shown (`NAME.summary.md`, the results
+ * viewer's code column, filter and header, the CLI): its error code, else `HTTP NNN`, else `unknown`. A code that
+ * only repeats the status (`"500"` with status 500) reads as the status.
+ */
+export function failureCode(statusCode: number | undefined, errorCode: string | undefined): string {
+  if (errorCode && errorCode !== String(statusCode)) {
+    return errorCode;
   }
-  return line.statusCode !== undefined ? `HTTP ${line.statusCode}` : 'unknown';
+  return statusCode !== undefined ? `HTTP ${statusCode}` : 'unknown';
+}
+
+/** {@link failureCode} of a parsed output or error line. */
+export function failureKey(line: ResultLine): string {
+  return failureCode(line.statusCode, line.error?.code);
 }
 
 /**

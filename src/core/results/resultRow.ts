@@ -34,6 +34,50 @@ export function tokenCount(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
+/** What a row of the viewer is, whichever shape its line has (see {@link rowOutcome}). */
+export interface RowOutcome {
+  readonly status: 'succeeded' | 'failed' | 'missing';
+  /** The HTTP status of the request; undefined when the service did not answer it. */
+  readonly statusCode: number | undefined;
+  /** The response body: the completion of a success, the error body of a failure. */
+  readonly body: unknown;
+  /** The line's `error`, else the error in the response body. */
+  readonly error: Json | undefined;
+}
+
+/** Error codes of rows a batch never ran (it expired or was cancelled first): such rows are `missing`, not failed. */
+export const notRunCodes: ReadonlySet<string> = new Set(['batch_expired', 'batch_cancelled']);
+const known: readonly unknown[] = ['succeeded', 'failed', 'missing'];
+
+/**
+ * A row's outcome from a line of either shape the viewer opens: a line of `NAME.results.jsonl` (`status`,
+ * `status_code`, `response` = the body, `error`), or a line of an Azure output or error file as downloaded from
+ * the portal, with nothing joined (`response: {status_code, request_id, body}`, `error`). A raw line succeeded
+ * with a 2xx response and no error, failed with another response or an error, and is missing when the batch
+ * never ran it (`batch_expired`, `batch_cancelled` and no response) or the line says nothing of it.
+ */
+export function rowOutcome(line: Json): RowOutcome {
+  const response = line.response;
+  const raw = !known.includes(line.status) && isObject(response) && ('status_code' in response || 'body' in response);
+  const body = raw ? response.body : response;
+  const code = raw ? response.status_code : line.status_code;
+  const statusCode = typeof code === 'number' && Number.isInteger(code) && code >= 0 ? code : undefined;
+  const lineError = isObject(line.error) ? line.error : undefined;
+  const error = lineError ?? (isObject(body) && isObject(body.error) ? body.error : undefined);
+  if (known.includes(line.status)) {
+    return { status: line.status as RowOutcome['status'], statusCode, body, error };
+  }
+  let status: RowOutcome['status'];
+  if (raw || lineError !== undefined) {
+    const answered = raw && statusCode !== undefined;
+    status = !answered && lineError !== undefined && typeof lineError.code === 'string' && notRunCodes.has(lineError.code) ? 'missing' : lineError !== undefined ? 'failed' : !answered ? 'missing' : statusCode >= 200 && statusCode < 300 ? 'succeeded' : 'failed';
+  } else {
+    // A line of neither shape: what its status code says.
+    status = statusCode === undefined ? 'missing' : statusCode >= 200 && statusCode < 300 ? 'succeeded' : 'failed';
+  }
+  return { status, statusCode, body, error };
+}
+
 function stringOf(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }

@@ -2,7 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { writeFileAtomically, type WriteOptions } from '../atomicFile';
 import { readLineAt } from '../io/lineReader';
-import { isObject, requestBody, requestFacts, responseFacts } from './resultRow';
+import { requestBody, requestFacts, responseFacts, rowOutcome } from './resultRow';
 import { parseIfSameId, statuses, structuredStates, type ResultsModel } from './resultsModel';
 import type { ResultsView } from './resultsView';
 import { answerSchemaOf, checkStructuredAnswer } from './structuredOutput';
@@ -150,9 +150,11 @@ class RowReader {
     const id = this.model.customId[row]!;
     const result = this.result(row).value;
     const request = this.input !== undefined && this.model.inputLine[row]! >= 0 ? parseIfSameId(readLineAt(this.input, this.model.inputOffset[row]!, this.model.inputLength[row]!), id) : undefined;
-    const answer = result?.status === 'succeeded' ? responseFacts(result.response).answer : '';
+    // A joined line or a raw output line: the same outcome the model gave the row.
+    const outcome = rowOutcome(result);
+    const answer = outcome.status === 'succeeded' ? responseFacts(outcome.body).answer : '';
     const schema = answerSchemaOf(requestBody(request));
-    const error = isObject(result?.error) && typeof result.error.message === 'string' ? result.error.message : undefined;
+    const error = typeof outcome.error?.message === 'string' ? outcome.error.message : undefined;
     return { prompt: requestFacts(request).prompt, answer, error, fields: schema && answer ? checkStructuredAnswer(answer, schema).fields : undefined };
   }
 }

@@ -3,8 +3,8 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { readLineFrom, readLocatedLines, type LocatedLine } from '../io/lineReader';
 import { costUsd, ModelResolver } from '../tokens/models';
 import type { JoinedLine, RequestOutcome } from './join';
-import { notJsonReason } from './outputLine';
-import { isObject, requestBody, requestFacts, responseFacts } from './resultRow';
+import { failureCode, notJsonReason } from './outputLine';
+import { isObject, requestBody, requestFacts, responseFacts, rowOutcome } from './resultRow';
 import { SearchIndex } from './searchIndex';
 import { answerSchemaOf, checkStructuredAnswer, type AnswerSchema, type StructuredState } from './structuredOutput';
 
@@ -168,7 +168,8 @@ export class ResultsModel {
       throw new RangeError(`no row ${row}`);
     }
     const customId = this.customId[row]!;
-    const result = parseIfSameId(await readLineFrom(this.resultsPath, this.resultOffset[row]!, this.resultLength[row]!), customId) as JoinedLine | undefined;
+    const line = parseIfSameId(await readLineFrom(this.resultsPath, this.resultOffset[row]!, this.resultLength[row]!), customId);
+    const result = line === undefined ? undefined : asJoinedLine(line as Record<string, unknown>);
     const joined = this.inputPath !== undefined && this.inputLine[row]! >= 0;
     const request = joined ? parseIfSameId(await readLineFrom(this.inputPath!, this.inputOffset[row]!, this.inputLength[row]!), customId) : undefined;
     return {
@@ -329,17 +330,19 @@ export async function buildResultsModel(resultsPath: string, options: BuildOptio
       }
       const row = model.rowCount;
       model.grow();
-      const code = typeof value.status_code === 'number' && Number.isInteger(value.status_code) ? value.status_code : -1;
-      const outcome = outcomeOf(value.status, code);
-      const error = isObject(value.error) ? value.error : isObject(value.response) && isObject(value.response.error) ? value.response.error : undefined;
-      const codeText = outcome === 2 ? '' : outcome === 1 ? (textOf(error?.code) ?? (code >= 0 ? String(code) : 'unknown')) : code >= 0 ? String(code) : '';
+      // A joined line, or a raw line of an output or error file (one downloaded from the portal).
+      const lineOutcome = rowOutcome(value);
+      const outcome = statuses.indexOf(lineOutcome.status);
+      const code = lineOutcome.statusCode ?? -1;
+      const error = lineOutcome.error;
+      const codeText = outcome === 2 ? '' : outcome === 1 ? failureCode(lineOutcome.statusCode, textOf(error?.code)) : code >= 0 ? String(code) : '';
       let codeId = codeIndex.get(codeText);
       if (codeId === undefined) {
         codeId = model.codes.length;
         model.codes.push(codeText);
         codeIndex.set(codeText, codeId);
       }
-      const facts = responseFacts(outcome === 0 ? value.response : undefined);
+      const facts = responseFacts(outcome === 0 ? lineOutcome.body : undefined);
       const prompt = input?.prompt ?? '';
       model.customId.push(id);
       model.status[row] = outcome;
@@ -496,15 +499,6 @@ class InputReader {
   }
 }
 
-/** 0 succeeded, 1 failed, 2 missing: the line's status, or what its status code says when that is unknown. */
-function outcomeOf(status: unknown, code: number): number {
-  const known = statuses.indexOf(status as RequestOutcome);
-  if (known >= 0) {
-    return known;
-  }
-  return code < 0 ? 2 : code >= 200 && code < 300 ? 0 : 1;
-}
-
 /** The cost of a row by the model that answered, else the deployment's; NaN when neither has a known price. */
 function costOf(resolver: ModelResolver, model: string | undefined, deployment: string | undefined, inputTokens: number | undefined, outputTokens: number | undefined): number {
   if (inputTokens === undefined && outputTokens === undefined) {
@@ -519,6 +513,15 @@ function costOf(resolver: ModelResolver, model: string | undefined, deployment: 
     }
   }
   return NaN;
+}
+
+/**
+ * A line as a line of `NAME.results.jsonl`: a raw output or error line gets the status and status code its
+ * response says (its `response` stays as it is: the detail pane shows its body and the whole of it).
+ */
+function asJoinedLine(line: Record<string, unknown>): JoinedLine {
+  const outcome = rowOutcome(line);
+  return { ...(line as unknown as JoinedLine), status: outcome.status, status_code: outcome.statusCode ?? null, error: (outcome.error as JoinedLine['error']) ?? null };
 }
 
 function textOf(value: unknown): string | undefined {

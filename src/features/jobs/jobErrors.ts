@@ -1,8 +1,10 @@
+import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { DIAGNOSTIC_SOURCE } from '../../constants';
 import type { Batch } from '../../core/batch/client';
 import { escapeMarkdown } from '../../core/markdown';
 import { Disposable } from '../lifecycle';
+import type { JobRecord } from './jobStore';
 
 type BatchErrorEntry = NonNullable<NonNullable<Batch['errors']>['data']>[number];
 
@@ -34,6 +36,37 @@ export class JobErrorsView extends Disposable {
     this.register(vscode.workspace.onDidChangeTextDocument((event) => event.contentChanges.length > 0 && this.collection.delete(event.document.uri)));
   }
 
+  /**
+   * Puts the errors back on their lines after a reload (a diagnostic collection does not outlive the window): for
+   * each source file whose newest job failed validation naming lines, when the file is unchanged since that job was
+   * sent (its modification time, and no unsaved edits); else the line numbers would no longer point right.
+   */
+  async restore(records: readonly JobRecord[]): Promise<void> {
+    const newest = new Map<string, JobRecord>();
+    for (const record of records) {
+      const current = record.sourceUri === undefined ? undefined : newest.get(record.sourceUri);
+      if (record.sourceUri !== undefined && (current === undefined || sentAt(record) > sentAt(current))) {
+        newest.set(record.sourceUri, record);
+      }
+    }
+    await Promise.all(
+      [...newest.values()].map(async (record) => {
+        const errors = record.snapshot?.status === 'failed' ? batchErrors(record.snapshot).filter((error) => error.line) : [];
+        const source = vscode.Uri.parse(record.sourceUri!);
+        if (errors.length === 0 || source.scheme !== 'file' || vscode.workspace.textDocuments.some((document) => document.isDirty && document.uri.toString() === source.toString())) {
+          return;
+        }
+        const modified = await stat(source.fsPath).then(
+          (stats) => Math.floor(stats.mtimeMs),
+          () => undefined,
+        );
+        if (modified !== undefined && modified <= sentAt(record) && !this.isDisposed) {
+          this.collection.set(source, errors.map((error) => diagnosticOf(error)));
+        }
+      }),
+    );
+  }
+
   async show(name: string, batch: Batch, sourceUri: string | undefined): Promise<void> {
     const errors = batchErrors(batch);
     const source = sourceUri ? vscode.Uri.parse(sourceUri) : undefined;
@@ -53,9 +86,17 @@ export class JobErrorsView extends Disposable {
   }
 }
 
-function diagnosticOf(error: BatchErrorEntry, document: vscode.TextDocument): vscode.Diagnostic {
-  const line = Math.min(Math.max((error.line ?? 1) - 1, 0), Math.max(document.lineCount - 1, 0));
-  const range = error.line ? document.lineAt(line).range : new vscode.Range(0, 0, 0, 0);
+/** When a job was sent (ms since the epoch): the create call, else its creation time. */
+function sentAt(record: JobRecord): number {
+  return record.attemptedAt ?? record.createdAt * 1000;
+}
+
+/** The error on its line: the whole line of `document`, or without one (restored unopened) the line from its start. */
+function diagnosticOf(error: BatchErrorEntry, document?: vscode.TextDocument): vscode.Diagnostic {
+  const wanted = Math.max((error.line ?? 1) - 1, 0);
+  const line = document === undefined ? wanted : Math.min(wanted, Math.max(document.lineCount - 1, 0));
+  // The editor clamps a range past the line's end to it.
+  const range = !error.line ? new vscode.Range(0, 0, 0, 0) : document === undefined ? new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER) : document.lineAt(line).range;
   const diagnostic = new vscode.Diagnostic(range, vscode.l10n.t('The service refused this job: {0}', error.message ?? error.code ?? ''), vscode.DiagnosticSeverity.Error);
   diagnostic.source = DIAGNOSTIC_SOURCE;
   diagnostic.code = error.code ?? undefined;

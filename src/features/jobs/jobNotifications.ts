@@ -26,6 +26,8 @@ export class JobNotifications extends Disposable {
     this.register(model.onDidFinishJob(({ connection, transition }) => void this.announce(connection.id, transition.record, transition.batch)));
     this.register(model.onDidFinishGroup((group) => void this.announceGroup(group)));
     this.updateStatus();
+    // "The service refused this job" on the source lines, as before the reload.
+    void this.errors.restore(model.store.all());
   }
 
   private async announceGroup(group: GroupRecord): Promise<void> {

@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { openResultsFile, revealResultsFolder } from './openResults';
 
@@ -33,5 +33,20 @@ export async function announceDownload(sourceName: string, written: WrittenResul
     await openResultsFile(vscode.Uri.file(toOpen));
   } else if (choice === reveal) {
     await revealResultsFolder(vscode.Uri.file(folder));
+  }
+}
+
+/**
+ * Tells the user an export is done, with "Open" (the exported file, in its default editor) and "Reveal in
+ * Explorer", as a download does. Resolves once the message is shown or dismissed; callers do not wait.
+ */
+export async function announceExport(file: string, rows: number): Promise<void> {
+  const open = vscode.l10n.t('Open');
+  const reveal = vscode.l10n.t('Reveal in Explorer');
+  const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} rows to {1}.', rows.toLocaleString(), basename(file)), open, reveal);
+  if (choice === open) {
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file));
+  } else if (choice === reveal) {
+    await revealResultsFolder(vscode.Uri.file(file));
   }
 }

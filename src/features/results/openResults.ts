@@ -15,7 +15,7 @@ function hasResultsViewer(): boolean {
  * "Open Results" always shows the results.
  */
 export async function openResultsFile(uri: vscode.Uri): Promise<'viewer' | 'text'> {
-  if (uri.path.endsWith(`.${resultFileSuffixes.results}`) && hasResultsViewer()) {
+  if (opensInViewer(uri.path) && hasResultsViewer()) {
     try {
       await vscode.commands.executeCommand('vscode.openWith', uri, RESULTS_VIEW_TYPE);
       return 'viewer';
@@ -27,7 +27,16 @@ export async function openResultsFile(uri: vscode.Uri): Promise<'viewer' | 'text
   return 'text';
 }
 
-/** Shows a results folder in the Explorer when it is in the workspace, else in the system's file manager. */
+/**
+ * Files the viewer shows: joined results, and the service's own output and error files (ours, `NAME.output.jsonl`,
+ * or as the portal names them, `..._output.jsonl`), whose rows it reads by their responses.
+ */
+function opensInViewer(path: string): boolean {
+  const name = path.toLowerCase();
+  return [`.${resultFileSuffixes.results}`, `.${resultFileSuffixes.output}`, `.${resultFileSuffixes.errors}`, '_output.jsonl', '_error.jsonl', '_errors.jsonl'].some((suffix) => name.endsWith(suffix));
+}
+
+/** Shows a results folder (or an exported file) in the Explorer when it is in the workspace, else in the system's file manager. */
 export async function revealResultsFolder(folder: vscode.Uri): Promise<void> {
   await vscode.commands.executeCommand(vscode.workspace.getWorkspaceFolder(folder) ? 'revealInExplorer' : 'revealFileInOS', folder);
 }

@@ -108,7 +108,7 @@ export class ResultsService {
   }
 
   /**
-   * Writes `NAME.retry-N.jsonl` with exactly the failed and missing requests of a job (and its earlier
+   * Writes `NAME.results/NAME.retry-N.jsonl` with exactly the failed and missing requests of a job (and its earlier
    * retries) and submits it as a follow-up job linked to the original.
    */
   async retryFailed(connection: Connection, batchId: string, options: ResultOptions = {}): Promise<JobRecord | undefined> {
@@ -143,7 +143,8 @@ export class ResultsService {
       return undefined;
     }
     const number = Math.max(0, ...this.family(connection.id, rootId).map((job) => job.retryNumber)) + 1;
-    const retryFile = await retryPath(dirname(input), resultStem(root.sourceName, root.batchId), number);
+    // In the job's results folder (NAME.results/), not beside the source: the workspace does not fill with retries.
+    const retryFile = await retryPath(await jobResultsFolder(root), resultStem(root.sourceName, root.batchId), number);
     const overwrite = await confirmReplace([retryFile], options.overwrite);
     if (overwrite === undefined) {
       return undefined;

@@ -4,6 +4,7 @@ import type { ModelResolver } from '../../core/tokens/models';
 import { buildResultsModel, exportCsv, exportJsonl, normalizeQuery, pageOf, queryResults, ResultsChangedError, summarizeResults, type ResultsModel, type ResultsQuery, type ResultsView } from '../../core/results/viewModel';
 import { pageSize, type GridColumn, type HostMessage, type WebviewMessage } from '../../resultsViewer/protocol';
 import { isCancellation } from '../errors';
+import { announceExport } from '../results/downloadNotice';
 import { detailPane } from './detailSections';
 import { detailLabels, webviewStrings } from './strings';
 
@@ -170,8 +171,9 @@ export class ViewerSession implements vscode.Disposable {
       type: 'view',
       version: this.version,
       query: this.query,
-      columns: columnsOf(model, structuredRows > 0),
+      columns: columnsOf(model, structuredRows > 0, summary.totals.reasoningTokens > 0),
       rowCount: this.view.rows.length,
+      totalRows: model.rowCount,
       counts: this.view.counts,
       statusFacets: this.view.statusFacets,
       totals: this.view.totals,
@@ -243,7 +245,7 @@ export class ViewerSession implements vscode.Disposable {
         listener.dispose();
       }
     });
-    void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} rows to {1}.', rows.toLocaleString(), path.basename(destination.fsPath)));
+    void announceExport(destination.fsPath, rows);
   }
 
   private async goToSource(index: number): Promise<void> {
@@ -283,19 +285,23 @@ function hasRow(model: ResultsModel, index: unknown): index is number {
   return typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < model.rowCount;
 }
 
-/** The grid's columns: the fixed ones, the structured state when any row has one, then the answers' fields. */
-function columnsOf(model: ResultsModel, structured: boolean): GridColumn[] {
+/**
+ * The grid's columns: the fixed ones (reasoning tokens only when some row has them), the structured state when any
+ * row has one, then the answers' fields. The fixed ones fit an editor about 900 px wide; past them the grid
+ * scrolls sideways with custom_id kept in sight.
+ */
+function columnsOf(model: ResultsModel, structured: boolean, reasoning: boolean): GridColumn[] {
   const strings = webviewStrings();
   const columns: GridColumn[] = [
-    { id: 'custom_id', label: strings.custom_id!, width: '160px' },
-    { id: 'status', label: strings.status!, width: '112px' },
-    { id: 'code', label: strings.code!, width: '150px' },
-    { id: 'prompt', label: strings.prompt!, width: 'minmax(220px, 2fr)' },
-    { id: 'answer', label: strings.answer!, width: 'minmax(260px, 3fr)' },
-    { id: 'inputTokens', label: strings.inputTokens!, numeric: true, width: '80px' },
-    { id: 'outputTokens', label: strings.outputTokens!, numeric: true, width: '80px' },
-    { id: 'reasoningTokens', label: strings.reasoningTokens!, numeric: true, width: '96px' },
-    { id: 'cost', label: strings.costColumn!, numeric: true, width: '104px' },
+    { id: 'custom_id', label: strings.custom_id!, width: '124px' },
+    { id: 'status', label: strings.status!, width: '104px' },
+    { id: 'code', label: strings.code!, width: '112px' },
+    { id: 'prompt', label: strings.prompt!, width: 'minmax(150px, 2fr)' },
+    { id: 'answer', label: strings.answer!, width: 'minmax(180px, 3fr)' },
+    { id: 'inputTokens', label: strings.inputTokens!, numeric: true, width: '60px' },
+    { id: 'outputTokens', label: strings.outputTokens!, numeric: true, width: '64px' },
+    ...(reasoning ? [{ id: 'reasoningTokens', label: strings.reasoningTokens!, numeric: true, width: '80px' } as const] : []),
+    { id: 'cost', label: strings.costColumn!, numeric: true, width: '100px' },
   ];
   if (structured) {
     columns.push({ id: 'structured', label: strings.structured!, width: '110px' });

@@ -281,7 +281,8 @@ function showView(message: ViewMessage): void {
 function showSummary(message: ViewMessage): void {
   const { counts, totals } = message;
   const parts = [
-    format(strings.showing ?? '{0} / {1}', formatNumber(message.rowCount), formatNumber(message.statusFacets.total)),
+    // Of the whole job, not of the rows the other filters leave: a search that finds one row reads "1 of 48 rows".
+    format(strings.showing ?? '{0} / {1}', formatNumber(message.rowCount), formatNumber(message.totalRows)),
     `${strings.succeeded ?? ''} ${formatNumber(counts.succeeded)}`,
     `${strings.failed ?? ''} ${formatNumber(counts.failed)}`,
     `${strings.missing ?? ''} ${formatNumber(counts.missing)}`,
