@@ -75,6 +75,7 @@ export function indent(text) {
  * @param {(ui: UiSession) => unknown} [options.ready] more set-up once the workbench is up
  * @param {{ timeout?: number, interval?: number }} [options.waits] defaults of waitUntil (15 s, every 250 ms)
  * @param {RegExp} [options.consoleFilter]   browser console lines to print on failure (default: all)
+ * @param {{ width: number, height: number }} [options.viewport] the window size (default 1400x900)
  */
 export function uiSession(options) {
   const name = options.name;
@@ -127,7 +128,7 @@ export function uiSession(options) {
       if (exited) hostExit = `the extension host exited (code ${exited[1]}, signal ${exited[2]})`;
     });
     workbench = await openWorkbench(server, {
-      viewport: { width: 1400, height: 900 },
+      viewport: options.viewport ?? { width: 1400, height: 900 },
       onConsole: (line) => {
         browserLog.push(line);
         if (verbose) process.stderr.write(`${line}\n`);

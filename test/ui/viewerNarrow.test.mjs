@@ -5,65 +5,25 @@
 //
 //   npm run build && npm run compile-tests && npx mocha --no-config --timeout 300000 test/ui/viewerNarrow.test.mjs
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { findChromium, findServerInstall, openWorkbench, quickOpen, repoRoot, startServer } from '../runner/workbench.mjs';
+import { resultsDir, uiSession } from './page.mjs';
 
 const require = createRequire(import.meta.url);
 const { waitFor } = require('../../out/test/shared/waitFor.js');
 const { writeResultsFixture } = require('../../out/test/shared/resultsFixture.js');
 
-const resultsDir = path.join(repoRoot, 'test-results');
-const verbose = /^(1|true)$/i.test(process.env.UI_TEST_VERBOSE ?? '');
-
 describe('The results viewer on a narrow window (UI)', function () {
-  let server;
-  let workbench;
-  let page;
-  let tmp;
   let fixture;
-  const browserLog = [];
-
-  before(async function () {
-    this.timeout(180_000);
-    if (!fs.existsSync(path.join(repoRoot, 'dist', 'resultsViewer.js'))) throw new Error('dist/resultsViewer.js is missing: run `npm run build` first');
-    if (!findServerInstall()) throw new Error('the VS Code server is not installed: run `bash scripts/install-test-host.sh`');
-    if (!findChromium()) throw new Error('Chromium not found: install the Debian package `chromium` or set CHROMIUM_PATH');
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aoai-batch-narrow-ui-'));
-    const workspace = path.join(tmp, 'workspace');
-    fs.mkdirSync(workspace);
-    fixture = await writeResultsFixture(workspace);
-    server = await startServer({ workspace, extensionPath: repoRoot, echo: verbose, settings: { 'workbench.editor.enablePreview': false, 'editor.minimap.enabled': false } });
-    workbench = await openWorkbench(server, {
-      viewport: { width: 1000, height: 700 },
-      onConsole: (line) => {
-        browserLog.push(line);
-        if (verbose) process.stderr.write(`${line}\n`);
-      },
-    });
-    page = workbench.page;
-    page.setDefaultTimeout(15_000);
-    await server.waitForLog(/Launched Extension Host Process/, 90_000);
+  const ui = uiSession({
+    name: 'viewer-narrow',
+    builtFiles: ['dist/extension.js', 'dist/resultsViewer.js', 'out/test/shared/resultsFixture.js'],
+    async prepare(workspace) {
+      fixture = await writeResultsFixture(workspace);
+    },
+    viewport: { width: 1000, height: 700 },
+    consoleFilter: /error|refused|violat|webview/i,
   });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed' || !page) return;
-    fs.mkdirSync(resultsDir, { recursive: true });
-    await page.screenshot({ path: path.join(resultsDir, 'ui-failure-viewer-narrow.png') }).catch(() => undefined);
-    const log = browserLog.filter((line) => /error|refused|violat|webview/i.test(line)).slice(-25).join('\n');
-    console.error(`[ui] screenshot: test-results/ui-failure-viewer-narrow.png\n[ui] browser console (errors):\n${log}`);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await workbench?.close().catch(() => undefined);
-    await server?.stop().catch(() => undefined);
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  });
-
-  const viewer = () => page.frameLocator('iframe.webview >> visible=true').first().frameLocator('iframe#active-frame');
+  const viewer = () => ui.page.frameLocator('iframe.webview >> visible=true').first().frameLocator('iframe#active-frame');
   const until = (what, check, timeoutMs = 20_000) => waitFor(what, check, { timeoutMs });
   /** The grid's visible box and a header cell's box, in the viewer page's coordinates. */
   const boxes = (column) =>
@@ -78,19 +38,19 @@ describe('The results viewer on a narrow window (UI)', function () {
 
   it('fits the fixed columns at 1000 px, scrolls sideways to the fields with custom_id in sight, and counts a search against the job', async function () {
     this.timeout(240_000);
-    await quickOpen(page, 'reviews.results.jsonl');
+    await ui.quickOpen('reviews.results.jsonl');
     await until('every row read', async () => /48 of 48 rows/.test(await viewer().locator('.counts').innerText()), 60_000);
 
     // Every fixed column through Cost is in sight without scrolling (the side bar is open, as it is by default).
-    await page.keyboard.press('Control+B');
-    await until('the side bar closed and the grid laid out again', async () => (await page.locator('.part.sidebar').isVisible()) === false);
+    await ui.page.keyboard.press('Control+B');
+    await until('the side bar closed and the grid laid out again', async () => (await ui.page.locator('.part.sidebar').isVisible()) === false);
     for (const column of ['custom_id', 'status', 'code', 'prompt', 'answer', 'inputTokens', 'outputTokens', 'cost']) {
       const { grid, cell } = await boxes(column);
       assert.ok(cell, `a ${column} column`);
       assert.ok(cell.left >= grid.left - 1 && cell.right <= grid.right + 1, `${column} is in sight at 1000 px: ${JSON.stringify({ grid, cell })}`);
     }
     assert.equal(await viewer().locator('.grid-header [data-column="reasoningTokens"]').count(), 0, 'no reasoning column when no row has reasoning tokens');
-    await page.mouse.move(5, 5);
+    await ui.page.mouse.move(5, 5);
     await screenshot('ui-results-viewer-narrow.png');
 
     // The structured fields are past the edge: scrolling sideways reaches the last, custom_id stays in sight.
@@ -124,7 +84,7 @@ describe('The results viewer on a narrow window (UI)', function () {
     assert.match(counts, /Succeeded 0\s+·\s+Failed 1\s+·\s+Missing 0/, counts);
 
     // 800 px: still usable, by scrolling sideways; the toolbar wraps rather than hiding controls.
-    await page.setViewportSize({ width: 800, height: 700 });
+    await ui.page.setViewportSize({ width: 800, height: 700 });
     await viewer().locator('vscode-textfield.search input').fill('');
     await until('every row again', async () => /48 of 48 rows/.test(await viewer().locator('.counts').innerText()));
     await viewer().locator('.grid').evaluate((grid) => (grid.scrollLeft = 0));
@@ -141,12 +101,11 @@ describe('The results viewer on a narrow window (UI)', function () {
       const { grid, cell } = await boxes('cost');
       return cell.right <= grid.right + 1 || cell.left < grid.right;
     });
-    await page.mouse.move(5, 5);
+    await ui.page.mouse.move(5, 5);
     await screenshot('ui-results-viewer-800.png');
   });
 
-  async function screenshot(name) {
-    fs.mkdirSync(resultsDir, { recursive: true });
-    await page.screenshot({ path: path.join(resultsDir, name) });
+  function screenshot(name) {
+    return ui.screenshot(name, resultsDir);
   }
 });

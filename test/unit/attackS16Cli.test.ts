@@ -129,4 +129,24 @@ describe('attack s16: files an option reads whole (--prices, --arm)', () => {
       }
     });
   }
+
+  it('create --template and --response-format FIFO or /dev/zero end at once with one line, never waiting or reading', async () => {
+    const fifo = join(dir, 'create.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const data = join(dir, 'rows.csv');
+    writeFileSync(data, 'id,text\n1,hello\n');
+    for (const path of [fifo, '/dev/zero']) {
+      for (const args of [
+        ['create', data, '--template', path, '--out', join(dir, 'out.jsonl')],
+        ['create', data, '--prompt', 'Say {{text}}', '--model', 'gpt-4o-batch', '--response-format', path, '--out', join(dir, 'out.jsonl')],
+      ]) {
+        const started = Date.now();
+        const result = await runCli(args);
+        assert.notEqual(result.code, 0, result.stderr);
+        assert.match(result.stderr, /is not a file/, result.stderr);
+        assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+        assert.ok(Date.now() - started < 10_000, `${args.join(' ')}: no wait for a writer, no endless read`);
+      }
+    }
+  });
 });

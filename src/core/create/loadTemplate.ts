@@ -1,12 +1,21 @@
 // Reading a template file and what it names (its data file, its response schema), relative to its folder.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { checkInputPath, describeInputProblem } from '../jsonl/inputFile';
 import { checkTemplate, compileTemplate, TemplateError, type BatchTemplate, type CompiledTemplate } from './template';
 
 /** Templates and schemas are small: a larger file is not one. */
 const maxTemplateBytes = 4 * 1024 * 1024;
 
 async function readJson(path: string, what: string): Promise<unknown> {
+  // stat first: a FIFO would block the read until a writer comes, and a device such as /dev/zero never ends.
+  const check = await checkInputPath(path);
+  if (!check.ok) {
+    throw new TemplateError(`cannot read ${what}: ${describeInputProblem(path, check.problem)}`);
+  }
+  if (check.size > maxTemplateBytes) {
+    throw new TemplateError(`${path} is larger than 4 MB: it cannot be ${what}`);
+  }
   let text: string;
   try {
     const bytes = await readFile(path);
