@@ -325,7 +325,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     const summary = this.summary?.lines(connection);
     item.description = [connection.emulator ? vscode.l10n.t('local emulator') : hostOf(connection.endpoint), isDefault ? vscode.l10n.t('default') : undefined, summary?.description].filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon(connection.emulator ? 'vm' : connection.service === 'openai' ? 'globe' : 'azure');
-    item.tooltip = new vscode.MarkdownString([`**${escapeMarkdown(connection.name)}**`, escapeMarkdown(connection.endpoint), `${connection.service === 'openai' ? 'OpenAI' : `api-version ${connection.apiVersion}`} · ${connection.auth}`, ...(summary?.tooltip ?? []).map(escapeMarkdown)].join('  \n'));
+    item.tooltip = new vscode.MarkdownString([`**${escapeMarkdown(connection.name)}**`, escapeMarkdown(connection.endpoint), `${connection.service === 'openai' ? 'OpenAI' : `api-version ${connection.apiVersion}`} · ${authLabel(connection)}`, ...(summary?.tooltip ?? []).map(escapeMarkdown)].join('  \n'));
     item.contextValue = connectionContextValue(connection, isDefault);
     return item;
   }
@@ -415,4 +415,16 @@ function itemSignature(item: vscode.TreeItem): string {
   const tooltip = typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value;
   const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}/${item.iconPath.color?.id ?? ''}` : '';
   return JSON.stringify([label, item.description, tooltip, icon, item.contextValue, item.collapsibleState, item.command?.command]);
+}
+
+/** How a connection signs its requests, as the user chose it in Add Connection (not the stored identifier). */
+function authLabel(connection: Connection): string {
+  switch (connection.auth) {
+    case 'apiKey':
+      return connection.emulator ? vscode.l10n.t('the emulator\'s own key') : vscode.l10n.t('API key');
+    case 'entra':
+      return vscode.l10n.t('Microsoft Entra ID (signed in with Microsoft)');
+    case 'azureCli':
+      return vscode.l10n.t('Azure CLI and other local credentials');
+  }
 }
