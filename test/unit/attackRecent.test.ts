@@ -72,7 +72,9 @@ async function failsWithin(promise: Promise<unknown>, withinMs: number): Promise
 }
 
 describe('a service that goes silent midway is not waited for forever', function () {
-  this.timeout(20_000);
+  // "Not forever": each wait below ends in about one 500 ms idle timeout; the bounds leave room for a slow machine
+  // (a fresh-clone CI once took over 5 s on one case that takes 0.5 s alone), and a guard that never fires would hang.
+  this.timeout(60_000);
 
   it('a download whose body stops after the headers fails with a timeout, leaving no file, whatever was sent first', async () => {
     for (const first of ['', '{"custom_id":"a"', `${'x'.repeat(300_000)}`]) {
@@ -80,7 +82,7 @@ describe('a service that goes silent midway is not waited for forever', function
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
         res.write(first);
       }, async (service, files) => {
-        const error = await failsWithin(clientOf(service.url, 500).downloadFile('file-out', join(files.dir, 'out.jsonl')), 5_000);
+        const error = await failsWithin(clientOf(service.url, 500).downloadFile('file-out', join(files.dir, 'out.jsonl')), 15_000);
         assert.equal(error.code, 'timeout');
         assert.match(error.message, /stopped sending the file file-out/);
         assert.deepEqual(readdirSync(files.dir), [], 'neither the file nor its temporary copy is left');
@@ -142,7 +144,7 @@ describe('a service that goes silent midway is not waited for forever', function
         }
       }, async (service, files) => {
         const path = files.write('in.jsonl', Buffer.alloc(8 * 1024 * 1024, 'a'));
-        const error = await failsWithin(clientOf(service.url, 500).uploadFile(path), 6_000);
+        const error = await failsWithin(clientOf(service.url, 500).uploadFile(path), 15_000);
         assert.equal(error.code, 'timeout', behaviour);
         assert.match(error.message, /upload of in\.jsonl/, behaviour);
       });
