@@ -123,8 +123,11 @@ describe('quota and file hygiene: Clean Up Files..., the file count, the submit 
     });
 
     it('says so when every file belongs to an active job, and deletes nothing', async () => {
-      const { client, connection } = service;
+      const { client, connection, emulator } = service;
       const running = await createOneRequestJob(client, 'cleanup-only-running');
+      // The earlier tests' cancelled jobs write their files as they end: wait for that, or a file written after the
+      // deletions below would be offered (a quick pick no one answers) instead of the message this test expects.
+      await waitFor('the earlier jobs to end', () => emulator.batches().every((b) => b.id === running.id || ['completed', 'failed', 'cancelled', 'expired'].includes(String(b.status))), 60_000);
       for (const file of await client.listFiles()) {
         if (file.id !== running.input_file_id && file.purpose === 'batch' && (await extensionApi()).jobs.store.all().every((r) => r.inputFileId !== file.id)) {
           await client.deleteFile(file.id);

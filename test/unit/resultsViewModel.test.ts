@@ -271,13 +271,19 @@ describe('results viewer model', () => {
     it('stops when aborted, before or while it reads', async () => {
       const path = write('x.results.jsonl', Array.from({ length: 20_000 }, (_, i) => joined(`id-${i}`, 'succeeded', 200, chatBody(`answer ${i} ${'x'.repeat(200)}`))));
       await assert.rejects(buildResultsModel(path, { signal: AbortSignal.abort() }), { name: 'AbortError' });
+      // Aborted from a timer once timers have run twice during the build: a build that never yields could not be
+      // aborted this way and would resolve (a separate abort timer raced the interval on a fresh-clone CI).
       const controller = new AbortController();
-      setTimeout(() => controller.abort(), 1);
       let ticks = 0;
-      const timer = setInterval(() => ticks++, 0);
-      await assert.rejects(buildResultsModel(path, { signal: controller.signal }), { name: 'AbortError' });
-      clearInterval(timer);
-      assert.ok(ticks > 0, 'timers ran while the model was being built');
+      const timer = setInterval(() => {
+        if (++ticks === 2) controller.abort();
+      }, 0);
+      try {
+        await assert.rejects(buildResultsModel(path, { signal: controller.signal }), { name: 'AbortError' });
+      } finally {
+        clearInterval(timer);
+      }
+      assert.ok(ticks >= 2, 'timers ran while the model was being built');
     });
   });
 
